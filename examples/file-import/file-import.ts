@@ -1,0 +1,87 @@
+// file-import: a CSV, TSV, NDJSON or JSON-array file (gzipped or not) into a SQLite table: one TEXT
+// column per field, named exactly as in the file, values exactly as written, plus ferry's _ferry_id.
+// With --key the rows are upserted by that natural key; without it, the file's rows replace the
+// rows the same file brought last time, in one transaction.
+import path from 'node:path';
+import { ConfigError, defineJob, id, type JobContext, type Row } from 'ferry';
+import { runMain } from 'ferry/cli';
+import { formatOf, readFile, type FileFormat, type SourceItem } from 'ferry/files';
+import { sqliteOrPostgres } from 'ferry/postgres';
+
+const job = defineJob({
+  name: 'file-import',
+  version: '1.0.0',
+  description: 'imports a CSV, NDJSON or JSON file into a SQLite table',
+  store: sqliteOrPostgres(), // --db-path (SQLite, the default) or --db-url (PostgreSQL)
+  config: {
+    file: { type: 'path', required: true, description: 'the file to import (.csv, .tsv, .ndjson, .jsonl, .json; .gz too)', example: './exports/customers.csv' },
+    format: { type: 'enum', values: ['csv', 'tsv', 'ndjson', 'json'], description: 'the format, when the file name does not tell' },
+    table: { type: 'string', description: 'the table to fill (default: the file name without extensions)' },
+    key: { type: 'list', description: 'columns forming the natural key: upsert by it; without it the file replaces its own rows', example: 'id' },
+    delimiter: { type: 'string', description: 'the CSV field separator (default , or a tab for .tsv)', example: ';' },
+  },
+  async run(ctx) {
+    const { file, key } = ctx.config;
+    const format = ctx.config.format ?? formatOf(file);
+    if (!format) throw new ConfigError(`cannot tell the format of ${file}: pass --format csv, tsv, ndjson or json`);
+    const read = () => readFile(file, { format, signal: ctx.signal, ...(ctx.config.delimiter ? { delimiter: ctx.config.delimiter } : {}) });
+    const table = ctx.config.table ?? tableFrom(file);
+    const columns = await columnsOf(read(), format);
+    const missing = key.filter((k) => !columns.includes(k));
+    if (missing.length > 0) throw new ConfigError(`--key ${missing.join(',')}: no such column in ${file} (it has ${columns.join(', ')})`);
+
+    const base = Object.fromEntries(columns.map((c) => [c, 'text' as const]));
+    if (key.length > 0) {
+      await ctx.defineTable(table, { columns: { _ferry_id: 'text', ...base }, primaryKey: ['_ferry_id'] });
+      for await (const row of accepted(ctx, read(), columns, key)) await ctx.write(table, row);
+    } else {
+      await ctx.defineTable(table, { columns: { _ferry_id: 'text', _ferry_source: 'text', ...base }, primaryKey: ['_ferry_id'], mode: 'replace', scope: ['_ferry_source'] });
+      await ctx.replace(table, { _ferry_source: file }, accepted(ctx, read(), columns, key));
+    }
+  },
+});
+
+/** Valid rows, as text, with their id; rejects are kept by ctx.accept. */
+async function* accepted(ctx: JobContext, items: AsyncIterable<SourceItem<unknown>>, columns: string[], key: string[]): AsyncGenerator<Row> {
+  const file = String(ctx.config.file);
+  let done = 0;
+  for await (const item of items) {
+    const checked = item.ok ? keyed(item, key) : item;
+    const record = (await ctx.accept(checked)) as Record<string, unknown> | undefined;
+    ctx.progress('import', ++done);
+    if (!record || !checked.ok) continue;
+    const row: Row = Object.fromEntries(columns.map((c) => [c, text(record[c])]));
+    row._ferry_id = key.length > 0 ? id(...key.map((k) => String(record[k]))) : id(file, checked.position.row ?? 0);
+    yield row;
+  }
+}
+
+function keyed(item: Extract<SourceItem<unknown>, { ok: true }>, key: string[]): SourceItem<unknown> {
+  const record = item.record as Record<string, unknown>;
+  const empty = key.find((k) => record[k] === undefined || record[k] === null || record[k] === '');
+  return empty === undefined ? item : { ok: false, raw: record, reason: `key column ${empty} is empty`, position: item.position };
+}
+
+/** The columns: a CSV's header, or every field any JSON record has (one streaming pass). */
+async function columnsOf(items: AsyncIterable<SourceItem<unknown>>, format: FileFormat): Promise<string[]> {
+  const seen = new Set<string>();
+  for await (const item of items) {
+    if (!item.ok || typeof item.record !== 'object' || item.record === null) continue;
+    for (const name of Object.keys(item.record)) seen.add(name);
+    if (format === 'csv' || format === 'tsv') break; // every CSV record has the header's names
+  }
+  return [...seen];
+}
+
+function text(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+function tableFrom(file: string): string {
+  const name = path.basename(file).replace(/\.gz$/i, '').replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_]/g, '_');
+  return /^[A-Za-z_]/.test(name) ? name : `t_${name}`;
+}
+
+export default job;
+if (import.meta.main) await runMain(job);

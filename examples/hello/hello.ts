@@ -1,0 +1,24 @@
+// jobs/hello.ts — run it: node jobs/hello.ts --name world   (or: npx ferry run jobs/hello.ts --help)
+import { defineJob, RetryableError } from 'ferry';
+import { runMain } from 'ferry/cli';
+
+const job = defineJob({
+  name: 'hello',
+  version: '1.0.0',
+  description: 'greets, slowly',
+  config: {
+    name: { type: 'string', required: true, description: 'who to greet', example: 'world' },
+    times: { type: 'int', default: 3, min: 1, description: 'how many greetings' },
+    apiKey: { type: 'string', secret: true, description: 'never printed' },
+  },
+  async run(ctx) {
+    for (let i = 1; i <= ctx.config.times; i++) {   // ctx.config.times: number
+      ctx.throwIfCancelled();                        // SIGINT/SIGTERM → exit 130
+      ctx.log.info(`hello, ${ctx.config.name}`, { i });
+      ctx.progress('greeting', i, ctx.config.times);
+    }
+    if (ctx.config.name === 'flaky') throw new RetryableError('try again later');  // exit 75
+  },
+});
+export default job;
+if (import.meta.main) await runMain(job);

@@ -1,0 +1,160 @@
+import { chmod, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError } from '../errors/errors.ts';
+import { bundleJob, type Bundle } from './bundle.ts';
+import { sha256File, writeChecksumFile } from './checksum.ts';
+import { downloadNode } from './node-binary.ts';
+import { prepareBinary } from './prepare.ts';
+import { buildSea, checkNodeVersion } from './sea.ts';
+import { hostTarget, isHost, type Target } from './targets.ts';
+import { runTool } from './tools.ts';
+
+export interface BuildOptions {
+  /** The job module; see bundleJob. */
+  entry: string;
+  outDir: string;
+  /** The executable's name; default: the job module's file name without extension. */
+  name?: string;
+  /** Platforms to build for. Without them: this machine's, and the output is named plainly. */
+  targets?: readonly Target[];
+  /** Name outputs `name-<target triple>[.exe]`, as Tauri's externalBin expects. */
+  tauri?: boolean;
+  /** A Node binary to inject into instead of this Node or a downloaded one; one target only. */
+  nodeBinary?: string;
+  /** Strip a Linux binary's symbols and debug info before injection (default true). */
+  strip?: boolean;
+  /** Embed V8's code cache for the bundle (default true; host builds only). */
+  codeCache?: boolean;
+  /** Package export conditions for bundling, e.g. ['source']. */
+  conditions?: readonly string[];
+  cacheDir: string;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Progress and notes, one line each. */
+  log?: (line: string) => void;
+}
+
+export interface Built {
+  target: Target;
+  file: string;
+  bytes: number;
+  sha256: string;
+  checksumFile: string;
+  /** Built for this machine with this Node (and so with code cache, unless turned off). */
+  host: boolean;
+  codeCache: boolean;
+  /** What was done to the Node binary before injection, e.g. "stripped (llvm-strip --strip-all)". */
+  prepared: string | undefined;
+  /** Things the user must know or do, e.g. "sign it on macOS". */
+  notes: string[];
+  /** Wall time of the steps, ms: getting the Node binary, preparing it, injecting. */
+  ms: { binary: number; prepare: number; inject: number };
+}
+
+export interface BuildResult {
+  bundle: Bundle;
+  bundleMs: number;
+  outputs: Built[];
+}
+
+/** Bundles a job and makes one single executable per target. */
+export async function buildJob(options: BuildOptions): Promise<BuildResult> {
+  checkNodeVersion();
+  const targets = options.targets ?? [hostTarget()];
+  const name = options.name ?? path.parse(options.entry).name;
+  if (!/^[\w.-]+$/.test(name)) throw new ConfigError(`--name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-' (a file name, no directory)`);
+  if (options.nodeBinary !== undefined && targets.length !== 1) throw new ConfigError('--node-binary is one binary for one target: pass a single --target with it');
+  if (options.nodeBinary !== undefined && !(await stat(options.nodeBinary).catch(() => undefined))?.isFile()) throw new ConfigError(`--node-binary ${options.nodeBinary}: no such file`);
+
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'ferry-build-'));
+  try {
+    const started = performance.now();
+    const bundle = await bundleJob({ entry: options.entry, outfile: path.join(scratch, `${name}.mjs`), ...(options.conditions ? { conditions: options.conditions } : {}) });
+    const bundleMs = performance.now() - started;
+    if (bundle.selfStarting) options.log?.(`${options.entry} has no default export: bundled as a program that starts itself (it must call runMain)`);
+    options.log?.(`bundled ${bundle.inputs.length} files into ${(bundle.bytes / 1024).toFixed(0)} KB in ${bundleMs.toFixed(0)} ms`);
+    await mkdir(options.outDir, { recursive: true });
+    const outputs: Built[] = [];
+    for (const target of targets) {
+      const file = path.join(options.outDir, outputName(name, target, { tauri: options.tauri === true, suffixed: options.targets !== undefined }));
+      outputs.push(await makeExecutable(bundle, target, file, options));
+    }
+    return { bundle, bundleMs, outputs };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** `name`, `name-<target>` when targets were asked for, or `name-<triple>` for Tauri; `.exe` on Windows. */
+export function outputName(name: string, target: Target, how: { tauri: boolean; suffixed: boolean }): string {
+  const base = how.tauri ? `${name}-${target.triple}` : how.suffixed ? `${name}-${target.id}` : name;
+  return `${base}${target.suffix}`;
+}
+
+export type MakeOptions = Pick<BuildOptions, 'nodeBinary' | 'strip' | 'codeCache' | 'cacheDir' | 'env' | 'cwd' | 'log'>;
+
+/** Injects a bundle into a target's Node binary: `output`, its `.sha256`, and what it took. */
+export async function makeExecutable(bundle: Bundle, target: Target, output: string, options: MakeOptions): Promise<Built> {
+  checkNodeVersion();
+  const log = options.log ?? (() => {});
+  const version = process.versions.node;
+  const host = isHost(target) && options.nodeBinary === undefined;
+  const notes: string[] = [];
+
+  let t = performance.now();
+  const original = options.nodeBinary !== undefined
+    ? await givenBinary(options.nodeBinary, target, version, options.env, notes)
+    : host ? process.execPath : await downloadNode(target, { cacheDir: options.cacheDir, version, env: options.env, cwd: options.cwd, log });
+  const binaryMs = performance.now() - t;
+
+  t = performance.now();
+  const prepared = await prepareBinary(original, target, { cacheDir: options.cacheDir, strip: options.strip !== false, env: options.env });
+  notes.push(...prepared.notes);
+  const prepareMs = performance.now() - t;
+
+  t = performance.now();
+  const scratch = await mkdtemp(path.join(path.dirname(output), `.${path.basename(output)}.`));
+  let codeCache: boolean;
+  try {
+    const partial = path.join(scratch, path.basename(output));
+    ({ codeCache } = await buildSea({
+      main: bundle.file,
+      executable: prepared.file,
+      output: partial,
+      // V8's code cache is only good for the very V8 that made it: this Node's.
+      codeCache: host && options.codeCache !== false,
+      configFile: path.join(scratch, 'sea-config.json'),
+      env: options.env,
+    }));
+    if (target.os !== 'win') await chmod(partial, 0o755);
+    await rename(partial, output);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+  const injectMs = performance.now() - t;
+
+  if (target.os === 'darwin') notes.push(`sign it before it can run on macOS: codesign --sign - ${path.basename(output)} (or with your Developer ID; see docs/building.md)`);
+  const sha256 = await sha256File(output);
+  const checksumFile = await writeChecksumFile(output, sha256);
+  for (const note of notes) log(`${target.id}: ${note}`);
+  return {
+    target, file: output, bytes: (await stat(output)).size, sha256, checksumFile, host, codeCache,
+    prepared: prepared.done, notes, ms: { binary: binaryMs, prepare: prepareMs, inject: injectMs },
+  };
+}
+
+/** A binary given with --node-binary: it must exist, and be this Node's version where we can ask it. */
+async function givenBinary(file: string, target: Target, version: string, env: NodeJS.ProcessEnv, notes: string[]): Promise<string> {
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) throw new ConfigError(`--node-binary ${file}: no such file`);
+  if (!isHost(target)) {
+    notes.push(`--node-binary not checked: a ${target.id} binary cannot run here; it must be Node ${version}, like the Node running ferry build`);
+    return file;
+  }
+  const run = await runTool(file, ['--version'], { env }).catch((error: Error) => ({ code: null, stdout: '', stderr: error.message }));
+  if (run.stdout.trim() !== `v${version}`) {
+    throw new ConfigError(`--node-binary ${file} is ${run.stdout.trim() || `not runnable (${run.stderr.trim()})`}, not v${version}: the application blob only runs on the Node version that made it; run ferry build with that Node, or pass a v${version} binary`);
+  }
+  return file;
+}

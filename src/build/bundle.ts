@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { build, type BuildFailure, type BuildOptions, type Message } from 'esbuild';
+import { ConfigError, PermanentError } from '../errors/errors.ts';
+
+// commander and sonic-boom are CommonJS: their require() of builtins needs a real require in
+// an ES module. In a single executable import.meta.url is the executable's own file: URL.
+const REQUIRE_SHIM = "import { createRequire as __ferryCreateRequire } from 'node:module'; const require = __ferryCreateRequire(import.meta.url);";
+
+export interface BundleOptions {
+  /** The job module: its default export is the job, or it has no default export and starts itself. */
+  entry: string;
+  outfile: string;
+  /** Package export conditions, as the Node running the build was given (e.g. ['source']). */
+  conditions?: readonly string[];
+  /** Node's major version the bundle runs on. */
+  nodeMajor?: number;
+}
+
+export interface Bundle {
+  file: string;
+  bytes: number;
+  /** sha256 of the bundle: equal bundles make equal executables on the same Node. */
+  sha256: string;
+  /** The source files that went in, relative to the working directory. */
+  inputs: string[];
+  /** true when the entry has no default export and runs itself (calls runMain at top level). */
+  selfStarting: boolean;
+}
+
+/**
+ * Bundles a job into one minified ES module. A small generated entry imports the job and calls
+ * runMain; `import.meta.main` is false inside the job, so a job's own
+ * `if (import.meta.main) await runMain(job)` stays quiet (in a single executable the bundle
+ * is the main module: it would run the job twice).
+ */
+export async function bundleJob(options: BundleOptions): Promise<Bundle> {
+  const entry = path.resolve(options.entry);
+  const selfStarting = !(await exportsDefault(entry));
+  const common: BuildOptions & { metafile: true } = {
+    outfile: options.outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: `node${options.nodeMajor ?? Number.parseInt(process.versions.node, 10)}`,
+    conditions: [...(options.conditions ?? [])],
+    minify: true,
+    banner: { js: REQUIRE_SHIM },
+    metafile: true,
+    logLevel: 'silent',
+  };
+  let result;
+  try {
+    result = selfStarting
+      ? await build({ ...common, entryPoints: [entry] })
+      : await build({
+        ...common,
+        stdin: { contents: generatedEntry(entry), resolveDir: path.dirname(entry), sourcefile: 'ferry-main.js', loader: 'js' },
+        define: { 'import.meta.main': 'false' },
+      });
+  } catch (error) {
+    const ferryMissing = (error as BuildFailure).errors?.some((m) => /^Could not resolve "ferry(\/cli)?"/.test(m.text) && m.location?.file.endsWith('ferry-main.js'));
+    const hint = ferryMissing ? `\nferry build imports ferry from the job module's directory: run it on a job inside a project that depends on ferry (npm install ferry).` : '';
+    throw new PermanentError(`cannot bundle ${options.entry}:\n${describeFailure(error)}${hint}`, { code: 'BUNDLE_FAILED', cause: error });
+  }
+  const content = await readFile(options.outfile);
+  return {
+    file: options.outfile,
+    bytes: content.length,
+    sha256: createHash('sha256').update(content).digest('hex'),
+    inputs: Object.keys(result.metafile.inputs).filter((input) => input !== '<stdin>'),
+    selfStarting,
+  };
+}
+
+function generatedEntry(entry: string): string {
+  return [
+    `import job from ${JSON.stringify(entry)};`,
+    "import { isJob } from 'ferry';",
+    "import { runMain } from 'ferry/cli';",
+    'if (isJob(job)) await runMain(job);',
+    `else { process.stderr.write(${JSON.stringify(`${path.basename(entry)}: its default export is not a job (export default defineJob({ … }))\n`)}); process.exitCode = 64; }`,
+    '',
+  ].join('\n');
+}
+
+/** Whether the module has a default export, read from its syntax alone (nothing runs). */
+async function exportsDefault(entry: string): Promise<boolean> {
+  const file = await stat(entry).catch(() => undefined);
+  if (!file?.isFile()) throw new ConfigError(`the job module ${entry} does not exist: pass the path of a module whose default export is a job`);
+  try {
+    const result = await build({ entryPoints: [entry], bundle: false, write: false, metafile: true, format: 'esm', platform: 'node', outdir: path.dirname(entry), logLevel: 'silent' });
+    return Object.values(result.metafile.outputs).some((output) => output.exports.includes('default'));
+  } catch (error) {
+    throw new PermanentError(`cannot read ${entry}:\n${describeFailure(error)}`, { code: 'BUNDLE_FAILED', cause: error });
+  }
+}
+
+function describeFailure(error: unknown): string {
+  const messages = (error as BuildFailure).errors as Message[] | undefined;
+  if (!messages) return String((error as Error)?.message ?? error);
+  return messages.map((m) => `  ${m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ` : ''}${m.text}`).join('\n');
+}

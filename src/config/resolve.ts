@@ -1,0 +1,104 @@
+import { ConfigError } from '../errors/errors.ts';
+import { coerce, expectedForm } from './coerce.ts';
+import { envName, flagName } from './names.ts';
+import type { ConfigSchema, ConfigValue, OptionSpec } from './options.ts';
+
+export type Origin = 'flag' | 'env' | 'env-file' | 'default' | 'unset';
+
+export interface ConfigSources {
+  /** Values commander parsed from argv, keyed by option key; undefined when not given. */
+  flags: Readonly<Record<string, unknown>>;
+  env: Readonly<Record<string, string | undefined>>;
+  envFile?: { path: string; values: Readonly<Record<string, string>> };
+  cwd: string;
+  prefix?: string;
+}
+
+export interface ResolvedConfig {
+  values: Record<string, ConfigValue>;
+  origins: Record<string, Origin>;
+  /** Values that must never reach any output: secret options and URL credentials. */
+  secrets: string[];
+}
+
+/** "--api-key (env API_KEY)": how every message names an option. */
+export function describeOption(key: string, spec: OptionSpec, prefix?: string): string {
+  return `${flagName(key)} (or env ${envName(key, prefix, spec.env)})`;
+}
+
+/** Precedence: flag > environment > env file > default. Reports every problem at once. */
+export function resolveConfig(schema: ConfigSchema, sources: ConfigSources): ResolvedConfig {
+  const out: ResolvedConfig = { values: {}, origins: {}, secrets: [] };
+  const problems: string[] = [];
+  for (const [key, spec] of Object.entries(schema)) {
+    const name = envName(key, sources.prefix, spec.env);
+    const [raw, origin] = pick(key, name, spec, sources);
+    if (origin === 'unset') {
+      if (spec.required) problems.push(missing(key, spec, sources.prefix));
+      out.values[key] = spec.type === 'boolean' ? false : spec.type === 'list' ? [] : undefined;
+      out.origins[key] = origin;
+      continue;
+    }
+    const result = coerce(spec, raw, sources.cwd);
+    if (!result.ok) {
+      problems.push(invalid(key, spec, raw, origin, sources));
+      continue;
+    }
+    out.values[key] = result.value;
+    out.origins[key] = origin;
+    out.secrets.push(...secretsOf(spec, result.value));
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(problems.join('\n'), { code: problems.length === 1 ? codeOf(problems[0]) : 'CONFIG_INVALID' });
+  }
+  return out;
+}
+
+function pick(key: string, name: string, spec: OptionSpec, s: ConfigSources): [unknown, Origin] {
+  const flag = s.flags[key];
+  if (flag !== undefined) return [flag, 'flag'];
+  const env = s.env[name];
+  if (env !== undefined) return [env, 'env'];
+  const fromFile = s.envFile?.values[name];
+  if (fromFile !== undefined) return [fromFile, 'env-file'];
+  if (spec.default !== undefined) return [spec.default, 'default'];
+  return [undefined, 'unset'];
+}
+
+function missing(key: string, spec: OptionSpec, prefix?: string): string {
+  const example = spec.example && !spec.secret ? `, e.g. ${spec.example}` : '';
+  return `missing required option ${describeOption(key, spec, prefix)}: ${spec.description}${example}`;
+}
+
+function invalid(key: string, spec: OptionSpec, raw: unknown, origin: Origin, s: ConfigSources): string {
+  const shown = spec.secret ? '[redacted]' : JSON.stringify(raw);
+  const where = origin === 'env-file' ? ` in ${s.envFile?.path}` : origin === 'default' ? ' (the default)' : '';
+  return `invalid value ${shown}${where} for ${describeOption(key, spec, s.prefix)}: expected ${expectedForm(spec)}`;
+}
+
+function codeOf(problem: string | undefined): string {
+  return problem?.startsWith('missing') ? 'CONFIG_MISSING' : 'CONFIG_INVALID';
+}
+
+function secretsOf(spec: OptionSpec, value: ConfigValue): string[] {
+  if (spec.secret) return (Array.isArray(value) ? value : [String(value)]).filter((v) => v !== '');
+  if (spec.type !== 'url' || typeof value !== 'string') return [];
+  return urlCredentials(value);
+}
+
+/** The password of a URL (or its user name when it has no password: a token as user). */
+export function urlCredentials(text: string): string[] {
+  if (!URL.canParse(text)) return [];
+  const url = new URL(text);
+  const raw = url.password || url.username;
+  if (!raw) return [];
+  return [...new Set([raw, safeDecode(raw)])];
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,36 @@
+import type { JobHandle, JobResult } from './start-job.ts';
+
+export interface RetryPolicy {
+  /** Runs in all, the first included; default 5. */
+  attempts?: number;
+  /** Backoff: a random wait up to min(maxMs, baseMs × 2^retry); defaults 1 s and 60 s. */
+  baseMs?: number;
+  maxMs?: number;
+  /** Aborting stops waiting and retrying (cancel the running handle yourself). */
+  signal?: AbortSignal;
+  onRetry?: (info: { attempt: number; delayMs: number; result: JobResult }) => void;
+}
+
+/**
+ * Runs a job until it succeeds or fails for good: a retryable failure (exit 75, or a process
+ * killed without a result) is tried again with backoff; 64, 65, 1 and a cancel are final.
+ * Resuming is free: the job continues from its checkpoint.
+ */
+export async function runWithRetry(start: () => JobHandle, policy: RetryPolicy = {}): Promise<JobResult> {
+  const attempts = policy.attempts ?? 5;
+  for (let attempt = 1; ; attempt++) {
+    const result = await start().result;
+    if (!result.retryable || result.status === 'cancelled' || attempt >= attempts || policy.signal?.aborted) return result;
+    const cap = Math.min(policy.maxMs ?? 60_000, (policy.baseMs ?? 1000) * 2 ** (attempt - 1));
+    const delayMs = Math.round(Math.random() * cap);
+    policy.onRetry?.({ attempt, delayMs, result });
+    if (!(await sleep(delayMs, policy.signal))) return result;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(true), ms);
+    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve(false)), { once: true });
+  });
+}

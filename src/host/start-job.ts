@@ -1,0 +1,169 @@
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { createInterface } from 'node:readline';
+import type { Counts, FerryEvent, ResultEvent } from '../events/protocol.ts';
+import { toEnv, toFlags, type HostConfig } from './job-args.ts';
+import { parseEvent, type JobLine } from './parse-event.ts';
+
+export interface StartOptions {
+  /** Options as flags (`{ apiUrl }` → `--api-url`). Never put secrets here: argv is visible to other users. */
+  config?: HostConfig;
+  /** Secret options, passed as environment variables (`{ apiKey }` → `API_KEY`). */
+  secrets?: Record<string, string | undefined>;
+  /** The job's env prefix, if it declares one. */
+  envPrefix?: string;
+  /** Extra arguments before the flags, e.g. a subcommand, or `['run', 'job.ts']` for the ferry CLI. */
+  args?: readonly string[];
+  /** The whole environment of the job (default: the host's own), to which secrets are added. */
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /** Aborting it cancels the run (as cancel()). */
+  signal?: AbortSignal;
+  /** How long cancel() waits after SIGTERM before SIGKILL; default 5000 ms. */
+  graceMs?: number;
+  /** Runs with the same key share one handle while one is running; default the executable and
+   *  args; null never shares (a read-only `check` may run beside an import). */
+  key?: string | null;
+}
+
+export interface JobResult {
+  status: 'succeeded' | 'failed' | 'cancelled';
+  /** null when the process died by a signal. */
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  /** Safe to run again later: exit 75, or a process killed without a result. */
+  retryable: boolean;
+  counts: Counts;
+  error?: { code: string; message: string; retryable: boolean };
+  runId?: string;
+  /** Set when the process ended without a result line (killed, crashed). */
+  lastStderr?: string;
+}
+
+export interface JobHandle {
+  readonly pid: number | undefined;
+  /** Every line in order: events, and any text that was not one. Read it once. */
+  readonly lines: AsyncIterable<JobLine>;
+  /** The events only (start, log, progress, result). */
+  readonly events: AsyncIterable<FerryEvent>;
+  readonly result: Promise<JobResult>;
+  /** SIGTERM, then SIGKILL after the grace period (on Windows the process is terminated at once). */
+  cancel(): Promise<JobResult>;
+}
+
+const running = new Map<string, JobHandle>();
+const NO_COUNTS: Counts = { read: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, rejected: 0 };
+
+/**
+ * Starts a job executable and follows it. A second start with the same key while one runs returns
+ * the running handle; the job's own lock covers other processes.
+ */
+export function startJob(executable: string, options: StartOptions = {}): JobHandle {
+  const args = [...(options.args ?? []), ...toFlags({ logFormat: 'json', ...options.config })];
+  const key = options.key === null ? undefined : (options.key ?? JSON.stringify([executable, options.args ?? [], options.cwd ?? '']));
+  const existing = key === undefined ? undefined : running.get(key);
+  if (existing) return existing;
+  const child = spawn(executable, args, {
+    cwd: options.cwd,
+    env: { ...(options.env ?? process.env), ...toEnv(options.secrets ?? {}, options.envPrefix) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    windowsHide: true,
+  });
+  const handle = follow(child, options);
+  if (key !== undefined) {
+    running.set(key, handle);
+    void handle.result.finally(() => running.delete(key));
+  }
+  return handle;
+}
+
+function follow(child: ChildProcessByStdio<null, Readable, Readable>, options: StartOptions): JobHandle {
+  const queue = new LineQueue();
+  let result: ResultEvent | undefined;
+  const stderrTail: string[] = [];
+  const stdout = createInterface({ input: child.stdout });
+  stdout.on('line', (line) => {
+    const parsed = parseEvent(line);
+    if (parsed.kind === 'event' && parsed.event.type === 'result') result = parsed.event;
+    queue.push(parsed);
+  });
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    stderrTail.push(line);
+    if (stderrTail.length > 20) stderrTail.shift();
+    // JSON copies of error events are already on stdout; only plain text is news.
+    if (parseEvent(line).kind === 'text') queue.push({ kind: 'text', stream: 'stderr', line });
+  });
+  const closed = new Promise<JobResult>((resolve) => {
+    child.on('error', (error) => resolve(outcome(undefined, null, null, [error.message])));
+    child.on('close', (code, signal) => {
+      queue.end();
+      resolve(outcome(result, code, signal, stderrTail));
+    });
+  });
+  const cancel = () => terminate(child, options.graceMs ?? 5000).then(() => closed);
+  options.signal?.addEventListener('abort', () => void cancel(), { once: true });
+  return {
+    pid: child.pid,
+    lines: queue,
+    events: eventsOf(queue),
+    result: closed,
+    cancel,
+  };
+}
+
+function outcome(result: ResultEvent | undefined, code: number | null, signal: NodeJS.Signals | null, stderr: string[]): JobResult {
+  if (result && code === result.exitCode) {
+    return { status: result.status, exitCode: code, signal, retryable: result.error?.retryable ?? false, counts: result.counts, runId: result.runId, ...(result.error ? { error: result.error } : {}) };
+  }
+  // No result line (or one the exit code contradicts): the exit code is the truth.
+  const status = code === 0 ? 'succeeded' : code === 130 ? 'cancelled' : 'failed';
+  const killed = code === null || code === 75;
+  const message = signal ? `the job was killed by ${signal} before it reported a result` : `the job exited ${code} without a result`;
+  return {
+    status, exitCode: code, signal, retryable: killed, counts: result?.counts ?? NO_COUNTS,
+    ...(status === 'succeeded' ? {} : { error: { code: signal ? 'KILLED' : 'NO_RESULT', message, retryable: killed } }),
+    lastStderr: stderr.join('\n'),
+  };
+}
+
+async function terminate(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await new Promise((resolve) => child.once('close', resolve));
+  clearTimeout(timer);
+}
+
+async function* eventsOf(lines: AsyncIterable<JobLine>): AsyncGenerator<FerryEvent> {
+  for await (const line of lines) if (line.kind === 'event') yield line.event;
+}
+
+/** An async iterable of lines that buffers until read, so nothing is lost before the loop starts. */
+class LineQueue implements AsyncIterable<JobLine> {
+  #items: JobLine[] = [];
+  #done = false;
+  #wake: (() => void) | undefined;
+
+  push(line: JobLine): void {
+    this.#items.push(line);
+    this.#wake?.();
+  }
+
+  end(): void {
+    this.#done = true;
+    this.#wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<JobLine> {
+    for (;;) {
+      const next = this.#items.shift();
+      if (next) {
+        yield next;
+        continue;
+      }
+      if (this.#done) return;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+      this.#wake = undefined;
+    }
+  }
+}

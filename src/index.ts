@@ -1,0 +1,12 @@
+export { defineJob, isJob } from './job/define-job.ts';
+export { runJob, type RunOptions, type RunResult } from './job/run-job.ts';
+export type { Job, JobContext, JobDefinition, Logger } from './job/types.ts';
+export type { ConfigOf, ConfigSchema, OptionSpec } from './config/options.ts';
+export { ConfigError, PermanentError, RetryableError, CancelledError, FerryError } from './errors/errors.ts';
+export { ExitCode, exitCodeFor } from './errors/exit-codes.ts';
+export { MemoryReporter, type Reporter } from './events/reporter.ts';
+export { PROTOCOL_VERSION, type FerryEvent, type Counts, type RunStatus } from './events/protocol.ts';
+export { FERRY_VERSION } from './version.ts';
+export { id, type IdPart } from './id.ts';
+export type { TableSpec, TablesSchema, ColumnType, WriteMode, Row } from './stores/tables.ts';
+export type { Store, StoreFactory, RunRecord } from './stores/store.ts';

@@ -1,0 +1,99 @@
+import type { Counts } from '../events/protocol.ts';
+import type { PendingWrite, Reject, Store, WriteCounts } from '../stores/store.ts';
+import type { Row, TableSpec } from '../stores/tables.ts';
+
+/**
+ * Buffers a run's writes and commits them in batches, each with the newest checkpoint.
+ * A checkpoint set after some writes is only ever committed with (or after) those writes,
+ * so after a crash the checkpoint never claims more than the data holds.
+ */
+export class Batcher {
+  readonly #store: Store;
+  readonly #runId: string;
+  readonly #job: string;
+  readonly #size: number;
+  readonly #counts: Counts;
+  #pending: PendingWrite[] = [];
+  #rejects: Reject[] = [];
+  #resolved: string[] = [];
+  #checkpoint: { value: unknown } | undefined;
+
+  constructor(store: Store, run: { runId: string; job: string; batchSize: number; counts: Counts }) {
+    this.#store = store;
+    this.#runId = run.runId;
+    this.#job = run.job;
+    this.#size = run.batchSize;
+    this.#counts = run.counts;
+  }
+
+  async write(table: string, rows: Row | readonly Row[]): Promise<void> {
+    for (const row of Array.isArray(rows) ? rows : [rows as Row]) {
+      this.#pending.push({ table, row });
+      if (this.#pending.length >= this.#size) {
+        await this.flush();
+        // node:sqlite is synchronous: without a turn of the event loop, a run that reads from
+        // memory would never see SIGTERM (or a host's abort) until it ended.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+  }
+
+  /** Queues a reject; it commits with the next batch. */
+  reject(reject: Reject): void {
+    this.#rejects.push(reject);
+  }
+
+  /** Queues the removal of a reject that a replay has now written. */
+  resolve(rejectId: string): void {
+    this.#resolved.push(rejectId);
+  }
+
+  async defineTable(name: string, spec: TableSpec): Promise<void> {
+    await this.flush(); // rows queued for an older shape of the table go first
+    await this.#store.prepare({ [name]: spec });
+  }
+
+  setCheckpoint(value: unknown): void {
+    this.#checkpoint = { value: structuredClone(value) };
+  }
+
+  async flush(): Promise<void> {
+    if (this.#pending.length === 0 && this.#rejects.length === 0 && this.#resolved.length === 0 && !this.#checkpoint) return;
+    const batch = { writes: this.#pending, rejects: this.#rejects, resolved: this.#resolved, read: this.#counts.read, rejected: this.#counts.rejected };
+    const checkpoint = this.#checkpoint;
+    this.discard();
+    this.#add(await this.#store.commit(this.#runId, this.#job, { ...batch, ...(checkpoint ? { checkpoint } : {}) }));
+  }
+
+  /** Replaces one scope's rows in one transaction, after committing what is pending. */
+  async replace(table: string, scope: Row, rows: AsyncIterable<Row> | Iterable<Row>): Promise<void> {
+    await this.flush();
+    const checkpoint = this.#checkpoint;
+    this.#checkpoint = undefined;
+    const counts = this.#counts;
+    const done = await this.#store.replace(this.#runId, this.#job, { table, scope, rows, read: () => counts.read, rejected: () => counts.rejected, ...(checkpoint ? { checkpoint } : {}) });
+    this.#add(done);
+  }
+
+  /** Drops queued rows and checkpoint but commits the queued rejects: a failed guard still shows why. */
+  async keepOnlyRejects(): Promise<void> {
+    this.#pending = [];
+    this.#checkpoint = undefined;
+    await this.flush();
+  }
+
+  /** Drops what was not committed: a failed or cancelled run keeps only whole batches. */
+  discard(): void {
+    this.#pending = [];
+    this.#rejects = [];
+    this.#resolved = [];
+    this.#checkpoint = undefined;
+  }
+
+  #add(c: WriteCounts): void {
+    this.#counts.inserted += c.inserted;
+    this.#counts.updated += c.updated;
+    this.#counts.unchanged += c.unchanged;
+    this.#counts.deleted += c.deleted;
+  }
+}

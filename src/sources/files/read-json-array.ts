@@ -1,0 +1,73 @@
+import { pipeline, type Duplex } from 'node:stream';
+import { Assembler } from 'stream-json/assembler.js';
+import { pick } from 'stream-json/filters/pick.js';
+import { parser, type Token } from 'stream-json/parser.js';
+import { FerryError, PermanentError } from '../../errors/errors.ts';
+import type { SourceItem } from '../source-item.ts';
+import { readBatches } from './read-batches.ts';
+import { openStream, throwIfCancelled, type ReadOptions } from './open-stream.ts';
+
+export interface ReadJsonArrayOptions extends ReadOptions {
+  /** Dot path to the array inside a top-level object, e.g. 'data.items'. Default: the top level. */
+  jsonPath?: string;
+}
+
+/**
+ * Streams the elements of a JSON array, one at a time, however big the file. A file that is
+ * not valid JSON (a truncated download, say) throws a PermanentError once the reader gets there:
+ * the elements before the damage have been yielded by then.
+ */
+export async function* readJsonArray(file: string, options: ReadJsonArrayOptions = {}): AsyncGenerator<SourceItem<unknown>> {
+  const jsonPath = options.jsonPath || undefined; // '' means the top level too
+  const input = await openStream(file, options);
+  // The assembler reads packed values only, so the streamed pieces are not made at all. A
+  // 16-token buffer (the object-mode default) would make a batch of every 16 tokens.
+  const tokenOptions = { streamValues: false, readableHighWaterMark: 16_384 };
+  const tokenizer: Duplex = jsonPath === undefined ? parser.asStream(tokenOptions) : pick.withParserAsStream({ ...tokenOptions, filter: jsonPath });
+  pipeline(input, tokenizer, noop);
+  const where = jsonPath === undefined ? 'at the top level' : `at ${jsonPath}`;
+  const asm = new Assembler();
+  let row = 0;
+  try {
+    for await (const tokens of readBatches<Token>(tokenizer)) {
+      for (const token of tokens) {
+        if (asm.depth === 0 && token.name !== 'startArray') {
+          throw new PermanentError(`${file}: the value ${where} is not an array but ${kindOf(token)}${hint(jsonPath)}`, { code: 'JSON_NOT_ARRAY' });
+        }
+        asm.consume(token);
+        if (asm.depth !== 1) continue;
+        const elements = asm.current as unknown[];
+        if (elements.length === 0) continue;
+        throwIfCancelled(options.signal);
+        yield { ok: true, record: elements.pop(), position: { source: file, row: ++row } };
+      }
+    }
+  } catch (error) {
+    throw jsonError(file, error, row);
+  } finally {
+    tokenizer.destroy();
+  }
+  if (asm.current === null) {
+    throw new PermanentError(`${file}: there is no value ${where}${hint(jsonPath)}`, { code: 'JSON_PATH_NOT_FOUND' });
+  }
+}
+
+function kindOf(token: Token): string {
+  if (token.name === 'startObject') return 'an object';
+  if (token.name === 'stringValue' || token.name === 'startString') return 'a string';
+  if (token.name === 'numberValue' || token.name === 'startNumber') return 'a number';
+  if (token.name === 'nullValue') return 'null';
+  return 'a boolean';
+}
+
+function hint(jsonPath: string | undefined): string {
+  return jsonPath === undefined ? ": pass a path like 'data.items' for an array inside an object" : ': check the path against the file';
+}
+
+function jsonError(file: string, error: unknown, row: number): unknown {
+  if (error instanceof FerryError || !(error instanceof Error)) return error;
+  const where = row === 0 ? 'before the first element' : `after element ${row}`;
+  return new PermanentError(`${file}: not valid JSON ${where} (${error.message}): the file may be truncated; export or download it again`, { code: 'JSON_INVALID', cause: error });
+}
+
+function noop(): void {}

@@ -1,0 +1,45 @@
+import type { Position, SourceItem } from '../source-item.ts';
+import { openStream, throwIfCancelled, type ReadOptions } from './open-stream.ts';
+import { readLines } from './read-lines.ts';
+import { MAX_RECORD_BYTES, formatBytes } from './record-limit.ts';
+
+export interface ReadNdjsonOptions extends ReadOptions {
+  /** The longest line to read; a longer one is yielded as `ok: false`. Default 64 MiB. */
+  maxRecordBytes?: number;
+}
+
+/**
+ * Streams an NDJSON (JSON Lines) file: one JSON value per line. Blank lines are skipped; a line
+ * that is not JSON is yielded as `ok: false` and the stream goes on.
+ */
+export async function* readNdjson(file: string, options: ReadNdjsonOptions = {}): AsyncGenerator<SourceItem<unknown>> {
+  const maxBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
+  const input = await openStream(file, options);
+  let line = 0;
+  let row = 0;
+  try {
+    for await (const batch of readLines(input, maxBytes)) {
+      for (const { text, tooLong } of batch) {
+        const json = ++line === 1 ? text.replace(/^\uFEFF/, '') : text;
+        if (json.trim() === '') continue;
+        throwIfCancelled(options.signal);
+        const position = { source: file, row: ++row, line };
+        if (tooLong) {
+          yield { ok: false, raw: `${json}…`, reason: `line ${line} is longer than ${formatBytes(maxBytes)}: is the file one JSON value per line?`, position };
+        } else {
+          yield parseLine(json, position);
+        }
+      }
+    }
+  } finally {
+    input.destroy();
+  }
+}
+
+function parseLine(text: string, position: Required<Pick<Position, 'source' | 'row' | 'line'>>): SourceItem<unknown> {
+  try {
+    return { ok: true, record: JSON.parse(text) as unknown, position };
+  } catch (error) {
+    return { ok: false, raw: text, reason: `line ${position.line} is not valid JSON: ${(error as Error).message}`, position };
+  }
+}

@@ -1,0 +1,62 @@
+import { parseRetryAfter } from './backoff.ts';
+import { excerpt, safeUrl, statusError, statusText, type Fault } from './http-errors.ts';
+import type { RequestOptions } from './options.ts';
+
+export interface Answer {
+  response: Response;
+  /** The raw body, kept to notice a server that answers every page alike. */
+  text: string;
+  body: unknown;
+}
+
+export type Outcome = { ok: true; answer: Answer } | { ok: false; fault: Fault };
+
+/**
+ * One GET with its own timeout covering headers and body. Resolves to the parsed answer or a
+ * retryable fault; throws a PermanentError for a status retrying cannot fix, and the caller's
+ * `signal.reason` when it aborts.
+ */
+export async function attempt(url: URL, options: RequestOptions, attempts: number): Promise<Outcome> {
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
+  let response: Response;
+  let text: string;
+  try {
+    response = await options.fetch(url, { headers: options.headersFor(url), signal });
+    text = await response.text();
+  } catch (error) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    if (timeout.aborted) return fail('HTTP_TIMEOUT', `no complete answer within ${options.timeoutMs} ms`, error);
+    if (error instanceof TypeError) return fail('HTTP_NETWORK', networkReason(error), error);
+    throw error;
+  }
+  return classify(url, response, text, options, attempts);
+}
+
+function classify(url: URL, response: Response, text: string, options: RequestOptions, attempts: number): Outcome {
+  const { status } = response;
+  if (status === 408 || status === 429 || (status >= 500 && status <= 599)) {
+    const reason = `${statusText(response)}: ${excerpt(text, options.redactor) || '(empty body)'}`;
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+    return { ok: false, fault: { code: `HTTP_${status}`, reason, status, retryAfterMs, cause: undefined } };
+  }
+  if (status < 200 || status > 299) throw statusError(safeUrl(url), response, text, options.redactor, attempts);
+  try {
+    return { ok: true, answer: { response, text, body: JSON.parse(text) as unknown } };
+  } catch (error) {
+    // A 200 whose body is cut off or garbled is a transient fault of the server or a proxy.
+    const reason = `${statusText(response)} whose body is not JSON (${(error as Error).message}; ${text.length} chars)`;
+    return { ok: false, fault: { code: 'HTTP_INVALID_JSON', reason, status, retryAfterMs: undefined, cause: error } };
+  }
+}
+
+function fail(code: string, reason: string, cause: unknown): Outcome {
+  return { ok: false, fault: { code, reason, status: undefined, retryAfterMs: undefined, cause } };
+}
+
+/** undici hides the useful part ("ECONNRESET", "other side closed") in the cause. */
+function networkReason(error: TypeError): string {
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  const detail = [cause?.code, cause?.message].filter((part) => typeof part === 'string' && part !== '').join(' ');
+  return `a network error (${error.message}${detail === '' ? '' : `: ${detail}`})`;
+}

@@ -1,0 +1,8 @@
+/**
+ * `ferry/http`: a paginated JSON collection over HTTP as a ferry source.
+ * Error codes are listed on {@link HttpErrorDetails}.
+ */
+export { httpSource, type HttpSource, type Page } from './http-source.ts';
+export type { HttpSourceOptions, Pagination, RetryInfo } from './options.ts';
+export type { HttpErrorDetails, HttpPermanentError, HttpRetryableError } from './http-errors.ts';
+export { parseLinkHeader, type LinkValue } from './link-header.ts';

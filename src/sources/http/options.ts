@@ -1,0 +1,147 @@
+import { ConfigError } from '../../errors/errors.ts';
+import { Redactor } from '../../secrets/redact.ts';
+
+/** How to find the next page. A `Link: <…>; rel="next"` header wins whenever present, unless `followLink: false`. */
+export type Pagination =
+  | { type: 'link' }
+  | { type: 'page'; pageParam: string; sizeParam?: string; size: number; first?: number; followLink?: boolean }
+  | { type: 'cursor'; /** dot path of the next token in the body */ field: string; param: string; followLink?: boolean }
+  | { type: 'offset'; offsetParam: string; limitParam: string; limit: number; followLink?: boolean };
+
+export interface RetryInfo {
+  /** 1-based number of the retry about to happen. */
+  attempt: number;
+  delayMs: number;
+  /** The error code the request would fail with now, e.g. `HTTP_503`, `HTTP_TIMEOUT`. */
+  code: string;
+  /** What went wrong, without credentials or header values. */
+  reason: string;
+  url: string;
+}
+
+export interface HttpSourceOptions {
+  /** May carry query params; credentials in it are sent as Basic auth and never printed. */
+  url: string;
+  headers?: Record<string, string>;
+  /** Extra query params (e.g. `since`) set on the first URL and every URL ferry builds; Link URLs are followed as given. */
+  query?: Record<string, string>;
+  /** Dot path of the records array when the body is an object; without it the body must be an array. */
+  recordsField?: string;
+  pagination?: Pagination;
+  /** Response header holding the total record count, e.g. `X-Total-Count` (first page). */
+  totalHeader?: string;
+  /** Dot path of the total record count in the first page's body. */
+  totalField?: string;
+  /** Per request, headers and body; default 30 000. */
+  timeoutMs?: number;
+  /** Retries per page after the first attempt; default 5. */
+  maxRetries?: number;
+  backoff?: { baseMs?: number; maxMs?: number };
+  signal?: AbortSignal;
+  onRetry?: (info: RetryInfo) => void;
+  fetch?: typeof globalThis.fetch;
+}
+
+export interface RequestOptions {
+  /** The headers for a URL: secrets go to the configured URL's origin only, as with fetch's redirects. */
+  headersFor(url: URL): Headers;
+  timeoutMs: number;
+  maxRetries: number;
+  baseMs: number;
+  maxMs: number;
+  signal: AbortSignal | undefined;
+  onRetry: ((info: RetryInfo) => void) | undefined;
+  fetch: typeof globalThis.fetch;
+  /** Scrubs header secrets that a server might echo in an error body. */
+  redactor: Redactor;
+}
+
+export interface ResolvedOptions {
+  /** The first page's URL, credentials removed, `query` applied. */
+  base: URL;
+  recordsField: string | undefined;
+  pagination: Pagination;
+  totalHeader: string | undefined;
+  totalField: string | undefined;
+  request: RequestOptions;
+}
+
+const SECRET_HEADER = /auth|token|key|secret|cookie|session|signature|password/i;
+
+export function resolveOptions(options: HttpSourceOptions): ResolvedOptions {
+  const base = parseUrl(options.url);
+  const headers = new Headers(options.headers);
+  if (!headers.has('accept')) headers.set('accept', 'application/json');
+  const secrets: string[] = [];
+  if (base.username !== '' || base.password !== '') {
+    const user = `${decode(base.username)}:${decode(base.password)}`;
+    if (!headers.has('authorization')) headers.set('authorization', `Basic ${Buffer.from(user).toString('base64')}`);
+    secrets.push(user, decode(base.password));
+    base.username = base.password = '';
+  }
+  for (const [name, value] of headers) if (SECRET_HEADER.test(name)) secrets.push(...secretForms(value));
+  for (const [name, value] of Object.entries(options.query ?? {})) base.searchParams.set(name, value);
+  const foreign = new Headers([...headers].filter(([name]) => name !== 'authorization' && !SECRET_HEADER.test(name)));
+  const pagination = options.pagination ?? { type: 'link' };
+  checkPagination(pagination);
+  return {
+    base,
+    recordsField: options.recordsField,
+    pagination,
+    totalHeader: options.totalHeader,
+    totalField: options.totalField,
+    request: {
+      headersFor: (url) => (url.origin === base.origin ? headers : foreign),
+      timeoutMs: positive('timeoutMs', options.timeoutMs ?? 30_000),
+      maxRetries: count('maxRetries', options.maxRetries ?? 5),
+      baseMs: count('backoff.baseMs', options.backoff?.baseMs ?? 500),
+      maxMs: count('backoff.maxMs', options.backoff?.maxMs ?? 30_000),
+      signal: options.signal,
+      onRetry: options.onRetry,
+      fetch: options.fetch ?? globalThis.fetch,
+      redactor: new Redactor(secrets),
+    },
+  };
+}
+
+/** A header value and, for `Bearer xyz` / `Basic xyz`, the credential alone. */
+function secretForms(value: string): string[] {
+  const credential = /^\S+\s+(\S.*)$/.exec(value)?.[1];
+  return credential === undefined ? [value] : [value, credential];
+}
+
+function decode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
+function parseUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`httpSource url is not an absolute URL: "${new Redactor().string(url)}"; e.g. https://api.example.com/items`, { code: 'HTTP_BAD_OPTION' });
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(`httpSource url must be http or https, not ${parsed.protocol}`, { code: 'HTTP_BAD_OPTION' });
+  }
+  return parsed;
+}
+
+function checkPagination(p: Pagination): void {
+  if (p.type === 'page') positive('pagination.size', p.size);
+  if (p.type === 'offset') positive('pagination.limit', p.limit);
+}
+
+function positive(name: string, value: number): number {
+  if (Number.isFinite(value) && value > 0) return value;
+  throw new ConfigError(`httpSource ${name} must be a number above 0, got ${value}`, { code: 'HTTP_BAD_OPTION' });
+}
+
+function count(name: string, value: number): number {
+  if (Number.isInteger(value) && value >= 0) return value;
+  throw new ConfigError(`httpSource ${name} must be a whole number >= 0, got ${value}`, { code: 'HTTP_BAD_OPTION' });
+}

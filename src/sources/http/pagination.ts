@@ -1,0 +1,61 @@
+import type { Answer } from './attempt.ts';
+import { getPath } from './dot-path.ts';
+import { nextLink } from './link-header.ts';
+import type { Pagination } from './options.ts';
+
+/** What is known after reading a page, enough to find the next one. */
+export interface PageState {
+  url: URL;
+  answer: Answer;
+  records: unknown[];
+  /** Pages read so far, this one included. */
+  pages: number;
+  /** Records read so far, this one included. */
+  recordsRead: number;
+  total: number | undefined;
+}
+
+export function firstUrl(base: URL, p: Pagination): URL {
+  if (p.type === 'page') return withParams(base, pageParams(p, p.first ?? 1));
+  if (p.type === 'offset') return withParams(base, { [p.offsetParam]: '0', [p.limitParam]: String(p.limit) });
+  return new URL(base);
+}
+
+/** The next page's URL, or undefined when the collection is exhausted. */
+export function nextUrl(base: URL, p: Pagination, page: PageState): URL | undefined {
+  if (p.type === 'link' || p.followLink !== false) {
+    const link = nextLink(page.answer.response.headers.get('link'), page.url);
+    // fetch refuses URLs with credentials; the configured ones already travel as a header.
+    if (link !== undefined) link.username = link.password = '';
+    if (link !== undefined || p.type === 'link') return link;
+  }
+  switch (p.type) {
+    case 'page':
+      return isLastPage(page, p.size) ? undefined : withParams(base, pageParams(p, (p.first ?? 1) + page.pages));
+    case 'offset':
+      return isLastPage(page, p.limit) ? undefined : withParams(base, { [p.offsetParam]: String(page.recordsRead), [p.limitParam]: String(p.limit) });
+    case 'cursor': {
+      const token = getPath(page.answer.body, p.field);
+      return token === undefined || token === null || token === '' ? undefined : withParams(base, { [p.param]: String(token) });
+    }
+  }
+}
+
+/**
+ * A short page ends the collection, unless the total says more remain: a server that caps the
+ * page size below the one asked for would otherwise end every import after its first page.
+ */
+function isLastPage(page: PageState, size: number): boolean {
+  if (page.records.length === 0) return true;
+  return page.records.length < size && (page.total === undefined || page.recordsRead >= page.total);
+}
+
+function pageParams(p: Extract<Pagination, { type: 'page' }>, n: number): Record<string, string> {
+  return p.sizeParam === undefined ? { [p.pageParam]: String(n) } : { [p.pageParam]: String(n), [p.sizeParam]: String(p.size) };
+}
+
+function withParams(base: URL, params: Record<string, string>): URL {
+  const url = new URL(base);
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+  return url;
+}

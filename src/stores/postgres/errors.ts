@@ -1,0 +1,62 @@
+import { ConfigError, FerryError, PermanentError, RetryableError } from '../../errors/errors.ts';
+
+interface PgErrorFields {
+  /** SQLSTATE from the server, or a Node error code (ECONNREFUSED) for the socket. */
+  code?: string;
+  where?: string;
+  detail?: string;
+}
+
+// SQLSTATEs a later run can get past: the server went away or is busy, a transaction lost a race.
+const RETRYABLE: Record<string, string> = {
+  '40001': 'PG_CONFLICT', // serialization failure
+  '40P01': 'PG_CONFLICT', // deadlock detected
+  '55P03': 'PG_CONFLICT', // lock not available
+  '57014': 'PG_TIMEOUT', // statement timeout or cancelled
+  '53300': 'PG_TOO_MANY_CONNECTIONS',
+  '53100': 'PG_RESOURCES', // disk full
+  '53200': 'PG_RESOURCES', // out of memory
+  '58030': 'PG_RESOURCES', // I/O error
+  '25006': 'PG_READ_ONLY', // read-only transaction: a standby, e.g. during a failover
+};
+
+// The session ended: admin shutdown or pg_terminate_backend, crash shutdown, server starting up.
+const SESSION_ENDED = new Set(['57P01', '57P02', '57P03']);
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+// pg's own messages when the socket closes or never opens, and when the server wants a password the URL lacks.
+const LOST = /Connection terminated|not queryable|timeout expired|connection timeout|Query read timeout/i;
+const NO_PASSWORD = /SASL|client password must be a string/;
+
+/**
+ * Tells a passing condition (the server went away, a deadlock, too many connections) from one
+ * that needs a person (bad data, rejected credentials, a database that does not exist).
+ * `doing` names the step for the message; 'connecting' when no session exists yet.
+ */
+export function classifyPgError(error: unknown, doing: string): Error {
+  if (error instanceof FerryError || !(error instanceof Error)) return error as Error;
+  const { code = '', where, detail } = error as Error & PgErrorFields;
+  const message = `PostgreSQL ${doing}: ${error.message || code}${detail ? ` (${detail})` : ''}${where && code.startsWith('22') ? ` (${where})` : ''}`;
+  const options = (c: string) => ({ code: c, cause: error });
+  if (code in RETRYABLE) return new RetryableError(message, options(RETRYABLE[code] ?? 'PG_RETRYABLE'));
+  if (code.startsWith('08') || SESSION_ENDED.has(code) || SOCKET_CODES.has(code) || (code === '' && LOST.test(error.message))) {
+    const advice = doing === 'connecting'
+      ? ': is the server up, and are the host and port in --db-url (DATABASE_URL) right? Run again later'
+      : '; the transaction in progress was rolled back by the server, run again';
+    return new RetryableError(`${message}${advice}`, options('PG_CONNECTION'));
+  }
+  if (code.startsWith('23')) return new PermanentError(message, options('PG_CONSTRAINT'));
+  if (code.startsWith('22')) return new PermanentError(message, options('PG_DATA'));
+  if (code === '28P01' || code === '28000' || (code === '' && NO_PASSWORD.test(error.message))) {
+    return new PermanentError(`${message}: check the user and password in --db-url (DATABASE_URL) and the server's pg_hba.conf`, options('PG_AUTH'));
+  }
+  if (code === '42501') return new PermanentError(`${message}: the user needs CREATE on the schema and INSERT, UPDATE, DELETE on its tables`, options('PG_PRIVILEGE'));
+  if (code === '3D000') return new ConfigError(`${message}: create it (createdb) or fix the database name in --db-url (DATABASE_URL)`, options('PG_DATABASE_MISSING'));
+  if (code === '3F000') return new ConfigError(`${message}: create the schema, or fix search_path in --db-url (DATABASE_URL)`, options('PG_SCHEMA_MISSING'));
+  return error;
+}
+
+/** The RetryableError for any query after the connection broke. */
+export function connectionLost(cause: unknown, doing: string): RetryableError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new RetryableError(`PostgreSQL ${doing}: lost the connection (${reason}); the transaction in progress was rolled back by the server, run again`, { code: 'PG_CONNECTION', cause });
+}

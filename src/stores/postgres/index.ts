@@ -1,0 +1,42 @@
+import type { ConfigSchema } from '../../config/options.ts';
+import { selectStore } from '../select-store.ts';
+import { sqlite } from '../sqlite/index.ts';
+import type { StoreFactory } from '../store.ts';
+import { commonStoreOptions } from '../store-options.ts';
+
+const options = {
+  dbUrl: {
+    type: 'url',
+    protocols: ['postgres', 'postgresql'],
+    required: true,
+    env: 'DATABASE_URL',
+    description: 'the PostgreSQL database (its password is never printed); a search_path in ?options= picks the schema',
+    example: 'postgres://ferry:secret@db.internal:5432/imports?options=-c%20search_path%3Dimports',
+  },
+  ...commonStoreOptions,
+} as const satisfies ConfigSchema;
+
+/**
+ * The shared-server store: every job that uses it gets --db-url (DATABASE_URL) and --batch-size.
+ * The driver (pg) loads when a run opens the store, so a job that never does pays nothing for it.
+ */
+export function postgres(): StoreFactory {
+  return {
+    kind: 'postgres',
+    options,
+    selectedBy: 'dbUrl',
+    async open(config, mode) {
+      const { PostgresStore } = await import('./postgres-store.ts');
+      const url = String(config.dbUrl);
+      return mode === 'read' ? PostgresStore.openForReading(url) : PostgresStore.open(url, { batchSize: Number(config.batchSize ?? 1000) });
+    },
+  };
+}
+
+/** PostgreSQL when --db-url (DATABASE_URL) is given, else SQLite at --db-path (default ./ferry.db). */
+export function sqliteOrPostgres(): StoreFactory {
+  return selectStore(postgres(), sqlite());
+}
+
+export { selectStore } from '../select-store.ts';
+export type { PostgresStore } from './postgres-store.ts';

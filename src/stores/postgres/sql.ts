@@ -1,0 +1,48 @@
+import type { ColumnType, TableSpec } from '../tables.ts';
+
+export const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * json is TEXT, not JSONB: TEXT keeps the exact text a source sent (JSONB reorders keys, drops
+ * duplicates and rewrites numbers), so an unchanged record compares equal and a rerun rewrites
+ * nothing; `data::jsonb` in a query still reads it as JSON. The same as the SQLite store.
+ */
+export const SQL_TYPE: Record<ColumnType, string> = {
+  text: 'TEXT', integer: 'BIGINT', real: 'DOUBLE PRECISION', boolean: 'BOOLEAN', json: 'TEXT', blob: 'BYTEA',
+};
+
+export function createTableSql(name: string, spec: TableSpec): string {
+  const cols = Object.entries(spec.columns).map(
+    ([c, t]) => `${q(c)} ${SQL_TYPE[t]}${spec.primaryKey.includes(c) ? ' NOT NULL' : ''}`,
+  );
+  return `CREATE TABLE IF NOT EXISTS ${q(name)} (${cols.join(', ')}, PRIMARY KEY (${spec.primaryKey.map(q).join(', ')}))`;
+}
+
+/** The value columns: those outside the key. */
+export function valueColumns(spec: TableSpec): string[] {
+  return Object.keys(spec.columns).filter((c) => !spec.primaryKey.includes(c));
+}
+
+/**
+ * Moves the staged rows into the table: new keys are inserted, a row whose values really differ
+ * is updated, the rest are left alone (not even rewritten). `xmax = 0` tells an inserted row from
+ * an updated one; rows not returned were unchanged. `copyOld(column)` gives the first value
+ * column's new value and copies the row as it was first (the undo journal): evaluated only for a
+ * row that really changes. `seen` is a table that remembers the keys (for a replace).
+ */
+export function upsertSql(name: string, spec: TableSpec, staging: string, options: { copyOld?: (column: string) => string; seen?: string }): string {
+  const cols = Object.keys(spec.columns).map(q);
+  const key = spec.primaryKey.map(q);
+  const values = valueColumns(spec).map(q);
+  let action = 'DO NOTHING';
+  if (spec.mode !== 'append' && values.length > 0) {
+    const set = values.map((c, i) => `${c} = ${i === 0 && options.copyOld ? options.copyOld(c) : `excluded.${c}`}`);
+    action = `DO UPDATE SET ${set.join(', ')} WHERE (${values.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${values.map((c) => `excluded.${c}`).join(', ')})`;
+  }
+  const seen = options.seen ? `seen AS (INSERT INTO ${options.seen} SELECT ${key.join(', ')} FROM ${staging} ON CONFLICT DO NOTHING), ` : '';
+  return `WITH ${seen}w AS (INSERT INTO ${q(name)} AS t (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM ${staging} ` +
+    `ON CONFLICT (${key.join(', ')}) ${action} RETURNING (xmax = 0) AS inserted) ` +
+    `SELECT (count(*) FILTER (WHERE inserted))::int AS inserted, count(*)::int AS written FROM w`;
+}
+
+export const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;

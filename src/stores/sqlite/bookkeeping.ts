@@ -1,0 +1,48 @@
+/** ferry's own tables, next to the data: the truth about runs and checkpoints lives with it. */
+export const BOOKKEEPING_SQL = `
+CREATE TABLE IF NOT EXISTS _ferry_runs (
+  id TEXT PRIMARY KEY,
+  job TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  status TEXT NOT NULL,
+  exit_code INTEGER,
+  dry_run INTEGER NOT NULL DEFAULT 0,
+  read INTEGER NOT NULL DEFAULT 0,
+  inserted INTEGER NOT NULL DEFAULT 0,
+  updated INTEGER NOT NULL DEFAULT 0,
+  unchanged INTEGER NOT NULL DEFAULT 0,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  rejected INTEGER NOT NULL DEFAULT 0,
+  error_code TEXT,
+  error_message TEXT
+);
+CREATE INDEX IF NOT EXISTS _ferry_runs_job_started ON _ferry_runs (job, started_at);
+CREATE TABLE IF NOT EXISTS _ferry_checkpoints (
+  job TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS _ferry_rejects (
+  id TEXT PRIMARY KEY,
+  job TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  source TEXT NOT NULL,
+  position TEXT NOT NULL,
+  raw TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  first_seen TEXT NOT NULL,
+  last_seen TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS _ferry_rejects_job ON _ferry_rejects (job, last_seen);
+CREATE TABLE IF NOT EXISTS _ferry_undo (
+  seq INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL,
+  tbl TEXT NOT NULL,
+  row TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS _ferry_undo_run ON _ferry_undo (run_id, tbl, seq);
+`;
+
+export const RUN_COLUMNS = `id, job, started_at, finished_at, status, exit_code, dry_run, read, inserted, updated, unchanged, deleted, rejected, error_code, error_message`;

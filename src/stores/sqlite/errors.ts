@@ -1,0 +1,17 @@
+import { PermanentError, RetryableError } from '../../errors/errors.ts';
+
+// SQLite primary result codes (the low byte of an extended code).
+const BUSY = 5, LOCKED = 6, NOMEM = 7, IOERR = 10, FULL = 13, CANTOPEN = 14, CONSTRAINT = 19, MISMATCH = 20, READONLY = 8;
+const RETRYABLE = new Set([BUSY, LOCKED, NOMEM, IOERR, FULL, CANTOPEN]);
+
+/** Tells a passing database condition (busy, disk full) from bad data (a constraint). */
+export function classifySqliteError(error: unknown, doing: string): Error {
+  const errcode = (error as { errcode?: number }).errcode;
+  if (typeof errcode !== 'number') return error as Error;
+  const primary = errcode & 0xff;
+  const message = `SQLite ${doing}: ${(error as Error).message}`;
+  if (RETRYABLE.has(primary)) return new RetryableError(message, { code: `SQLITE_${primary === BUSY || primary === LOCKED ? 'BUSY' : primary === FULL ? 'FULL' : 'IO'}`, cause: error });
+  if (primary === CONSTRAINT || primary === MISMATCH) return new PermanentError(message, { code: 'SQLITE_CONSTRAINT', cause: error });
+  if (primary === READONLY) return new PermanentError(`${message} (is the database file writable?)`, { code: 'SQLITE_READONLY', cause: error });
+  return error as Error;
+}

@@ -1,0 +1,250 @@
+import { existsSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
+import { PermanentError } from '../../errors/errors.ts';
+import type { Counts } from '../../events/protocol.ts';
+import type { Batch, Reject, ReplaceBatch, RunEnd, RunRecord, RunStart, Store, StoredReject, WriteCounts } from '../store.ts';
+import { validateTables, type TablesSchema } from '../tables.ts';
+import { BOOKKEEPING_SQL, RUN_COLUMNS } from './bookkeeping.ts';
+import { classifySqliteError } from './errors.ts';
+import { RunLock } from './lock.ts';
+import { createTableSql, q, SQL_TYPE } from './sql.ts';
+import { LastInsert, ScopeSweep, TableWriter } from './table-writer.ts';
+import { UndoJournal } from './undo-journal.ts';
+
+const noCounts = (): WriteCounts => ({ inserted: 0, updated: 0, unchanged: 0, deleted: 0 });
+const now = () => new Date().toISOString();
+
+/** The embedded store on node:sqlite: WAL, a busy timeout, and one transaction per batch. */
+export class SqliteStore implements Store {
+  readonly #path: string;
+  readonly #db: DatabaseSync;
+  readonly #lock = new RunLock();
+  readonly #writers = new Map<string, TableWriter>();
+  #lastInsert: LastInsert | undefined;
+  #tables: TablesSchema = {};
+  #dryRun = false;
+  #journal: UndoJournal | undefined;
+  #checkpointAtStart: string | undefined;
+
+  private constructor(path: string, db: DatabaseSync) {
+    this.#path = path;
+    this.#db = db;
+  }
+
+  static open(path: string, options: { busyTimeoutMs?: number } = {}): SqliteStore {
+    const db = new DatabaseSync(path, { timeout: options.busyTimeoutMs ?? 5000 });
+    db.exec('PRAGMA journal_mode = WAL');
+    // WAL with synchronous NORMAL: a commit is atomic and durable against a process crash;
+    // only a power loss may take back the newest commits, and never leaves them half done.
+    db.exec('PRAGMA synchronous = NORMAL');
+    db.exec(BOOKKEEPING_SQL);
+    return new SqliteStore(path, db);
+  }
+
+  /** For `check`: no file, no history (and no file created). */
+  static openForReading(path: string): SqliteStore | undefined {
+    if (path !== ':memory:' && !existsSync(path)) return undefined;
+    return new SqliteStore(path, new DatabaseSync(path, { readOnly: true, timeout: 5000 }));
+  }
+
+  async prepare(tables: TablesSchema): Promise<void> {
+    validateTables(tables);
+    this.#tables = { ...this.#tables, ...tables };
+    for (const [name, spec] of Object.entries(tables)) {
+      this.#db.exec(createTableSql(name, spec));
+      const existing = this.#db.prepare(`PRAGMA table_info(${q(name)})`).all() as { name: string; pk: number }[];
+      const existingKey = existing.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+      if (existingKey.join('\0') !== spec.primaryKey.join('\0')) {
+        throw new PermanentError(`table ${name} has the primary key (${existingKey.join(', ')}) but the job declares (${spec.primaryKey.join(', ')}); ferry never drops data: migrate it by hand or use a new table`, { code: 'SCHEMA_MISMATCH' });
+      }
+      for (const [column, type] of Object.entries(spec.columns)) {
+        if (!existing.some((c) => c.name === column)) this.#db.exec(`ALTER TABLE ${q(name)} ADD COLUMN ${q(column)} ${SQL_TYPE[type]}`);
+      }
+      this.#lastInsert ??= new LastInsert(this.#db);
+      this.#writers.set(name, new TableWriter(this.#db, name, spec, this.#lastInsert));
+      this.#journal?.add(name, spec);
+    }
+  }
+
+  async lock(job: string): Promise<void> {
+    if (this.#path === ':memory:') return;
+    this.#lock.acquire(RunLock.pathFor(this.#path, job), () => this.#holder(job));
+  }
+
+  #holder(job: string): string {
+    const row = this.#db.prepare(`SELECT id, started_at FROM _ferry_runs WHERE job = ? AND status = 'running' ORDER BY started_at DESC LIMIT 1`).get(job) as { id: string; started_at: string } | undefined;
+    return row ? `run ${row.id} of ${job} started at ${row.started_at}` : `another run of ${job} holds the lock on ${this.#path}`;
+  }
+
+  async startRun(run: RunStart): Promise<void> {
+    this.#dryRun = run.dryRun;
+    // A dry run happens inside one transaction that is rolled back at the end.
+    if (run.dryRun) this.#db.exec('BEGIN IMMEDIATE');
+    this.#transaction('starting the run', () => {
+      // We hold the lock, so a run still marked running is one whose process died; its work stands.
+      const abandoned = `SELECT id FROM _ferry_runs WHERE job = ? AND status = 'running'`;
+      this.#db.prepare(`DELETE FROM _ferry_undo WHERE run_id IN (${abandoned})`).run(run.job);
+      this.#db.prepare(`UPDATE _ferry_runs SET status = 'failed', finished_at = ?, error_code = 'ABANDONED', error_message = 'the process ended without finishing (killed or crashed)' WHERE job = ? AND status = 'running'`).run(now(), run.job);
+      this.#db.prepare(`INSERT INTO _ferry_runs (id, job, started_at, status, dry_run) VALUES (?, ?, ?, 'running', ?)`).run(run.id, run.job, now(), run.dryRun ? 1 : 0);
+      this.#checkpointAtStart = (this.#db.prepare('SELECT value FROM _ferry_checkpoints WHERE job = ?').get(run.job) as { value: string } | undefined)?.value;
+      this.#journal = new UndoJournal(this.#db, this.#tables, run.id);
+      this.#journal.open();
+    });
+  }
+
+  async undoRun(runId: string, job: string): Promise<void> {
+    this.#transaction('taking back the run', () => {
+      this.#journal?.undo();
+      if (this.#checkpointAtStart === undefined) this.#db.prepare('DELETE FROM _ferry_checkpoints WHERE job = ?').run(job);
+      else this.#db.prepare('UPDATE _ferry_checkpoints SET value = ? WHERE job = ?').run(this.#checkpointAtStart, job);
+      this.#db.prepare('UPDATE _ferry_runs SET inserted = 0, updated = 0, unchanged = 0, deleted = 0 WHERE id = ?').run(runId);
+    });
+  }
+
+  async rejects(job: string, limit: number): Promise<StoredReject[]> {
+    const rows = this.#db.prepare('SELECT * FROM _ferry_rejects WHERE job = ? ORDER BY last_seen DESC, rowid DESC LIMIT ?').all(job, limit) as Record<string, string>[];
+    return rows.map((r) => ({
+      id: String(r.id), runId: String(r.run_id), source: String(r.source), position: JSON.parse(String(r.position)) as Record<string, unknown>,
+      raw: JSON.parse(String(r.raw)) as unknown, reason: String(r.reason), firstSeen: String(r.first_seen), lastSeen: String(r.last_seen),
+    }));
+  }
+
+  async readCheckpoint(job: string): Promise<unknown> {
+    const row = this.#db.prepare('SELECT value FROM _ferry_checkpoints WHERE job = ?').get(job) as { value: string } | undefined;
+    return row === undefined ? undefined : JSON.parse(row.value);
+  }
+
+  async commit(runId: string, job: string, batch: Batch): Promise<WriteCounts> {
+    const counts = noCounts();
+    this.#transaction('writing a batch', () => {
+      for (const { table, row } of batch.writes) this.#writer(table).write(row, counts);
+      for (const reject of batch.rejects ?? []) this.#saveReject(runId, job, reject);
+      for (const id of batch.resolved ?? []) this.#db.prepare('DELETE FROM _ferry_rejects WHERE id = ?').run(id);
+      this.#finishBatch(runId, job, batch.checkpoint, batch.read, batch.rejected, counts);
+    });
+    return counts;
+  }
+
+  async replace(runId: string, job: string, batch: ReplaceBatch): Promise<WriteCounts> {
+    const counts = noCounts();
+    const writer = this.#writer(batch.table);
+    const spec = this.#tables[batch.table];
+    if (spec?.mode !== 'replace') throw new TypeError(`table ${batch.table} is not declared with mode: 'replace'`);
+    await this.#transactionAsync('replacing a scope', async () => {
+      const sweep = new ScopeSweep(this.#db, batch.table, spec, batch.scope);
+      for await (const row of batch.rows) sweep.remember(writer.keyOf(writer.write({ ...row, ...batch.scope }, counts)));
+      sweep.sweep(counts);
+      this.#finishBatch(runId, job, batch.checkpoint, batch.read(), batch.rejected(), counts);
+    });
+    return counts;
+  }
+
+  #saveReject(runId: string, job: string, r: Reject): void {
+    this.#db.prepare(
+      `INSERT INTO _ferry_rejects (id, job, run_id, source, position, raw, reason, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ` +
+        `ON CONFLICT (id) DO UPDATE SET run_id = excluded.run_id, reason = excluded.reason, last_seen = excluded.last_seen`,
+    ).run(r.id, job, runId, r.source, JSON.stringify(r.position), JSON.stringify(r.raw ?? null), r.reason, now(), now());
+  }
+
+  #finishBatch(runId: string, job: string, checkpoint: { value: unknown } | undefined, read: number, rejected: number, c: WriteCounts): void {
+    if (checkpoint) {
+      this.#db.prepare(`INSERT INTO _ferry_checkpoints (job, value, run_id, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (job) DO UPDATE SET value = excluded.value, run_id = excluded.run_id, updated_at = excluded.updated_at`)
+        .run(job, JSON.stringify(checkpoint.value ?? null), runId, now());
+    }
+    this.#db.prepare(`UPDATE _ferry_runs SET read = ?, rejected = ?, inserted = inserted + ?, updated = updated + ?, unchanged = unchanged + ?, deleted = deleted + ? WHERE id = ?`)
+      .run(read, rejected, c.inserted, c.updated, c.unchanged, c.deleted, runId);
+  }
+
+  async finishRun(runId: string, end: RunEnd): Promise<Counts> {
+    const update = `UPDATE _ferry_runs SET status = ?, exit_code = ?, finished_at = ?, read = ?, error_code = ?, error_message = ? WHERE id = ?`;
+    this.#transaction('recording the result', () => {
+      this.#db.prepare(update).run(end.status, end.exitCode, now(), end.read, end.error?.code ?? null, end.error?.message ?? null, runId);
+      this.#journal?.forget(); // the run's work stands (or was taken back already)
+    });
+    this.#journal?.close();
+    const counts = this.#db.prepare('SELECT read, inserted, updated, unchanged, deleted, rejected FROM _ferry_runs WHERE id = ?').get(runId) as unknown as Counts;
+    if (this.#dryRun && this.#db.isTransaction) this.#db.exec('ROLLBACK');
+    return { ...counts };
+  }
+
+  async runs(job: string, limit: number): Promise<RunRecord[]> {
+    const rows = this.#db.prepare(`SELECT ${RUN_COLUMNS} FROM _ferry_runs WHERE job = ? AND dry_run = 0 ORDER BY started_at DESC, rowid DESC LIMIT ?`).all(job, limit);
+    return rows.map((r) => toRunRecord(r as Record<string, unknown>));
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.isOpen) {
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      this.#db.close();
+    }
+    this.#lock.release();
+  }
+
+  #writer(table: string): TableWriter {
+    const writer = this.#writers.get(table);
+    if (!writer) throw new TypeError(`table ${table} is not declared in the job's tables`);
+    return writer;
+  }
+
+  /** A transaction, or inside a dry run's outer one, a savepoint. */
+  #transaction(doing: string, work: () => void): void {
+    this.#begin(doing);
+    try {
+      work();
+    } catch (error) {
+      this.#rollback();
+      throw classifySqliteError(error, doing);
+    }
+    this.#commit(doing);
+  }
+
+  async #transactionAsync(doing: string, work: () => Promise<void>): Promise<void> {
+    this.#begin(doing);
+    try {
+      await work();
+    } catch (error) {
+      this.#rollback();
+      throw classifySqliteError(error, doing);
+    }
+    this.#commit(doing);
+  }
+
+  #begin(doing: string): void {
+    try {
+      this.#db.exec(this.#dryRun ? 'SAVEPOINT ferry_batch' : 'BEGIN IMMEDIATE');
+      for (const writer of this.#writers.values()) writer.startBatch();
+      this.#lastInsert?.forget();
+    } catch (error) {
+      this.#rollback();
+      throw classifySqliteError(error, doing);
+    }
+  }
+
+  #commit(doing: string): void {
+    try {
+      this.#db.exec(this.#dryRun ? 'RELEASE ferry_batch' : 'COMMIT');
+    } catch (error) {
+      this.#rollback();
+      throw classifySqliteError(error, doing);
+    }
+  }
+
+  #rollback(): void {
+    if (!this.#db.isTransaction) return;
+    this.#db.exec(this.#dryRun ? 'ROLLBACK TO ferry_batch; RELEASE ferry_batch' : 'ROLLBACK');
+  }
+}
+
+function toRunRecord(r: Record<string, unknown>): RunRecord {
+  return {
+    id: String(r.id),
+    job: String(r.job),
+    startedAt: String(r.started_at),
+    finishedAt: r.finished_at === null ? null : String(r.finished_at),
+    status: r.status as RunRecord['status'],
+    exitCode: r.exit_code === null ? null : Number(r.exit_code),
+    dryRun: r.dry_run === 1,
+    counts: { read: Number(r.read), inserted: Number(r.inserted), updated: Number(r.updated), unchanged: Number(r.unchanged), deleted: Number(r.deleted), rejected: Number(r.rejected) },
+    error: r.error_code === null ? null : { code: String(r.error_code), message: String(r.error_message) },
+  };
+}

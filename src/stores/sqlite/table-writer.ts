@@ -1,0 +1,111 @@
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { toParams, toSql, type Row, type SqlValue, type TableSpec } from '../tables.ts';
+import type { WriteCounts } from '../store.ts';
+import { q, upsertSql } from './sql.ts';
+
+/**
+ * last_insert_rowid() belongs to the connection: before a table's writes follow another
+ * table's (or ferry's own) inserts, it is set to 0 so that only this table's inserts show.
+ */
+export class LastInsert {
+  readonly #reset: StatementSync;
+  #owner: unknown;
+
+  constructor(db: DatabaseSync) {
+    db.exec('CREATE TEMP TABLE IF NOT EXISTS _ferry_last_insert (x)');
+    this.#reset = db.prepare('INSERT OR REPLACE INTO temp._ferry_last_insert (rowid, x) VALUES (0, 0)');
+  }
+
+  claim(owner: unknown): void {
+    if (this.#owner === owner) return;
+    this.#reset.run();
+    this.#owner = owner;
+  }
+
+  /** Someone else may have inserted (a new transaction, ferry's bookkeeping). */
+  forget(): void {
+    this.#owner = undefined;
+  }
+}
+
+/** The prepared upsert of one table, and how a row lands: inserted, updated or unchanged. */
+export class TableWriter {
+  readonly #name: string;
+  readonly #spec: TableSpec;
+  readonly #upsert: StatementSync;
+  readonly #highest: StatementSync;
+  readonly #keyAt: number[];
+  readonly #last: LastInsert;
+  #maxRowid = 0;
+
+  constructor(db: DatabaseSync, name: string, spec: TableSpec, last: LastInsert) {
+    this.#last = last;
+    this.#name = name;
+    this.#spec = spec;
+    this.#upsert = db.prepare(upsertSql(name, spec));
+    this.#highest = db.prepare(`SELECT coalesce(max(rowid), 0) AS m FROM ${q(name)}`);
+    this.#keyAt = spec.primaryKey.map((c) => Object.keys(spec.columns).indexOf(c));
+  }
+
+  /** Call at the start of each transaction: rows past this rowid are the ones it inserts. */
+  startBatch(): void {
+    this.#maxRowid = Number((this.#highest.get() as { m: number | bigint }).m);
+  }
+
+  /**
+   * One statement whatever happens. No change: unchanged. A new row gets a rowid above every
+   * existing one, so last_insert_rowid past the highest so far is an insert; an update leaves
+   * it at this table's previous insert (or the 0 of LastInsert), which is not past it.
+   */
+  write(row: Row, counts: WriteCounts): SqlValue[] {
+    const params = toParams(this.#name, this.#spec, row);
+    this.#last.claim(this);
+    const { changes, lastInsertRowid } = this.#upsert.run(...params);
+    if (Number(changes) === 0) {
+      counts.unchanged++;
+    } else if (Number(lastInsertRowid) > this.#maxRowid) {
+      counts.inserted++;
+      this.#maxRowid = Number(lastInsertRowid);
+    } else {
+      counts.updated++;
+    }
+    return params;
+  }
+
+  keyOf(params: SqlValue[]): SqlValue[] {
+    return this.#keyAt.map((i) => params[i] ?? null);
+  }
+}
+
+/** Remembers the keys a replace brought, then deletes the scope's rows it did not bring. */
+export class ScopeSweep {
+  readonly #db: DatabaseSync;
+  readonly #seen: string;
+  readonly #remember: StatementSync;
+  readonly #sweep: StatementSync;
+  readonly #scope: SqlValue[];
+
+  constructor(db: DatabaseSync, name: string, spec: TableSpec, scope: Row) {
+    const key = spec.primaryKey.map(q);
+    const scopeCols = spec.scope ?? [];
+    this.#db = db;
+    this.#seen = q(`_ferry_seen_${name}`);
+    db.exec(`DROP TABLE IF EXISTS temp.${this.#seen}`);
+    // WITHOUT ROWID: remembering a key must not move last_insert_rowid (see LastInsert).
+    db.exec(`CREATE TEMP TABLE ${this.#seen} (${key.join(', ')}, PRIMARY KEY (${key.join(', ')})) WITHOUT ROWID`);
+    this.#remember = db.prepare(`INSERT OR IGNORE INTO temp.${this.#seen} VALUES (${key.map(() => '?').join(', ')})`);
+    const inScope = scopeCols.map((c) => `${q(c)} IS ?`).join(' AND ');
+    const notSeen = `NOT EXISTS (SELECT 1 FROM temp.${this.#seen} s WHERE ${key.map((k) => `s.${k} IS t.${k}`).join(' AND ')})`;
+    this.#sweep = db.prepare(`DELETE FROM ${q(name)} AS t WHERE ${inScope} AND ${notSeen}`);
+    this.#scope = scopeCols.map((c) => toSql(scope[c], spec.columns[c] ?? 'text'));
+  }
+
+  remember(key: SqlValue[]): void {
+    this.#remember.run(...key);
+  }
+
+  sweep(counts: WriteCounts): void {
+    counts.deleted += Number(this.#sweep.run(...this.#scope).changes);
+    this.#db.exec(`DROP TABLE temp.${this.#seen}`);
+  }
+}

@@ -1,0 +1,107 @@
+import type { ConfigSchema, ConfigValue } from '../config/options.ts';
+import type { Counts, RunStatus } from '../events/protocol.ts';
+import type { Row, TablesSchema } from './tables.ts';
+
+/** What one write changed; summed into the run's counts in the same transaction. */
+export type WriteCounts = Pick<Counts, 'inserted' | 'updated' | 'unchanged' | 'deleted'>;
+
+export interface PendingWrite {
+  table: string;
+  row: Row;
+}
+
+/** A record that failed validation, kept in _ferry_rejects with where it came from. */
+export interface Reject {
+  /** Stable across runs (the same bad record is one reject, seen again). */
+  id: string;
+  source: string;
+  position: Record<string, unknown>;
+  raw: unknown;
+  reason: string;
+}
+
+export interface StoredReject extends Reject {
+  runId: string;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** One transaction: the rows, the checkpoint they reach, and the run's counts so far. */
+export interface Batch {
+  writes: readonly PendingWrite[];
+  rejects?: readonly Reject[];
+  /** Rejects that a replay has now written: removed in the same transaction. */
+  resolved?: readonly string[];
+  /** Present when the job set a checkpoint since the last commit. */
+  checkpoint?: { value: unknown };
+  read: number;
+  rejected: number;
+}
+
+export interface ReplaceBatch {
+  table: string;
+  scope: Row;
+  rows: AsyncIterable<Row> | Iterable<Row>;
+  checkpoint?: { value: unknown };
+  /** Read and rejected so far, once the rows are consumed. */
+  read: () => number;
+  rejected: () => number;
+}
+
+export interface RunRecord {
+  id: string;
+  job: string;
+  startedAt: string;
+  finishedAt: string | null;
+  status: RunStatus | 'running';
+  exitCode: number | null;
+  dryRun: boolean;
+  counts: Counts;
+  error: { code: string; message: string } | null;
+}
+
+export interface RunStart {
+  id: string;
+  job: string;
+  dryRun: boolean;
+}
+
+export interface RunEnd {
+  status: RunStatus;
+  exitCode: number;
+  read: number;
+  error?: { code: string; message: string };
+}
+
+/**
+ * The database side of a run. Each store (sqlite/, postgres/) implements it with the same
+ * guarantees: data and checkpoint in one transaction, a lock that dies with its holder.
+ */
+export interface Store {
+  /** Creates the job's tables (adding new nullable columns); never drops data. Also during a run. */
+  prepare(tables: TablesSchema): Promise<void>;
+  /** Takes the job's run lock; throws a RetryableError (LOCKED) when another run holds it. */
+  lock(job: string): Promise<void>;
+  /** Records the run as running; marks runs whose process died as abandoned. In a dry run, opens the transaction that is rolled back at the end. */
+  startRun(run: RunStart): Promise<void>;
+  readCheckpoint(job: string): Promise<unknown>;
+  commit(runId: string, job: string, batch: Batch): Promise<WriteCounts>;
+  replace(runId: string, job: string, batch: ReplaceBatch): Promise<WriteCounts>;
+  /** Takes back everything this run committed (a failed guard); the checkpoint returns to where it was. */
+  undoRun(runId: string, job: string): Promise<void>;
+  /** Records the end and returns the run's counts as stored. */
+  finishRun(runId: string, end: RunEnd): Promise<Counts>;
+  /** The newest runs of a job, newest first (dry runs excluded). */
+  runs(job: string, limit: number): Promise<RunRecord[]>;
+  rejects(job: string, limit: number): Promise<StoredReject[]>;
+  close(): Promise<void>;
+}
+
+/** How a job names its store: the options it adds and how to open it from their values. */
+export interface StoreFactory {
+  readonly kind: string;
+  readonly options: ConfigSchema;
+  /** The option that, when given, picks this store in selectStore() (e.g. dbUrl); unset for a fallback. */
+  readonly selectedBy?: string;
+  open(config: Readonly<Record<string, ConfigValue>>, mode: 'write' | 'read'): Promise<Store | undefined>;
+}

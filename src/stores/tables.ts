@@ -1,0 +1,63 @@
+import { PermanentError } from '../errors/errors.ts';
+
+export type ColumnType = 'text' | 'integer' | 'real' | 'boolean' | 'json' | 'blob';
+export type WriteMode = 'upsert' | 'append' | 'replace';
+
+/** A table a job writes; ferry creates it and adds columns when the declaration grows. */
+export interface TableSpec {
+  columns: Record<string, ColumnType>;
+  /** The natural key: upsert by it, dedup appends by it. Its columns are NOT NULL. */
+  primaryKey: readonly string[];
+  /** upsert (default): insert or update changed rows. append: insert once, repeats ignored.
+   *  replace: rows come through ctx.replace(table, scope, rows); those gone from the scope are deleted. */
+  mode?: WriteMode;
+  /** For replace: the columns whose values name a scope (one file, one account). */
+  scope?: readonly string[];
+}
+
+export type TablesSchema = Record<string, TableSpec>;
+export type Row = Record<string, unknown>;
+export type SqlValue = string | number | bigint | null | Uint8Array;
+
+export function validateTables(tables: TablesSchema): void {
+  for (const [name, spec] of Object.entries(tables)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || name.startsWith('_ferry')) throw new TypeError(`table name ${name}: use letters, digits and _, not starting with _ferry`);
+    const cols = Object.keys(spec.columns);
+    if (spec.primaryKey.length === 0) throw new TypeError(`table ${name}: declare a primaryKey`);
+    for (const c of [...spec.primaryKey, ...(spec.scope ?? [])]) {
+      if (!cols.includes(c)) throw new TypeError(`table ${name}: key or scope column ${c} is not among its columns`);
+    }
+    if ((spec.mode === 'replace') !== (spec.scope !== undefined && spec.scope.length > 0)) {
+      throw new TypeError(`table ${name}: mode replace goes with a scope, and a scope with mode replace`);
+    }
+  }
+}
+
+/** A record's values in column order, converted for the database. */
+export function toParams(table: string, spec: TableSpec, row: Row): SqlValue[] {
+  return Object.entries(spec.columns).map(([column, type]) => {
+    const value = toSql(row[column], type);
+    if (value === null && spec.primaryKey.includes(column)) {
+      throw new PermanentError(`table ${table}: key column ${column} is empty in ${preview(row)}`, { code: 'KEY_MISSING' });
+    }
+    return value;
+  });
+}
+
+export function toSql(value: unknown, type: ColumnType): SqlValue {
+  if (value === undefined || value === null) return null;
+  switch (type) {
+    case 'json': return JSON.stringify(value);
+    case 'boolean': return value ? 1 : 0;
+    case 'text': return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    case 'integer':
+    case 'real':
+      return typeof value === 'number' || typeof value === 'bigint' ? value : Number(value);
+    case 'blob': return value instanceof Uint8Array ? value : Buffer.from(String(value));
+  }
+}
+
+function preview(row: Row): string {
+  const text = JSON.stringify(row);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}

@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export interface JobCommand {
+  /** An executable (a built job), or a job module (.ts/.js/.mjs) run through `ferry run`. */
+  target: string;
+  /** The job's own flags (the source to read, options); verify adds the database flag. */
+  args: readonly string[];
+  env?: Record<string, string | undefined>;
+}
+
+export interface Ended {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+  /** The counts of the result line, when there was one. */
+  counts?: Record<string, number>;
+}
+
+const MODULE = /\.(ts|mts|js|mjs)$/;
+const bin = fileURLToPath(new URL(`../cli/bin${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+
+export interface RunControl {
+  /** SIGKILL after this many ms (undefined: never). */
+  killAfterMs?: number;
+  /** SIGTERM this many ms after the job printed its start line (a signal before its handlers exist just kills it). */
+  termAfterMs?: number;
+}
+
+/** Runs the job once on a database and reports how it ended. */
+export function runJobProcess(command: JobCommand, dbArgs: readonly string[], control: RunControl = {}): Promise<Ended> {
+  const [file, args] = MODULE.test(command.target)
+    ? [process.execPath, [...process.execArgv.filter((a) => a.startsWith('--conditions')), bin, 'run', command.target]]
+    : [command.target, []];
+  const started = performance.now();
+  const child = spawn(file, [...args, ...command.args, ...dbArgs, '--log-format', 'json'], { env: { ...process.env, ...command.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let term: NodeJS.Timeout | undefined;
+  child.stdout.setEncoding('utf8').on('data', (c: string) => {
+    stdout += c;
+    if (control.termAfterMs !== undefined && term === undefined && stdout.includes('"type":"start"')) {
+      term = setTimeout(() => child.kill('SIGTERM'), control.termAfterMs);
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const kill = control.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), control.killAfterMs);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(kill);
+      clearTimeout(term);
+      const counts = resultCounts(stdout);
+      resolve({ code, signal, stdout, stderr, ms: performance.now() - started, ...(counts ? { counts } : {}) });
+    });
+  });
+}
+
+function resultCounts(stdout: string): Record<string, number> | undefined {
+  const last = stdout.trimEnd().split('\n').at(-1);
+  try {
+    const event = JSON.parse(last ?? '') as { type?: string; counts?: Record<string, number> };
+    return event.type === 'result' ? event.counts : undefined;
+  } catch {
+    return undefined;
+  }
+}

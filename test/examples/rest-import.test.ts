@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { startDemoApi } from '../../examples/demo-api/demo-api.ts';
+import { startFaultServer, type Fault } from '../helpers/fault-server.ts';
+import { parseEventLines } from '../helpers/protocol.ts';
+import { runExample } from '../helpers/example-job.ts';
+import type { Finished } from '../helpers/spawn.ts';
+import { tableRows } from './sqlite-rows.ts';
+
+
+const freshDb = async () => path.join(await mkdtemp(path.join(tmpdir(), 'ferry-rest-')), 'rest.db');
+const importFrom = (url: string, db: string, args: string[] = [], env: Record<string, string> = {}) =>
+  runExample('rest-import', ['--api-url', url, '--db-path', db, ...args], { env, timeoutMs: 60_000 });
+const items = (db: string) => tableRows(db, 'items', 'id');
+
+function result(finished: Finished) {
+  const last = parseEventLines(finished.stdout).at(-1);
+  assert.ok(last?.type === 'result', finished.stderr);
+  return last;
+}
+
+describe('rest-import against a server that injects faults', () => {
+  const faults: [string, (n: number) => Fault | undefined][] = [
+    ['a burst of 500, 502, 503', (n) => ({ 2: { kind: 'status', status: 500 }, 3: { kind: 'status', status: 502 }, 4: { kind: 'status', status: 503 } }) [n] as Fault | undefined],
+    ['429 with Retry-After', (n) => (n === 2 ? { kind: 'retry-after', seconds: 1, as: 'seconds' } : undefined)],
+    ['a response slower than the timeout', (n) => (n === 3 ? { kind: 'slow', delayMs: 3000 } : undefined)],
+    ['a connection reset', (n) => (n === 2 || n === 5 ? { kind: 'reset' } : undefined)],
+    ['truncated JSON', (n) => (n === 3 ? { kind: 'truncate' } : n === 4 ? { kind: 'bad-json' } : undefined)],
+    ['503 on every request', () => ({ kind: 'status', status: 503 })],
+  ];
+
+  for (const [name, plan] of faults) {
+    it(`${name}: the same table as a fault-free run, or exit 75 and the rerun gets it`, async () => {
+      await using server = await startFaultServer({ records: 45, pageSize: 10 });
+      const reference = await freshDb();
+      assert.equal((await importFrom(server.url, reference)).code, 0);
+      const db = await freshDb();
+      const before = server.requests.length;
+      server.faults = (request) => plan(request.n - before);
+      const faulty = await importFrom(server.url, db, ['--timeout', '1s', '--max-retries', '3']);
+      assert.ok(server.requests.slice(before).some((r) => r.fault !== undefined), 'faults were injected');
+      if (faulty.code === 75) {
+        assert.equal(result(faulty).error?.retryable, true);
+        server.faults = {};
+        assert.equal((await importFrom(server.url, db)).code, 0);
+      } else {
+        assert.equal(faulty.code, 0, faulty.stderr);
+      }
+      assert.deepEqual(items(db), items(reference));
+      assert.equal(items(db).length, 45);
+    });
+  }
+
+  it('a rejected token: exit 65, and the token is in no output', async () => {
+    await using server = await startFaultServer({ records: 5, token: 'right-token' });
+    const finished = await importFrom(server.url, await freshDb(), [], { API_KEY: 'wrong-token-S3CR3T' });
+    assert.equal(finished.code, 65);
+    assert.equal(result(finished).error?.code, 'HTTP_401');
+    assert.ok(!finished.stdout.includes('S3CR3T') && !finished.stderr.includes('S3CR3T'));
+    const ok = await importFrom(server.url, await freshDb(), ['--api-key', 'right-token']);
+    assert.equal(ok.code, 0);
+  });
+});
+
+describe('rest-import, incremental', () => {
+  const incremental = ['--cursor-field', 'updatedAt', '--page-size-param', 'limit', '--page-size', '20'];
+  const asServed = (api: Awaited<ReturnType<typeof startDemoApi>>) =>
+    [...api.records.values()].map((r) => ({ id: r.id, data: JSON.stringify(r) })).sort((a, b) => (a.id < b.id ? -1 : 1));
+
+  it('the next run imports exactly what changed and was added, asking with the checkpoint', async () => {
+    await using api = await startDemoApi({ records: 120 });
+    const db = await freshDb();
+    assert.deepEqual(result(await importFrom(api.url, db, incremental)).counts.inserted, 120);
+    api.touch(['item-0007', 'item-0090']);
+    api.add(3);
+    const second = result(await importFrom(api.url, db, incremental));
+    assert.deepEqual([second.counts.inserted, second.counts.updated], [3, 2]);
+    assert.ok(second.counts.read <= 6, `only the changes (and the checkpoint's own record) are read: ${second.counts.read}`);
+    assert.deepEqual(items(db), asServed(api));
+  });
+
+  it('a record updated while a run is in progress is not lost', async () => {
+    // While the 8th page is asked for: one record already read changes, and one not yet read.
+    const midRun: { touch?: () => void } = {};
+    await using api = await startDemoApi({ records: 200, onList: (n) => n === 8 && midRun.touch?.() });
+    midRun.touch = () => api.touch(['item-0005', 'item-0150']);
+    const db = await freshDb();
+    const first = await importFrom(api.url, db, [...incremental, '--page-size', '10']);
+    assert.equal(first.code, 0);
+    assert.match(api.records.get('item-0005')?.name ?? '', /\(v\d+\)$/, 'the record changed mid-run');
+    assert.equal(result(await importFrom(api.url, db, incremental)).exitCode, 0);
+    assert.deepEqual(items(db), asServed(api));
+  });
+});

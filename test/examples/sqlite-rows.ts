@@ -1,0 +1,11 @@
+import { DatabaseSync } from 'node:sqlite';
+
+/** Every row of a table, in key order, as plain objects: what a user would see with sqlite3. */
+export function tableRows(file: string, table: string, orderBy: string): Record<string, unknown>[] {
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    return db.prepare(`SELECT * FROM "${table}" ORDER BY ${orderBy}`).all().map((r) => ({ ...r }));
+  } finally {
+    db.close();
+  }
+}

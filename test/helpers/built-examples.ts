@@ -1,0 +1,64 @@
+// The example jobs as single executables, built once and cached by content: the bundle's sha256,
+// the Node that builds them and src/build itself. A test run pays for a build only when one of
+// them changed; test files that ask at the same time share the build.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleJob, hostTarget, makeExecutable } from '../../src/build/index.ts';
+import { ROOT } from './spawn.ts';
+
+/** Build outputs, by content hash. */
+export const BUILD_CACHE = path.join(ROOT, 'node_modules/.cache/ferry-build');
+/** Downloaded Node binaries and stripped copies (FERRY_CACHE_DIR of the builds the tests make). */
+export const NODE_CACHE = path.join(ROOT, 'node_modules/.cache/ferry');
+
+const building = new Map<string, Promise<string>>();
+
+/** The path of examples/<name>/<name>.ts built as a single executable for this machine. */
+export function builtExample(name: string): Promise<string> {
+  let build = building.get(name);
+  if (!build) {
+    build = buildCached(path.join(ROOT, 'examples', name, `${name}.ts`), name);
+    building.set(name, build);
+  }
+  return build;
+}
+
+async function buildCached(entry: string, name: string): Promise<string> {
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'ferry-built-example-'));
+  try {
+    const bundle = await bundleJob({ entry, outfile: path.join(scratch, `${name}.mjs`), conditions: ['source'] });
+    const key = createHash('sha256').update([bundle.sha256, process.version, await nodeIdentity(), await buildCodeHash()].join('\0')).digest('hex').slice(0, 20);
+    const target = hostTarget();
+    const binary = path.join(BUILD_CACHE, key, `${name}${target.suffix}`);
+    if (existsSync(binary)) return binary;
+    await mkdir(path.dirname(binary), { recursive: true });
+    // makeExecutable writes to a temporary name and renames: a reader never sees half a binary.
+    await makeExecutable(bundle, target, binary, { cacheDir: NODE_CACHE, env: process.env, cwd: ROOT });
+    await pruneOldBuilds();
+    return binary;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Keeps the newest builds (~110 MB each): older ones are for sources that have changed since. */
+async function pruneOldBuilds(keep = 6): Promise<void> {
+  const entries = await Promise.all((await readdir(BUILD_CACHE)).map(async (name) => ({ name, mtimeMs: (await stat(path.join(BUILD_CACHE, name))).mtimeMs })));
+  for (const old of entries.sort((a, b) => b.mtimeMs - a.mtimeMs).slice(keep)) await rm(path.join(BUILD_CACHE, old.name), { recursive: true, force: true });
+}
+
+async function nodeIdentity(): Promise<string> {
+  const { size, mtimeMs } = await stat(process.execPath);
+  return `${process.execPath}:${size}:${mtimeMs}`;
+}
+
+/** A change to how executables are made (the SEA config, stripping) must not reuse old builds. */
+async function buildCodeHash(): Promise<string> {
+  const dir = path.join(ROOT, 'src/build');
+  const hash = createHash('sha256');
+  for (const file of (await readdir(dir)).sort()) hash.update(file).update(await readFile(path.join(dir, file)));
+  return hash.digest('hex');
+}

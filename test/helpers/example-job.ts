@@ -1,0 +1,21 @@
+import path from 'node:path';
+import { builtExample } from './built-examples.ts';
+import { ROOT, run, runJobFile, type Finished, type SpawnOptions } from './spawn.ts';
+
+export type ExampleName = 'rest-import' | 'file-import';
+
+// The end-to-end tests run the BUILT example executables with no Node reachable (PATH=/nonexistent),
+// as a user's machine would. FERRY_E2E=source runs the sources instead, for a quick edit-test loop.
+const FROM_SOURCE = process.env.FERRY_E2E === 'source';
+
+/** Runs an example job as users get it: the single executable, without Node on the PATH. */
+export async function runExample(name: ExampleName, args: readonly string[], options: SpawnOptions = {}): Promise<Finished> {
+  if (FROM_SOURCE) return runJobFile(path.join(ROOT, 'examples', name, `${name}.ts`), args, options);
+  return run(await builtExample(name), args, { ...options, env: { ...options.env, PATH: '/nonexistent' } });
+}
+
+/** How a host (the demo window) starts the example: the built executable. */
+export async function sidecarFor(name: ExampleName): Promise<{ command: string; args: string[] }> {
+  if (FROM_SOURCE) return { command: process.execPath, args: ['--conditions=source', path.join(ROOT, 'examples', name, `${name}.ts`)] };
+  return { command: await builtExample(name), args: [] };
+}

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { PermanentError } from '../../../src/errors/errors.ts';
+import { httpSource, type HttpSourceOptions } from '../../../src/sources/http/index.ts';
+import { startFaultServer, type FaultServerOptions, type PaginationStyle } from '../../helpers/fault-server.ts';
+
+const N = 23;
+const ALL = Array.from({ length: N }, (_, i) => i + 1);
+
+async function serve(options: FaultServerOptions) {
+  const server = await startFaultServer(options);
+  after(() => server.close());
+  return server;
+}
+
+async function ids(options: HttpSourceOptions): Promise<number[]> {
+  const out: number[] = [];
+  for await (const item of httpSource(options).records()) {
+    assert.ok(item.ok);
+    out.push((item.record as { id: number }).id);
+  }
+  return out;
+}
+
+/** How each style is configured against the fault server, and how many requests it should take. */
+const STYLES: [PaginationStyle, Omit<HttpSourceOptions, 'url'>, number][] = [
+  ['link', {}, 3],
+  ['page', { pagination: { type: 'page', pageParam: 'page', sizeParam: 'per_page', size: 10 } }, 3],
+  ['cursor', { recordsField: 'data', pagination: { type: 'cursor', field: 'meta.next_cursor', param: 'cursor' } }, 3],
+  ['offset', { recordsField: 'results', totalField: 'count', pagination: { type: 'offset', offsetParam: 'offset', limitParam: 'limit', limit: 10 } }, 3],
+];
+
+describe('every pagination style reads all records once, in order', () => {
+  for (const [style, options, requests] of STYLES) {
+    it(style, async () => {
+      const server = await serve({ records: N, pagination: style });
+      assert.deepEqual(await ids({ url: server.url, ...options }), ALL);
+      assert.equal(server.requests.length, requests);
+    });
+  }
+});
+
+describe('a collection that fills its last page exactly', () => {
+  const cases: [PaginationStyle, number][] = [['link', 2], ['page', 3], ['cursor', 2], ['offset', 3]];
+  for (const [style, requests] of cases) {
+    it(`${style}: ${requests} requests`, async () => {
+      const server = await serve({ records: 20, pagination: style });
+      const options = STYLES.find(([s]) => s === style)?.[1] ?? {};
+      assert.deepEqual(await ids({ url: server.url, ...options }), ALL.slice(0, 20));
+      assert.equal(server.requests.length, requests);
+    });
+  }
+});
+
+it('an empty collection is one request and no records', async () => {
+  const server = await serve({ records: 0 });
+  const source = httpSource({ url: server.url, totalHeader: 'X-Total-Count' });
+  assert.deepEqual(await Array.fromAsync(source.records()), []);
+  assert.equal(source.total, 0);
+  assert.equal(server.requests.length, 1);
+});
+
+it('pages carry number, url and records; total is known after the first page', async () => {
+  const server = await serve({ records: N });
+  const source = httpSource({ url: `${server.url}?per_page=10`, totalHeader: 'X-Total-Count' });
+  assert.equal(source.total, undefined);
+  const seen: [number, string, number, number | undefined][] = [];
+  for await (const page of source.pages()) seen.push([page.number, new URL(page.url).search, page.records.length, source.total]);
+  assert.deepEqual(seen, [
+    [1, '?per_page=10', 10, N],
+    [2, '?per_page=10&page=2', 10, N],
+    [3, '?per_page=10&page=3', 3, N],
+  ]);
+});
+
+it('each record knows its page and index; the source URL has no credentials', async () => {
+  const server = await serve({ records: N });
+  const url = server.url.replace('http://', 'http://reader:pa%20ss@') + '?per_page=10';
+  const items = await Array.fromAsync(httpSource({ url }).records());
+  const clean = `${server.url}?per_page=10`;
+  assert.deepEqual(items[0]?.position, { source: clean, page: 1, index: 0 });
+  assert.deepEqual(items[12]?.position, { source: `${server.url}?per_page=10&page=2`, page: 2, index: 2 });
+  assert.equal(server.requests[0]?.headers.authorization, `Basic ${Buffer.from('reader:pa ss').toString('base64')}`);
+  assert.ok(items.every((item) => !item.position.source.includes('reader')));
+});
+
+it('reading records() again starts from the first page', async () => {
+  const server = await serve({ records: N });
+  const source = httpSource({ url: server.url });
+  assert.deepEqual([(await Array.fromAsync(source.records())).length, (await Array.fromAsync(source.records())).length], [N, N]);
+  assert.equal(server.requests.length, 6);
+});
+
+it('query params (since) reach every request, Link-followed ones included', async () => {
+  const server = await serve({ records: N, pageSize: 5 });
+  server.update(3, { updatedAt: '2026-06-01T00:00:00.000Z' });
+  const since = new Date(Date.UTC(2026, 0, 1) + 15 * 60_000).toISOString();
+  assert.deepEqual(await ids({ url: server.url, query: { since } }), [15, 16, 17, 18, 19, 20, 21, 22, 23, 3]);
+  assert.deepEqual(server.requests.map((r) => r.query.since), [since, since]);
+});
+
+it('a server that caps the page size does not end the import early when the total is known', async () => {
+  const server = await serve({ records: N, pagination: 'page', maxPageSize: 4 });
+  const pagination = { type: 'page', pageParam: 'page', sizeParam: 'per_page', size: 10 } as const;
+  assert.deepEqual(await ids({ url: server.url, pagination, totalHeader: 'X-Total-Count' }), ALL);
+});
+
+it('a Link header wins over the configured style unless followLink is false', async () => {
+  const server = await serve({ records: N });
+  const cursor = { type: 'cursor', field: 'next', param: 'cursor' } as const;
+  assert.deepEqual(await ids({ url: server.url, pagination: cursor }), ALL);
+  assert.deepEqual(await ids({ url: server.url, pagination: { ...cursor, followLink: false } }), ALL.slice(0, 10));
+});
+
+describe('bodies of the wrong shape fail with HTTP_BODY_SHAPE and say what to set', () => {
+  const cases: [string, Omit<HttpSourceOptions, 'url'>, RegExp][] = [
+    ['object without recordsField', {}, /the body is an object, not an array of records; set recordsField .*"data"/],
+    ['recordsField naming no array', { recordsField: 'meta' }, /"meta" in the body is an object, not an array/],
+    ['recordsField naming nothing', { recordsField: 'items' }, /"items" in the body is missing, not an array .*"data"/],
+  ];
+  for (const [name, options, message] of cases) {
+    it(name, async () => {
+      const server = await serve({ pagination: 'cursor' });
+      await assert.rejects(ids({ url: server.url, ...options }), (error) => {
+        assert.ok(error instanceof PermanentError);
+        assert.equal(error.code, 'HTTP_BODY_SHAPE');
+        assert.match(error.message, message);
+        return true;
+      });
+    });
+  }
+});
+
+it('a page param the server ignores fails with HTTP_PAGINATION_LOOP instead of reading page 1 forever', async () => {
+  const server = await serve({ records: N, pagination: 'page' });
+  const pagination = { type: 'page', pageParam: 'p', size: 10 } as const;
+  await assert.rejects(ids({ url: server.url, pagination }), { code: 'HTTP_PAGINATION_LOOP' });
+  assert.equal(server.requests.length, 2);
+});
+
+it('a Link next pointing back at a page already read fails with HTTP_PAGINATION_LOOP', async () => {
+  const server = await serve({ records: N, faults: () => ({ kind: 'status', status: 200, body: '[{"id":1}]', headers: { link: '<?page=1>; rel="next"' } }) });
+  await assert.rejects(ids({ url: `${server.url}?page=1` }), { code: 'HTTP_PAGINATION_LOOP' });
+  assert.equal(server.requests.length, 1);
+});
+
+it('a Link to another origin is followed without the secret headers, as fetch does on redirects', async () => {
+  const other = await serve({ records: 3 });
+  const first = await serve({ faults: () => ({ kind: 'status', status: 200, body: '[{"id":0}]', headers: { link: `<${other.url}>; rel="next"` } }) });
+  const headers = { Authorization: 'Bearer sk_first_only', 'X-Api-Key': 'k_first_only', 'X-Tenant': 'acme' };
+  assert.deepEqual(await ids({ url: first.url, headers }), [0, 1, 2, 3]);
+  const sent = (r: { headers: Record<string, unknown> } | undefined) => [r?.headers.authorization, r?.headers['x-api-key'], r?.headers['x-tenant']];
+  assert.deepEqual([sent(first.requests[0]), sent(other.requests[0])], [
+    ['Bearer sk_first_only', 'k_first_only', 'acme'],
+    [undefined, undefined, 'acme'],
+  ]);
+});

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { ConfigError, ExitCode, exitCodeFor, PermanentError, RetryableError } from 'ferry';
+import { classifyPgError } from '../../../src/stores/postgres/errors.ts';
+
+const pgError = (code: string, message = 'server says no') => Object.assign(new Error(message), { code });
+
+it('classifies server and socket errors: retryable (75), bad data (65), configuration (64)', () => {
+  const cases: [string, Error, ExitCode, string][] = [
+    ['connection refused', pgError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432'), 75, 'PG_CONNECTION'],
+    ['connection reset', pgError('ECONNRESET', 'read ECONNRESET'), 75, 'PG_CONNECTION'],
+    ['socket closed under a query', new Error('Connection terminated unexpectedly'), 75, 'PG_CONNECTION'],
+    ['connect timeout', new Error('timeout expired'), 75, 'PG_CONNECTION'],
+    ['pg_terminate_backend / admin shutdown', pgError('57P01', 'terminating connection due to administrator command'), 75, 'PG_CONNECTION'],
+    ['server starting up', pgError('57P03', 'the database system is starting up'), 75, 'PG_CONNECTION'],
+    ['connection exception class', pgError('08006'), 75, 'PG_CONNECTION'],
+    ['serialization failure', pgError('40001'), 75, 'PG_CONFLICT'],
+    ['deadlock', pgError('40P01', 'deadlock detected'), 75, 'PG_CONFLICT'],
+    ['too many connections', pgError('53300', 'sorry, too many clients already'), 75, 'PG_TOO_MANY_CONNECTIONS'],
+    ['disk full', pgError('53100'), 75, 'PG_RESOURCES'],
+    ['statement timeout', pgError('57014', 'canceling statement due to statement timeout'), 75, 'PG_TIMEOUT'],
+    ['a standby after failover', pgError('25006', 'cannot execute INSERT in a read-only transaction'), 75, 'PG_READ_ONLY'],
+    ['unique violation', pgError('23505'), 65, 'PG_CONSTRAINT'],
+    ['not null violation', pgError('23502'), 65, 'PG_CONSTRAINT'],
+    ['bad number', pgError('22P02', 'invalid input syntax for type bigint: "x"'), 65, 'PG_DATA'],
+    ['NUL in text', pgError('22021'), 65, 'PG_DATA'],
+    ['wrong password', pgError('28P01', 'password authentication failed for user "ferry"'), 65, 'PG_AUTH'],
+    ['no pg_hba entry', pgError('28000'), 65, 'PG_AUTH'],
+    ['a password the URL lacks', new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string'), 65, 'PG_AUTH'],
+    ['no privilege', pgError('42501', 'permission denied for schema imports'), 65, 'PG_PRIVILEGE'],
+    ['no such database', pgError('3D000', 'database "imports" does not exist'), 64, 'PG_DATABASE_MISSING'],
+  ];
+  const got = cases.map(([what, error]) => {
+    const classified = classifyPgError(error, 'writing a batch') as Error & { code?: string };
+    return [what, exitCodeFor(classified), classified.code];
+  });
+  assert.deepEqual(got, cases.map(([what, , exit, code]) => [what, exit, code]));
+});
+
+it('says what to do, and keeps the original as the cause', () => {
+  const auth = classifyPgError(pgError('28P01', 'password authentication failed for user "ferry"'), 'connecting');
+  assert.ok(auth instanceof PermanentError);
+  assert.equal(auth.message, 'PostgreSQL connecting: password authentication failed for user "ferry": check the user and password in --db-url (DATABASE_URL) and the server\'s pg_hba.conf');
+  const missing = classifyPgError(pgError('3D000', 'database "imports" does not exist'), 'connecting');
+  assert.ok(missing instanceof ConfigError);
+  assert.match(missing.message, /create it \(createdb\) or fix the database name in --db-url/);
+  const refused = classifyPgError(Object.assign(new AggregateError([], ''), { code: 'ECONNREFUSED' }), 'connecting');
+  assert.equal(refused.message, 'PostgreSQL connecting: ECONNREFUSED: is the server up, and are the host and port in --db-url (DATABASE_URL) right? Run again later');
+  const lost = classifyPgError(pgError('57P01', 'terminating connection due to administrator command'), 'writing a batch');
+  assert.ok(lost instanceof RetryableError);
+  assert.match(lost.message, /rolled back by the server, run again/);
+  assert.equal((lost.cause as Error).message, 'terminating connection due to administrator command');
+});
+
+it('leaves a bug a bug: an unknown SQLSTATE (a syntax error) is not dressed up as retryable or bad data', () => {
+  const syntax = pgError('42601', 'syntax error at or near "FORM"');
+  assert.equal(classifyPgError(syntax, 'writing a batch'), syntax);
+  assert.equal(exitCodeFor(classifyPgError(syntax, 'writing a batch')), ExitCode.bug);
+});

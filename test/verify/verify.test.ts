@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { verifyJob } from 'ferry/testing';
+import { fixture, run, ROOT } from '../helpers/spawn.ts';
+import path from 'node:path';
+
+describe('verifyJob', () => {
+  it('passes a well-behaved job: rerun, kills, SIGTERM and two runs at once', async () => {
+    const lines: string[] = [];
+    const report = await verifyJob({ target: fixture('jobs/counter-import.ts'), args: ['--count', '6000', '--pause-ms', '2'], trials: 6, concurrent: true, onProgress: (l) => lines.push(l) });
+    assert.ok(report.ok, lines.join('\n'));
+    assert.deepEqual(report.checks.map((c) => c.name), ['reference run', 'rerun changes nothing', ...[1, 2, 3, 4, 5, 6].map((n) => `kill trial ${n}`), 'SIGTERM trial', 'two runs at once']);
+    assert.match(lines.at(-1) ?? '', /^retry-safe: all 10 checks hold$/);
+  });
+
+  it('catches a job that inserts without a natural key: the rerun writes again', async () => {
+    const report = await verifyJob({ target: fixture('jobs/broken-no-key.ts'), args: [], trials: 1 });
+    assert.equal(report.ok, false);
+    const rerun = report.checks.find((c) => c.name === 'rerun changes nothing');
+    assert.equal(rerun?.ok, false);
+    assert.match(rerun?.detail ?? '', /the second run wrote again: .*"inserted":2000/);
+    assert.match(rerun?.detail ?? '', /insert without a key/);
+  });
+
+  it('catches a job that commits its checkpoint before its data: kill trials find rows missing', async () => {
+    const report = await verifyJob({ target: fixture('jobs/broken-checkpoint-first.ts'), args: ['--count', '10000'], trials: 4 });
+    assert.equal(report.ok, false);
+    const failed = report.checks.filter((c) => c.name.startsWith('kill trial') && !c.ok);
+    assert.ok(failed.length > 0, 'some kill trial fails');
+    assert.match(failed[0]?.detail ?? '', /table items: \d+ missing, 0 extra, 0 different \(missing \["/);
+  });
+});
+
+describe('ferry verify (the command)', () => {
+  const bin = path.join(ROOT, 'src/cli/bin.ts');
+  it('exits 0 on a good job and 1 on a broken one, printing a line per check', async () => {
+    const good = await run(process.execPath, ['--conditions=source', bin, 'verify', fixture('jobs/counter-import.ts'), '--trials', '2', '--', '--count', '2000']);
+    assert.equal(good.code, 0, good.stdout + good.stderr);
+    assert.equal(good.stdout.trim().split('\n').length, 6);
+    const bad = await run(process.execPath, ['--conditions=source', bin, 'verify', fixture('jobs/broken-no-key.ts'), '--trials', '1']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stdout, /✖ rerun changes nothing/);
+    assert.match(bad.stdout, /NOT retry-safe/);
+  });
+
+  it('refuses a --db-path of the user: each run needs a fresh database', async () => {
+    const finished = await run(process.execPath, ['--conditions=source', bin, 'verify', fixture('jobs/counter-import.ts'), '--', '--db-path', 'x.db']);
+    assert.equal(finished.code, 64);
+  });
+});
