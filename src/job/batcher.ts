@@ -6,6 +6,10 @@ import type { Row, TableSpec } from '../stores/tables.ts';
  * Buffers a run's writes and commits them in batches, each with the newest checkpoint.
  * A checkpoint set after some writes is only ever committed with (or after) those writes,
  * so after a crash the checkpoint never claims more than the data holds.
+ *
+ * A full batch commits behind the job: while a server store (PostgreSQL) commits it, the job
+ * reads the next one. At most one batch is in flight; batches commit in order, and a failed
+ * commit surfaces at the job's next write or flush.
  */
 export class Batcher {
   readonly #store: Store;
@@ -17,6 +21,7 @@ export class Batcher {
   #rejects: Reject[] = [];
   #resolved: string[] = [];
   #checkpoint: { value: unknown } | undefined;
+  #inFlight: Promise<void> = Promise.resolve();
 
   constructor(store: Store, run: { runId: string; job: string; batchSize: number; counts: Counts }) {
     this.#store = store;
@@ -30,7 +35,7 @@ export class Batcher {
     for (const row of Array.isArray(rows) ? rows : [rows as Row]) {
       this.#pending.push({ table, row });
       if (this.#pending.length >= this.#size) {
-        await this.flush();
+        await this.#commitBehind();
         // node:sqlite is synchronous: without a turn of the event loop, a run that reads from
         // memory would never see SIGTERM (or a host's abort) until it ended.
         await new Promise((resolve) => setImmediate(resolve));
@@ -57,12 +62,25 @@ export class Batcher {
     this.#checkpoint = { value: structuredClone(value) };
   }
 
+  /** Commits everything queued and waits until it is committed. */
   async flush(): Promise<void> {
+    await this.#commitBehind();
+    await this.#inFlight;
+  }
+
+  /** Waits for the batch in flight, if any, whatever its outcome: nothing may share its transaction. */
+  async settle(): Promise<void> {
+    await this.#inFlight.catch(() => undefined);
+  }
+
+  async #commitBehind(): Promise<void> {
+    await this.#inFlight;
     if (this.#pending.length === 0 && this.#rejects.length === 0 && this.#resolved.length === 0 && !this.#checkpoint) return;
     const batch = { writes: this.#pending, rejects: this.#rejects, resolved: this.#resolved, read: this.#counts.read, rejected: this.#counts.rejected };
     const checkpoint = this.#checkpoint;
     this.discard();
-    this.#add(await this.#store.commit(this.#runId, this.#job, { ...batch, ...(checkpoint ? { checkpoint } : {}) }));
+    this.#inFlight = this.#store.commit(this.#runId, this.#job, { ...batch, ...(checkpoint ? { checkpoint } : {}) }).then((c) => this.#add(c));
+    this.#inFlight.catch(() => undefined); // not unhandled: the next write, flush or settle takes it
   }
 
   /** Replaces one scope's rows in one transaction, after committing what is pending. */

@@ -84,6 +84,7 @@ export async function runJob<S extends ConfigSchema>(job: Job<S>, config: Config
     if (!(error instanceof GuardError)) batcher?.discard();
     failure = signal.aborted && !(error instanceof CancelledError) ? new CancelledError(reasonOf(signal), { cause: error }) : error;
   }
+  await batcher?.settle(); // a batch still committing finishes (or fails) before anything else touches the store
   if (failure instanceof GuardError && store && recorded) failure = await takeBack(store, batcher, runId, job.name, failure, log);
 
   const exitCode = failure === undefined ? ExitCode.ok : exitCodeFor(failure);

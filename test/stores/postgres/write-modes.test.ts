@@ -161,6 +161,22 @@ if ((await postgresUnavailable()) === undefined) describe('postgres write modes'
     assert.deepEqual((await db.query('SELECT id FROM people ORDER BY id')).map((r) => r.id), ['a', 'b']);
   });
 
+  it('a batch that fails while the job reads on (commits run behind it) fails the run; no later batch or checkpoint is committed', async () => {
+    const db = await fresh();
+    let wroteAfterFailure = 0;
+    const result = await runWith(db, people, async (ctx) => {
+      for (let i = 0; i < 40; i++) {
+        await ctx.write('people', { id: `p${String(i).padStart(2, '0')}`, age: i === 5 ? 1.5 : i });
+        ctx.setCheckpoint({ next: i + 1 });
+        if (i > 5) wroteAfterFailure++;
+      }
+    });
+    assert.deepEqual([result.exitCode, result.error?.code], [65, 'PG_DATA']);
+    assert.deepEqual((await db.query('SELECT id FROM people ORDER BY id')).map((r) => r.id), ['p00', 'p01', 'p02', 'p03']);
+    assert.deepEqual((await db.query("SELECT value FROM _ferry_checkpoints WHERE job = 'modes'")).map((r) => JSON.parse(r.value as string) as unknown), [{ next: 3 }], 'the checkpoint set after p02, committed with p03 — never past the data');
+    assert.ok(wroteAfterFailure <= 2, `the job stopped at its next write after the failed batch, not ${wroteAfterFailure} writes later`);
+  });
+
   it('every column type round-trips exactly, so a rerun finds it unchanged', async () => {
     const db = await fresh();
     const tables: TablesSchema = { v: { columns: { k: 'text', i: 'integer', r: 'real', b: 'boolean', j: 'json', x: 'blob', t: 'text' }, primaryKey: ['k'] } };
