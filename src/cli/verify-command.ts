@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { exitCodeFor } from '../errors/exit-codes.ts';
+import { ownDatabaseFlag } from '../verify/databases.ts';
 import { verifyJob } from '../verify/verify.ts';
 
 const HELP = `
@@ -6,7 +8,17 @@ Runs the job once on a fresh SQLite database (the reference), again (it must cha
 then --trials times on fresh databases killed with SIGKILL at random instants (some several
 times) and run to completion, then once stopped with SIGTERM (it must exit 130 and resume):
 every database must end equal to the reference, table by table. Pass the job's own flags after
---; verify adds --db-path. It assumes the job's source does not change while it runs.`;
+--; verify adds --db-path. It assumes the job's source does not change while it runs.
+
+With --db-url (DATABASE_URL) the runs go to that PostgreSQL server instead: each gets a fresh
+schema (ferry_verify_<random>_<n>), passed to the job as the search_path of its --db-url, and
+every one is dropped at the end.`;
+
+interface VerifyFlags {
+  trials: number;
+  concurrent?: boolean;
+  dbUrl?: string;
+}
 
 export function addVerifyCommand(program: Command): void {
   program
@@ -16,14 +28,24 @@ export function addVerifyCommand(program: Command): void {
     .argument('[flags...]', 'the job\'s flags, after --')
     .option('--trials <n>', 'SIGKILL trials', (v) => Number.parseInt(v, 10), 20)
     .option('--concurrent', 'also start two runs at once: one must exit 75')
+    .option('--db-url <url>', 'run on this PostgreSQL server, a fresh schema per run (env: DATABASE_URL)')
     .addHelpText('after', HELP)
-    .action(async (target: string, flags: string[], opts: { trials: number; concurrent?: boolean }) => {
-      if (flags.some((f) => f === '--db-path' || f.startsWith('--db-path='))) {
-        process.stderr.write('ferry verify: leave --db-path out; verify gives each run a fresh database\n');
-        process.exitCode = 64;
-        return;
+    .action(async (target: string, flags: string[], opts: VerifyFlags) => {
+      const own = ownDatabaseFlag(flags);
+      if (own !== undefined) return usage(`leave ${own} out of the job's flags; verify gives each run a fresh database (give verify --db-url to use PostgreSQL)`);
+      const databaseUrl = opts.dbUrl || process.env.DATABASE_URL || undefined;
+      if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) return usage('--db-url (DATABASE_URL) must be a postgres:// or postgresql:// URL');
+      try {
+        const report = await verifyJob({ target, args: flags, trials: opts.trials, concurrent: opts.concurrent === true, ...(databaseUrl ? { databaseUrl } : {}), onProgress: (line) => process.stdout.write(`${line}\n`) });
+        process.exitCode = report.ok ? 0 : 1;
+      } catch (error) {
+        process.stderr.write(`ferry verify: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exitCode = exitCodeFor(error);
       }
-      const report = await verifyJob({ target, args: flags, trials: opts.trials, concurrent: opts.concurrent === true, onProgress: (line) => process.stdout.write(`${line}\n`) });
-      process.exitCode = report.ok ? 0 : 1;
     });
+}
+
+function usage(message: string): void {
+  process.stderr.write(`ferry verify: ${message}\n`);
+  process.exitCode = 64;
 }

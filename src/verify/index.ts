@@ -1,3 +1,3 @@
 // ferry/testing: prove a job retry-safe from a test runner.
 export { verifyJob, type VerifyOptions, type VerifyReport, type Check } from './verify.ts';
-export { snapshotSqlite, compareSnapshots, describeDifferences, type Snapshot, type TableDifference } from './snapshot.ts';
+export { snapshotSqlite, snapshotPostgres, compareSnapshots, describeDifferences, type Snapshot, type TableDifference } from './snapshot.ts';

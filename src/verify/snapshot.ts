@@ -1,4 +1,5 @@
 import { DatabaseSync } from 'node:sqlite';
+import { q } from '../stores/postgres/sql.ts';
 
 /** A job's own tables (not ferry's bookkeeping), each row keyed by its primary key. */
 export type Snapshot = Map<string, Map<string, string>>;
@@ -32,6 +33,53 @@ export function snapshotSqlite(file: string): Snapshot {
   } finally {
     db.close();
   }
+}
+
+/** A table of the schema: its columns in order, and its primary key in key order (empty without one). */
+interface PgTable {
+  name: string;
+  columns: string[];
+  key: string[];
+}
+
+const PG_TABLES_SQL = `SELECT c.relname::text AS name,
+  array(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS columns,
+  array(SELECT a.attname::text FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+    WHERE i.indrelid = c.oid AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)) AS key
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relname NOT LIKE '\\_ferry%' ESCAPE '\\'
+ORDER BY c.relname`;
+
+/**
+ * The same for the schema a PostgreSQL URL selects (its search_path, as the store reads it). Every
+ * value is rendered as the server's text for it, so equal data gives equal strings.
+ */
+export async function snapshotPostgres(url: string): Promise<Snapshot> {
+  const { Connection } = await import('../stores/postgres/connection.ts');
+  const conn = await Connection.open(url, 'taking a snapshot');
+  try {
+    const [{ schema } = { schema: null }] = await conn.query<{ schema: string | null }>('taking a snapshot', 'SELECT current_schema() AS schema');
+    if (schema === null) throw new TypeError('snapshotPostgres: no schema on the URL\'s search_path exists');
+    const snapshot: Snapshot = new Map();
+    for (const table of await conn.query<PgTable>('taking a snapshot', PG_TABLES_SQL, [schema])) {
+      const rows = await conn.query<{ v: (string | null)[] }>('taking a snapshot',
+        `SELECT ARRAY[${table.columns.map((c) => `${q(c)}::text`).join(', ')}]::text[] AS v FROM ${q(schema)}.${q(table.name)}`);
+      snapshot.set(table.name, keyed(rows.map((r) => r.v), table));
+    }
+    return snapshot;
+  } finally {
+    await conn.close();
+  }
+}
+
+function keyed(rows: readonly (string | null)[][], table: PgTable): Map<string, string> {
+  const at = (table.key.length > 0 ? table.key : table.columns).map((c) => table.columns.indexOf(c));
+  const out = new Map<string, string>();
+  for (const row of rows) {
+    const id = JSON.stringify(at.map((i) => row[i]));
+    out.set(out.has(id) ? `${id}#${out.size}` : id, JSON.stringify(row));
+  }
+  return out;
 }
 
 function plain(value: unknown): unknown {

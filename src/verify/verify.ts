@@ -1,8 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { ownDatabaseFlag, postgresDatabases, sqliteDatabases, type TrialDatabase, type TrialDatabases } from './databases.ts';
 import { runJobProcess, type Ended, type JobCommand } from './job-process.ts';
-import { compareSnapshots, describeDifferences, snapshotSqlite, type Snapshot } from './snapshot.ts';
+import { compareSnapshots, describeDifferences, type Snapshot } from './snapshot.ts';
 
 export interface VerifyOptions extends JobCommand {
   /** Kill trials; default 20. */
@@ -13,6 +11,11 @@ export interface VerifyOptions extends JobCommand {
   termGraceMs?: number;
   /** A line per check and trial, as it happens. */
   onProgress?: (line: string) => void;
+  /**
+   * A PostgreSQL server (postgres://…) to run on instead of SQLite files: each run gets a fresh
+   * schema there (ferry_verify_<random>_<n>), and every one is dropped at the end.
+   */
+  databaseUrl?: string;
 }
 
 export interface Check {
@@ -28,87 +31,109 @@ export interface VerifyReport {
 }
 
 /**
- * Proves a job retry-safe on the SQLite store, assuming its source does not change meanwhile:
- * a reference run; a rerun that changes nothing; kill trials (SIGKILL at random instants, some
- * several times) each run to completion and compared table by table with the reference; a
- * SIGTERM trial; optionally two runs at once.
+ * Proves a job retry-safe on the SQLite store (or, given databaseUrl, on PostgreSQL), assuming its
+ * source does not change meanwhile: a reference run; a rerun that changes nothing; kill trials
+ * (SIGKILL at random instants, some several times) each run to completion and compared table by
+ * table with the reference; a SIGTERM trial; optionally two runs at once. Each run has a database
+ * of its own.
  */
 export async function verifyJob(options: VerifyOptions): Promise<VerifyReport> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'ferry-verify-'));
+  const own = ownDatabaseFlag(options.args);
+  if (own !== undefined) throw new TypeError(`verifyJob: leave ${own} out of args; verify gives each run a fresh database`);
+  const databases = options.databaseUrl === undefined ? await sqliteDatabases() : postgresDatabases(options.databaseUrl);
+  // The job's database is the flag verify gives it, never the DATABASE_URL of this process.
+  const command: VerifyOptions = { ...options, env: { DATABASE_URL: undefined, ...options.env } };
+  let report: VerifyReport;
+  try {
+    report = await verifyOn(command, databases);
+  } catch (error) {
+    await databases.dispose().catch(() => {}); // the first failure is the one to report
+    throw error;
+  }
+  await databases.dispose();
+  return report;
+}
+
+async function verifyOn(options: VerifyOptions, databases: TrialDatabases): Promise<VerifyReport> {
   const say = options.onProgress ?? (() => {});
   const checks: Check[] = [];
   const check = (name: string, ok: boolean, detail: string) => {
     checks.push({ name, ok, detail });
     say(`${ok ? '✔' : '✖'} ${name}: ${detail}`);
   };
-  let n = 0;
-  const freshDb = () => ['--db-path', path.join(dir, `run-${++n}.db`)];
-  try {
-    const referenceDb = freshDb();
-    const reference = await runJobProcess(options, referenceDb);
-    if (reference.code !== 0) {
-      check('reference run', false, `exited ${reference.code ?? reference.signal}: ${lastLines(reference)}`);
-      return { ok: false, checks, referenceMs: reference.ms };
-    }
-    const expected = snapshotSqlite(referenceDb[1] ?? '');
-    check('reference run', true, `${Math.round(reference.ms)} ms, ${[...expected].map(([t, rows]) => `${t}: ${rows.size} rows`).join(', ')}`);
-
-    const rerun = await runJobProcess(options, referenceDb);
-    const rerunDiff = compareSnapshots(expected, snapshotSqlite(referenceDb[1] ?? ''));
-    const wrote = (rerun.counts?.inserted ?? 0) + (rerun.counts?.updated ?? 0) + (rerun.counts?.deleted ?? 0);
-    check('rerun changes nothing', rerun.code === 0 && wrote === 0 && rerunDiff.length === 0,
-      rerun.code !== 0 ? `exited ${rerun.code ?? rerun.signal}: ${lastLines(rerun)}`
-        : wrote > 0 ? `the second run wrote again: ${JSON.stringify(rerun.counts)} (does it derive ids from something other than the data, or insert without a key?)`
-          : rerunDiff.length > 0 ? describeDifferences(rerunDiff) : `0 inserted, 0 updated, ${rerun.counts?.unchanged ?? 0} unchanged`);
-
-    for (let trial = 1; trial <= (options.trials ?? 20); trial++) {
-      await killTrial(options, freshDb(), expected, reference.ms, trial, check);
-    }
-    await termTrial(options, freshDb(), expected, reference.ms, options.termGraceMs ?? 5000, check);
-    if (options.concurrent) await concurrentTrial(options, freshDb(), check);
-    const ok = checks.every((c) => c.ok);
-    say(ok ? `retry-safe: all ${checks.length} checks hold` : `NOT retry-safe: ${checks.filter((c) => !c.ok).length} of ${checks.length} checks failed`);
-    return { ok, checks, referenceMs: reference.ms };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+  const referenceDb = await databases.fresh();
+  const reference = await referenceTrial(options, referenceDb, databases.where, check);
+  const { expected, ms } = reference;
+  if (expected === undefined) return { ok: false, checks, referenceMs: ms };
+  await rerunTrial(options, referenceDb, expected, check);
+  for (let trial = 1; trial <= (options.trials ?? 20); trial++) {
+    await killTrial(options, await databases.fresh(), expected, ms, trial, check);
   }
+  await termTrial(options, await databases.fresh(), expected, ms, options.termGraceMs ?? 5000, check);
+  if (options.concurrent) await concurrentTrial(options, await databases.fresh(), check);
+  const ok = checks.every((c) => c.ok);
+  say(ok ? `retry-safe: all ${checks.length} checks hold` : `NOT retry-safe: ${checks.filter((c) => !c.ok).length} of ${checks.length} checks failed`);
+  return { ok, checks, referenceMs: ms };
 }
 
 type CheckFn = (name: string, ok: boolean, detail: string) => void;
 
-async function killTrial(options: VerifyOptions, db: string[], expected: Snapshot, spanMs: number, trial: number, check: CheckFn): Promise<void> {
+/** The reference run: how long it took, and the tables every other run must end with (none: it failed). */
+async function referenceTrial(options: VerifyOptions, db: TrialDatabase, where: string | undefined, check: CheckFn): Promise<{ expected?: Snapshot; ms: number }> {
+  const suffix = where === undefined ? '' : ` (${where})`;
+  const reference = await runJobProcess(options, db.args);
+  if (reference.code !== 0) {
+    check('reference run', false, `exited ${reference.code ?? reference.signal}: ${lastLines(reference)}${suffix}`);
+    return { ms: reference.ms };
+  }
+  const expected = await db.snapshot();
+  check('reference run', true, `${Math.round(reference.ms)} ms, ${[...expected].map(([t, rows]) => `${t}: ${rows.size} rows`).join(', ')}${suffix}`);
+  return { expected, ms: reference.ms };
+}
+
+async function rerunTrial(options: VerifyOptions, db: TrialDatabase, expected: Snapshot, check: CheckFn): Promise<void> {
+  const rerun = await runJobProcess(options, db.args);
+  const rerunDiff = compareSnapshots(expected, await db.snapshot());
+  const wrote = (rerun.counts?.inserted ?? 0) + (rerun.counts?.updated ?? 0) + (rerun.counts?.deleted ?? 0);
+  check('rerun changes nothing', rerun.code === 0 && wrote === 0 && rerunDiff.length === 0,
+    rerun.code !== 0 ? `exited ${rerun.code ?? rerun.signal}: ${lastLines(rerun)}`
+      : wrote > 0 ? `the second run wrote again: ${JSON.stringify(rerun.counts)} (does it derive ids from something other than the data, or insert without a key?)`
+        : rerunDiff.length > 0 ? describeDifferences(rerunDiff) : `0 inserted, 0 updated, ${rerun.counts?.unchanged ?? 0} unchanged`);
+}
+
+async function killTrial(options: VerifyOptions, db: TrialDatabase, expected: Snapshot, spanMs: number, trial: number, check: CheckFn): Promise<void> {
   const kills = trial % 4 === 0 ? 3 : 1; // every fourth trial is killed several times in a row
   const at: number[] = [];
   for (let k = 0; k < kills; k++) {
     const ms = Math.round(Math.random() * spanMs);
-    const killed = await runJobProcess(options, db, { killAfterMs: ms });
+    const killed = await runJobProcess(options, db.args, { killAfterMs: ms });
     at.push(killed.signal === 'SIGKILL' ? ms : -1);
   }
-  const final = await runJobProcess(options, db);
-  const diff = final.code === 0 ? compareSnapshots(expected, snapshotSqlite(db[1] ?? '')) : [];
+  const final = await runJobProcess(options, db.args);
+  const diff = final.code === 0 ? compareSnapshots(expected, await db.snapshot()) : [];
   const when = at.map((ms) => (ms < 0 ? 'after it ended' : `${ms} ms`)).join(', ');
   check(`kill trial ${trial}`, final.code === 0 && diff.length === 0,
     final.code !== 0 ? `killed at ${when}; the run to completion exited ${final.code}: ${lastLines(final)}`
       : diff.length > 0 ? `killed at ${when}; then the tables differ from the reference:\n${describeDifferences(diff)}` : `killed at ${when}; rerun matches the reference`);
 }
 
-async function termTrial(options: VerifyOptions, db: string[], expected: Snapshot, spanMs: number, graceMs: number, check: CheckFn): Promise<void> {
+async function termTrial(options: VerifyOptions, db: TrialDatabase, expected: Snapshot, spanMs: number, graceMs: number, check: CheckFn): Promise<void> {
   const at = Math.round(spanMs * Math.random() * 0.5);
-  const stopped = await runJobProcess(options, db, { termAfterMs: at, killAfterMs: spanMs + at + graceMs });
+  const stopped = await runJobProcess(options, db.args, { termAfterMs: at, killAfterMs: spanMs + at + graceMs });
   // 0: it finished before the signal. A signal that lands while the process is already tearing down
   // (its result line is out, Node has dropped its handlers) ends it by SIGTERM: it had finished too.
   const finishedFirst = stopped.signal === 'SIGTERM' && stopped.counts !== undefined && /"exitCode":0/.test(stopped.stdout.trimEnd().split('\n').at(-1) ?? '');
   const exitedInTime = stopped.code === 130 || stopped.code === 0 || finishedFirst;
-  const final = await runJobProcess(options, db);
-  const diff = final.code === 0 ? compareSnapshots(expected, snapshotSqlite(db[1] ?? '')) : [];
+  const final = await runJobProcess(options, db.args);
+  const diff = final.code === 0 ? compareSnapshots(expected, await db.snapshot()) : [];
   check('SIGTERM trial', exitedInTime && final.code === 0 && diff.length === 0,
     !exitedInTime ? `SIGTERM ${at} ms after start: expected exit 130 within ${graceMs} ms, got ${stopped.code ?? stopped.signal}`
       : final.code !== 0 ? `the rerun exited ${final.code}: ${lastLines(final)}`
         : diff.length > 0 ? describeDifferences(diff) : `SIGTERM ${at} ms after start: exit ${stopped.code}; rerun matches the reference`);
 }
 
-async function concurrentTrial(options: VerifyOptions, db: string[], check: CheckFn): Promise<void> {
-  const [a, b] = await Promise.all([runJobProcess(options, db), runJobProcess(options, db)]);
+async function concurrentTrial(options: VerifyOptions, db: TrialDatabase, check: CheckFn): Promise<void> {
+  const [a, b] = await Promise.all([runJobProcess(options, db.args), runJobProcess(options, db.args)]);
   const codes = [a.code, b.code].sort();
   check('two runs at once', codes[0] === 0 && codes[1] === 75, `exit codes ${codes.join(' and ')} (one must succeed and one exit 75)`);
 }

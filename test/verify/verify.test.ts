@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { verifyJob } from 'ferry/testing';
 import { fixture, run, ROOT } from '../helpers/spawn.ts';
 import path from 'node:path';
+import { postgresUnavailable, TEST_DATABASE_URL } from '../stores/postgres/test-database.ts';
 
 describe('verifyJob', () => {
   it('passes a well-behaved job: rerun, kills, SIGTERM and two runs at once', async () => {
@@ -28,6 +29,67 @@ describe('verifyJob', () => {
     const failed = report.checks.filter((c) => c.name.startsWith('kill trial') && !c.ok);
     assert.ok(failed.length > 0, 'some kill trial fails');
     assert.match(failed[0]?.detail ?? '', /table items: \d+ missing, 0 extra, 0 different \(missing \["/);
+  });
+});
+
+/** The schemas named in the reference run's line that are still on the server (none once verify returns). */
+async function schemasLeft(lines: readonly string[]): Promise<string[]> {
+  const prefix = /schemas (ferry_verify_[0-9a-f]{8}_)<n>/.exec(lines.join('\n'))?.[1];
+  assert.ok(prefix, `the reference run names its schemas:\n${lines.join('\n')}`);
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    return (await client.query<{ name: string }>('SELECT nspname AS name FROM pg_namespace WHERE starts_with(nspname, $1)', [prefix])).rows.map((r) => r.name);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('verifyJob on PostgreSQL (a fresh schema per run)', async () => {
+  const why = await postgresUnavailable();
+  if (why) {
+    it.skip(`verifyJob on PostgreSQL: ${why}`);
+    return;
+  }
+
+  it('passes a well-behaved job, then leaves no schema behind', async () => {
+    const lines: string[] = [];
+    const report = await verifyJob({ target: fixture('jobs/counter-import.ts'), args: ['--count', '6000', '--pause-ms', '2'], trials: 4, concurrent: true, databaseUrl: TEST_DATABASE_URL, onProgress: (l) => lines.push(l) });
+    assert.ok(report.ok, lines.join('\n'));
+    assert.deepEqual(report.checks.map((c) => c.name), ['reference run', 'rerun changes nothing', ...[1, 2, 3, 4].map((n) => `kill trial ${n}`), 'SIGTERM trial', 'two runs at once']);
+    assert.match(report.checks[0]?.detail ?? '', /items: 6000 rows/);
+    assert.deepEqual(await schemasLeft(lines), []);
+  });
+
+  it('catches a job that commits its checkpoint before its data, and still drops its schemas', async () => {
+    const lines: string[] = [];
+    const report = await verifyJob({ target: fixture('jobs/broken-checkpoint-first.ts'), args: ['--count', '10000'], trials: 4, databaseUrl: TEST_DATABASE_URL, onProgress: (l) => lines.push(l) });
+    assert.equal(report.ok, false);
+    const failed = report.checks.filter((c) => c.name.startsWith('kill trial') && !c.ok);
+    assert.ok(failed.length > 0, `some kill trial fails:\n${lines.join('\n')}`);
+    assert.match(failed[0]?.detail ?? '', /table items: \d+ missing, 0 extra, 0 different \(missing \["/);
+    assert.deepEqual(await schemasLeft(lines), []);
+  });
+
+  it('catches a job that inserts without a natural key', async () => {
+    const lines: string[] = [];
+    const report = await verifyJob({ target: fixture('jobs/broken-no-key.ts'), args: [], trials: 1, databaseUrl: TEST_DATABASE_URL, onProgress: (l) => lines.push(l) });
+    const rerun = report.checks.find((c) => c.name === 'rerun changes nothing');
+    assert.equal(rerun?.ok, false);
+    assert.match(rerun?.detail ?? '', /the second run wrote again: .*"inserted":2000/);
+    assert.deepEqual(await schemasLeft(lines), []);
+  });
+
+  it('the command takes DATABASE_URL (or --db-url) and refuses a --db-url among the job\'s flags', async () => {
+    const bin = path.join(ROOT, 'src/cli/bin.ts');
+    const good = await run(process.execPath, ['--conditions=source', bin, 'verify', fixture('jobs/counter-import.ts'), '--trials', '1', '--', '--count', '2000'], { env: { DATABASE_URL: TEST_DATABASE_URL }, timeoutMs: 60_000 });
+    assert.equal(good.code, 0, good.stdout + good.stderr);
+    assert.match(good.stdout, /✔ reference run: .*items: 2000 rows \(schemas ferry_verify_/);
+    assert.deepEqual(await schemasLeft(good.stdout.split('\n')), []);
+    const refused = await run(process.execPath, ['--conditions=source', bin, 'verify', fixture('jobs/counter-import.ts'), '--', `--db-url=${TEST_DATABASE_URL}`]);
+    assert.equal(refused.code, 64);
+    assert.match(refused.stderr, /leave --db-url out/);
   });
 });
 
