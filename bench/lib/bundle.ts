@@ -1,8 +1,4 @@
-import { build } from 'esbuild';
-import { stat } from 'node:fs/promises';
-
-// commander and sonic-boom are CommonJS: their require() calls need a real require in an ES module.
-const REQUIRE_SHIM = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+import { bundleJob as ferryBundle } from '../../src/build/bundle.ts';
 
 export interface Bundle {
   file: string;
@@ -11,20 +7,8 @@ export interface Bundle {
   inputs: number;
 }
 
-/** Bundles a job module into one minified ES module file, as a job would be shipped. */
+/** Bundles a job module as `ferry build` does (src/build/bundle.ts), so benchmarks measure what ships. */
 export async function bundleJob(entry: string, outfile: string): Promise<Bundle> {
-  const result = await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    conditions: ['source'],
-    minify: true,
-    banner: { js: REQUIRE_SHIM },
-    metafile: true,
-    logLevel: 'warning',
-  });
-  return { file: outfile, bytes: (await stat(outfile)).size, inputs: Object.keys(result.metafile.inputs).length };
+  const bundle = await ferryBundle({ entry, outfile, conditions: ['source'] });
+  return { file: bundle.file, bytes: bundle.bytes, inputs: bundle.inputs.length };
 }

@@ -1,12 +1,63 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
 import path from 'node:path';
-import { build, type BuildFailure, type BuildOptions, type Message } from 'esbuild';
+import { build, type BuildFailure, type BuildOptions, type Message, type Plugin } from 'esbuild';
 import { ConfigError, PermanentError } from '../errors/errors.ts';
 
 // commander and sonic-boom are CommonJS: their require() of builtins needs a real require in
 // an ES module. In a single executable import.meta.url is the executable's own file: URL.
 const REQUIRE_SHIM = "import { createRequire as __ferryCreateRequire } from 'node:module'; const require = __ferryCreateRequire(import.meta.url);";
+
+const BUILTINS = new Set(builtinModules.map((name) => name.replace(/^node:/, '')));
+// Loaded by dependencies at start-up but used only on paths a job rarely takes (commander's
+// executable subcommands, sonic-boom's argument checks): loaded on first use instead, ~8 ms.
+const ON_FIRST_USE = new Set(['child_process', 'assert']);
+
+/**
+ * Node's builtins, taken with process.getBuiltinModule. An ES import of node:fs or node:util makes
+ * Node build the module's whole namespace, and esbuild's interop copies every property: both run
+ * lazy getters (fs.promises alone loads readline and streams), ~10 ms at start-up. Here an ES
+ * import gets a module of one export per name, each read only if imported (unused ones are
+ * tree-shaken); a require() gets the module object itself.
+ */
+export const builtinsPlugin: Plugin = {
+  name: 'ferry-builtins',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?[a-z_]+(\/[a-z_]+)?$/ }, (args) => {
+      const bare = args.path.replace(/^node:/, '');
+      if (!BUILTINS.has(bare) && !args.path.startsWith('node:')) return undefined;
+      const specifier = args.path.startsWith('node:') ? args.path : `node:${bare}`;
+      return { path: specifier, namespace: args.kind === 'require-call' ? 'ferry-builtin-cjs' : 'ferry-builtin-esm' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'ferry-builtin-cjs' }, (args) => ({ contents: `module.exports = ${getBuiltin(args.path)};`, loader: 'js' }));
+    build.onLoad({ filter: /.*/, namespace: 'ferry-builtin-esm' }, (args) => ({ contents: esmBuiltin(args.path), loader: 'js' }));
+  },
+};
+
+function getBuiltin(specifier: string): string {
+  const get = `process.getBuiltinModule(${JSON.stringify(specifier)})`;
+  if (!ON_FIRST_USE.has(specifier.slice('node:'.length))) return get;
+  return [
+    `(() => { let m; const load = () => (m ??= ${get});`,
+    'return new Proxy(() => {}, {',
+    '  get: (_, key) => load()[key],',
+    '  apply: (_, self, args) => Reflect.apply(load(), self, args),',
+    '  has: (_, key) => key in load(),',
+    '  ownKeys: () => Reflect.ownKeys(load()),',
+    '  getOwnPropertyDescriptor: (_, key) => { const d = Reflect.getOwnPropertyDescriptor(load(), key); return d && { ...d, configurable: true }; },',
+    '}); })()',
+  ].join('\n');
+}
+
+function esmBuiltin(specifier: string): string {
+  const names = Object.getOwnPropertyNames(process.getBuiltinModule(specifier) as object).filter((name) => name !== 'default');
+  return [
+    `const m = ${getBuiltin(specifier)};`,
+    'export default m;',
+    ...names.map((name, i) => `const _${i} = /* @__PURE__ */ (() => m[${JSON.stringify(name)}])(); export { _${i} as ${JSON.stringify(name)} };`),
+  ].join('\n');
+}
 
 export interface BundleOptions {
   /** The job module: its default export is the job, or it has no default export and starts itself. */
@@ -47,6 +98,7 @@ export async function bundleJob(options: BundleOptions): Promise<Bundle> {
     conditions: [...(options.conditions ?? [])],
     minify: true,
     banner: { js: REQUIRE_SHIM },
+    plugins: [builtinsPlugin],
     metafile: true,
     logLevel: 'silent',
   };

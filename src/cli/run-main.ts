@@ -1,4 +1,4 @@
-import { isatty } from 'node:tty';
+import { fstatSync } from 'node:fs';
 import { Redactor } from '../secrets/redact.ts';
 import type { Job } from '../job/types.ts';
 import { main } from './main.ts';
@@ -51,7 +51,7 @@ function processIO(argv: readonly string[], signals: { received: number }): Proc
     get stderr() {
       return process.stderr;
     },
-    stdoutIsTTY: isatty(1),
+    stdoutIsTTY: isTerminal(1),
     crash,
     onSignal(handler) {
       let count = 0;
@@ -71,4 +71,17 @@ function processIO(argv: readonly string[], signals: { received: number }): Proc
       process.exit(code);
     },
   };
+}
+
+/**
+ * node:tty loads node:net and its streams (~4 ms at start-up): ask it only about a character
+ * device, which a pipe or a file (how hosts and cron run a job) never is.
+ */
+function isTerminal(fd: number): boolean {
+  try {
+    if (!fstatSync(fd).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  return process.getBuiltinModule('node:tty').isatty(fd);
 }

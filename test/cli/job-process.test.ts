@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseEventLines } from '../helpers/protocol.ts';
-import { fixture, runJobFile } from '../helpers/spawn.ts';
+import { fixture, run, runJobFile } from '../helpers/spawn.ts';
 
 const JOB = fixture('jobs/echo-config.ts');
 
@@ -178,6 +179,17 @@ describe('pretty output for a person at a terminal', () => {
     assert.match(finished.stdout, /info {2}config config=/);
     assert.match(finished.stdout, /✔ succeeded in \d+\.\d\ds, exit 0: read 3, inserted 0/);
     assert.doesNotMatch(finished.stdout, /"type":/);
+  });
+
+  it('without --log-format: pretty at a terminal (a real pty, by script(1)), JSON lines into a pipe', async (t) => {
+    if (!existsSync('/usr/bin/script')) return t.skip('needs script(1) from util-linux for a pseudo-terminal');
+    const command = [process.execPath, '--conditions=source', JOB, '--api-key', 'test-key-1'].join(' ');
+    const atTerminal = await run('/usr/bin/script', ['-qec', command, '/dev/null']);
+    assert.equal(atTerminal.code, 0);
+    assert.match(atTerminal.stdout, /✔ succeeded/);
+    assert.doesNotMatch(atTerminal.stdout, /"type":/);
+    const piped = await runJobFile(JOB, ['--api-key', 'test-key-1']);
+    assert.equal(parseEventLines(piped.stdout).at(-1)?.type, 'result');
   });
 
   it('a failure goes to stderr in pretty mode, with the code', async () => {
