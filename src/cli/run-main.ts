@@ -1,5 +1,6 @@
 import { fstatSync } from 'node:fs';
 import { Redactor } from '../secrets/redact.ts';
+import { ExitCode } from '../errors/exit-codes.ts';
 import type { Job } from '../job/types.ts';
 import { main } from './main.ts';
 import type { ProcessIO } from './process-io.ts';
@@ -12,7 +13,7 @@ const EXIT_GRACE_MS = 2000;
  * and decides the exit code. It never calls process.exit() early: stdout to a pipe drains first.
  */
 export async function runMain(job: Job, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
-  const signals = { received: 0 };
+  const signals = listenForSignals();
   const io = processIO(argv, signals);
   try {
     process.exitCode = await main(job, io);
@@ -20,14 +21,37 @@ export async function runMain(job: Job, argv: readonly string[] = process.argv.s
     process.stderr.write(`${job.name}: unexpected error: ${io.redactor.string(String((error as Error)?.stack ?? error))}\n`);
     process.exitCode = 1;
   }
-  // The result is out. A signal now, or one that came as the run ended, must not leave the process
-  // waiting on stray handles, nor turn a finished run into a killed one: exit with the run's code.
-  if (signals.received > 0) process.exit();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit());
+  signals.finished = true;
+  if (signals.received > 0) process.exit(); // asked to stop as the run ended: do not wait on stray handles
   setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
 }
 
-function processIO(argv: readonly string[], signals: { received: number }): ProcessIO {
+interface Signals {
+  /** While a run is in progress: it decides what a signal does (cancel, or exit on the second). */
+  handler: ((signal: string) => void) | undefined;
+  received: number;
+  finished: boolean;
+}
+
+/**
+ * One listener for the whole life of the process. Removing the last listener would give the
+ * signal back its default action, killing a process that has finished its run and printed a
+ * successful result. Outside a run, a signal exits at once: 130 before the run, the run's
+ * own code after it.
+ */
+function listenForSignals(): Signals {
+  const signals: Signals = { handler: undefined, received: 0, finished: false };
+  const listener = (signal: NodeJS.Signals) => {
+    signals.received++;
+    if (signals.handler) return signals.handler(signal);
+    process.exit(signals.finished ? undefined : ExitCode.cancelled);
+  };
+  process.on('SIGINT', listener);
+  process.on('SIGTERM', listener);
+  return signals;
+}
+
+function processIO(argv: readonly string[], signals: Signals): ProcessIO {
   const redactor = new Redactor();
   const crash = new Promise<never>((_, reject) => {
     process.on('uncaughtException', reject);
@@ -55,15 +79,9 @@ function processIO(argv: readonly string[], signals: { received: number }): Proc
     crash,
     onSignal(handler) {
       let count = 0;
-      const listener = (signal: NodeJS.Signals) => {
-        signals.received++;
-        handler(signal, ++count);
-      };
-      process.on('SIGINT', listener);
-      process.on('SIGTERM', listener);
+      signals.handler = (signal) => handler(signal, ++count);
       return () => {
-        process.off('SIGINT', listener);
-        process.off('SIGTERM', listener);
+        signals.handler = undefined;
       };
     },
     exitNow(code, message) {
