@@ -122,8 +122,9 @@ export default async function build(): Promise<BenchSection> {
           + 'Warm-up runs do not change that; the "just after the build" row shows it.',
         'Code cache: V8 compiles the bundle at build time (host builds only: the cache is good only for the V8 that made it). It makes the host '
           + 'executable differ on every build (V8\'s cache is not byte-reproducible); `--no-code-cache` builds, and all cross builds, are reproducible.',
-        'Linux binaries are stripped (symbols and debug info, ~32 MB) before injection; darwin binaries are not (untested on macOS here: see '
-          + 'docs/building.md) and carry no signature after injection: they must be signed on a Mac. The Windows binary loses node.exe\'s signature '
+        'Linux binaries are stripped (symbols and debug info, ~32 MB) before injection; darwin binaries lose their local symbols only '
+          + '(llvm-strip -x, ~36 MB; global symbols and load commands stay; not run on a Mac here: see docs/building.md) and carry no signature '
+          + 'after injection: they must be signed on a Mac. The Windows binary loses node.exe\'s signature '
           + '(osslsigncode remove-signature) before injection.',
         `Node binaries come from the npm registry (node-<os>-<arch> ${process.versions.node}); the first build of each target downloads and prepares `
           + 'it once ("first build extra", 0 when the cache already had it).',

@@ -186,7 +186,7 @@ export default async function postgresUpsert(): Promise<BenchSection> {
           + 'ON CONFLICT DO UPDATE … WHERE still locks it, which costs the rerun a little WAL (no row versions).',
         'Into a table that was empty when the run began, ferry COPYs each batch straight into the table (same transaction, same checkpoint) until a key turns out to '
           + 'exist, then rolls that batch back and upserts from there on: the first run is COPY per batch, the rerun is the upsert path (compare it with the fifth row). '
-          + 'Each full batch commits behind the job (src/job/batcher.ts: one batch in flight), so the server commits one batch while the job reads and parses the next; what is left of the gap to one COPY is a transaction per batch and ferry's per-record work on the client (client CPU above).',
+          + 'Each full batch commits behind the job (src/job/batcher.ts: one batch in flight), so the server commits one batch while the job reads and parses the next; what is left of the gap to one COPY is a transaction per batch and ferry\'s per-record work on the client (client CPU above).',
         loads.summary(),
         `${os.availableParallelism()} cores shared by client and server, one command at a time; whole benchmark ${((performance.now() - started) / 60_000).toFixed(1)} min.`,
       ],

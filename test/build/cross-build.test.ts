@@ -16,12 +16,12 @@ const BLOB = 'NODE_SEA_BLOB';
 // A string of the job itself: the blob holds the bundle as text.
 const JOB_TEXT = 'imports a CSV, NDJSON or JSON file into a SQLite table';
 
-describe('cross builds: win-x64 and linux-arm64 from this machine', async () => {
+describe('cross builds: win-x64, linux-arm64 and darwin-arm64 from this machine', async () => {
   const out = await mkdtemp(path.join(tmpdir(), 'ferry-cross-'));
   let built: Built[];
   try {
     ({ outputs: built } = await buildJob({
-      entry: path.join(ROOT, 'examples/file-import/file-import.ts'), outDir: out, targets: parseTargets(['win-x64,linux-arm64']),
+      entry: path.join(ROOT, 'examples/file-import/file-import.ts'), outDir: out, targets: parseTargets(['win-x64,linux-arm64,darwin-arm64']),
       conditions: ['source'], cacheDir: NODE_CACHE, env: process.env, cwd: ROOT,
     }));
   } catch (error) {
@@ -53,6 +53,18 @@ describe('cross builds: win-x64 and linux-arm64 from this machine', async () => 
     assert.equal(arm.codeCache, false, 'no code cache in a cross build');
     if (arm.prepared?.startsWith('stripped')) assert.ok(!elf.sections.includes('.symtab') && !elf.sections.includes('.debug_info'), 'no symbols or debug info');
     assert.ok(arm.bytes < 125 * 2 ** 20, `${arm.bytes} bytes`);
+  });
+
+  it('darwin-arm64: a 64-bit Mach-O for arm64 with a NODE_SEA segment, the fuse flipped, local symbols stripped', async () => {
+    const mac = output('darwin-arm64');
+    const bytes = await readFile(mac.file);
+    assert.deepEqual([bytes.readUInt32LE(0), bytes.readUInt32LE(4)], [0xfeedfacf, 0x0100000c], 'MH_MAGIC_64, CPU_TYPE_ARM64');
+    assert.ok(bytes.includes('__NODE_SEA_BLOB') && bytes.includes(JOB_TEXT), 'the job is in the NODE_SEA segment');
+    assertFuseFlipped(bytes);
+    assert.equal(mac.codeCache, false, 'no code cache in a cross build');
+    // -x keeps every global symbol: native addons still find napi_* in the executable.
+    for (const symbol of ['_napi_create_object', '_node_module_register']) assert.ok(bytes.includes(`${symbol}\0`), `${symbol} is still exported`);
+    if (mac.prepared?.startsWith('local symbols stripped')) assert.ok(mac.bytes < 115 * 2 ** 20, `${mac.bytes} bytes`);
   });
 
   it('is reproducible: the same sources and Node make the same bytes', async () => {
