@@ -10,7 +10,8 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { createGzip, constants as zlib } from 'node:zlib';
 import { buildJob, TARGETS, type Built, type BuildOptions } from '../src/build/index.ts';
-import { peakRssKb, runChecked, runOnce, sample, type Command, type Samples } from './lib/measure.ts';
+import { dropFromPageCache } from './lib/page-cache.ts';
+import { peakRssKb, runChecked, sample, type Command, type Samples } from './lib/measure.ts';
 import { below, type BenchSection, type TargetCheck } from './lib/section.ts';
 import { max, median, percentile, ratio } from './lib/stats.ts';
 
@@ -145,14 +146,6 @@ async function rssRuns(command: Command, scratch: string, runs: number): Promise
   const kb: number[] = [];
   for (let i = 0; i < runs; i++) kb.push(await peakRssKb(command, scratch));
   return kb;
-}
-
-/** Writes the file's dirty pages and drops its cached ones: the next run reads it from disk. */
-async function dropFromPageCache(file: string): Promise<void> {
-  for (const [tool, args] of [['sync', [file]], ['dd', [`if=${file}`, 'iflag=nocache', 'count=0', 'status=none']]] as const) {
-    const exit = await runOnce(tool, args);
-    if (exit.code !== 0) throw new Error(`${tool} ${args.join(' ')} exited ${exit.code}: ${exit.stderr}`);
-  }
 }
 
 async function gzipBytes(file: string): Promise<number> {

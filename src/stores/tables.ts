@@ -35,13 +35,30 @@ export function validateTables(tables: TablesSchema): void {
 
 /** A record's values in column order, converted for the database. */
 export function toParams(table: string, spec: TableSpec, row: Row): SqlValue[] {
-  return Object.entries(spec.columns).map(([column, type]) => {
-    const value = toSql(row[column], type);
-    if (value === null && spec.primaryKey.includes(column)) {
-      throw new PermanentError(`table ${table}: key column ${column} is empty in ${preview(row)}`, { code: 'KEY_MISSING' });
+  let convert = converters.get(spec);
+  if (!convert) converters.set(spec, (convert = paramsOf(spec)));
+  return convert(table, row);
+}
+
+type Converter = (table: string, row: Row) => SqlValue[];
+const converters = new WeakMap<TableSpec, Converter>();
+
+/** The per-row work of toParams with everything about the table worked out once: it runs for every row. */
+function paramsOf(spec: TableSpec): Converter {
+  const columns = Object.keys(spec.columns);
+  const types = Object.values(spec.columns);
+  const isKey = columns.map((c) => spec.primaryKey.includes(c));
+  return (table, row) => {
+    const params = new Array<SqlValue>(columns.length);
+    for (let i = 0; i < columns.length; i++) {
+      const value = toSql(row[columns[i] as string], types[i] as ColumnType);
+      if (value === null && isKey[i]) {
+        throw new PermanentError(`table ${table}: key column ${columns[i]} is empty in ${preview(row)}`, { code: 'KEY_MISSING' });
+      }
+      params[i] = value;
     }
-    return value;
-  });
+    return params;
+  };
 }
 
 export function toSql(value: unknown, type: ColumnType): SqlValue {
