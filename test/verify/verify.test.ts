@@ -24,7 +24,7 @@ describe('verifyJob', () => {
   });
 
   it('catches a job that commits its checkpoint before its data: kill trials find rows missing', async () => {
-    const report = await verifyJob({ target: fixture('jobs/broken-checkpoint-first.ts'), args: ['--count', '10000'], trials: 4 });
+    const report = await verifyJob({ target: fixture('jobs/broken-checkpoint-first.ts'), args: ['--count', '10000'], trials: 8 });
     assert.equal(report.ok, false);
     const failed = report.checks.filter((c) => c.name.startsWith('kill trial') && !c.ok);
     assert.ok(failed.length > 0, 'some kill trial fails');
@@ -64,7 +64,7 @@ describe('verifyJob on PostgreSQL (a fresh schema per run)', async () => {
 
   it('catches a job that commits its checkpoint before its data, and still drops its schemas', async () => {
     const lines: string[] = [];
-    const report = await verifyJob({ target: fixture('jobs/broken-checkpoint-first.ts'), args: ['--count', '10000'], trials: 4, databaseUrl: TEST_DATABASE_URL, onProgress: (l) => lines.push(l) });
+    const report = await verifyJob({ target: fixture('jobs/broken-checkpoint-first.ts'), args: ['--count', '10000'], trials: 8, databaseUrl: TEST_DATABASE_URL, onProgress: (l) => lines.push(l) });
     assert.equal(report.ok, false);
     const failed = report.checks.filter((c) => c.name.startsWith('kill trial') && !c.ok);
     assert.ok(failed.length > 0, `some kill trial fails:\n${lines.join('\n')}`);

@@ -6,9 +6,18 @@ export const SQL_TYPE: Record<ColumnType, string> = {
   text: 'TEXT', integer: 'INTEGER', real: 'REAL', boolean: 'INTEGER', json: 'TEXT', blob: 'BLOB',
 };
 
+/**
+ * A one-column INTEGER primary key would become the rowid, and then a new row's rowid would be
+ * its key, not one past the highest: the store tells inserts by that (and the undo journal takes
+ * back rows past it). Declared INT, the key keeps integer affinity and stays a column of its own.
+ */
+function keyType(t: ColumnType): string {
+  return SQL_TYPE[t] === 'INTEGER' ? 'INT' : SQL_TYPE[t];
+}
+
 export function createTableSql(name: string, spec: TableSpec): string {
   const cols = Object.entries(spec.columns).map(
-    ([c, t]) => `${q(c)} ${SQL_TYPE[t]}${spec.primaryKey.includes(c) ? ' NOT NULL' : ''}`,
+    ([c, t]) => (spec.primaryKey.includes(c) ? `${q(c)} ${keyType(t)} NOT NULL` : `${q(c)} ${SQL_TYPE[t]}`),
   );
   return `CREATE TABLE IF NOT EXISTS ${q(name)} (${cols.join(', ')}, PRIMARY KEY (${spec.primaryKey.map(q).join(', ')}))`;
 }

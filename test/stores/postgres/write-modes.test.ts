@@ -177,6 +177,20 @@ if ((await postgresUnavailable()) === undefined) describe('postgres write modes'
     assert.ok(wroteAfterFailure <= 2, `the job stopped at its next write after the failed batch, not ${wroteAfterFailure} writes later`);
   });
 
+  it('integer and boolean keys in any order: every new row counts as inserted, and a failed guard takes them all back', async () => {
+    const db = await fresh();
+    const tables: TablesSchema = { t: { columns: { id: 'integer', v: 'text' }, primaryKey: ['id'] }, f: { columns: { on: 'boolean', v: 'text' }, primaryKey: ['on'] } };
+    const work = (ids: number[]) => async (ctx: JobContext) => {
+      await ctx.write('t', ids.map((id) => ({ id, v: `v${id}` })));
+      await ctx.write('f', [{ on: true, v: 'yes' }, { on: false, v: 'no' }]);
+    };
+    const first = await runWith(db, tables, work([10, 5, 7]), { batchSize: 100 });
+    assert.deepEqual([first.counts.inserted, first.counts.updated], [5, 0]);
+    const failed = await runWith(db, tables, work([3, 1, 10, 2]), { minRecords: 1000 });
+    assert.equal(failed.exitCode, 65);
+    assert.deepEqual((await db.query('SELECT id FROM t ORDER BY id')).map((r) => r.id), ['5', '7', '10']);
+  });
+
   it('every column type round-trips exactly, so a rerun finds it unchanged', async () => {
     const db = await fresh();
     const tables: TablesSchema = { v: { columns: { k: 'text', i: 'integer', r: 'real', b: 'boolean', j: 'json', x: 'blob', t: 'text' }, primaryKey: ['k'] } };

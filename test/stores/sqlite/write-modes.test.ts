@@ -120,6 +120,23 @@ it('a failed guard takes back inserts, updates and replace deletes, blobs and re
   assert.deepEqual(rows(file, 'SELECT count(*) AS n FROM _ferry_undo'), [{ n: 0 }], 'the journal is emptied');
 });
 
+it('integer and boolean keys in any order: every new row counts as inserted, and a failed guard takes them all back', async () => {
+  const file = await freshPath();
+  const tables: TablesSchema = { t: { columns: { id: 'integer', v: 'text' }, primaryKey: ['id'] }, f: { columns: { on: 'boolean', v: 'text' }, primaryKey: ['on'] } };
+  const job = (ids: number[]) => defineJob({
+    name: 'ints', version: '1', description: 't', store: sqlite(), tables, config: {},
+    async run(ctx) {
+      await ctx.write('t', ids.map((id) => ({ id, v: `v${id}` })));
+      await ctx.write('f', [{ on: true, v: 'yes' }, { on: false, v: 'no' }]);
+    },
+  });
+  const first = await runJob(job([10, 5, 7]), {}, { store: SqliteStore.open(file), batchSize: 100 });
+  assert.deepEqual([first.counts.inserted, first.counts.updated], [5, 0]);
+  const failed = await runJob(job([3, 1, 10, 2]), {}, { store: SqliteStore.open(file), batchSize: 2, minRecords: 1000 });
+  assert.equal(failed.exitCode, 65);
+  assert.deepEqual(rows(file, 'SELECT id FROM t ORDER BY id').map((r) => r.id), [5, 7, 10], 'the rows the failed run inserted below the highest key are gone too');
+});
+
 it('counts stay exact when writes to two tables interleave in one batch', async () => {
   const file = await freshPath();
   const two: TablesSchema = { a: { columns: { id: 'text', v: 'text' }, primaryKey: ['id'] }, b: { columns: { id: 'text', v: 'text' }, primaryKey: ['id'] } };
