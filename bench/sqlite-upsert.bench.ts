@@ -8,11 +8,10 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { isDeepStrictEqual } from 'node:util';
 import type { Counts } from 'ferry';
-import { buildJob, defaultCacheDir } from '../src/build/index.ts';
 import { describeEntries, summarizeProfile, type Entry, type ProfileSummary } from './lib/cpuprofile.ts';
 import { checkResult, type Expect } from './lib/ferry-result.ts';
 import { LoadLog } from './lib/load.ts';
-import { dropFromPageCache } from './lib/page-cache.ts';
+import { buildExecutable } from './lib/executable.ts';
 import { runMeasured, runOnce, type Command } from './lib/measure.ts';
 import { ndjsonFile, recordAt, RECORD_COLUMNS } from './lib/records.ts';
 import { atLeast, below, type BenchSection, type TargetCheck } from './lib/section.ts';
@@ -59,7 +58,7 @@ export default async function sqliteUpsert(): Promise<BenchSection> {
   try {
     const data = await dataFile(COUNT);
     const small = await ndjsonFile(1000);
-    const executable = await buildExecutable(scratch);
+    const executable = await buildExecutable(JOB, scratch);
     const measured = new Map<RowId, Measured[]>();
     const records = new Map<RowId, number>();
     const rerunCounts: Counts[] = [];
@@ -216,15 +215,6 @@ export default async function sqliteUpsert(): Promise<BenchSection> {
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
-}
-
-/** The job as users run it: ferry build's single executable for this machine, read back from disk. */
-async function buildExecutable(scratch: string): Promise<string> {
-  const { outputs } = await buildJob({ entry: JOB, outDir: path.join(scratch, 'built'), conditions: ['source'], cacheDir: defaultCacheDir(process.env), env: process.env, cwd: scratch });
-  const file = outputs[0]?.file;
-  if (!file) throw new Error('ferry build made no executable');
-  await dropFromPageCache(file);
-  return file;
 }
 
 /** Checks the table a run left and returns its DDL. */
