@@ -262,20 +262,20 @@ async function dataFile(count: number): Promise<{ file: string; bytes: number }>
 
 type Profiled = ProfileSummary & { wallMs: number };
 
-// The parts of a run worth naming, found by the start of their profile label ("function file:line"),
-// so that a moved line still matches; a part src/ no longer has is left out.
-const PARTS: { label: string; name: string; kind: 'self' | 'inclusive' }[] = [
-  { label: 'the job\'s loop itself (readline iteration, JSON.parse)', name: 'run bench/fixtures/ndjson-upsert-job.ts', kind: 'self' },
-  { label: 'TableWriter.write itself (its node:sqlite statements)', name: 'write src/stores/sqlite/table-writer.ts', kind: 'self' },
-  { label: 'toParams (with toSql and JSON.stringify of the json column)', name: 'toParams src/stores/tables.ts', kind: 'inclusive' },
-  { label: 'COMMIT of each batch (writing its pages to the WAL, checkpoints)', name: '#commit src/stores/sqlite/sqlite-store.ts', kind: 'self' },
-  { label: 'ctx.write and Batcher.write themselves', name: 'write src/job/', kind: 'self' },
-  { label: 'garbage collection', name: '(garbage collector)', kind: 'self' },
+// The parts of a run worth naming, found by their profile label ("function file:line") without the
+// line, so that a moved line still matches; a part src/ no longer has is left out.
+const PARTS: { label: string; name: RegExp; kind: 'self' | 'inclusive' }[] = [
+  { label: 'the job\'s loop itself (readline iteration, JSON.parse)', name: /^run bench\/fixtures\/ndjson-upsert-job\.ts/, kind: 'self' },
+  { label: 'TableWriter.write and writeMany themselves (their node:sqlite statements)', name: /^write(Many)? src\/stores\/sqlite\/table-writer\.ts/, kind: 'self' },
+  { label: 'toParams (with toSql and JSON.stringify of the json column)', name: /^toParams src\/stores\/tables\.ts/, kind: 'inclusive' },
+  { label: 'COMMIT of each batch (writing its pages to the WAL, checkpoints)', name: /^#commit src\/stores\/sqlite\/sqlite-store\.ts/, kind: 'self' },
+  { label: 'ctx.write and Batcher.write themselves', name: /^write src\/job\//, kind: 'self' },
+  { label: 'garbage collection', name: /^\(garbage collector\)/, kind: 'self' },
 ];
 
 /** One line for the notes: where a profiled run spent its time. */
 function profileNote(what: string, p: Profiled): string {
-  const sum = (entries: readonly Entry[], name: string) => entries.filter((e) => e.name.startsWith(name)).reduce((ms, e) => ms + e.ms, 0);
+  const sum = (entries: readonly Entry[], name: RegExp) => entries.filter((e) => name.test(e.name)).reduce((ms, e) => ms + e.ms, 0);
   const startup = p.inclusive.find((e) => e.name.startsWith('executeUserEntryPoint '))?.ms ?? 0;
   const parts = PARTS.map((part) => ({ ...part, ms: sum(part.kind === 'self' ? p.self : p.inclusive, part.name) })).filter((part) => part.ms > 0);
   return `Where the time goes in ${what}, from one more run under \`--cpu-prof\` (not in the table; ${(p.wallMs / 1000).toFixed(2)} s wall, ${(p.totalMs / 1000).toFixed(2)} s profiled; `

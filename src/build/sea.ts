@@ -39,8 +39,9 @@ export interface SeaOptions {
  * - execArgvExtension "none": NODE_OPTIONS from the caller's environment does not reach the
  *   embedded Node (no stray --require or --inspect in a shipped sidecar);
  * - --max-semi-space-size=16 (MiB): V8 grows its young generation with the allocation rate while a job
- *   streams records through batches; capped, a 1,000,000-record import peaks ~30 MB lower at
- *   the same speed (bench/RESULTS.md, SQLite upsert).
+ *   streams records through batches; capped, a 1,000,000-record import peaks at 94 MB instead of
+ *   ~127 MB, for ~10% more time (more scavenges; bench/RESULTS.md, SQLite upsert). Memory that
+ *   stays flat and small matters more in a sidecar beside a desktop app.
  */
 const SEMI_SPACE_MIB = 16;
 
