@@ -3,7 +3,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { PermanentError } from '../../errors/errors.ts';
 import type { Counts } from '../../events/protocol.ts';
 import type { Batch, PendingWrite, Reject, ReplaceBatch, RunEnd, RunRecord, RunStart, Store, StoredReject, WriteCounts } from '../store.ts';
-import { validateTables, type Row, type TablesSchema } from '../tables.ts';
+import { validateTables, type Row, type SqlValue, type TablesSchema } from '../tables.ts';
 import { BOOKKEEPING_SQL, RUN_COLUMNS } from './bookkeeping.ts';
 import { classifySqliteError } from './errors.ts';
 import { RunLock } from './lock.ts';
@@ -15,6 +15,9 @@ const noCounts = (): WriteCounts => ({ inserted: 0, updated: 0, unchanged: 0, de
 const now = () => new Date().toISOString();
 
 /** The embedded store on node:sqlite: WAL, a busy timeout, and one transaction per batch. */
+// Rows of a replace written together, many to a statement; the rows stream in and must not pile up.
+const REPLACE_CHUNK = 256;
+
 export class SqliteStore implements Store {
   readonly #path: string;
   readonly #db: DatabaseSync;
@@ -135,7 +138,19 @@ export class SqliteStore implements Store {
     if (spec?.mode !== 'replace') throw new TypeError(`table ${batch.table} is not declared with mode: 'replace'`);
     await this.#transactionAsync('replacing a scope', async () => {
       const sweep = new ScopeSweep(this.#db, batch.table, spec, batch.scope);
-      for await (const row of batch.rows) sweep.remember(writer.keyOf(writer.write({ ...row, ...batch.scope }, counts)));
+      const write = (rows: Row[]) => {
+        const keys: SqlValue[][] = [];
+        writer.writeMany(rows, counts, keys);
+        for (const key of keys) sweep.remember(key);
+      };
+      let chunk: Row[] = [];
+      for await (const row of batch.rows) {
+        chunk.push({ ...row, ...batch.scope });
+        if (chunk.length < REPLACE_CHUNK) continue;
+        write(chunk);
+        chunk = [];
+      }
+      write(chunk);
       sweep.sweep(counts);
       this.#finishBatch(runId, job, batch.checkpoint, batch.read(), batch.rejected(), counts);
     });

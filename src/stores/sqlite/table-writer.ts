@@ -85,14 +85,19 @@ export class TableWriter {
    * Many rows, most of them a statement per ROWS_PER_STATEMENT. New rows take rowids one past
    * the highest, in turn, so a statement inserted (last insert rowid − highest before) rows; the
    * other changes are updates, and the rest were unchanged. Rows repeating a key within one
-   * statement land in order, the last one winning, as they would one by one.
+   * statement land in order, the last one winning, as they would one by one. `keys` receives
+   * each row's key, in order.
    */
-  writeMany(rows: readonly Row[], counts: WriteCounts): void {
+  writeMany(rows: readonly Row[], counts: WriteCounts, keys?: SqlValue[][]): void {
     const n = this.#perStatement;
     let i = 0;
     for (; n > 1 && i + n <= rows.length; i += n) {
       const params: SqlValue[] = [];
-      for (let j = i; j < i + n; j++) params.push(...toParams(this.#name, this.#spec, rows[j] as Row));
+      for (let j = i; j < i + n; j++) {
+        const row = toParams(this.#name, this.#spec, rows[j] as Row);
+        keys?.push(this.keyOf(row));
+        params.push(...row);
+      }
       this.#last.claim(this);
       const { changes, lastInsertRowid } = this.#upsertMany.run(...params);
       const inserted = Math.max(0, Number(lastInsertRowid) - this.#maxRowid);
@@ -101,7 +106,10 @@ export class TableWriter {
       counts.unchanged += n - Number(changes);
       if (inserted > 0) this.#maxRowid = Number(lastInsertRowid);
     }
-    for (; i < rows.length; i++) this.write(rows[i] as Row, counts);
+    for (; i < rows.length; i++) {
+      const params = this.write(rows[i] as Row, counts);
+      keys?.push(this.keyOf(params));
+    }
   }
 
   keyOf(params: SqlValue[]): SqlValue[] {

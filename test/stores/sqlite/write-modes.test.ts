@@ -192,3 +192,17 @@ it('many rows per statement count exactly as one row at a time: inserts, updates
   assert.deepEqual(results[0]?.counts, { read: 0, inserted: 130, updated: 52, unchanged: 251, deleted: 0, rejected: 0 });
   assert.deepEqual(results[1], results[0]);
 });
+
+it('replace with hundreds of rows, many to a statement: exact counts, the rows gone deleted, a key twice', async () => {
+  const file = await freshPath();
+  const lines: TablesSchema = { lines: { columns: { source: 'text', key: 'text', v: 'text' }, primaryKey: ['source', 'key'], mode: 'replace', scope: ['source'] } };
+  const keyed = (from: number, to: number, v: (i: number) => string) => Array.from({ length: to - from }, (_, k) => ({ key: String(from + k).padStart(4, '0'), v: v(from + k) }));
+  await runWith(file, lines, (ctx) => ctx.replace('lines', { source: 'a' }, keyed(0, 600, String)));
+  const again = [...keyed(100, 400, (i) => (i < 200 ? `${i}!` : String(i))), ...keyed(600, 700, String), ...keyed(650, 652, (i) => `${i}?`)];
+  const second = await runWith(file, lines, (ctx) => ctx.replace('lines', { source: 'a' }, again));
+  // 100 changed + 2 repeated keys changed again; 200 unchanged; 100 new; 0-99 and 400-599 gone.
+  assert.deepEqual(second.counts, { read: 0, inserted: 100, updated: 102, unchanged: 200, deleted: 300, rejected: 0 });
+  const table = rows(file, 'SELECT key, v FROM lines ORDER BY key');
+  assert.equal(table.length, 400);
+  assert.deepEqual([table[0], table.find((r) => r.key === '0650'), table.at(-1)], [{ key: '0100', v: '100!' }, { key: '0650', v: '650?' }, { key: '0699', v: '699' }]);
+});
