@@ -32,7 +32,9 @@ const job = defineJob({
 
     const base = Object.fromEntries(columns.map((c) => [c, 'text' as const]));
     if (key.length > 0) {
-      await ctx.defineTable(table, { columns: { _ferry_id: 'text', ...base }, primaryKey: ['_ferry_id'] });
+      // Keyed by the natural key itself: files usually come in key order, so rows land side by side;
+      // keyed by _ferry_id (a hash) every batch would touch pages all over the table.
+      await ctx.defineTable(table, { columns: { _ferry_id: 'text', ...base }, primaryKey: key });
       for await (const row of accepted(ctx, read(), columns, key)) await ctx.write(table, row);
     } else {
       await ctx.defineTable(table, { columns: { _ferry_id: 'text', _ferry_source: 'text', ...base }, primaryKey: ['_ferry_id'], mode: 'replace', scope: ['_ferry_source'] });
