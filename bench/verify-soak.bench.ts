@@ -39,7 +39,11 @@ export default async function verifySoak(): Promise<BenchSection> {
         { what: 'file-import: every check holds', target: 'all', measured: files.report.ok ? 'all' : 'some failed', pass: files.report.ok },
         { what: 'rest-import: every check holds', target: 'all', measured: rest.report.ok ? 'all' : 'some failed', pass: rest.report.ok },
       ],
-      notes: ['A kill drawn after the run would have ended ("after it ended") leaves a completed run: the trial still checks the rerun.'],
+      notes: [
+        'A kill drawn after the run would have ended ("after it ended") leaves a completed run: the trial still checks the rerun.',
+        ...failedChecks('file-import', files.report),
+        ...failedChecks('rest-import', rest.report),
+      ],
     };
   } finally {
     await rm(scratch, { recursive: true, force: true });
@@ -50,4 +54,9 @@ async function timed<T>(work: () => Promise<T>): Promise<{ report: T; ms: number
   const started = performance.now();
   const report = await work();
   return { report, ms: performance.now() - started };
+}
+
+/** A line per failed check, with what it saw. */
+function failedChecks(name: string, report: VerifyReport): string[] {
+  return report.checks.filter((c) => !c.ok).map((c) => `${name}: ✖ ${c.name}: ${c.detail}`);
 }
