@@ -10,6 +10,17 @@ export interface PendingWrite {
   row: Row;
 }
 
+/** A batch's writes, table by table, each table's rows in the order they were written. */
+export function byTable(writes: readonly PendingWrite[]): Map<string, Row[]> {
+  const tables = new Map<string, Row[]>();
+  for (const { table, row } of writes) {
+    const rows = tables.get(table);
+    if (rows) rows.push(row);
+    else tables.set(table, [row]);
+  }
+  return tables;
+}
+
 /** A record that failed validation, kept in _ferry_rejects with where it came from. */
 export interface Reject {
   /** Stable across runs (the same bad record is one reject, seen again). */

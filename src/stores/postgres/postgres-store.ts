@@ -1,6 +1,6 @@
 import { ConfigError, PermanentError } from '../../errors/errors.ts';
 import type { Counts } from '../../events/protocol.ts';
-import type { Batch, Reject, ReplaceBatch, RunEnd, RunRecord, RunStart, Store, StoredReject, WriteCounts } from '../store.ts';
+import { byTable, type Batch, type Reject, type ReplaceBatch, type RunEnd, type RunRecord, type RunStart, type Store, type StoredReject, type WriteCounts } from '../store.ts';
 import { validateTables, type Row, type TablesSchema } from '../tables.ts';
 import { BOOKKEEPING_PRESENT_SQL, BOOKKEEPING_SQL, RUN_COLUMNS } from './bookkeeping.ts';
 import { Connection } from './connection.ts';
@@ -302,16 +302,6 @@ async function ddl(conn: Connection, schema: string, doing: string, sql: string)
     await conn.query(doing, 'ROLLBACK').catch(() => {});
     throw error;
   }
-}
-
-function byTable(writes: Batch['writes']): Map<string, Row[]> {
-  const tables = new Map<string, Row[]>();
-  for (const { table, row } of writes) {
-    const rows = tables.get(table);
-    if (rows) rows.push(row);
-    else tables.set(table, [row]);
-  }
-  return tables;
 }
 
 const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : String(value));

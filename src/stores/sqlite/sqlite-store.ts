@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { PermanentError } from '../../errors/errors.ts';
 import type { Counts } from '../../events/protocol.ts';
-import type { Batch, PendingWrite, Reject, ReplaceBatch, RunEnd, RunRecord, RunStart, Store, StoredReject, WriteCounts } from '../store.ts';
+import { byTable, type Batch, type Reject, type ReplaceBatch, type RunEnd, type RunRecord, type RunStart, type Store, type StoredReject, type WriteCounts } from '../store.ts';
 import { validateTables, type Row, type SqlValue, type TablesSchema } from '../tables.ts';
 import { BOOKKEEPING_SQL, RUN_COLUMNS } from './bookkeeping.ts';
 import { classifySqliteError } from './errors.ts';
@@ -14,10 +14,10 @@ import { UndoJournal } from './undo-journal.ts';
 const noCounts = (): WriteCounts => ({ inserted: 0, updated: 0, unchanged: 0, deleted: 0 });
 const now = () => new Date().toISOString();
 
-/** The embedded store on node:sqlite: WAL, a busy timeout, and one transaction per batch. */
 // Rows of a replace written together, many to a statement; the rows stream in and must not pile up.
 const REPLACE_CHUNK = 256;
 
+/** The embedded store on node:sqlite: WAL, a busy timeout, and one transaction per batch. */
 export class SqliteStore implements Store {
   readonly #path: string;
   readonly #db: DatabaseSync;
@@ -123,7 +123,7 @@ export class SqliteStore implements Store {
   async commit(runId: string, job: string, batch: Batch): Promise<WriteCounts> {
     const counts = noCounts();
     this.#transaction('writing a batch', () => {
-      for (const [table, rows] of runsByTable(batch.writes)) this.#writer(table).writeMany(rows, counts);
+      for (const [table, rows] of byTable(batch.writes)) this.#writer(table).writeMany(rows, counts);
       for (const reject of batch.rejects ?? []) this.#saveReject(runId, job, reject);
       for (const id of batch.resolved ?? []) this.#db.prepare('DELETE FROM _ferry_rejects WHERE id = ?').run(id);
       this.#finishBatch(runId, job, batch.checkpoint, batch.read, batch.rejected, counts);
@@ -251,21 +251,6 @@ export class SqliteStore implements Store {
     if (!this.#db.isTransaction) return;
     this.#db.exec(this.#dryRun ? 'ROLLBACK TO ferry_batch; RELEASE ferry_batch' : 'ROLLBACK');
   }
-}
-
-/** The writes in order, as runs of consecutive rows for one table. */
-function* runsByTable(writes: readonly PendingWrite[]): Generator<[string, Row[]]> {
-  let table: string | undefined;
-  let rows: Row[] = [];
-  for (const write of writes) {
-    if (write.table !== table && rows.length > 0) {
-      yield [table as string, rows];
-      rows = [];
-    }
-    table = write.table;
-    rows.push(write.row);
-  }
-  if (rows.length > 0) yield [table as string, rows];
 }
 
 function toRunRecord(r: Record<string, unknown>): RunRecord {

@@ -61,30 +61,15 @@ export class TableWriter {
     this.#maxRowid = Number((this.#highest.get() as { m: number | bigint }).m);
   }
 
-  /**
-   * One statement whatever happens. No change: unchanged. A new row gets a rowid above every
-   * existing one, so last_insert_rowid past the highest so far is an insert; an update leaves
-   * it at this table's previous insert (or the 0 of LastInsert), which is not past it.
-   */
+  /** One row, one statement; returns its values in column order. */
   write(row: Row, counts: WriteCounts): SqlValue[] {
     const params = toParams(this.#name, this.#spec, row);
-    this.#last.claim(this);
-    const { changes, lastInsertRowid } = this.#upsert.run(...params);
-    if (Number(changes) === 0) {
-      counts.unchanged++;
-    } else if (Number(lastInsertRowid) > this.#maxRowid) {
-      counts.inserted++;
-      this.#maxRowid = Number(lastInsertRowid);
-    } else {
-      counts.updated++;
-    }
+    this.#run(this.#upsert, params, 1, counts);
     return params;
   }
 
   /**
-   * Many rows, most of them a statement per ROWS_PER_STATEMENT. New rows take rowids one past
-   * the highest, in turn, so a statement inserted (last insert rowid − highest before) rows; the
-   * other changes are updates, and the rest were unchanged. Rows repeating a key within one
+   * Many rows, most of them ROWS_PER_STATEMENT to a statement. Rows repeating a key within one
    * statement land in order, the last one winning, as they would one by one. `keys` receives
    * each row's key, in order.
    */
@@ -98,18 +83,28 @@ export class TableWriter {
         keys?.push(this.keyOf(row));
         params.push(...row);
       }
-      this.#last.claim(this);
-      const { changes, lastInsertRowid } = this.#upsertMany.run(...params);
-      const inserted = Math.max(0, Number(lastInsertRowid) - this.#maxRowid);
-      counts.inserted += inserted;
-      counts.updated += Number(changes) - inserted;
-      counts.unchanged += n - Number(changes);
-      if (inserted > 0) this.#maxRowid = Number(lastInsertRowid);
+      this.#run(this.#upsertMany, params, n, counts);
     }
     for (; i < rows.length; i++) {
       const params = this.write(rows[i] as Row, counts);
       keys?.push(this.keyOf(params));
     }
+  }
+
+  /**
+   * Runs an upsert of `rows` rows and counts how they landed. New rows take rowids one past the
+   * highest, in turn, so the statement inserted (last_insert_rowid − highest before) rows; with no
+   * insert, last_insert_rowid stays at this table's previous insert (or the 0 of LastInsert), not
+   * past it. The other changes are updates; the rows that changed nothing were unchanged.
+   */
+  #run(statement: StatementSync, params: SqlValue[], rows: number, counts: WriteCounts): void {
+    this.#last.claim(this);
+    const { changes, lastInsertRowid } = statement.run(...params);
+    const inserted = Math.max(0, Number(lastInsertRowid) - this.#maxRowid);
+    counts.inserted += inserted;
+    counts.updated += Number(changes) - inserted;
+    counts.unchanged += rows - Number(changes);
+    if (inserted > 0) this.#maxRowid = Number(lastInsertRowid);
   }
 
   keyOf(params: SqlValue[]): SqlValue[] {
