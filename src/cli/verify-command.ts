@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { exitCodeFor } from '../errors/exit-codes.ts';
-import { ownDatabaseFlag } from '../verify/databases.ts';
 import { verifyJob } from '../verify/verify.ts';
 
 const HELP = `
@@ -31,11 +30,8 @@ export function addVerifyCommand(program: Command): void {
     .option('--db-url <url>', 'run on this PostgreSQL server, a fresh schema per run (env: DATABASE_URL)')
     .addHelpText('after', HELP)
     .action(async (target: string, flags: string[], opts: VerifyFlags) => {
-      const own = ownDatabaseFlag(flags);
-      if (own !== undefined) return usage(`leave ${own} out of the job's flags; verify gives each run a fresh database (give verify --db-url to use PostgreSQL)`);
       const databaseUrl = opts.dbUrl || process.env.DATABASE_URL || undefined;
-      if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) return usage('--db-url (DATABASE_URL) must be a postgres:// or postgresql:// URL');
-      try {
+      try { // verifyJob refuses a job flag naming a database, or a URL that is not PostgreSQL's, as ConfigError (64)
         const report = await verifyJob({ target, args: flags, trials: opts.trials, concurrent: opts.concurrent === true, ...(databaseUrl ? { databaseUrl } : {}), onProgress: (line) => process.stdout.write(`${line}\n`) });
         process.exitCode = report.ok ? 0 : 1;
       } catch (error) {
@@ -45,7 +41,3 @@ export function addVerifyCommand(program: Command): void {
     });
 }
 
-function usage(message: string): void {
-  process.stderr.write(`ferry verify: ${message}\n`);
-  process.exitCode = 64;
-}

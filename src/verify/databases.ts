@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ConfigError } from '../errors/errors.ts';
 import { q } from '../stores/postgres/sql.ts';
 import { snapshotPostgres, snapshotSqlite, type Snapshot } from './snapshot.ts';
 
@@ -42,8 +43,8 @@ export async function sqliteDatabases(): Promise<TrialDatabases> {
  * search_path of its --db-url (the store works in the schema its search_path selects).
  */
 export function postgresDatabases(url: string): TrialDatabases {
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('--db-url (DATABASE_URL) must be a postgres:// or postgresql:// URL');
   const base = new URL(url);
-  if (base.protocol !== 'postgres:' && base.protocol !== 'postgresql:') throw new TypeError('verify: the database URL must be postgres:// or postgresql://');
   const prefix = `ferry_verify_${randomBytes(4).toString('hex')}_`;
   const made: string[] = [];
   return {

@@ -1,3 +1,4 @@
+import { ConfigError } from '../errors/errors.ts';
 import { ownDatabaseFlag, postgresDatabases, sqliteDatabases, type TrialDatabase, type TrialDatabases } from './databases.ts';
 import { runJobProcess, type Ended, type JobCommand } from './job-process.ts';
 import { compareSnapshots, describeDifferences, type Snapshot } from './snapshot.ts';
@@ -39,7 +40,7 @@ export interface VerifyReport {
  */
 export async function verifyJob(options: VerifyOptions): Promise<VerifyReport> {
   const own = ownDatabaseFlag(options.args);
-  if (own !== undefined) throw new TypeError(`verifyJob: leave ${own} out of args; verify gives each run a fresh database`);
+  if (own !== undefined) throw new ConfigError(`leave ${own} out of the job's flags; verify gives each run a fresh database (give verify --db-url to use PostgreSQL)`);
   const databases = options.databaseUrl === undefined ? await sqliteDatabases() : postgresDatabases(options.databaseUrl);
   // The job's database is the flag verify gives it, never the DATABASE_URL of this process.
   const command: VerifyOptions = { ...options, env: { DATABASE_URL: undefined, ...options.env } };
