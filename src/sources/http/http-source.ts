@@ -30,19 +30,42 @@ export function httpSource(options: HttpSourceOptions): HttpSource {
   const resolved = resolveOptions(options);
   let total: number | undefined;
 
+  /**
+   * Pages in order, the next one requested as soon as its URL is known: while the job stores page
+   * N, page N+1 travels. Still one request at a time, and a failed prefetch surfaces only when
+   * the job asks for that page, after it had all of the page before.
+   */
   async function* pages(): AsyncGenerator<Page> {
     const guard = loopGuard(resolved.pagination);
-    let url: URL | undefined = firstUrl(resolved.base, resolved.pagination);
-    let state: PageState | undefined;
-    while (url !== undefined) {
+    const done = new AbortController();
+    const request = { ...resolved.request, signal: eitherSignal(resolved.request.signal, done.signal) };
+    const get = async (url: URL) => {
       guard.visit(url);
-      const answer = await retryingGet(url, resolved.request);
-      const records = recordsOf(answer.body, resolved.recordsField, safeUrl(url));
-      guard.read(url, answer.text, records.length);
-      if (state === undefined) total = totalOf(answer.response, answer.body, resolved);
-      state = { url, answer, records, pages: (state?.pages ?? 0) + 1, recordsRead: (state?.recordsRead ?? 0) + records.length, total };
-      yield { number: state.pages, url: safeUrl(url), records, body: answer.body, headers: answer.response.headers };
-      url = nextUrl(resolved.base, resolved.pagination, state);
+      return retryingGet(url, request);
+    };
+    let url: URL | undefined = firstUrl(resolved.base, resolved.pagination);
+    let pending = settled(get(url));
+    let state: PageState | undefined;
+    try {
+      while (url !== undefined) {
+        const answer = await pending;
+        const records = recordsOf(answer.body, resolved.recordsField, safeUrl(url));
+        guard.read(url, answer.text, records.length);
+        if (state === undefined) total = totalOf(answer.response, answer.body, resolved);
+        state = { url, answer, records, pages: (state?.pages ?? 0) + 1, recordsRead: (state?.recordsRead ?? 0) + records.length, total };
+        const following = nextUrl(resolved.base, resolved.pagination, state);
+        if (following !== undefined) {
+          pending = settled(get(following));
+          // fetch puts the request on the wire only on a later turn of the event loop; without
+          // this turn it would wait for the job's synchronous writes and overlap nothing.
+          await new Promise(setImmediate);
+        }
+        yield { number: state.pages, url: safeUrl(url), records, body: answer.body, headers: answer.response.headers };
+        url = following;
+      }
+    } finally {
+      // A job that stops early (an error, a break) leaves no request behind it.
+      done.abort();
     }
   }
 
@@ -62,6 +85,16 @@ export function httpSource(options: HttpSourceOptions): HttpSource {
       return total;
     },
   };
+}
+
+/** Marks a prefetch handled: a job that never asks for it must not die of its rejection. */
+function settled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+function eitherSignal(job: AbortSignal | undefined, own: AbortSignal): AbortSignal {
+  return job === undefined ? own : AbortSignal.any([job, own]);
 }
 
 function totalOf(response: Response, body: unknown, options: ResolvedOptions): number | undefined {
