@@ -218,7 +218,7 @@ function checkTable(dbPath: string, run: Run, file: string): void {
     const select = db.prepare(`SELECT * FROM ${TABLE} WHERE _ferry_id = ?`);
     for (const i of SPOT_AT(run.rows)) {
       const want: Record<string, string> = csvRowAt(i);
-      const ferryId = run.mode === 'key' ? id(want.id ?? '') : id(file, i + 1);
+      const ferryId = run.mode === 'key' ? id(want.id ?? '') : `${id(file)}:${String(i + 1).padStart(12, '0')}`;
       const got = select.get(ferryId) as Record<string, unknown> | undefined;
       if (!got) throw new Error(`${label}: no row with _ferry_id ${ferryId} (row ${i + 1}, id ${want.id})`);
       if (run.mode === 'replace') want._ferry_source = file;

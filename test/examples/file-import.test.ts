@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { parseEventLines } from '../helpers/protocol.ts';
 import { runExample } from '../helpers/example-job.ts';
 import type { Finished } from '../helpers/spawn.ts';
+import { id } from '../../src/id.ts';
 import { tableRows } from './sqlite-rows.ts';
 
 
@@ -71,6 +72,14 @@ describe('file-import: CSV as it really comes', () => {
     assert.deepEqual(tableRows(w.db, 'nums', 'n').map((r) => r.n), ['1', 'x']);
     const rerun = result(await importFile(w.db, a, ['--table', 'nums']));
     assert.deepEqual([rerun.counts.inserted, rerun.counts.updated, rerun.counts.deleted], [0, 0, 0]);
+  });
+
+  it('without --key: a row\'s _ferry_id is the file\'s id and its row number, so the ids sort in file order', async () => {
+    const w = await workspace();
+    const a = await w.file('a.csv', 'n\nz\ny\nx\n');
+    await importFile(w.db, a, ['--table', 'letters']);
+    const rows = tableRows(w.db, 'letters', '_ferry_id');
+    assert.deepEqual(rows.map((r) => [r._ferry_id, r.n]), [1, 2, 3].map((row, i) => [`${id(a)}:${String(row).padStart(12, '0')}`, ['z', 'y', 'x'][i]]));
   });
 
   it('--min-records: a file that lost most of its rows fails and changes nothing', async () => {
