@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { exitCodeFor } from '../errors/exit-codes.ts';
+import { CancelledError } from '../errors/errors.ts';
+import { exitCodeFor, ExitCode } from '../errors/exit-codes.ts';
 import { verifyJob } from '../verify/verify.ts';
 
 const HELP = `
@@ -11,7 +12,10 @@ every database must end equal to the reference, table by table. Pass the job's o
 
 With --db-url (DATABASE_URL) the runs go to that PostgreSQL server instead: each gets a fresh
 schema (ferry_verify_<random>_<n>), passed to the job as the search_path of its --db-url, and
-every one is dropped at the end.`;
+every one is dropped at the end.
+
+SIGINT or SIGTERM stops verify: the run in progress is killed, the runs' databases (or schemas)
+are removed, and verify exits 130.`;
 
 interface VerifyFlags {
   trials: number;
@@ -31,13 +35,31 @@ export function addVerifyCommand(program: Command): void {
     .addHelpText('after', HELP)
     .action(async (target: string, flags: string[], opts: VerifyFlags) => {
       const databaseUrl = opts.dbUrl || process.env.DATABASE_URL || undefined;
+      const stop = stopOnSignals();
       try { // verifyJob refuses a job flag naming a database, or a URL that is not PostgreSQL's, as ConfigError (64)
-        const report = await verifyJob({ target, args: flags, trials: opts.trials, concurrent: opts.concurrent === true, ...(databaseUrl ? { databaseUrl } : {}), onProgress: (line) => process.stdout.write(`${line}\n`) });
+        const report = await verifyJob({ target, args: flags, trials: opts.trials, concurrent: opts.concurrent === true, ...(databaseUrl ? { databaseUrl } : {}), signal: stop.signal, onProgress: (line) => process.stdout.write(`${line}\n`) });
         process.exitCode = report.ok ? 0 : 1;
       } catch (error) {
         process.stderr.write(`ferry verify: ${error instanceof Error ? error.message : String(error)}\n`);
         process.exitCode = exitCodeFor(error);
+      } finally {
+        stop.dispose();
       }
     });
 }
 
+
+/**
+ * SIGINT/SIGTERM stop verify as they stop a job: the run in progress is killed, the runs'
+ * databases (and PostgreSQL schemas) are removed, exit 130. A second signal exits at once.
+ */
+function stopOnSignals(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(ExitCode.cancelled);
+    controller.abort(new CancelledError(`cancelled by ${name}; the runs' databases are removed`));
+  };
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  for (const name of signals) process.on(name, onSignal);
+  return { signal: controller.signal, dispose: () => signals.forEach((name) => process.off(name, onSignal)) };
+}

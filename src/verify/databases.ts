@@ -14,7 +14,7 @@ export interface TrialDatabase {
 
 /** Where verify's runs go: a fresh database per run, all removed by dispose. */
 export interface TrialDatabases {
-  /** Where the runs go, when worth saying (the schemas to drop by hand if verify itself is killed). */
+  /** Where the runs go, when worth saying (the schemas to drop by hand if verify itself is SIGKILLed). */
   where?: string;
   fresh(): Promise<TrialDatabase>;
   dispose(): Promise<void>;

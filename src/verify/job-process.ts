@@ -7,6 +7,8 @@ export interface JobCommand {
   /** The job's own flags (the source to read, options); verify adds the database flag. */
   args: readonly string[];
   env?: Record<string, string | undefined>;
+  /** Aborting it SIGKILLs the run in progress, which then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface Ended {
@@ -31,6 +33,8 @@ export interface RunControl {
 
 /** Runs the job once on a database and reports how it ended. */
 export function runJobProcess(command: JobCommand, dbArgs: readonly string[], control: RunControl = {}): Promise<Ended> {
+  const { signal } = command;
+  if (signal?.aborted) return Promise.reject(signal.reason as Error);
   const [file, args] = MODULE.test(command.target)
     ? [process.execPath, [...process.execArgv.filter((a) => a.startsWith('--conditions')), bin, 'run', command.target]]
     : [command.target, []];
@@ -47,13 +51,17 @@ export function runJobProcess(command: JobCommand, dbArgs: readonly string[], co
   });
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
   const kill = control.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), control.killAfterMs);
+  const stop = () => child.kill('SIGKILL');
+  signal?.addEventListener('abort', stop, { once: true });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code, signal) => {
+    child.on('close', (code, ended) => {
       clearTimeout(kill);
       clearTimeout(term);
+      signal?.removeEventListener('abort', stop);
+      if (signal?.aborted) return reject(signal.reason as Error);
       const counts = resultCounts(stdout);
-      resolve({ code, signal, stdout, stderr, ms: performance.now() - started, ...(counts ? { counts } : {}) });
+      resolve({ code, signal: ended, stdout, stderr, ms: performance.now() - started, ...(counts ? { counts } : {}) });
     });
   });
 }

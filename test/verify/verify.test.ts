@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { describe, it } from 'node:test';
 import { verifyJob } from 'ferry/testing';
 import { fixture, run, ROOT } from '../helpers/spawn.ts';
@@ -46,6 +50,47 @@ async function schemasLeft(lines: readonly string[]): Promise<string[]> {
   }
 }
 
+/**
+ * `ferry verify` of a long job, sent SIGTERM once its first kill trial ends: how it exited, what
+ * it printed, and its TMPDIR (where its SQLite runs live) to look into afterwards.
+ */
+async function verifyStoppedMidway(env: Record<string, string> = {}) {
+  const tmp = await mkdtemp(path.join(tmpdir(), 'ferry-verify-stop-'));
+  const args = ['--conditions=source', path.join(ROOT, 'src/cli/bin.ts'), 'verify', fixture('jobs/counter-import.ts'), '--trials', '50', '--', '--count', '6000', '--pause-ms', '5'];
+  const child = spawn(process.execPath, args, { env: { ...process.env, TMPDIR: tmp, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  for await (const chunk of child.stdout.setEncoding('utf8')) {
+    stdout += chunk as string;
+    if (stdout.includes('kill trial 1:')) break;
+  }
+  const signalled = performance.now();
+  child.kill('SIGTERM');
+  child.stdout.on('data', (c: string) => (stdout += c));
+  const [code] = await exited;
+  return { code, stdout, stderr, ms: performance.now() - signalled, tmp };
+}
+
+/** Processes whose command line mentions `text` (the job runs of a verify, by their database path). */
+function processesMentioning(text: string): string[] {
+  const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return ps.split('\n').filter((line) => line.includes(text) && !line.includes('ps -eo'));
+}
+
+describe('ferry verify stopped by SIGTERM', () => {
+  it('kills the run in progress, removes its databases and exits 130', async () => {
+    const stopped = await verifyStoppedMidway();
+    assert.equal(stopped.code, 130, stopped.stdout + stopped.stderr);
+    assert.match(stopped.stderr, /cancelled by SIGTERM/);
+    assert.ok(stopped.ms < 10_000, `exited ${Math.round(stopped.ms)} ms after the signal`);
+    assert.doesNotMatch(stopped.stdout, /kill trial 3:/, 'stopped midway, not at the end');
+    assert.deepEqual(await readdir(stopped.tmp), [], 'no database left in its TMPDIR');
+    assert.deepEqual(processesMentioning(stopped.tmp), [], 'no job run left behind');
+  });
+});
+
 describe('verifyJob on PostgreSQL (a fresh schema per run)', async () => {
   const why = await postgresUnavailable();
   if (why) {
@@ -79,6 +124,12 @@ describe('verifyJob on PostgreSQL (a fresh schema per run)', async () => {
     assert.equal(rerun?.ok, false);
     assert.match(rerun?.detail ?? '', /the second run wrote again: .*"inserted":2000/);
     assert.deepEqual(await schemasLeft(lines), []);
+  });
+
+  it('stopped by SIGTERM, it still drops every schema it made', async () => {
+    const stopped = await verifyStoppedMidway({ DATABASE_URL: TEST_DATABASE_URL });
+    assert.equal(stopped.code, 130, stopped.stdout + stopped.stderr);
+    assert.deepEqual(await schemasLeft(stopped.stdout.split('\n')), []);
   });
 
   it('the command takes DATABASE_URL (or --db-url) and refuses a --db-url among the job\'s flags', async () => {
