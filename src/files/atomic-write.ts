@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -7,6 +5,9 @@ import path from 'node:path';
  * the new, never a mix: a temp file in the same folder, fsync, rename over, fsync the folder.
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  // Loaded on first use: node:crypto and node:fs/promises cost milliseconds at every start-up.
+  const { randomBytes } = process.getBuiltinModule('node:crypto');
+  const { open, rename, rm } = process.getBuiltinModule('node:fs/promises');
   const dir = path.dirname(path.resolve(file));
   const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
@@ -27,7 +28,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
 
 async function syncDir(dir: string): Promise<void> {
   if (process.platform === 'win32') return; // directories cannot be opened for fsync there
-  const handle = await open(dir, 'r');
+  const handle = await process.getBuiltinModule('node:fs/promises').open(dir, 'r');
   try {
     await handle.sync();
   } finally {

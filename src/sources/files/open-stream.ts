@@ -1,6 +1,4 @@
-import { open } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { CancelledError, FerryError, PermanentError } from '../../errors/errors.ts';
 
 /** Options every file reader takes. */
@@ -16,6 +14,10 @@ export interface ReadOptions {
  */
 export async function openStream(file: string, options: ReadOptions = {}): Promise<Readable> {
   throwIfCancelled(options.signal);
+  // Loaded on first read: node:fs/promises and node:zlib cost milliseconds at every start-up,
+  // `--help` included.
+  const { open } = process.getBuiltinModule('node:fs/promises');
+  const { createGunzip } = process.getBuiltinModule('node:zlib');
   const handle = await open(file, 'r').catch((error: unknown) => {
     throw fileError(file, error);
   });

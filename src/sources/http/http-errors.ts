@@ -1,4 +1,3 @@
-import { STATUS_CODES } from 'node:http';
 import { PermanentError, RetryableError } from '../../errors/errors.ts';
 import type { Redactor } from '../../secrets/redact.ts';
 
@@ -31,7 +30,9 @@ export function safeUrl(url: URL): string {
 }
 
 export function statusText(response: Response): string {
-  return `${response.status} ${response.statusText || STATUS_CODES[response.status] || ''}`.trimEnd();
+  // node:http loads its whole client and server: only for an answer without a reason phrase.
+  const reason = response.statusText || process.getBuiltinModule('node:http').STATUS_CODES[response.status] || '';
+  return `${response.status} ${reason}`.trimEnd();
 }
 
 /** The start of a body on one line, with any echoed credential scrubbed before it is cut. */
