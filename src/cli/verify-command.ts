@@ -35,15 +35,13 @@ export function addVerifyCommand(program: Command): void {
     .addHelpText('after', HELP)
     .action(async (target: string, flags: string[], opts: VerifyFlags) => {
       const databaseUrl = opts.dbUrl || process.env.DATABASE_URL || undefined;
-      const stop = stopOnSignals();
+      const stop = stopOnSignals(); // kept to the end: removing it would give SIGTERM back its default action
       try { // verifyJob refuses a job flag naming a database, or a URL that is not PostgreSQL's, as ConfigError (64)
         const report = await verifyJob({ target, args: flags, trials: opts.trials, concurrent: opts.concurrent === true, ...(databaseUrl ? { databaseUrl } : {}), signal: stop.signal, onProgress: (line) => process.stdout.write(`${line}\n`) });
         process.exitCode = report.ok ? 0 : 1;
       } catch (error) {
         process.stderr.write(`ferry verify: ${error instanceof Error ? error.message : String(error)}\n`);
         process.exitCode = exitCodeFor(error);
-      } finally {
-        stop.dispose();
       }
     });
 }
@@ -53,13 +51,15 @@ export function addVerifyCommand(program: Command): void {
  * SIGINT/SIGTERM stop verify as they stop a job: the run in progress is killed, the runs'
  * databases (and PostgreSQL schemas) are removed, exit 130. A second signal exits at once.
  */
-function stopOnSignals(): { signal: AbortSignal; dispose(): void } {
+function stopOnSignals(): { signal: AbortSignal } {
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(ExitCode.cancelled);
-    controller.abort(new CancelledError(`cancelled by ${name}; the runs' databases are removed`));
+    if (controller.signal.aborted) {
+      process.stderr.write(`ferry verify: ${name} again: exiting now; the runs' databases may be left behind\n`);
+      process.exit(ExitCode.cancelled);
+    }
+    controller.abort(new CancelledError(`cancelled by ${name}`));
   };
-  const signals = ['SIGINT', 'SIGTERM'] as const;
-  for (const name of signals) process.on(name, onSignal);
-  return { signal: controller.signal, dispose: () => signals.forEach((name) => process.off(name, onSignal)) };
+  for (const name of ['SIGINT', 'SIGTERM'] as const) process.on(name, onSignal);
+  return { signal: controller.signal };
 }

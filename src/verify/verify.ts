@@ -48,7 +48,10 @@ export async function verifyJob(options: VerifyOptions): Promise<VerifyReport> {
   try {
     report = await verifyOn(command, databases);
   } catch (error) {
-    await databases.dispose().catch(() => {}); // the first failure is the one to report
+    // The first failure is the one to report; a failed clean-up is said, not thrown.
+    await databases.dispose().catch((cleanup: unknown) => {
+      options.onProgress?.(`could not remove the runs' databases${databases.where ? ` (${databases.where})` : ''}: ${cleanup instanceof Error ? cleanup.message : String(cleanup)}`);
+    });
     throw error;
   }
   await databases.dispose();

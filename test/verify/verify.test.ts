@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { verifyJob } from 'ferry/testing';
 import { fixture, run, ROOT } from '../helpers/spawn.ts';
 import path from 'node:path';
@@ -60,16 +60,18 @@ async function verifyStoppedMidway(env: Record<string, string> = {}) {
   const child = spawn(process.execPath, args, { env: { ...process.env, TMPDIR: tmp, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
+  let signalled = 0;
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  for await (const chunk of child.stdout.setEncoding('utf8')) {
-    stdout += chunk as string;
-    if (stdout.includes('kill trial 1:')) break;
-  }
-  const signalled = performance.now();
-  child.kill('SIGTERM');
-  child.stdout.on('data', (c: string) => (stdout += c));
-  const [code] = await exited;
+  // Read to the end (a reader that stopped would break verify's own output): signal once, midway.
+  child.stdout.setEncoding('utf8').on('data', (c: string) => {
+    stdout += c;
+    if (signalled === 0 && stdout.includes('kill trial 1:')) {
+      signalled = performance.now();
+      child.kill('SIGTERM');
+    }
+  });
+  const [[code]] = await Promise.all([once(child, 'exit') as Promise<[number | null]>, once(child.stdout, 'end')]);
+  after(() => rm(tmp, { recursive: true, force: true }));
   return { code, stdout, stderr, ms: performance.now() - signalled, tmp };
 }
 

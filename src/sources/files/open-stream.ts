@@ -17,12 +17,11 @@ export async function openStream(file: string, options: ReadOptions = {}): Promi
   // Loaded on first read: node:fs/promises and node:zlib cost milliseconds at every start-up,
   // `--help` included.
   const { open } = process.getBuiltinModule('node:fs/promises');
-  const { createGunzip } = process.getBuiltinModule('node:zlib');
   const handle = await open(file, 'r').catch((error: unknown) => {
     throw fileError(file, error);
   });
   const bytes = handle.createReadStream();
-  const source = isGzip(file) ? pipeline(bytes, createGunzip(), noop) : bytes;
+  const source = isGzip(file) ? pipeline(bytes, process.getBuiltinModule('node:zlib').createGunzip(), noop) : bytes;
   const stream = Readable.from(guard(file, source, options.signal), { objectMode: false });
   stream.once('close', () => source.destroy()); // a reader that stops early closes the file
   return stream;

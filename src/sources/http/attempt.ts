@@ -17,8 +17,8 @@ export type Outcome = { ok: true; answer: Answer } | { ok: false; fault: Fault }
  * `signal.reason` when it aborts.
  */
 export async function attempt(url: URL, options: RequestOptions, attempts: number): Promise<Outcome> {
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
+  const timeout = deadline(options.timeoutMs, options.asked);
+  const signal = options.signal === undefined ? timeout.signal : AbortSignal.any([options.signal, timeout.signal]);
   let response: Response;
   let text: string;
   try {
@@ -26,11 +26,32 @@ export async function attempt(url: URL, options: RequestOptions, attempts: numbe
     text = await response.text();
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
-    if (timeout.aborted) return fail('HTTP_TIMEOUT', `no complete answer within ${options.timeoutMs} ms`, error);
+    if (timeout.signal.aborted) return fail('HTTP_TIMEOUT', `no complete answer within ${options.timeoutMs} ms`, error);
     if (error instanceof TypeError) return fail('HTTP_NETWORK', networkReason(error), error);
     throw error;
+  } finally {
+    timeout.clear();
   }
   return classify(url, response, text, options, attempts);
+}
+
+/** Aborts `ms` after `from` settles (at once when there is none); clear() when done. */
+function deadline(ms: number, from: Promise<void> | undefined): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  let cleared = false;
+  const start = () => {
+    if (!cleared) timer = setTimeout(() => controller.abort(), ms).unref();
+  };
+  if (from === undefined) start();
+  else void from.then(start);
+  return {
+    signal: controller.signal,
+    clear: () => {
+      cleared = true;
+      clearTimeout(timer);
+    },
+  };
 }
 
 function classify(url: URL, response: Response, text: string, options: RequestOptions, attempts: number): Outcome {

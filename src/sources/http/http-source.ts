@@ -33,21 +33,25 @@ export function httpSource(options: HttpSourceOptions): HttpSource {
   /**
    * Pages in order, the next one requested as soon as its URL is known: while the job stores page
    * N, page N+1 travels. Still one request at a time, and a failed prefetch surfaces only when
-   * the job asks for that page, after it had all of the page before.
+   * the job asks for that page, after it had all of the page before. Its timeout runs from that
+   * moment too: a job busy with synchronous writes would otherwise time out a request it delayed.
    */
   async function* pages(): AsyncGenerator<Page> {
     const guard = loopGuard(resolved.pagination);
     const done = new AbortController();
-    const request = { ...resolved.request, signal: eitherSignal(resolved.request.signal, done.signal) };
-    const get = async (url: URL) => {
+    const signal = eitherSignal(resolved.request.signal, done.signal);
+    let ask = () => {};
+    const get = async (url: URL, prefetch: boolean) => {
       guard.visit(url);
-      return retryingGet(url, request);
+      const asked = prefetch ? new Promise<void>((resolve) => (ask = resolve)) : undefined;
+      return retryingGet(url, { ...resolved.request, signal, ...(asked ? { asked } : {}) });
     };
     let url: URL | undefined = firstUrl(resolved.base, resolved.pagination);
-    let pending = settled(get(url));
+    let pending = settled(get(url, false));
     let state: PageState | undefined;
     try {
       while (url !== undefined) {
+        ask(); // the per-request timeout of a prefetched page runs from now
         const answer = await pending;
         const records = recordsOf(answer.body, resolved.recordsField, safeUrl(url));
         guard.read(url, answer.text, records.length);
@@ -55,7 +59,7 @@ export function httpSource(options: HttpSourceOptions): HttpSource {
         state = { url, answer, records, pages: (state?.pages ?? 0) + 1, recordsRead: (state?.recordsRead ?? 0) + records.length, total };
         const following = nextUrl(resolved.base, resolved.pagination, state);
         if (following !== undefined) {
-          pending = settled(get(following));
+          pending = settled(get(following, true));
           // fetch puts the request on the wire only on a later turn of the event loop; without
           // this turn it would wait for the job's synchronous writes and overlap nothing.
           await new Promise(setImmediate);

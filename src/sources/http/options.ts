@@ -54,6 +54,11 @@ export interface RequestOptions {
   fetch: typeof globalThis.fetch;
   /** Scrubs header secrets that a server might echo in an error body. */
   redactor: Redactor;
+  /**
+   * For a prefetched page: settles when the job asks for it. Until then no attempt times out, so
+   * a job that holds the event loop (synchronous writes) cannot time out a request it delayed.
+   */
+  asked?: Promise<void>;
 }
 
 export interface ResolvedOptions {

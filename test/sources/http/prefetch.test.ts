@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, it } from 'node:test';
-import { PermanentError } from '../../../src/errors/errors.ts';
+import { PermanentError, RetryableError } from '../../../src/errors/errors.ts';
 import { httpSource } from '../../../src/sources/http/index.ts';
 
 const PAGES = 4;
@@ -23,13 +23,14 @@ async function pagedServer(delayMs: (page: number) => number, missing?: number) 
       log.inFlight--;
       if (!res.writableFinished) log.abandoned++;
     });
-    setTimeout(() => {
+    const answer = setTimeout(() => {
       if (res.destroyed) return;
       if (page === missing) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"gone"}');
       const records = Array.from({ length: PER_PAGE }, (_, i) => ({ id: (page - 1) * PER_PAGE + i + 1 }));
       const link = page < PAGES ? { link: `</items?page=${page + 1}>; rel="next"` } : {};
       res.writeHead(200, { 'content-type': 'application/json', ...link }).end(JSON.stringify(records));
     }, delayMs(page));
+    res.on('close', () => clearTimeout(answer));
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -114,6 +115,37 @@ it('a job that stops early leaves no request behind it', async () => {
   }
   assert.ok(await until(() => log.abandoned === 1 && log.inFlight === 0, 2000), `page 2's request is dropped (abandoned ${log.abandoned}, in flight ${log.inFlight})`);
   assert.ok(Date.now() - started < 5000, 'the break did not wait for the slow page');
+});
+
+it('a job that blocks longer than the timeout on each page does not time out the page it delayed', async () => {
+  const { url, log } = await pagedServer(() => 0);
+  const retries: string[] = [];
+  const numbers: number[] = [];
+  for await (const page of httpSource({ url, timeoutMs: 200, maxRetries: 0, onRetry: (r) => retries.push(r.code) }).pages()) {
+    const end = Date.now() + 400;
+    while (Date.now() < end); // synchronous writes, longer than the timeout
+    numbers.push(page.number);
+  }
+  assert.deepEqual(numbers, [1, 2, 3, 4]);
+  assert.deepEqual(log.requests, [1, 2, 3, 4]);
+  assert.deepEqual(retries, []);
+});
+
+it('a prefetched page that never comes times out once the job asks for it', async () => {
+  const { url } = await pagedServer((page) => (page === 2 ? 60_000 : 0));
+  let asked = 0;
+  await assert.rejects(
+    (async () => {
+      for await (const page of httpSource({ url, timeoutMs: 300, maxRetries: 0 }).pages()) {
+        await delay(600); // longer than the timeout: page 2 must not fail before it is asked for
+        assert.equal(page.number, 1);
+        asked = Date.now();
+      }
+    })(),
+    (error: unknown) => error instanceof RetryableError && /no complete answer within 300 ms/.test(error.message),
+  );
+  const waited = Date.now() - asked;
+  assert.ok(waited >= 250 && waited < 5000, `timed out ${waited} ms after the job asked`);
 });
 
 it('a page that fails while the job holds the one before fails only when asked for', async () => {
