@@ -26,7 +26,7 @@ export function valueColumns(spec: TableSpec): string[] {
 /**
  * Moves the staged rows into the table: new keys are inserted, a row whose values really differ
  * is updated, the rest are left alone (not even rewritten). `xmax = 0` tells an inserted row from
- * an updated one; rows not returned were unchanged (those equal to the table's are not even tried). `copyOld(column)` gives the first value
+ * an updated one; rows not returned were unchanged. `copyOld(column)` gives the first value
  * column's new value and copies the row as it was first (the undo journal): evaluated only for a
  * row that really changes. `seen` is a table that remembers the keys (for a replace).
  */
@@ -40,11 +40,7 @@ export function upsertSql(name: string, spec: TableSpec, staging: string, option
     action = `DO UPDATE SET ${set.join(', ')} WHERE (${values.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${values.map((c) => `excluded.${c}`).join(', ')})`;
   }
   const seen = options.seen ? `seen AS (INSERT INTO ${options.seen} SELECT ${key.join(', ')} FROM ${staging} ON CONFLICT DO NOTHING), ` : '';
-  // Rows already there as they are never reach ON CONFLICT, which would lock each one to leave it
-  // alone: a rerun over unchanged data then reads the table and writes nothing.
-  const same = key.map((k) => `x.${k} = s.${k}`).concat(values.length > 0 ? [`(${values.map((c) => `x.${c}`).join(', ')}) IS NOT DISTINCT FROM (${values.map((c) => `s.${c}`).join(', ')})`] : []);
-  return `WITH ${seen}w AS (INSERT INTO ${q(name)} AS t (${cols.join(', ')}) SELECT ${cols.map((c) => `s.${c}`).join(', ')} FROM ${staging} AS s ` +
-    `WHERE NOT EXISTS (SELECT 1 FROM ${q(name)} AS x WHERE ${same.join(' AND ')}) ` +
+  return `WITH ${seen}w AS (INSERT INTO ${q(name)} AS t (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM ${staging} ` +
     `ON CONFLICT (${key.join(', ')}) ${action} RETURNING (xmax = 0) AS inserted) ` +
     `SELECT (count(*) FILTER (WHERE inserted))::int AS inserted, count(*)::int AS written FROM w`;
 }
