@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
@@ -13,7 +14,7 @@ const program = new Command('ferry')
   .version(FERRY_VERSION)
   .enablePositionalOptions();
 
-program
+const run = program
   .command('run')
   .description('run a job module (its default export) with the job\'s own flags')
   .argument('<job>', 'the job module, e.g. ./jobs/import.ts')
@@ -22,6 +23,12 @@ program
   .allowUnknownOption()
   .helpOption(false)
   .action(async (entry: string, args: string[]) => {
+    if (entry === '--help' || entry === '-h') return void process.stdout.write(run.helpInformation());
+    if (!existsSync(entry)) {
+      process.stderr.write(`ferry: no job module at ${entry}\n`);
+      process.exitCode = 64;
+      return;
+    }
     const module = (await import(pathToFileURL(path.resolve(entry)).href)) as { default?: unknown };
     if (!isJob(module.default)) {
       process.stderr.write(`ferry: ${entry} has no job as its default export (export default defineJob({ … }))\n`);
@@ -86,7 +93,7 @@ program
 try {
   await program.parseAsync();
 } catch (error) {
-  // Only `build` throws here (exitOverride): its usage errors exit 64, like a job's; help exits 0.
+  // Only `build` and `verify` throw here (exitOverride): usage errors exit 64, like a job's; help exits 0.
   if (!(error instanceof CommanderError)) throw error;
   process.exitCode = error.exitCode === 0 ? 0 : 64;
 }

@@ -33,6 +33,7 @@ export function addVerifyCommand(program: Command): void {
     .option('--concurrent', 'also start two runs at once: one must exit 75')
     .option('--db-url <url>', 'run on this PostgreSQL server, a fresh schema per run (env: DATABASE_URL)')
     .addHelpText('after', HELP)
+    .exitOverride()
     .action(async (target: string, flags: string[], opts: VerifyFlags) => {
       const databaseUrl = opts.dbUrl || process.env.DATABASE_URL || undefined;
       const stop = stopOnSignals(); // kept to the end: removing it would give SIGTERM back its default action

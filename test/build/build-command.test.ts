@@ -1,4 +1,4 @@
-// `ferry build` as a user runs it: flags checked before any work, usage errors exit 64.
+// `ferry build` (and run, verify) as a user runs it: flags checked before any work, usage errors exit 64.
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -40,6 +40,25 @@ describe('ferry build: bad flags exit 64 before any work', () => {
     const { code, stdout } = await ferry(['build', '--help']);
     assert.equal(code, 0);
     for (const option of ['--target <targets>', '--out <dir>', '--name <name>', '--tauri', '--node-binary <path>', '--no-strip', '--no-code-cache']) assert.ok(stdout.includes(option), option);
+  });
+
+});
+
+describe('ferry run and ferry verify: usage errors exit 64 too', () => {
+  it('ferry run: a job module that does not exist exits 64 in one line; --help prints its usage', async () => {
+    const missing = await ferry(['run', 'jobs/nope.ts']);
+    assert.deepEqual([missing.code, missing.stderr], [64, 'ferry: no job module at jobs/nope.ts\n']);
+    const help = await ferry(['run', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^Usage: ferry run <job> \[args\.\.\.\]/);
+  });
+
+  it('ferry verify: usage errors exit 64', async () => {
+    for (const args of [['verify'], ['verify', '--frobnicate', JOB]]) {
+      const { code, stderr } = await ferry(args);
+      assert.equal(code, 64, stderr);
+      assert.match(stderr, /^error: /);
+    }
   });
 
   it('ferry run still runs a job module with its own flags', async () => {
