@@ -33,7 +33,7 @@ export function evaluateHealth(runs: readonly RunRecord[], policy: HealthPolicy)
   if (lastSuccess && policy.maxAgeMs !== undefined) {
     const age = policy.now.getTime() - Date.parse(lastSuccess.finishedAt ?? lastSuccess.startedAt);
     if (age > policy.maxAgeMs) {
-      problems.push(`too old: the last success finished ${ms(age, { long: true })} ago, ${ms(age - policy.maxAgeMs, { long: true })} over --max-age ${ms(policy.maxAgeMs)}`);
+      problems.push(`too old: the last success finished ${span(age)} ago, ${span(age - policy.maxAgeMs)} over --max-age ${asFlag(policy.maxAgeMs)}`);
     }
   }
   if (lastSuccess && lastSuccess.counts.read < policy.minRecords) {
@@ -43,4 +43,27 @@ export function evaluateHealth(runs: readonly RunRecord[], policy: HealthPolicy)
     ? `OK: last success at ${lastSuccess.finishedAt}, ${lastSuccess.counts.read} records read`
     : `FAILING: ${problems.join('; ')}`;
   return { ok: problems.length === 0, problems, summary, lastRun, lastSuccess };
+}
+
+const UNITS: [number, string, string][] = [[86_400_000, 'd', 'day'], [3_600_000, 'h', 'hour'], [60_000, 'm', 'minute'], [1000, 's', 'second']];
+
+/** A duration as a person reads it, to two units: `1 day 2 hours` (ms alone would say `1 day`). */
+function span(value: number): string {
+  if (value < 60_000) return ms(value, { long: true });
+  const parts: string[] = [];
+  let rest = value;
+  for (const [size, , name] of UNITS) {
+    const n = Math.floor(rest / size);
+    if (n === 0 && parts.length === 0) continue;
+    if (n > 0) parts.push(`${n} ${name}${n === 1 ? '' : 's'}`);
+    rest -= n * size;
+    if (parts.length === 2 || (parts.length === 1 && n === 0)) break;
+  }
+  return parts.join(' ');
+}
+
+/** A duration as the flag took it, exactly: 25h stays `25h`, never a rounded `1d`. */
+function asFlag(value: number): string {
+  const unit = UNITS.find(([size]) => value >= size && value % size === 0);
+  return unit ? `${value / unit[0]}${unit[1]}` : `${value}ms`;
 }
