@@ -27,6 +27,16 @@ describe('verifyJob', () => {
     assert.match(rerun?.detail ?? '', /insert without a key/);
   });
 
+  it('catches a job that runs without the lock: two runs at once both succeed, in every try', async () => {
+    const lines: string[] = [];
+    const report = await verifyJob({ target: fixture('jobs/broken-no-lock.ts'), args: ['--count', '3000'], trials: 0, concurrent: true, onProgress: (l) => lines.push(l) });
+    assert.equal(report.ok, false, lines.join('\n'));
+    const pair = report.checks.find((c) => c.name === 'two runs at once');
+    assert.equal(pair?.ok, false);
+    assert.match(pair?.detail ?? '', /^exit codes 0 and 0 in all 3 tries/);
+    assert.deepEqual(report.checks.filter((c) => !c.ok).map((c) => c.name), ['two runs at once'], 'the rest of the job is fine');
+  });
+
   it('catches a job that commits its checkpoint before its data: kill trials find rows missing', async () => {
     const report = await verifyJob({ target: fixture('jobs/broken-checkpoint-first.ts'), args: ['--count', '10000'], trials: 8 });
     assert.equal(report.ok, false);
