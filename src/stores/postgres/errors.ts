@@ -23,6 +23,8 @@ const RETRYABLE: Record<string, string> = {
 // The session ended: admin shutdown or pg_terminate_backend, crash shutdown, server starting up.
 const SESSION_ENDED = new Set(['57P01', '57P02', '57P03']);
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+// Codes only a connection attempt gets: no session, so no transaction, existed yet.
+const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN']);
 // pg's own messages when the socket closes or never opens, and when the server wants a password the URL lacks.
 const LOST = /Connection terminated|not queryable|timeout expired|connection timeout|Query read timeout/i;
 const NO_PASSWORD = /SASL|client password must be a string/;
@@ -39,7 +41,7 @@ export function classifyPgError(error: unknown, doing: string): Error {
   const options = (c: string) => ({ code: c, cause: error });
   if (code in RETRYABLE) return new RetryableError(message, options(RETRYABLE[code] ?? 'PG_RETRYABLE'));
   if (code.startsWith('08') || SESSION_ENDED.has(code) || SOCKET_CODES.has(code) || (code === '' && LOST.test(error.message))) {
-    const advice = doing === 'connecting'
+    const advice = doing === 'connecting' || NEVER_CONNECTED.has(code)
       ? ': is the server up, and are the host and port in --db-url (DATABASE_URL) right? Run again later'
       : '; the transaction in progress was rolled back by the server, run again';
     return new RetryableError(`${message}${advice}`, options('PG_CONNECTION'));

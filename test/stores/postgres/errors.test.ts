@@ -46,6 +46,9 @@ it('says what to do, and keeps the original as the cause', () => {
   assert.match(missing.message, /create it \(createdb\) or fix the database name in --db-url/);
   const refused = classifyPgError(Object.assign(new AggregateError([], ''), { code: 'ECONNREFUSED' }), 'connecting');
   assert.equal(refused.message, 'PostgreSQL connecting: ECONNREFUSED: is the server up, and are the host and port in --db-url (DATABASE_URL) right? Run again later');
+  // A step that opens its own connection (verify making a schema) never had a transaction to lose.
+  const refusedLater = classifyPgError(Object.assign(new AggregateError([], ''), { code: 'ECONNREFUSED' }), 'creating a schema for a run');
+  assert.equal(refusedLater.message, 'PostgreSQL creating a schema for a run: ECONNREFUSED: is the server up, and are the host and port in --db-url (DATABASE_URL) right? Run again later');
   const lost = classifyPgError(pgError('57P01', 'terminating connection due to administrator command'), 'writing a batch');
   assert.ok(lost instanceof RetryableError);
   assert.match(lost.message, /rolled back by the server, run again/);
