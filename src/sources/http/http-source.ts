@@ -59,9 +59,12 @@ export function httpSource(options: HttpSourceOptions): HttpSource {
         state = { url, answer, records, pages: (state?.pages ?? 0) + 1, recordsRead: (state?.recordsRead ?? 0) + records.length, total };
         const following = nextUrl(resolved.base, resolved.pagination, state);
         if (following !== undefined) {
+          // A turn of the event loop on each side of the request. Before: undici puts the
+          // connection that just answered back in its pool (else it opens another, and the
+          // connect waits for the job). After: fetch puts the request on the wire only on a
+          // later turn, which a job writing synchronously would not give until it is done.
+          await new Promise(setImmediate);
           pending = settled(get(following, true));
-          // fetch puts the request on the wire only on a later turn of the event loop; without
-          // this turn it would wait for the job's synchronous writes and overlap nothing.
           await new Promise(setImmediate);
         }
         yield { number: state.pages, url: safeUrl(url), records, body: answer.body, headers: answer.response.headers };
