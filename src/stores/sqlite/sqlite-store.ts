@@ -35,16 +35,23 @@ export class SqliteStore implements Store {
   }
 
   static open(path: string, options: { busyTimeoutMs?: number } = {}): SqliteStore {
-    const db = new DatabaseSync(path, { timeout: options.busyTimeoutMs ?? 5000 });
-    db.exec('PRAGMA journal_mode = WAL');
-    // WAL with synchronous NORMAL: a commit is atomic and durable against a process crash;
-    // only a power loss may take back the newest commits, and never leaves them half done.
-    db.exec('PRAGMA synchronous = NORMAL');
-    // Checkpoint the WAL into the database every ~40 MB instead of every 4 MB: fewer syncs and
-    // rewrites of the same pages while batches commit one after another (~6% of a first run).
-    db.exec('PRAGMA wal_autocheckpoint = 10000');
-    db.exec(BOOKKEEPING_SQL);
-    return new SqliteStore(path, db);
+    const timeoutMs = options.busyTimeoutMs ?? 5000;
+    try {
+      const db = new DatabaseSync(path, { timeout: timeoutMs });
+      whileBusy(timeoutMs, () => db.exec('PRAGMA journal_mode = WAL'));
+      // WAL with synchronous NORMAL: a commit is atomic and durable against a process crash;
+      // only a power loss may take back the newest commits, and never leaves them half done.
+      db.exec('PRAGMA synchronous = NORMAL');
+      // Checkpoint the WAL into the database every ~40 MB instead of every 4 MB: fewer syncs and
+      // rewrites of the same pages while batches commit one after another (~6% of a first run).
+      db.exec('PRAGMA wal_autocheckpoint = 10000');
+      // IMMEDIATE takes the write lock first, through the busy timeout: a CREATE that reads the
+      // schema and then writes fails at once (SQLITE_BUSY) when another process wrote between.
+      db.exec(`BEGIN IMMEDIATE; ${BOOKKEEPING_SQL}; COMMIT`);
+      return new SqliteStore(path, db);
+    } catch (error) {
+      throw classifySqliteError(error, 'opening the database');
+    }
   }
 
   /** For `check`: no file, no history (and no file created). */
@@ -56,6 +63,20 @@ export class SqliteStore implements Store {
   async prepare(tables: TablesSchema): Promise<void> {
     validateTables(tables);
     this.#tables = { ...this.#tables, ...tables };
+    // Under the write lock from the start, as in open(): another job creating its tables in the
+    // same file must not make a CREATE fail at once with SQLITE_BUSY.
+    const own = !this.#db.isTransaction;
+    if (own) this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      this.#createTables(tables);
+      if (own) this.#db.exec('COMMIT');
+    } catch (error) {
+      if (own && this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      throw classifySqliteError(error, 'creating the tables');
+    }
+  }
+
+  #createTables(tables: TablesSchema): void {
     for (const [name, spec] of Object.entries(tables)) {
       this.#db.exec(createTableSql(name, spec));
       const existing = this.#db.prepare(`PRAGMA table_info(${q(name)})`).all() as { name: string; pk: number }[];
@@ -265,4 +286,20 @@ function toRunRecord(r: Record<string, unknown>): RunRecord {
     counts: { read: Number(r.read), inserted: Number(r.inserted), updated: Number(r.updated), unchanged: Number(r.unchanged), deleted: Number(r.deleted), rejected: Number(r.rejected) },
     error: r.error_code === null ? null : { code: String(r.error_code), message: String(r.error_message) },
   };
+}
+
+/**
+ * Runs `step` until it stops failing with SQLITE_BUSY, for up to `timeoutMs`. Switching to WAL
+ * mode while another process opens the same new file can fail at once, busy timeout or not.
+ */
+function whileBusy(timeoutMs: number, step: () => void): void {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return step();
+    } catch (error) {
+      if (((error as { errcode?: number }).errcode ?? 0) % 256 !== 5 || Date.now() >= end) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); // a short, blocking wait: open() is synchronous
+    }
+  }
 }
