@@ -47,7 +47,6 @@ export function addVerifyCommand(program: Command): void {
     });
 }
 
-
 /**
  * SIGINT/SIGTERM stop verify as they stop a job: the run in progress is killed, the runs'
  * databases (and PostgreSQL schemas) are removed, exit 130. A second signal exits at once.

@@ -40,14 +40,13 @@ export function httpSource(options: HttpSourceOptions): HttpSource {
     const guard = loopGuard(resolved.pagination);
     const done = new AbortController();
     const signal = eitherSignal(resolved.request.signal, done.signal);
-    let ask = () => {};
-    const get = async (url: URL, prefetch: boolean) => {
+    const get = async (url: URL, asked?: Promise<void>) => {
       guard.visit(url);
-      const asked = prefetch ? new Promise<void>((resolve) => (ask = resolve)) : undefined;
       return retryingGet(url, { ...resolved.request, signal, ...(asked ? { asked } : {}) });
     };
     let url: URL | undefined = firstUrl(resolved.base, resolved.pagination);
-    let pending = settled(get(url, false));
+    let pending = settled(get(url));
+    let ask = () => {};
     let state: PageState | undefined;
     try {
       while (url !== undefined) {
@@ -64,7 +63,8 @@ export function httpSource(options: HttpSourceOptions): HttpSource {
           // connect waits for the job). After: fetch puts the request on the wire only on a
           // later turn, which a job writing synchronously would not give until it is done.
           await new Promise(setImmediate);
-          pending = settled(get(following, true));
+          const asked = new Promise<void>((resolve) => (ask = resolve));
+          pending = settled(get(following, asked));
           await new Promise(setImmediate);
         }
         yield { number: state.pages, url: safeUrl(url), records, body: answer.body, headers: answer.response.headers };

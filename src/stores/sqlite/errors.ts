@@ -4,6 +4,12 @@ import { PermanentError, RetryableError } from '../../errors/errors.ts';
 const BUSY = 5, LOCKED = 6, NOMEM = 7, IOERR = 10, FULL = 13, CANTOPEN = 14, CONSTRAINT = 19, MISMATCH = 20, READONLY = 8;
 const RETRYABLE = new Set([BUSY, LOCKED, NOMEM, IOERR, FULL, CANTOPEN]);
 
+/** SQLITE_BUSY, whatever its extended code (BUSY_SNAPSHOT, BUSY_RECOVERY…). */
+export function isBusy(error: unknown): boolean {
+  const errcode = (error as { errcode?: unknown }).errcode;
+  return typeof errcode === 'number' && (errcode & 0xff) === BUSY;
+}
+
 /** Tells a passing database condition (busy, disk full) from bad data (a constraint). */
 export function classifySqliteError(error: unknown, doing: string): Error {
   const errcode = (error as { errcode?: number }).errcode;

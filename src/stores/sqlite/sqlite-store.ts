@@ -5,7 +5,7 @@ import type { Counts } from '../../events/protocol.ts';
 import { byTable, type Batch, type Reject, type ReplaceBatch, type RunEnd, type RunRecord, type RunStart, type Store, type StoredReject, type WriteCounts } from '../store.ts';
 import { validateTables, type Row, type SqlValue, type TablesSchema } from '../tables.ts';
 import { BOOKKEEPING_SQL, RUN_COLUMNS } from './bookkeeping.ts';
-import { classifySqliteError } from './errors.ts';
+import { classifySqliteError, isBusy } from './errors.ts';
 import { RunLock } from './lock.ts';
 import { createTableSql, q, SQL_TYPE } from './sql.ts';
 import { LastInsert, ScopeSweep, TableWriter } from './table-writer.ts';
@@ -63,17 +63,11 @@ export class SqliteStore implements Store {
   async prepare(tables: TablesSchema): Promise<void> {
     validateTables(tables);
     this.#tables = { ...this.#tables, ...tables };
-    // Under the write lock from the start, as in open(): another job creating its tables in the
-    // same file must not make a CREATE fail at once with SQLITE_BUSY.
-    const own = !this.#db.isTransaction;
-    if (own) this.#db.exec('BEGIN IMMEDIATE');
-    try {
-      this.#createTables(tables);
-      if (own) this.#db.exec('COMMIT');
-    } catch (error) {
-      if (own && this.#db.isTransaction) this.#db.exec('ROLLBACK');
-      throw classifySqliteError(error, 'creating the tables');
-    }
+    // In a transaction of its own (under the write lock from the start, as in open()): another
+    // job creating its tables in the same file must not make a CREATE fail at once with
+    // SQLITE_BUSY. Inside one already (a dry run's), its tables are that one's.
+    if (this.#db.isTransaction) this.#createTables(tables);
+    else this.#transaction('creating the tables', () => this.#createTables(tables));
   }
 
   #createTables(tables: TablesSchema): void {
@@ -298,7 +292,7 @@ function whileBusy(timeoutMs: number, step: () => void): void {
     try {
       return step();
     } catch (error) {
-      if (((error as { errcode?: number }).errcode ?? 0) % 256 !== 5 || Date.now() >= end) throw error;
+      if (!isBusy(error) || Date.now() >= end) throw error;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); // a short, blocking wait: open() is synchronous
     }
   }
