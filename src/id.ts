@@ -1,5 +1,8 @@
 
-export type IdPart = string | number | bigint | boolean | null;
+import type { ExactNumber } from './values/exact-json.ts';
+
+/** A number a double cannot hold (ExactNumber) counts as the digits it was written with. */
+export type IdPart = string | number | bigint | boolean | null | ExactNumber;
 
 /**
  * A stable id from natural-key parts: the first 32 hex digits (128 bits) of the SHA-256 of

@@ -8,5 +8,6 @@ export { MemoryReporter, type Reporter } from './events/reporter.ts';
 export { PROTOCOL_VERSION, type FerryEvent, type Counts, type RunStatus } from './events/protocol.ts';
 export { FERRY_VERSION } from './version.ts';
 export { id, type IdPart } from './id.ts';
+export { isExactNumber, jsonText, parseJson, type ExactNumber } from './values/exact-json.ts';
 export type { TableSpec, TablesSchema, ColumnType, WriteMode, Row } from './stores/tables.ts';
 export type { Store, StoreFactory, RunRecord } from './stores/store.ts';

@@ -54,7 +54,7 @@ async function* accepted(ctx: JobContext, items: AsyncIterable<SourceItem<unknow
     ctx.progress('import', ++done);
     if (!record || !checked.ok) continue;
     const row: Row = Object.fromEntries(columns.map((c) => [c, text(record[c])]));
-    row._ferry_id = key.length > 0 ? id(...key.map((k) => String(record[k]))) : rowId(checked.position.row ?? 0);
+    row._ferry_id = key.length > 0 ? id(...key.map((k) => text(record[k]))) : rowId(checked.position.row ?? 0);
     yield row;
   }
 }

@@ -1,7 +1,7 @@
 // rest-import: a paginated JSON REST collection into a SQLite table (id TEXT PRIMARY KEY, data TEXT).
 // With --cursor-field it is incremental: the checkpoint keeps the highest cursor value among the
 // committed records, and the next run asks for records since it.
-import { defineJob } from 'ferry';
+import { defineJob, isExactNumber, jsonText, type ExactNumber } from 'ferry';
 import { runMain } from 'ferry/cli';
 import { httpSource, type Pagination } from 'ferry/http';
 import { sqliteOrPostgres } from 'ferry/postgres';
@@ -23,7 +23,8 @@ const config = {
   timeout: { type: 'duration', default: '30s', description: 'per request' },
 } as const;
 
-type Cursor = string | number;
+// A cursor as the API wrote it; an integer past 2^53 stays exact (an ExactNumber), in the checkpoint too.
+type Cursor = string | number | ExactNumber;
 
 const job = defineJob({
   name: 'rest-import',
@@ -37,11 +38,11 @@ const job = defineJob({
     await ctx.defineTable(tableName(c), { columns: { id: 'text', data: 'text' }, primaryKey: ['id'] });
     let high = (ctx.checkpoint as { cursor?: Cursor } | undefined)?.cursor;
     const since = high === undefined ? undefined : lowered(high, c.overlap);
-    if (since !== undefined) ctx.log.info(`incremental: records since ${since}`);
+    if (since !== undefined) ctx.log.info(`incremental: records since ${jsonText(since)}`);
     const source = httpSource({
       url: c.apiUrl,
       headers: c.apiKey ? { authorization: `Bearer ${c.apiKey}` } : {},
-      query: { ...(c.cursorField && since !== undefined ? { [c.sinceParam]: String(since) } : {}), ...(c.pageSizeParam && !c.pageParam ? { [c.pageSizeParam]: String(c.pageSize) } : {}) },
+      query: { ...(c.cursorField && since !== undefined ? { [c.sinceParam]: String(jsonText(since)) } : {}), ...(c.pageSizeParam && !c.pageParam ? { [c.pageSizeParam]: String(c.pageSize) } : {}) },
       ...(c.recordsField ? { recordsField: c.recordsField } : {}),
       pagination: pagination(c),
       totalHeader: 'x-total-count',
@@ -63,8 +64,7 @@ const job = defineJob({
     }
   },
   async write(record, ctx) {
-    const id = record[ctx.config.idField] as Cursor;
-    await ctx.write(tableName(ctx.config), { id: String(id), data: JSON.stringify(record) });
+    await ctx.write(tableName(ctx.config), { id: jsonText(record[ctx.config.idField]), data: JSON.stringify(record) });
   },
 });
 
@@ -80,7 +80,7 @@ function recordSchema(fields: string[]): StandardSchemaV1<unknown, Record<string
       validate(value) {
         if (typeof value !== 'object' || value === null || Array.isArray(value)) return { issues: [{ message: 'the record is not a JSON object' }] };
         const record = value as Record<string, unknown>;
-        const bad = fields.filter((f) => !(typeof record[f] === 'number' || (typeof record[f] === 'string' && record[f] !== '')));
+        const bad = fields.filter((f) => !(typeof record[f] === 'number' || isExactNumber(record[f]) || (typeof record[f] === 'string' && record[f] !== '')));
         return bad.length === 0 ? { value: record } : { issues: bad.map((f) => ({ message: `${f} is missing or empty`, path: [f] })) };
       },
     },
@@ -109,12 +109,19 @@ function pagination(c: { pageParam: string | undefined; pageSizeParam: string | 
   return { type: 'page', pageParam: c.pageParam, size: c.pageSize, ...(c.pageSizeParam ? { sizeParam: c.pageSizeParam } : {}) };
 }
 
-/** The larger cursor: numbers by value, anything else (ISO timestamps) as text. */
+/** The larger cursor: numbers by value (exact ones too), anything else (ISO timestamps) as text. */
 function higher(current: Cursor | undefined, value: unknown): Cursor | undefined {
-  if (typeof value !== 'string' && typeof value !== 'number') return current;
+  if (typeof value !== 'string' && typeof value !== 'number' && !isExactNumber(value)) return current;
   if (current === undefined) return value;
-  if (typeof current === 'number' && typeof value === 'number') return Math.max(current, value);
-  return String(value) > String(current) ? value : current;
+  if (typeof current === 'number' && typeof value === 'number') return value > current ? value : current;
+  if (typeof current !== 'string' && typeof value !== 'string') return numericallyAbove(value, current) ? value : current;
+  return String(jsonText(value)) > String(jsonText(current)) ? value : current;
+}
+
+function numericallyAbove(a: number | ExactNumber, b: number | ExactNumber): boolean {
+  const [x, y] = [String(jsonText(a)), String(jsonText(b))];
+  if (/^-?\d+$/.test(x) && /^-?\d+$/.test(y)) return BigInt(x) > BigInt(y);
+  return Number(x) > Number(y);
 }
 
 function lowered(cursor: Cursor, overlapMs: number): Cursor {

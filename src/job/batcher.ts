@@ -1,4 +1,5 @@
 import type { Counts } from '../events/protocol.ts';
+import { parseJson } from '../values/exact-json.ts';
 import type { PendingWrite, Reject, Store, WriteCounts } from '../stores/store.ts';
 import type { Row, TableSpec } from '../stores/tables.ts';
 
@@ -59,7 +60,8 @@ export class Batcher {
   }
 
   setCheckpoint(value: unknown): void {
-    this.#checkpoint = { value: structuredClone(value) };
+    // A copy as the store will keep it (JSON), exact numbers included; a value JSON cannot hold fails here.
+    this.#checkpoint = { value: parseJson(JSON.stringify(value) ?? 'null') };
   }
 
   /** Commits everything queued and waits until it is committed. */

@@ -1,4 +1,5 @@
 import { PermanentError } from '../errors/errors.ts';
+import { isExactNumber, type ExactNumber } from '../values/exact-json.ts';
 
 export type ColumnType = 'text' | 'integer' | 'real' | 'boolean' | 'json' | 'blob';
 export type WriteMode = 'upsert' | 'append' | 'replace';
@@ -63,6 +64,7 @@ function paramsOf(spec: TableSpec): Converter {
 
 export function toSql(value: unknown, type: ColumnType): SqlValue {
   if (value === undefined || value === null) return null;
+  if (isExactNumber(value)) return exactToSql(value, type);
   switch (type) {
     case 'json': return JSON.stringify(value);
     case 'boolean': return value ? 1 : 0;
@@ -74,7 +76,26 @@ export function toSql(value: unknown, type: ColumnType): SqlValue {
   }
 }
 
-function preview(row: Row): string {
-  const text = JSON.stringify(row);
+const INT64 = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
+
+/** A number a double cannot hold: an integer column takes it as a bigint if it fits 64 bits, a text column as written. */
+function exactToSql(value: ExactNumber, type: ColumnType): SqlValue {
+  const text = value.rawJSON;
+  switch (type) {
+    case 'integer': {
+      const n = /^-?\d+$/.test(text) ? BigInt(text) : undefined;
+      if (n !== undefined && n >= INT64.min && n <= INT64.max) return n;
+      throw new PermanentError(`${text} does not fit a 64-bit integer column: declare the column text to keep it exactly`, { code: 'VALUE_OUT_OF_RANGE' });
+    }
+    case 'real': return Number(text);
+    case 'boolean': return Number(text) === 0 ? 0 : 1;
+    case 'blob': return Buffer.from(text);
+    default: return text; // text and json: JSON.stringify writes it as this text too
+  }
+}
+
+/** A row, short, for a message. */
+export function preview(row: Row): string {
+  const text = JSON.stringify(row, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

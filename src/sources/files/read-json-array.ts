@@ -3,6 +3,7 @@ import { Assembler } from 'stream-json/assembler.js';
 import { pick } from 'stream-json/filters/pick.js';
 import { parser, type Token } from 'stream-json/parser.js';
 import { FerryError, PermanentError } from '../../errors/errors.ts';
+import { exactNumber } from '../../values/exact-json.ts';
 import type { SourceItem } from '../source-item.ts';
 import { readBatches } from './read-batches.ts';
 import { openStream, throwIfCancelled, type ReadOptions } from './open-stream.ts';
@@ -34,7 +35,7 @@ export async function* readJsonArray(file: string, options: ReadJsonArrayOptions
         if (asm.depth === 0 && token.name !== 'startArray') {
           throw new PermanentError(`${file}: the value ${where} is not an array but ${kindOf(token)}${hint(jsonPath)}`, { code: 'JSON_NOT_ARRAY' });
         }
-        asm.consume(token);
+        asm.consume(exact(token));
         if (asm.depth !== 1) continue;
         const elements = asm.current as unknown[];
         if (elements.length === 0) continue;
@@ -50,6 +51,15 @@ export async function* readJsonArray(file: string, options: ReadJsonArrayOptions
   if (asm.current === null) {
     throw new PermanentError(`${file}: there is no value ${where}${hint(jsonPath)}`, { code: 'JSON_PATH_NOT_FOUND' });
   }
+}
+
+/**
+ * The assembler would parseFloat a number, rounding one a double cannot hold; it saves the value
+ * of a packed string token as given, so a number goes in as that, already exact.
+ */
+function exact(token: Token): Token {
+  if (token.name !== 'numberValue') return token;
+  return { name: 'stringValue', value: exactNumber(token.value as string) as unknown as string };
 }
 
 function kindOf(token: Token): string {

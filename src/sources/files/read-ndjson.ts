@@ -1,3 +1,4 @@
+import { parseJson } from '../../values/exact-json.ts';
 import type { Position, SourceItem } from '../source-item.ts';
 import { openStream, throwIfCancelled, type ReadOptions } from './open-stream.ts';
 import { readLines } from './read-lines.ts';
@@ -38,7 +39,7 @@ export async function* readNdjson(file: string, options: ReadNdjsonOptions = {})
 
 function parseLine(text: string, position: Required<Pick<Position, 'source' | 'row' | 'line'>>): SourceItem<unknown> {
   try {
-    return { ok: true, record: JSON.parse(text) as unknown, position };
+    return { ok: true, record: parseJson(text), position };
   } catch (error) {
     return { ok: false, raw: text, reason: `line ${position.line} is not valid JSON: ${(error as Error).message}`, position };
   }

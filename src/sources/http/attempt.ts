@@ -1,3 +1,4 @@
+import { parseJson } from '../../values/exact-json.ts';
 import { parseRetryAfter } from './backoff.ts';
 import { excerpt, safeUrl, statusError, statusText, type Fault } from './http-errors.ts';
 import type { RequestOptions } from './options.ts';
@@ -63,7 +64,7 @@ function classify(url: URL, response: Response, text: string, options: RequestOp
   }
   if (status < 200 || status > 299) throw statusError(safeUrl(url), response, text, options.redactor, attempts);
   try {
-    return { ok: true, answer: { response, text, body: JSON.parse(text) as unknown } };
+    return { ok: true, answer: { response, text, body: parseJson(text) } };
   } catch (error) {
     // A 200 whose body is cut off or garbled is a transient fault of the server or a proxy.
     const reason = `${statusText(response)} whose body is not JSON (${(error as Error).message}; ${text.length} chars)`;

@@ -1,5 +1,5 @@
 import { PermanentError } from '../../errors/errors.ts';
-import { toSql, type ColumnType, type Row, type TableSpec } from '../tables.ts';
+import { preview, toSql, type ColumnType, type Row, type TableSpec } from '../tables.ts';
 
 /** One row as a line of COPY's text format, and its key (for spotting a key twice in a batch). */
 export interface CopyLine {
@@ -68,9 +68,4 @@ function splitRounds(lines: readonly CopyLine[]): CopyLine[][] {
     (out[n] ??= []).push(line);
   }
   return out;
-}
-
-function preview(row: Row): string {
-  const text = JSON.stringify(row);
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

@@ -1,4 +1,5 @@
 import { ConfigError, PermanentError } from '../../errors/errors.ts';
+import { parseJson } from '../../values/exact-json.ts';
 import type { Counts } from '../../events/protocol.ts';
 import { byTable, type Batch, type Reject, type ReplaceBatch, type RunEnd, type RunRecord, type RunStart, type Store, type StoredReject, type WriteCounts } from '../store.ts';
 import { validateTables, type Row, type TablesSchema } from '../tables.ts';
@@ -130,14 +131,14 @@ export class PostgresStore implements Store {
   async rejects(job: string, limit: number): Promise<StoredReject[]> {
     const rows = await this.#conn.query<Record<string, string | Date>>('reading the rejects', 'SELECT * FROM _ferry_rejects WHERE job = $1 ORDER BY last_seen DESC, seq DESC LIMIT $2', [job, limit]);
     return rows.map((r) => ({
-      id: String(r.id), runId: String(r.run_id), source: String(r.source), position: JSON.parse(String(r.position)) as Record<string, unknown>,
-      raw: JSON.parse(String(r.raw)) as unknown, reason: String(r.reason), firstSeen: iso(r.first_seen), lastSeen: iso(r.last_seen),
+      id: String(r.id), runId: String(r.run_id), source: String(r.source), position: parseJson(String(r.position)) as Record<string, unknown>,
+      raw: parseJson(String(r.raw)), reason: String(r.reason), firstSeen: iso(r.first_seen), lastSeen: iso(r.last_seen),
     }));
   }
 
   async readCheckpoint(job: string): Promise<unknown> {
     const [row] = await this.#conn.query<{ value: string }>('reading the checkpoint', 'SELECT value FROM _ferry_checkpoints WHERE job = $1', [job]);
-    return row === undefined ? undefined : JSON.parse(row.value);
+    return row === undefined ? undefined : parseJson(row.value);
   }
 
   async commit(runId: string, job: string, batch: Batch): Promise<WriteCounts> {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { PermanentError } from '../../errors/errors.ts';
+import { parseJson } from '../../values/exact-json.ts';
 import type { Counts } from '../../events/protocol.ts';
 import { byTable, type Batch, type Reject, type ReplaceBatch, type RunEnd, type RunRecord, type RunStart, type Store, type StoredReject, type WriteCounts } from '../store.ts';
 import { validateTables, type Row, type SqlValue, type TablesSchema } from '../tables.ts';
@@ -125,14 +126,14 @@ export class SqliteStore implements Store {
   async rejects(job: string, limit: number): Promise<StoredReject[]> {
     const rows = this.#db.prepare('SELECT * FROM _ferry_rejects WHERE job = ? ORDER BY last_seen DESC, rowid DESC LIMIT ?').all(job, limit) as Record<string, string>[];
     return rows.map((r) => ({
-      id: String(r.id), runId: String(r.run_id), source: String(r.source), position: JSON.parse(String(r.position)) as Record<string, unknown>,
-      raw: JSON.parse(String(r.raw)) as unknown, reason: String(r.reason), firstSeen: String(r.first_seen), lastSeen: String(r.last_seen),
+      id: String(r.id), runId: String(r.run_id), source: String(r.source), position: parseJson(String(r.position)) as Record<string, unknown>,
+      raw: parseJson(String(r.raw)), reason: String(r.reason), firstSeen: String(r.first_seen), lastSeen: String(r.last_seen),
     }));
   }
 
   async readCheckpoint(job: string): Promise<unknown> {
     const row = this.#db.prepare('SELECT value FROM _ferry_checkpoints WHERE job = ?').get(job) as { value: string } | undefined;
-    return row === undefined ? undefined : JSON.parse(row.value);
+    return row === undefined ? undefined : parseJson(row.value);
   }
 
   async commit(runId: string, job: string, batch: Batch): Promise<WriteCounts> {
