@@ -5,7 +5,7 @@ import { envName, flagName } from '../config/names.ts';
 import type { ConfigOf, ConfigSchema } from '../config/options.ts';
 import { resolveConfig, type ConfigSources, type ResolvedConfig } from '../config/resolve.ts';
 import { CancelledError, ConfigError } from '../errors/errors.ts';
-import { ExitCode, summarizeError } from '../errors/exit-codes.ts';
+import { ExitCode, exitCodeFor, summarizeError } from '../errors/exit-codes.ts';
 import { envelope, emptyCounts } from '../events/protocol.ts';
 import { createReporter, type LogFormat, type ProcessIO } from './process-io.ts';
 import { parseCommandLine, type CommandLineSpec } from './program.ts';
@@ -14,7 +14,7 @@ import type { Job } from '../job/types.ts';
 import type { Redactor } from '../secrets/redact.ts';
 import { FERRY_VERSION } from '../version.ts';
 import { evaluateHealth } from '../health/check.ts';
-import type { Store } from '../stores/store.ts';
+import type { RunRecord, Store } from '../stores/store.ts';
 import { describePosition, type Position } from '../sources/source-item.ts';
 
 const CHECK_OPTIONS = {
@@ -30,7 +30,7 @@ const REJECTS_OPTIONS = {
 const EPILOG = `
 Exit codes: 0 success, 64 usage or config error, 65 permanent failure (bad data,
 rejected credentials), 75 retryable failure (network, timeout, 5xx, lock held),
-130 cancelled by SIGINT/SIGTERM, 1 unexpected bug.
+130 cancelled by SIGINT/SIGTERM, 69 check: not healthy, 1 unexpected bug.
 Precedence: flag > environment > --env-file > default.`;
 
 /** Everything a job process does, given its argv, environment and streams. Returns the exit code. */
@@ -113,6 +113,7 @@ async function run(job: Job, config: ResolvedConfig, format: LogFormat, redactor
       maxRejects: maxRejects as number,
       mode,
       minRecords: minRecords as number,
+      fullRefresh: rest.fullRefresh === true,
       redactor,
       crash: io.crash,
       ...(store ? { store: async () => (await store.open(rest, 'write')) as Store, batchSize: rest.batchSize as number } : {}),
@@ -161,15 +162,33 @@ function checkSchema(job: Job): ConfigSchema {
 
 /** The healthcheck: reads the run history, never writes, never takes the lock. */
 async function check(job: Job, config: ResolvedConfig, format: LogFormat, io: ProcessIO): Promise<number> {
-  const store = await job.store?.open(config.values, 'read');
-  const runs = store ? await store.runs(job.name, 50) : [];
-  await store?.close();
+  const pretty = format === 'pretty' || (format === 'auto' && io.stdoutIsTTY);
+  const print = (line: Record<string, unknown> & { summary: string }) =>
+    io.stdout.write(pretty ? `${job.name}: ${line.summary}\n` : `${JSON.stringify(io.redactor.event({ ...envelope(), type: 'check', job: job.name, ...line }))}\n`);
+  let runs: RunRecord[];
+  try {
+    runs = await readRuns(job, config);
+  } catch (error) {
+    // The history cannot be read (no database there, a server down): say why in the one line, with its code.
+    const exitCode = exitCodeFor(error);
+    if (exitCode === ExitCode.bug) throw error;
+    const summary = summarizeError(error);
+    print({ ok: false, problems: [summary.message], lastRun: null, lastSuccess: null, error: summary, summary: `CANNOT CHECK: ${summary.message}` });
+    return exitCode;
+  }
   const maxAge = config.values.maxAge as number | undefined;
   const health = evaluateHealth(runs, { minRecords: config.values.minRecords as number, now: new Date(), ...(maxAge === undefined ? {} : { maxAgeMs: maxAge }) });
-  const pretty = format === 'pretty' || (format === 'auto' && io.stdoutIsTTY);
-  const { summary, ...rest } = health;
-  io.stdout.write(pretty ? `${job.name}: ${summary}\n` : `${JSON.stringify({ ...envelope(), type: 'check', job: job.name, ...rest, summary })}\n`);
-  return health.ok ? ExitCode.ok : ExitCode.bug;
+  print({ ...health });
+  return health.ok ? ExitCode.ok : ExitCode.unhealthy;
+}
+
+async function readRuns(job: Job, config: ResolvedConfig): Promise<RunRecord[]> {
+  const store = await job.store?.open(config.values, 'read');
+  try {
+    return store ? await store.runs(job.name, 50) : [];
+  } finally {
+    await store?.close();
+  }
 }
 
 /** Listing needs no job options; a replay runs the write path and needs the run's own. */

@@ -8,6 +8,8 @@ export const ExitCode = {
   permanent: 65,
   retryable: 75,
   cancelled: 130,
+  /** `<job> check` only: the history says the import is not healthy (sysexits' EX_UNAVAILABLE). */
+  unhealthy: 69,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

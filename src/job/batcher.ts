@@ -1,6 +1,6 @@
 import type { Counts } from '../events/protocol.ts';
 import { parseJson } from '../values/exact-json.ts';
-import type { PendingWrite, Reject, Store, WriteCounts } from '../stores/store.ts';
+import type { Checkpoint, PendingWrite, Reject, Store, WriteCounts } from '../stores/store.ts';
 import type { Row, TableSpec } from '../stores/tables.ts';
 
 /**
@@ -21,10 +21,13 @@ export class Batcher {
   #pending: PendingWrite[] = [];
   #rejects: Reject[] = [];
   #resolved: string[] = [];
-  #checkpoint: { value: unknown } | undefined;
+  #checkpoint: Checkpoint | undefined;
+  /** The tables the checkpoint vouches for: those of the checkpoint read at the start, and those written since. */
+  readonly #covered: Set<string>;
   #inFlight: Promise<void> = Promise.resolve();
 
-  constructor(store: Store, run: { runId: string; job: string; batchSize: number; counts: Counts }) {
+  constructor(store: Store, run: { runId: string; job: string; batchSize: number; counts: Counts; covered: readonly string[] }) {
+    this.#covered = new Set(run.covered);
     this.#store = store;
     this.#runId = run.runId;
     this.#job = run.job;
@@ -33,6 +36,7 @@ export class Batcher {
   }
 
   async write(table: string, rows: Row | readonly Row[]): Promise<void> {
+    this.#covered.add(table);
     for (const row of Array.isArray(rows) ? rows : [rows as Row]) {
       this.#pending.push({ table, row });
       if (this.#pending.length >= this.#size) {
@@ -61,7 +65,7 @@ export class Batcher {
 
   setCheckpoint(value: unknown): void {
     // A copy as the store will keep it (JSON), exact numbers included; a value JSON cannot hold fails here.
-    this.#checkpoint = { value: parseJson(JSON.stringify(value) ?? 'null') };
+    this.#checkpoint = { value: parseJson(JSON.stringify(value) ?? 'null'), tables: [] };
   }
 
   /** Commits everything queued and waits until it is committed. */
@@ -79,7 +83,7 @@ export class Batcher {
     await this.#inFlight;
     if (this.#pending.length === 0 && this.#rejects.length === 0 && this.#resolved.length === 0 && !this.#checkpoint) return;
     const batch = { writes: this.#pending, rejects: this.#rejects, resolved: this.#resolved, read: this.#counts.read, rejected: this.#counts.rejected };
-    const checkpoint = this.#checkpoint;
+    const checkpoint = this.#withTables(this.#checkpoint);
     this.discard();
     this.#inFlight = this.#store.commit(this.#runId, this.#job, { ...batch, ...(checkpoint ? { checkpoint } : {}) }).then((c) => this.#add(c));
     this.#inFlight.catch(() => undefined); // not unhandled: the next write, flush or settle takes it
@@ -88,7 +92,8 @@ export class Batcher {
   /** Replaces one scope's rows in one transaction, after committing what is pending. */
   async replace(table: string, scope: Row, rows: AsyncIterable<Row> | Iterable<Row>): Promise<void> {
     await this.flush();
-    const checkpoint = this.#checkpoint;
+    this.#covered.add(table);
+    const checkpoint = this.#withTables(this.#checkpoint);
     this.#checkpoint = undefined;
     const counts = this.#counts;
     const done = await this.#store.replace(this.#runId, this.#job, { table, scope, rows, read: () => counts.read, rejected: () => counts.rejected, ...(checkpoint ? { checkpoint } : {}) });
@@ -108,6 +113,10 @@ export class Batcher {
     this.#rejects = [];
     this.#resolved = [];
     this.#checkpoint = undefined;
+  }
+
+  #withTables(checkpoint: Checkpoint | undefined): Checkpoint | undefined {
+    return checkpoint && { value: checkpoint.value, tables: [...this.#covered].sort() };
   }
 
   #add(c: WriteCounts): void {

@@ -4,7 +4,7 @@ import { GuardError } from '../errors/guard-error.ts';
 import { emptyCounts, envelope, type Counts, type FerryEvent, type LogLevel, type ResultError, type RunStatus } from '../events/protocol.ts';
 import { nullReporter, type Reporter } from '../events/reporter.ts';
 import { Redactor } from '../secrets/redact.ts';
-import type { Store } from '../stores/store.ts';
+import type { Checkpoint, Store } from '../stores/store.ts';
 import { FERRY_VERSION } from '../version.ts';
 import { Batcher } from './batcher.ts';
 import { replayRejects } from './replay.ts';
@@ -27,6 +27,8 @@ export interface RunOptions {
   maxRejects?: number;
   /** A run that read fewer records fails (65) and takes back its writes. Default 0. */
   minRecords?: number;
+  /** Sets the checkpoint aside: the job reads its whole source again. */
+  fullRefresh?: boolean;
   /** replay: run the stored rejects through validation and write again, instead of the job's run. */
   mode?: 'run' | 'replay';
   /** Rejects when the process hits an uncaught exception or rejection: the run fails with it. */
@@ -64,17 +66,17 @@ export async function runJob<S extends ConfigSchema>(job: Job<S>, config: Config
   emit({ ...envelope(), type: 'start', job: job.name, version: job.version, ferry: FERRY_VERSION, runId, pid: process.pid, dryRun });
   let failure: unknown;
   try {
-    let checkpoint: unknown;
+    let checkpoint: Checkpoint | undefined;
     if (options.store) {
       store = typeof options.store === 'function' ? await options.store() : options.store;
       await store.lock(job.name); // before anything is written: a second run writes nothing
       await store.prepare(job.tables ?? {});
       await store.startRun({ id: runId, job: job.name, dryRun });
       recorded = true;
-      checkpoint = await store.readCheckpoint(job.name);
-      batcher = new Batcher(store, { runId, job: job.name, batchSize: options.batchSize ?? 1000, counts });
+      checkpoint = await usableCheckpoint(store, job.name, options.fullRefresh ?? false, log);
+      batcher = new Batcher(store, { runId, job: job.name, batchSize: options.batchSize ?? 1000, counts, covered: checkpoint?.tables ?? [] });
     }
-    const ctx = createContext({ config, job: { name: job.name, version: job.version }, runId, dryRun, signal, logLevel: options.logLevel ?? 'info', counts, emit, checkpoint, batcher, maxRejects: options.maxRejects ?? 0 });
+    const ctx = createContext({ config, job: { name: job.name, version: job.version }, runId, dryRun, signal, logLevel: options.logLevel ?? 'info', counts, emit, checkpoint: checkpoint?.value, batcher, maxRejects: options.maxRejects ?? 0 });
     ctx.throwIfCancelled();
     const work = options.mode === 'replay' && store && batcher ? replayRejects(job, ctx, store, batcher) : job.run(ctx);
     await Promise.race([work, ...(options.crash ? [options.crash] : [])]);
@@ -109,6 +111,27 @@ async function record(store: Store, recorded: boolean, runId: string, end: Param
   } finally {
     await store.close();
   }
+}
+
+/**
+ * The checkpoint to resume from, unless --full-refresh sets it aside, or a table it vouches for
+ * is empty now (dropped, truncated or deleted from since): resuming would refill only what
+ * changed after it, and the rest would be missing for good.
+ */
+async function usableCheckpoint(store: Store, job: string, fullRefresh: boolean, log: Logger): Promise<Checkpoint | undefined> {
+  const checkpoint = await store.readCheckpoint(job);
+  if (checkpoint === undefined) return undefined;
+  if (fullRefresh) {
+    log.info('--full-refresh: the checkpoint is set aside; reading the whole source again');
+    return undefined;
+  }
+  for (const table of checkpoint.tables) {
+    if (await store.isEmpty(table)) {
+      log.warn(`table ${table} is empty, but the checkpoint says rows were imported into it: setting the checkpoint aside and reading the whole source again`, { code: 'CHECKPOINT_STALE' });
+      return undefined;
+    }
+  }
+  return checkpoint;
 }
 
 function checkMinRecords(read: number, min: number): void {

@@ -37,6 +37,15 @@ export interface StoredReject extends Reject {
   lastSeen: string;
 }
 
+/**
+ * A job's checkpoint and the tables whose rows it vouches for: a checkpoint whose table has
+ * since been emptied (dropped, truncated, deleted from) no longer tells the truth.
+ */
+export interface Checkpoint {
+  value: unknown;
+  tables: readonly string[];
+}
+
 /** One transaction: the rows, the checkpoint they reach, and the run's counts so far. */
 export interface Batch {
   writes: readonly PendingWrite[];
@@ -44,7 +53,7 @@ export interface Batch {
   /** Rejects that a replay has now written: removed in the same transaction. */
   resolved?: readonly string[];
   /** Present when the job set a checkpoint since the last commit. */
-  checkpoint?: { value: unknown };
+  checkpoint?: Checkpoint;
   read: number;
   rejected: number;
 }
@@ -53,7 +62,7 @@ export interface ReplaceBatch {
   table: string;
   scope: Row;
   rows: AsyncIterable<Row> | Iterable<Row>;
-  checkpoint?: { value: unknown };
+  checkpoint?: Checkpoint;
   /** Read and rejected so far, once the rows are consumed. */
   read: () => number;
   rejected: () => number;
@@ -95,7 +104,9 @@ export interface Store {
   lock(job: string): Promise<void>;
   /** Records the run as running; marks runs whose process died as abandoned. In a dry run, opens the transaction that is rolled back at the end. */
   startRun(run: RunStart): Promise<void>;
-  readCheckpoint(job: string): Promise<unknown>;
+  readCheckpoint(job: string): Promise<Checkpoint | undefined>;
+  /** Whether a table has no rows (or does not exist). */
+  isEmpty(table: string): Promise<boolean>;
   commit(runId: string, job: string, batch: Batch): Promise<WriteCounts>;
   replace(runId: string, job: string, batch: ReplaceBatch): Promise<WriteCounts>;
   /** Takes back everything this run committed (a failed guard); the checkpoint returns to where it was. */

@@ -20,18 +20,33 @@ export type TablesSchema = Record<string, TableSpec>;
 export type Row = Record<string, unknown>;
 export type SqlValue = string | number | bigint | null | Uint8Array;
 
+/** The rule a table name follows in every store: it is written into SQL and file names alike. */
+export const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Checks what every store needs of a declaration. A declaration may come from the data (a CSV
+ * header, a --table flag), so a bad one is a PermanentError (65) that names the table and the fix.
+ */
 export function validateTables(tables: TablesSchema): void {
   for (const [name, spec] of Object.entries(tables)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || name.startsWith('_ferry')) throw new TypeError(`table name ${name}: use letters, digits and _, not starting with _ferry`);
+    if (!TABLE_NAME.test(name) || name.toLowerCase().startsWith('_ferry')) {
+      throw tableError(`table name ${JSON.stringify(name)}: use letters, digits and _ (not first a digit), not starting with _ferry`);
+    }
     const cols = Object.keys(spec.columns);
-    if (spec.primaryKey.length === 0) throw new TypeError(`table ${name}: declare a primaryKey`);
+    const unnamed = cols.find((c) => c === '' || c.includes('\0'));
+    if (unnamed !== undefined) throw tableError(`table ${name}: a column has ${unnamed === '' ? 'an empty name' : 'a NUL character in its name'}; give every field a name`);
+    if (spec.primaryKey.length === 0) throw tableError(`table ${name}: declare a primaryKey`);
     for (const c of [...spec.primaryKey, ...(spec.scope ?? [])]) {
-      if (!cols.includes(c)) throw new TypeError(`table ${name}: key or scope column ${c} is not among its columns`);
+      if (!cols.includes(c)) throw tableError(`table ${name}: key or scope column ${c} is not among its columns`);
     }
     if ((spec.mode === 'replace') !== (spec.scope !== undefined && spec.scope.length > 0)) {
-      throw new TypeError(`table ${name}: mode replace goes with a scope, and a scope with mode replace`);
+      throw tableError(`table ${name}: mode replace goes with a scope, and a scope with mode replace`);
     }
   }
+}
+
+function tableError(message: string): PermanentError {
+  return new PermanentError(message, { code: 'TABLE_INVALID' });
 }
 
 /** A record's values in column order, converted for the database. */

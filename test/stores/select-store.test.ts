@@ -10,7 +10,7 @@ import { fixture, run } from '../helpers/spawn.ts';
 
 it('sqliteOrPostgres: the options of both stores, --batch-size once; --db-url optional, --db-path says when it applies', () => {
   const { options } = sqliteOrPostgres();
-  assert.deepEqual(Object.keys(options), ['dbUrl', 'batchSize', 'dbPath']);
+  assert.deepEqual(Object.keys(options), ['dbUrl', 'batchSize', 'historyRetention', 'fullRefresh', 'dbPath', 'busyTimeout']);
   assert.equal(options.dbUrl?.required, undefined);
   assert.equal(options.dbUrl?.env, 'DATABASE_URL');
   assert.equal(options.dbUrl?.example, undefined, '.env.example leaves it commented out, so copying it keeps SQLite');

@@ -186,6 +186,30 @@ for (const target of targets) {
       });
     });
 
+    it('history retention: runs and rejects older than --history-retention leave the history at the end of a run; the last success stays', async () => {
+      const db = await target.fresh();
+      const file = path.join(await mkdtemp(path.join(tmpdir(), 'ferry-people-')), 'people.json');
+      await writeFile(file, JSON.stringify([{ id: 'a', name: 'Ann', age: 30 }, { id: 'x', name: 'Bad', age: -1 }]));
+      const rejects = async () => (await runJobFile(PEOPLE, ['rejects', ...db.args])).stdout.trim().split('\n').filter(Boolean).length;
+      assert.equal((await runJobFile(PEOPLE, [...db.args, '--file', file, '--max-rejects', '1'])).code, 0);
+      assert.equal((await importInto(db, ['--count', '10'])).code, 0);
+      assert.equal((await importInto(db, ['--count', '10', '--fail-at', '3'])).code, 75);
+      assert.equal(await rejects(), 1);
+      await sleep(1200);
+      const kept = await importInto(db, ['--count', '10', '--fail-at', '5', '--history-retention', '1s']);
+      assert.equal(kept.code, 75);
+      const runs = await db.runs(NAME);
+      assert.deepEqual(runs.map((r) => r.status), ['succeeded', 'failed'], 'the old failure left; the last success and this run stay');
+      await sleep(1200);
+      assert.equal((await runJobFile(PEOPLE, [...db.args, '--file', file, '--max-rejects', '1', '--history-retention', '1s'])).code, 0);
+      assert.equal(await rejects(), 1, 'a reject seen again in this run stays');
+      await writeFile(file, JSON.stringify([{ id: 'a', name: 'Ann', age: 30 }]));
+      await sleep(1200);
+      assert.equal((await runJobFile(PEOPLE, [...db.args, '--file', file, '--history-retention', '1s'])).code, 0);
+      assert.equal(await rejects(), 0, 'a reject not seen for longer than the retention left');
+      await db.close();
+    });
+
     describe('check: the healthcheck', () => {
       const check = async (db: Database, args: string[]) => {
         const finished = await runJobFile(JOB, ['check', ...db.args, ...args]);
@@ -193,35 +217,35 @@ for (const target of targets) {
         return { code: finished.code, ...line };
       };
 
-      it('never ran → 1', async () => {
+      it('never ran → 69', async () => {
         const db = await target.fresh();
         const got = await check(db, []);
-        assert.deepEqual([got.code, got.ok, got.problems], [1, false, ['never ran: no finished run in the history']]);
+        assert.deepEqual([got.code, got.ok, got.problems], [69, false, ['never ran: no finished run in the history']]);
       });
 
-      it('healthy → 0; too few records → 1; too old → 1; last run failed → 1', async () => {
+      it('healthy → 0; too few records → 69; too old → 69; last run failed → 69', async () => {
         const db = await target.fresh();
         await importInto(db, ['--count', '300']);
         const healthy = await check(db, ['--max-age', '1h', '--min-records', '300']);
         assert.deepEqual([healthy.code, healthy.ok, healthy.problems], [0, true, []]);
         const few = await check(db, ['--min-records', '301']);
-        assert.equal(few.code, 1);
+        assert.equal(few.code, 69);
         assert.match(few.problems.join(), /too few records: the last success read 300, fewer than --min-records 301/);
         await sleep(20);
         const old = await check(db, ['--max-age', '10ms']);
-        assert.equal(old.code, 1);
+        assert.equal(old.code, 69);
         // How long ago depends on the machine's load: ms under a second, seconds above.
         assert.match(old.problems.join(), /too old: the last success finished \d+ (ms|seconds?) ago, \d+ (ms|seconds?) over --max-age 10ms/);
         await importInto(db, ['--count', '300', '--fail-at', '7']);
         const failed = await check(db, ['--max-age', '1h']);
-        assert.equal(failed.code, 1);
+        assert.equal(failed.code, 69);
         assert.match(failed.problems.join(), /last run failed at \S+ with RETRYABLE: failing at 7 as asked/);
       });
 
       it('check takes flags before or after the subcommand, and never creates a database', async () => {
         const db = await target.fresh();
         const finished = await runJobFile(JOB, [...db.args, 'check']);
-        assert.equal(finished.code, 1);
+        assert.equal(finished.code, 69);
         assert.equal((await db.runs(NAME).catch(() => 'no database')), 'no database');
       });
     });

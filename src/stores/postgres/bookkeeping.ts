@@ -40,10 +40,12 @@ CREATE TABLE IF NOT EXISTS _ferry_rejects (
   seq BIGINT GENERATED ALWAYS AS IDENTITY
 );
 CREATE INDEX IF NOT EXISTS _ferry_rejects_job ON _ferry_rejects (job, last_seen);
+ALTER TABLE _ferry_checkpoints ADD COLUMN IF NOT EXISTS tables TEXT;
 `;
 
 /** Whether every object above exists: then a run creates nothing and takes no DDL lock. */
 export const BOOKKEEPING_PRESENT_SQL = `SELECT to_regclass('_ferry_runs') IS NOT NULL AND to_regclass('_ferry_checkpoints') IS NOT NULL
-  AND to_regclass('_ferry_rejects') IS NOT NULL AS present`;
+  AND to_regclass('_ferry_rejects') IS NOT NULL
+  AND EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass('_ferry_checkpoints') AND attname = 'tables' AND NOT attisdropped) AS present`;
 
 export const RUN_COLUMNS = `id, job, started_at, finished_at, status, exit_code, dry_run, read, inserted, updated, unchanged, deleted, rejected, error_code, error_message`;

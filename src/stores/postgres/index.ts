@@ -2,7 +2,7 @@ import type { ConfigSchema } from '../../config/options.ts';
 import { selectStore } from '../select-store.ts';
 import { sqlite } from '../sqlite/index.ts';
 import type { StoreFactory } from '../store.ts';
-import { commonStoreOptions } from '../store-options.ts';
+import { commonStoreOptions, RETENTION_MS } from '../store-options.ts';
 
 const options = {
   dbUrl: {
@@ -28,7 +28,8 @@ export function postgres(): StoreFactory {
     async open(config, mode) {
       const { PostgresStore } = await import('./postgres-store.ts');
       const url = String(config.dbUrl);
-      return mode === 'read' ? PostgresStore.openForReading(url) : PostgresStore.open(url, { batchSize: Number(config.batchSize ?? 1000) });
+      const retentionMs = Number(config.historyRetention ?? RETENTION_MS);
+      return mode === 'read' ? PostgresStore.openForReading(url) : PostgresStore.open(url, { batchSize: Number(config.batchSize ?? 1000), retentionMs });
     },
   };
 }

@@ -1,8 +1,9 @@
 import { ConfigError, PermanentError } from '../../errors/errors.ts';
 import { parseJson } from '../../values/exact-json.ts';
 import type { Counts } from '../../events/protocol.ts';
-import { byTable, type Batch, type Reject, type ReplaceBatch, type RunEnd, type RunRecord, type RunStart, type Store, type StoredReject, type WriteCounts } from '../store.ts';
+import { byTable, type Batch, type Checkpoint, type Reject, type ReplaceBatch, type RunEnd, type RunRecord, type RunStart, type Store, type StoredReject, type WriteCounts } from '../store.ts';
 import { validateTables, type Row, type TablesSchema } from '../tables.ts';
+import { RETENTION_MS } from '../store-options.ts';
 import { BOOKKEEPING_PRESENT_SQL, BOOKKEEPING_SQL, RUN_COLUMNS } from './bookkeeping.ts';
 import { Connection } from './connection.ts';
 import { acquireRunLock } from './lock.ts';
@@ -22,12 +23,13 @@ export class PostgresStore implements Store {
   readonly #conn: Connection;
   readonly #schema: string;
   readonly #batchSize: number;
+  #retentionMs = RETENTION_MS;
   readonly #writers = new Map<string, TableWriter>();
   #tables: TablesSchema = {};
   #dryRun = false;
   #run: { id: string; job: string } | undefined;
   #journal: UndoJournal | undefined;
-  #checkpointAtStart: string | undefined;
+  #checkpointAtStart: { value: string; tables: string | null } | undefined;
 
   private constructor(url: string, conn: Connection, schema: string, batchSize: number) {
     this.#url = url;
@@ -36,13 +38,15 @@ export class PostgresStore implements Store {
     this.#batchSize = batchSize;
   }
 
-  static async open(url: string, options: { batchSize?: number } = {}): Promise<PostgresStore> {
+  static async open(url: string, options: { batchSize?: number; retentionMs?: number } = {}): Promise<PostgresStore> {
     const conn = await Connection.open(url, 'connecting');
     try {
       const schema = await pinSchema(conn);
       const [{ present } = { present: false }] = await conn.query<{ present: boolean }>('preparing ferry\'s tables', BOOKKEEPING_PRESENT_SQL);
       if (!present) await ddl(conn, schema, 'creating ferry\'s tables', BOOKKEEPING_SQL);
-      return new PostgresStore(url, conn, schema, options.batchSize ?? 1000);
+      const store = new PostgresStore(url, conn, schema, options.batchSize ?? 1000);
+      store.#retentionMs = options.retentionMs ?? RETENTION_MS;
+      return store;
     } catch (error) {
       await conn.close();
       throw error;
@@ -113,7 +117,7 @@ export class PostgresStore implements Store {
       // We hold the lock, so a run still marked running is one whose process died; its work stands.
       await this.#conn.query(doing, `UPDATE _ferry_runs SET status = 'failed', finished_at = clock_timestamp(), error_code = 'ABANDONED', error_message = 'the process ended without finishing (killed or crashed)' WHERE job = $1 AND status = 'running'`, [run.job]);
       await this.#conn.query(doing, `INSERT INTO _ferry_runs (id, job, started_at, status, dry_run) VALUES ($1, $2, clock_timestamp(), 'running', $3)`, [run.id, run.job, run.dryRun]);
-      this.#checkpointAtStart = (await this.#conn.query<{ value: string }>(doing, 'SELECT value FROM _ferry_checkpoints WHERE job = $1', [run.job]))[0]?.value;
+      [this.#checkpointAtStart] = await this.#conn.query<{ value: string; tables: string | null }>(doing, 'SELECT value, tables FROM _ferry_checkpoints WHERE job = $1', [run.job]);
       if (!run.dryRun) this.#journal = await UndoJournal.open(this.#conn);
     });
   }
@@ -123,7 +127,7 @@ export class PostgresStore implements Store {
       // A dry run's writes all go at its final rollback; only its counts need taking back.
       await this.#journal?.undo(this.#tables);
       if (this.#checkpointAtStart === undefined) await this.#conn.query('taking back the run', 'DELETE FROM _ferry_checkpoints WHERE job = $1', [job]);
-      else await this.#conn.query('taking back the run', 'UPDATE _ferry_checkpoints SET value = $1 WHERE job = $2', [this.#checkpointAtStart, job]);
+      else await this.#conn.query('taking back the run', 'UPDATE _ferry_checkpoints SET value = $1, tables = $2 WHERE job = $3', [this.#checkpointAtStart.value, this.#checkpointAtStart.tables, job]);
       await this.#conn.query('taking back the run', 'UPDATE _ferry_runs SET inserted = 0, updated = 0, unchanged = 0, deleted = 0 WHERE id = $1', [runId]);
     });
   }
@@ -136,9 +140,16 @@ export class PostgresStore implements Store {
     }));
   }
 
-  async readCheckpoint(job: string): Promise<unknown> {
-    const [row] = await this.#conn.query<{ value: string }>('reading the checkpoint', 'SELECT value FROM _ferry_checkpoints WHERE job = $1', [job]);
-    return row === undefined ? undefined : parseJson(row.value);
+  async readCheckpoint(job: string): Promise<Checkpoint | undefined> {
+    const [row] = await this.#conn.query<{ value: string; tables: string | null }>('reading the checkpoint', 'SELECT value, tables FROM _ferry_checkpoints WHERE job = $1', [job]);
+    return row === undefined ? undefined : { value: parseJson(row.value), tables: JSON.parse(row.tables ?? '[]') as string[] };
+  }
+
+  async isEmpty(table: string): Promise<boolean> {
+    const [row] = await this.#conn.query<{ present: boolean }>('reading the checkpoint', 'SELECT to_regclass($1) IS NOT NULL AS present', [q(table)]);
+    if (!row?.present) return true;
+    const [{ empty } = { empty: true }] = await this.#conn.query<{ empty: boolean }>('reading the checkpoint', `SELECT NOT EXISTS (SELECT FROM ${q(table)}) AS empty`);
+    return empty;
   }
 
   async commit(runId: string, job: string, batch: Batch): Promise<WriteCounts> {
@@ -199,13 +210,13 @@ export class PostgresStore implements Store {
   }
 
   /** The batch's checkpoint, the run's counts and (when it wrote) its transaction for the journal: one statement. */
-  async #finishBatch(runId: string, job: string, checkpoint: { value: unknown } | undefined, read: number, rejected: number, c: WriteCounts): Promise<void> {
+  async #finishBatch(runId: string, job: string, checkpoint: Checkpoint | undefined, read: number, rejected: number, c: WriteCounts): Promise<void> {
     const mark = this.#journaling && c.inserted + c.updated + c.deleted > 0 ? `, mark AS (${UndoJournal.markSql})` : '';
     await this.#conn.query('writing a batch',
-      'WITH checkpoint AS (INSERT INTO _ferry_checkpoints (job, value, run_id, updated_at) SELECT $2, $3, $1, clock_timestamp() WHERE $4::boolean ' +
-        `ON CONFLICT (job) DO UPDATE SET value = excluded.value, run_id = excluded.run_id, updated_at = excluded.updated_at)${mark} ` +
+      'WITH checkpoint AS (INSERT INTO _ferry_checkpoints (job, value, tables, run_id, updated_at) SELECT $2, $3, $11, $1, clock_timestamp() WHERE $4::boolean ' +
+        `ON CONFLICT (job) DO UPDATE SET value = excluded.value, tables = excluded.tables, run_id = excluded.run_id, updated_at = excluded.updated_at)${mark} ` +
         'UPDATE _ferry_runs SET read = $5, rejected = $6, inserted = inserted + $7, updated = updated + $8, unchanged = unchanged + $9, deleted = deleted + $10 WHERE id = $1',
-      [runId, job, JSON.stringify(checkpoint?.value ?? null), checkpoint !== undefined, read, rejected, c.inserted, c.updated, c.unchanged, c.deleted], true);
+      [runId, job, JSON.stringify(checkpoint?.value ?? null), checkpoint !== undefined, read, rejected, c.inserted, c.updated, c.unchanged, c.deleted, JSON.stringify(checkpoint?.tables ?? [])], true);
   }
 
   async finishRun(runId: string, end: RunEnd): Promise<Counts> {
@@ -215,6 +226,7 @@ export class PostgresStore implements Store {
       if (!this.#dryRun) await conn.query(doing, 'SET LOCAL synchronous_commit = on');
       await conn.query(doing, 'UPDATE _ferry_runs SET status = $1, exit_code = $2, finished_at = clock_timestamp(), read = $3, error_code = $4, error_message = $5 WHERE id = $6',
         [end.status, end.exitCode, end.read, end.error?.code ?? null, end.error?.message ?? null, runId]);
+      if (!this.#dryRun) await prune(conn, runId, this.#retentionMs);
       const [row] = await conn.query<Record<keyof Counts, string>>(doing, 'SELECT read, inserted, updated, unchanged, deleted, rejected FROM _ferry_runs WHERE id = $1', [runId]);
       return toCounts(row);
     };
@@ -303,6 +315,16 @@ async function ddl(conn: Connection, schema: string, doing: string, sql: string)
     await conn.query(doing, 'ROLLBACK').catch(() => {});
     throw error;
   }
+}
+
+/** Runs and rejects older than the retention leave the history; the newest success always stays. */
+async function prune(conn: Connection, runId: string, retentionMs: number): Promise<void> {
+  const doing = 'pruning the history';
+  const cutoff = `clock_timestamp() - make_interval(secs => $2::double precision / 1000)`;
+  const job = `(SELECT job FROM _ferry_runs WHERE id = $1)`;
+  const lastSuccess = `SELECT id FROM _ferry_runs WHERE job = ${job} AND status = 'succeeded' AND NOT dry_run ORDER BY started_at DESC LIMIT 1`;
+  await conn.query(doing, `DELETE FROM _ferry_runs WHERE job = ${job} AND status <> 'running' AND finished_at < ${cutoff} AND id IS DISTINCT FROM (${lastSuccess})`, [runId, retentionMs]);
+  await conn.query(doing, `DELETE FROM _ferry_rejects WHERE job = ${job} AND last_seen < ${cutoff}`, [runId, retentionMs]);
 }
 
 const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : String(value));

@@ -1,3 +1,6 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { columnsOf } from './sql.ts';
+
 /** ferry's own tables, next to the data: the truth about runs and checkpoints lives with it. */
 export const BOOKKEEPING_SQL = `
 CREATE TABLE IF NOT EXISTS _ferry_runs (
@@ -21,6 +24,7 @@ CREATE INDEX IF NOT EXISTS _ferry_runs_job_started ON _ferry_runs (job, started_
 CREATE TABLE IF NOT EXISTS _ferry_checkpoints (
   job TEXT PRIMARY KEY,
   value TEXT NOT NULL,
+  tables TEXT,
   run_id TEXT NOT NULL,
   updated_at TEXT NOT NULL
 );
@@ -36,13 +40,11 @@ CREATE TABLE IF NOT EXISTS _ferry_rejects (
   last_seen TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS _ferry_rejects_job ON _ferry_rejects (job, last_seen);
-CREATE TABLE IF NOT EXISTS _ferry_undo (
-  seq INTEGER PRIMARY KEY,
-  run_id TEXT NOT NULL,
-  tbl TEXT NOT NULL,
-  row TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS _ferry_undo_run ON _ferry_undo (run_id, tbl, seq);
 `;
 
 export const RUN_COLUMNS = `id, job, started_at, finished_at, status, exit_code, dry_run, read, inserted, updated, unchanged, deleted, rejected, error_code, error_message`;
+
+/** Brings a database made by an older ferry up to these tables: columns are only ever added. */
+export function upgradeBookkeeping(db: DatabaseSync): void {
+  if (!columnsOf(db, '_ferry_checkpoints').includes('tables')) db.exec('ALTER TABLE _ferry_checkpoints ADD COLUMN tables TEXT');
+}

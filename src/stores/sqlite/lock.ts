@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { RetryableError } from '../../errors/errors.ts';
 
@@ -9,8 +10,13 @@ import { RetryableError } from '../../errors/errors.ts';
 export class RunLock {
   #db: DatabaseSync | undefined;
 
+  /**
+   * Beside the database file as it really is, not as this run names it: through a symlink (or,
+   * on a case-insensitive disk, a name in other letter case) two runs must meet at one lock.
+   * Hard links to one file are the case this cannot see.
+   */
   static pathFor(dbPath: string, job: string): string {
-    return `${dbPath}.${job}.lock`;
+    return `${realpathSync.native(dbPath)}.${job}.lock`;
   }
 
   acquire(path: string, holder: () => string): void {

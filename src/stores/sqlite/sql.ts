@@ -1,6 +1,54 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { PermanentError } from '../../errors/errors.ts';
 import type { ColumnType, TableSpec } from '../tables.ts';
 
 export const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** The columns a table has now, in order. */
+export function columnsOf(db: DatabaseSync, table: string, schema = 'main'): string[] {
+  return (db.prepare(`PRAGMA ${schema}.table_info(${q(table)})`).all() as { name: string }[]).map((c) => c.name);
+}
+
+/**
+ * The name that reaches a table's rowid. A column of the user's own named rowid, _rowid_ or oid
+ * takes that name over, so the first one the table leaves free is used; ferry needs one to tell
+ * the rows a run inserted (and to take them back).
+ */
+export function rowidName(table: string, columns: readonly string[]): string {
+  const taken = new Set(columns.map((c) => c.toLowerCase()));
+  const free = ['rowid', '_rowid_', 'oid'].find((name) => !taken.has(name));
+  if (free === undefined) {
+    throw new PermanentError(`table ${table} has columns named rowid, _rowid_ and oid: SQLite then has no name left for its row ids, which ferry needs; rename one of them (in a CSV, its header)`, { code: 'COLUMN_NAME_RESERVED' });
+  }
+  return free;
+}
+
+// SQLite's own limit on the columns of a table (SQLITE_MAX_COLUMN).
+const MAX_COLUMNS = 2000;
+
+/**
+ * What SQLite adds to the rules every store follows: names starting with sqlite_ are its own,
+ * column names ignore case (Name and name are one column), and a table has at most 2000 columns.
+ * `existing` are the columns the table has already, if it exists.
+ */
+export function checkSqliteTable(name: string, spec: TableSpec, existing: readonly string[]): void {
+  if (name.toLowerCase().startsWith('sqlite_')) {
+    throw new PermanentError(`table name ${name}: names starting with sqlite_ are SQLite's own; choose another (--table)`, { code: 'TABLE_INVALID' });
+  }
+  const seen = new Map(existing.map((c) => [c.toLowerCase(), c]));
+  const declared = new Map<string, string>();
+  for (const column of Object.keys(spec.columns)) {
+    const other = declared.get(column.toLowerCase());
+    if (other !== undefined) {
+      throw new PermanentError(`table ${name}: columns ${other} and ${column} are one name to SQLite (it ignores case in column names): rename one of them (in a CSV, its header)`, { code: 'COLUMN_NAMES_CLASH' });
+    }
+    declared.set(column.toLowerCase(), column);
+    seen.set(column.toLowerCase(), column);
+  }
+  if (seen.size > MAX_COLUMNS) {
+    throw new PermanentError(`table ${name} would have ${seen.size} columns; SQLite allows at most ${MAX_COLUMNS}: split the file, or import it into PostgreSQL`, { code: 'TOO_MANY_COLUMNS' });
+  }
+}
 
 export const SQL_TYPE: Record<ColumnType, string> = {
   text: 'TEXT', integer: 'INTEGER', real: 'REAL', boolean: 'INTEGER', json: 'TEXT', blob: 'BLOB',
@@ -33,6 +81,7 @@ export function upsertSql(name: string, spec: TableSpec, rows = 1): string {
   const insert = `INSERT INTO ${q(name)} (${cols.map(q).join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')} ON CONFLICT (${spec.primaryKey.map(q).join(', ')})`;
   if (values.length === 0) return `${insert} DO NOTHING`;
   const set = values.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ');
-  const changed = values.map((c) => `${q(name)}.${q(c)} IS NOT excluded.${q(c)}`).join(' OR ');
+  // One row-value comparison, not a chain of ORs: a chain of a thousand columns is deeper than SQLite parses.
+  const changed = `(${values.map((c) => `${q(name)}.${q(c)}`).join(', ')}) IS NOT (${values.map((c) => `excluded.${q(c)}`).join(', ')})`;
   return `${insert} DO UPDATE SET ${set} WHERE ${changed}`;
 }

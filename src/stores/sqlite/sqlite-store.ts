@@ -3,12 +3,14 @@ import { DatabaseSync } from 'node:sqlite';
 import { PermanentError } from '../../errors/errors.ts';
 import { parseJson } from '../../values/exact-json.ts';
 import type { Counts } from '../../events/protocol.ts';
-import { byTable, type Batch, type Reject, type ReplaceBatch, type RunEnd, type RunRecord, type RunStart, type Store, type StoredReject, type WriteCounts } from '../store.ts';
+import { byTable, type Batch, type Checkpoint, type Reject, type ReplaceBatch, type RunEnd, type RunRecord, type RunStart, type Store, type StoredReject, type WriteCounts } from '../store.ts';
 import { validateTables, type Row, type SqlValue, type TablesSchema } from '../tables.ts';
-import { BOOKKEEPING_SQL, RUN_COLUMNS } from './bookkeeping.ts';
+import { RETENTION_MS } from '../store-options.ts';
+import { BOOKKEEPING_SQL, RUN_COLUMNS, upgradeBookkeeping } from './bookkeeping.ts';
+import { checkDatabasePath } from './database-path.ts';
 import { classifySqliteError, isBusy } from './errors.ts';
 import { RunLock } from './lock.ts';
-import { createTableSql, q, SQL_TYPE } from './sql.ts';
+import { checkSqliteTable, columnsOf, createTableSql, q, rowidName, SQL_TYPE } from './sql.ts';
 import { LastInsert, ScopeSweep, TableWriter } from './table-writer.ts';
 import { UndoJournal } from './undo-journal.ts';
 
@@ -22,21 +24,23 @@ const REPLACE_CHUNK = 256;
 export class SqliteStore implements Store {
   readonly #path: string;
   readonly #db: DatabaseSync;
+  #retentionMs = RETENTION_MS;
   readonly #lock = new RunLock();
   readonly #writers = new Map<string, TableWriter>();
   #lastInsert: LastInsert | undefined;
   #tables: TablesSchema = {};
   #dryRun = false;
   #journal: UndoJournal | undefined;
-  #checkpointAtStart: string | undefined;
+  #checkpointAtStart: { value: string; tables: string | null } | undefined;
 
   private constructor(path: string, db: DatabaseSync) {
     this.#path = path;
     this.#db = db;
   }
 
-  static open(path: string, options: { busyTimeoutMs?: number } = {}): SqliteStore {
+  static open(path: string, options: { busyTimeoutMs?: number; retentionMs?: number } = {}): SqliteStore {
     const timeoutMs = options.busyTimeoutMs ?? 5000;
+    checkDatabasePath(path);
     try {
       const db = new DatabaseSync(path, { timeout: timeoutMs });
       whileBusy(timeoutMs, () => db.exec('PRAGMA journal_mode = WAL'));
@@ -48,17 +52,29 @@ export class SqliteStore implements Store {
       db.exec('PRAGMA wal_autocheckpoint = 10000');
       // IMMEDIATE takes the write lock first, through the busy timeout: a CREATE that reads the
       // schema and then writes fails at once (SQLITE_BUSY) when another process wrote between.
-      db.exec(`BEGIN IMMEDIATE; ${BOOKKEEPING_SQL}; COMMIT`);
-      return new SqliteStore(path, db);
+      db.exec(`BEGIN IMMEDIATE; ${BOOKKEEPING_SQL}`);
+      upgradeBookkeeping(db);
+      db.exec('COMMIT');
+      const store = new SqliteStore(path, db);
+      store.#retentionMs = options.retentionMs ?? RETENTION_MS;
+      return store;
     } catch (error) {
-      throw classifySqliteError(error, 'opening the database');
+      throw classifySqliteError(error, 'opening the database', path);
     }
   }
 
   /** For `check`: no file, no history (and no file created). */
-  static openForReading(path: string): SqliteStore | undefined {
+  static openForReading(path: string, options: { busyTimeoutMs?: number } = {}): SqliteStore | undefined {
+    checkDatabasePath(path);
     if (path !== ':memory:' && !existsSync(path)) return undefined;
-    return new SqliteStore(path, new DatabaseSync(path, { readOnly: true, timeout: 5000 }));
+    const timeoutMs = options.busyTimeoutMs ?? 5000;
+    try {
+      const db = new DatabaseSync(path, { readOnly: true, timeout: timeoutMs });
+      db.prepare('SELECT count(*) FROM sqlite_schema').get(); // a file that is no database says so here
+      return new SqliteStore(path, db);
+    } catch (error) {
+      throw classifySqliteError(error, 'opening the database', path);
+    }
   }
 
   async prepare(tables: TablesSchema): Promise<void> {
@@ -73,6 +89,7 @@ export class SqliteStore implements Store {
 
   #createTables(tables: TablesSchema): void {
     for (const [name, spec] of Object.entries(tables)) {
+      checkSqliteTable(name, spec, columnsOf(this.#db, name));
       this.#db.exec(createTableSql(name, spec));
       const existing = this.#db.prepare(`PRAGMA table_info(${q(name)})`).all() as { name: string; pk: number }[];
       const existingKey = existing.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
@@ -80,17 +97,18 @@ export class SqliteStore implements Store {
         throw new PermanentError(`table ${name} has the primary key (${existingKey.join(', ')}) but the job declares (${spec.primaryKey.join(', ')}); ferry never drops data: migrate it by hand or use a new table`, { code: 'SCHEMA_MISMATCH' });
       }
       for (const [column, type] of Object.entries(spec.columns)) {
-        if (!existing.some((c) => c.name === column)) this.#db.exec(`ALTER TABLE ${q(name)} ADD COLUMN ${q(column)} ${SQL_TYPE[type]}`);
+        if (!existing.some((c) => c.name.toLowerCase() === column.toLowerCase())) this.#db.exec(`ALTER TABLE ${q(name)} ADD COLUMN ${q(column)} ${SQL_TYPE[type]}`);
       }
       this.#lastInsert ??= new LastInsert(this.#db);
-      this.#writers.set(name, new TableWriter(this.#db, name, spec, this.#lastInsert));
-      this.#journal?.add(name, spec);
+      const writer = new TableWriter(this.#db, name, spec, this.#lastInsert, rowidName(name, columnsOf(this.#db, name)));
+      this.#writers.set(name, writer);
+      this.#journal?.watch(name, spec, writer.rowid);
     }
   }
 
   async lock(job: string): Promise<void> {
     if (this.#path === ':memory:') return;
-    this.#lock.acquire(RunLock.pathFor(this.#path, job), () => this.#holder(job));
+    this.#read('taking the run lock', () => this.#lock.acquire(RunLock.pathFor(this.#path, job), () => this.#holder(job)));
   }
 
   #holder(job: string): string {
@@ -104,13 +122,11 @@ export class SqliteStore implements Store {
     if (run.dryRun) this.#db.exec('BEGIN IMMEDIATE');
     this.#transaction('starting the run', () => {
       // We hold the lock, so a run still marked running is one whose process died; its work stands.
-      const abandoned = `SELECT id FROM _ferry_runs WHERE job = ? AND status = 'running'`;
-      this.#db.prepare(`DELETE FROM _ferry_undo WHERE run_id IN (${abandoned})`).run(run.job);
       this.#db.prepare(`UPDATE _ferry_runs SET status = 'failed', finished_at = ?, error_code = 'ABANDONED', error_message = 'the process ended without finishing (killed or crashed)' WHERE job = ? AND status = 'running'`).run(now(), run.job);
       this.#db.prepare(`INSERT INTO _ferry_runs (id, job, started_at, status, dry_run) VALUES (?, ?, ?, 'running', ?)`).run(run.id, run.job, now(), run.dryRun ? 1 : 0);
-      this.#checkpointAtStart = (this.#db.prepare('SELECT value FROM _ferry_checkpoints WHERE job = ?').get(run.job) as { value: string } | undefined)?.value;
-      this.#journal = new UndoJournal(this.#db, this.#tables, run.id);
-      this.#journal.open();
+      this.#checkpointAtStart = this.#db.prepare('SELECT value, tables FROM _ferry_checkpoints WHERE job = ?').get(run.job) as { value: string; tables: string | null } | undefined;
+      this.#journal = new UndoJournal(this.#db);
+      for (const [name, writer] of this.#writers) this.#journal.watch(name, writer.spec, writer.rowid);
     });
   }
 
@@ -118,22 +134,27 @@ export class SqliteStore implements Store {
     this.#transaction('taking back the run', () => {
       this.#journal?.undo();
       if (this.#checkpointAtStart === undefined) this.#db.prepare('DELETE FROM _ferry_checkpoints WHERE job = ?').run(job);
-      else this.#db.prepare('UPDATE _ferry_checkpoints SET value = ? WHERE job = ?').run(this.#checkpointAtStart, job);
+      else this.#db.prepare('UPDATE _ferry_checkpoints SET value = ?, tables = ? WHERE job = ?').run(this.#checkpointAtStart.value, this.#checkpointAtStart.tables, job);
       this.#db.prepare('UPDATE _ferry_runs SET inserted = 0, updated = 0, unchanged = 0, deleted = 0 WHERE id = ?').run(runId);
     });
   }
 
   async rejects(job: string, limit: number): Promise<StoredReject[]> {
-    const rows = this.#db.prepare('SELECT * FROM _ferry_rejects WHERE job = ? ORDER BY last_seen DESC, rowid DESC LIMIT ?').all(job, limit) as Record<string, string>[];
+    const rows = this.#read('reading the rejects', () => this.#db.prepare('SELECT * FROM _ferry_rejects WHERE job = ? ORDER BY last_seen DESC, rowid DESC LIMIT ?').all(job, limit)) as Record<string, string>[];
     return rows.map((r) => ({
       id: String(r.id), runId: String(r.run_id), source: String(r.source), position: parseJson(String(r.position)) as Record<string, unknown>,
       raw: parseJson(String(r.raw)), reason: String(r.reason), firstSeen: String(r.first_seen), lastSeen: String(r.last_seen),
     }));
   }
 
-  async readCheckpoint(job: string): Promise<unknown> {
-    const row = this.#db.prepare('SELECT value FROM _ferry_checkpoints WHERE job = ?').get(job) as { value: string } | undefined;
-    return row === undefined ? undefined : parseJson(row.value);
+  async readCheckpoint(job: string): Promise<Checkpoint | undefined> {
+    const row = this.#db.prepare('SELECT value, tables FROM _ferry_checkpoints WHERE job = ?').get(job) as { value: string; tables: string | null } | undefined;
+    return row === undefined ? undefined : { value: parseJson(row.value), tables: JSON.parse(row.tables ?? '[]') as string[] };
+  }
+
+  async isEmpty(table: string): Promise<boolean> {
+    const exists = this.#db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(table);
+    return exists === undefined || this.#db.prepare(`SELECT 1 FROM main.${q(table)} LIMIT 1`).get() === undefined;
   }
 
   async commit(runId: string, job: string, batch: Batch): Promise<WriteCounts> {
@@ -180,10 +201,11 @@ export class SqliteStore implements Store {
     ).run(r.id, job, runId, r.source, JSON.stringify(r.position), JSON.stringify(r.raw ?? null), r.reason, now(), now());
   }
 
-  #finishBatch(runId: string, job: string, checkpoint: { value: unknown } | undefined, read: number, rejected: number, c: WriteCounts): void {
+  #finishBatch(runId: string, job: string, checkpoint: Checkpoint | undefined, read: number, rejected: number, c: WriteCounts): void {
     if (checkpoint) {
-      this.#db.prepare(`INSERT INTO _ferry_checkpoints (job, value, run_id, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (job) DO UPDATE SET value = excluded.value, run_id = excluded.run_id, updated_at = excluded.updated_at`)
-        .run(job, JSON.stringify(checkpoint.value ?? null), runId, now());
+      this.#db.prepare(`INSERT INTO _ferry_checkpoints (job, value, tables, run_id, updated_at) VALUES (?, ?, ?, ?, ?) ` +
+        `ON CONFLICT (job) DO UPDATE SET value = excluded.value, tables = excluded.tables, run_id = excluded.run_id, updated_at = excluded.updated_at`)
+        .run(job, JSON.stringify(checkpoint.value ?? null), JSON.stringify(checkpoint.tables), runId, now());
     }
     this.#db.prepare(`UPDATE _ferry_runs SET read = ?, rejected = ?, inserted = inserted + ?, updated = updated + ?, unchanged = unchanged + ?, deleted = deleted + ? WHERE id = ?`)
       .run(read, rejected, c.inserted, c.updated, c.unchanged, c.deleted, runId);
@@ -193,6 +215,7 @@ export class SqliteStore implements Store {
     const update = `UPDATE _ferry_runs SET status = ?, exit_code = ?, finished_at = ?, read = ?, error_code = ?, error_message = ? WHERE id = ?`;
     this.#transaction('recording the result', () => {
       this.#db.prepare(update).run(end.status, end.exitCode, now(), end.read, end.error?.code ?? null, end.error?.message ?? null, runId);
+      if (!this.#dryRun) this.#prune(runId);
       this.#journal?.forget(); // the run's work stands (or was taken back already)
     });
     this.#journal?.close();
@@ -201,8 +224,17 @@ export class SqliteStore implements Store {
     return { ...counts };
   }
 
+  /** Runs and rejects older than the retention leave the history; the newest success always stays. */
+  #prune(runId: string): void {
+    const cutoff = new Date(Date.now() - this.#retentionMs).toISOString();
+    const job = (this.#db.prepare('SELECT job FROM _ferry_runs WHERE id = ?').get(runId) as { job: string }).job;
+    const lastSuccess = `SELECT id FROM _ferry_runs WHERE job = ? AND status = 'succeeded' AND dry_run = 0 ORDER BY started_at DESC LIMIT 1`;
+    this.#db.prepare(`DELETE FROM _ferry_runs WHERE job = ? AND status <> 'running' AND finished_at < ? AND id IS NOT (${lastSuccess})`).run(job, cutoff, job);
+    this.#db.prepare('DELETE FROM _ferry_rejects WHERE job = ? AND last_seen < ?').run(job, cutoff);
+  }
+
   async runs(job: string, limit: number): Promise<RunRecord[]> {
-    const rows = this.#db.prepare(`SELECT ${RUN_COLUMNS} FROM _ferry_runs WHERE job = ? AND dry_run = 0 ORDER BY started_at DESC, rowid DESC LIMIT ?`).all(job, limit);
+    const rows = this.#read('reading the run history', () => this.#db.prepare(`SELECT ${RUN_COLUMNS} FROM _ferry_runs WHERE job = ? AND dry_run = 0 ORDER BY started_at DESC, rowid DESC LIMIT ?`).all(job, limit));
     return rows.map((r) => toRunRecord(r as Record<string, unknown>));
   }
 
@@ -220,6 +252,14 @@ export class SqliteStore implements Store {
     return writer;
   }
 
+  #read<T>(doing: string, work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw classifySqliteError(error, doing, this.#path);
+    }
+  }
+
   /** A transaction, or inside a dry run's outer one, a savepoint. */
   #transaction(doing: string, work: () => void): void {
     this.#begin(doing);
@@ -227,7 +267,7 @@ export class SqliteStore implements Store {
       work();
     } catch (error) {
       this.#rollback();
-      throw classifySqliteError(error, doing);
+      throw classifySqliteError(error, doing, this.#path);
     }
     this.#commit(doing);
   }
@@ -238,7 +278,7 @@ export class SqliteStore implements Store {
       await work();
     } catch (error) {
       this.#rollback();
-      throw classifySqliteError(error, doing);
+      throw classifySqliteError(error, doing, this.#path);
     }
     this.#commit(doing);
   }
@@ -247,19 +287,21 @@ export class SqliteStore implements Store {
     try {
       this.#db.exec(this.#dryRun ? 'SAVEPOINT ferry_batch' : 'BEGIN IMMEDIATE');
       for (const writer of this.#writers.values()) writer.startBatch();
-      this.#lastInsert?.forget();
+      this.#journal?.batchStarted();
+      this.#lastInsert?.forget(); // after the journal's own insert
     } catch (error) {
       this.#rollback();
-      throw classifySqliteError(error, doing);
+      throw classifySqliteError(error, doing, this.#path);
     }
   }
 
   #commit(doing: string): void {
     try {
+      this.#journal?.batchEnding();
       this.#db.exec(this.#dryRun ? 'RELEASE ferry_batch' : 'COMMIT');
     } catch (error) {
       this.#rollback();
-      throw classifySqliteError(error, doing);
+      throw classifySqliteError(error, doing, this.#path);
     }
   }
 

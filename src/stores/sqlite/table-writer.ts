@@ -36,23 +36,26 @@ const MAX_PARAMETERS = 32766;
 /** The prepared upsert of one table, and how a row lands: inserted, updated or unchanged. */
 export class TableWriter {
   readonly #name: string;
-  readonly #spec: TableSpec;
+  readonly spec: TableSpec;
   readonly #upsert: StatementSync;
   readonly #upsertMany: StatementSync;
   readonly #perStatement: number;
   readonly #highest: StatementSync;
   readonly #keyAt: number[];
   readonly #last: LastInsert;
+  /** The name that reaches the table's rowid (see rowidName). */
+  readonly rowid: string;
   #maxRowid = 0;
 
-  constructor(db: DatabaseSync, name: string, spec: TableSpec, last: LastInsert) {
+  constructor(db: DatabaseSync, name: string, spec: TableSpec, last: LastInsert, rowid: string) {
     this.#last = last;
+    this.rowid = rowid;
     this.#name = name;
-    this.#spec = spec;
+    this.spec = spec;
     this.#upsert = db.prepare(upsertSql(name, spec));
     this.#perStatement = Math.max(1, Math.min(ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / Object.keys(spec.columns).length)));
     this.#upsertMany = db.prepare(upsertSql(name, spec, this.#perStatement));
-    this.#highest = db.prepare(`SELECT coalesce(max(rowid), 0) AS m FROM ${q(name)}`);
+    this.#highest = db.prepare(`SELECT coalesce(max(${rowid}), 0) AS m FROM ${q(name)}`);
     this.#keyAt = spec.primaryKey.map((c) => Object.keys(spec.columns).indexOf(c));
   }
 
@@ -63,7 +66,7 @@ export class TableWriter {
 
   /** One row, one statement; returns its values in column order. */
   write(row: Row, counts: WriteCounts): SqlValue[] {
-    const params = toParams(this.#name, this.#spec, row);
+    const params = toParams(this.#name, this.spec, row);
     this.#run(this.#upsert, params, 1, counts);
     return params;
   }
@@ -79,7 +82,7 @@ export class TableWriter {
     for (; n > 1 && i + n <= rows.length; i += n) {
       const params: SqlValue[] = [];
       for (let j = i; j < i + n; j++) {
-        const row = toParams(this.#name, this.#spec, rows[j] as Row);
+        const row = toParams(this.#name, this.spec, rows[j] as Row);
         keys?.push(this.keyOf(row));
         params.push(...row);
       }

@@ -1,76 +1,95 @@
 import type { DatabaseSync } from 'node:sqlite';
-import type { TableSpec, TablesSchema } from '../tables.ts';
-import { q } from './sql.ts';
+import type { TableSpec } from '../tables.ts';
+import { columnsOf, q } from './sql.ts';
 
+const INSERTED = 'temp._ferry_inserted';
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+const shadowOf = (name: string) => `temp.${q(`_ferry_undo_${name}`)}`;
+const triggerOf = (name: string, event: string) => q(`_ferry_undo_${event}_${name}`);
+
+interface Watched {
+  spec: TableSpec;
+  /** The name that reaches the table's rowid (a user column may take `rowid` itself). */
+  rowid: string;
+}
 
 /**
  * Lets a run that fails a guard (--max-rejects, --min-records) take back everything it
- * committed. Rows a run inserts get rowids above the table's highest at its start, so they
- * need no record; the rows it updates or deletes are copied, as they were, into _ferry_undo by
- * temporary triggers. Inserts, the bulk of an import, cost nothing extra.
+ * committed, and nothing else. Each batch notes the range of rowids it inserts into each table;
+ * a row the run updates or deletes that it did not insert is copied, as it was, into a shadow
+ * of its table by temporary triggers. Inserts, the bulk of an import, cost one note per table
+ * and batch. All of it lives in the connection's temp schema, inside the batches' own
+ * transactions: a batch rolled back notes nothing, and a killed run's work simply stands.
  */
 export class UndoJournal {
   readonly #db: DatabaseSync;
-  readonly #tables: TablesSchema;
-  readonly #runId: string;
-  readonly #maxRowid = new Map<string, number>();
+  readonly #tables = new Map<string, Watched>();
 
-  constructor(db: DatabaseSync, tables: TablesSchema, runId: string) {
+  constructor(db: DatabaseSync) {
     this.#db = db;
-    this.#tables = { ...tables };
-    this.#runId = runId;
+    db.exec(`CREATE TEMP TABLE IF NOT EXISTS _ferry_inserted (tbl TEXT NOT NULL, lo INTEGER NOT NULL, hi INTEGER)`);
+    db.exec(`DELETE FROM ${INSERTED}`);
   }
 
-  /** Notes where each table ends and starts copying old rows; call inside the run's first transaction. */
-  open(): void {
-    for (const name of Object.keys(this.#tables)) this.#watch(name);
-  }
-
-  /** A table declared during the run (ctx.defineTable) is watched from then on. */
-  add(name: string, spec: TableSpec): void {
-    this.#tables[name] = spec;
-    this.#watch(name);
-  }
-
-  #watch(name: string): void {
-    const spec = this.#tables[name];
-    if (!spec) return;
-    const m = this.#maxRowid.get(name) ?? (this.#db.prepare(`SELECT coalesce(max(rowid), 0) AS m FROM ${q(name)}`).get() as { m: number }).m;
-    this.#maxRowid.set(name, m);
-    const row = `json_object(${Object.entries(spec.columns).map(([c, t]) => `${literal(c)}, ${t === 'blob' ? `iif(old.${q(c)} IS NULL, NULL, hex(old.${q(c)}))` : `old.${q(c)}`}`).join(', ')})`;
-    const copy = `INSERT INTO _ferry_undo (run_id, tbl, row) VALUES (${literal(this.#runId)}, ${literal(name)}, ${row})`;
-    for (const event of ['UPDATE', 'DELETE']) {
-      // Dropped first: a table that grew needs the copy to name its new columns.
-      this.#db.exec(`DROP TRIGGER IF EXISTS temp.${q(`_ferry_undo_${event}_${name}`)}`);
-      this.#db.exec(`CREATE TEMP TRIGGER ${q(`_ferry_undo_${event}_${name}`)} BEFORE ${event} ON main.${q(name)} WHEN old.rowid <= ${m} BEGIN ${copy}; END`);
+  /** Watches a table from now on: again after it grew, so that the copies name its new columns. */
+  watch(name: string, spec: TableSpec, rowid: string): void {
+    this.#tables.set(name, { spec, rowid });
+    const columns = columnsOf(this.#db, name);
+    this.#db.exec(`CREATE TEMP TABLE IF NOT EXISTS ${q(`_ferry_undo_${name}`)} AS SELECT * FROM main.${q(name)} WHERE 0`);
+    const shadowColumns = columnsOf(this.#db, `_ferry_undo_${name}`, 'temp');
+    for (const column of columns) {
+      if (!shadowColumns.includes(column)) this.#db.exec(`ALTER TABLE ${shadowOf(name)} ADD COLUMN ${q(column)}`);
     }
+    const ours = `EXISTS (SELECT 1 FROM ${INSERTED} r WHERE r.tbl = ${literal(name)} AND old.${rowid} >= r.lo AND (r.hi IS NULL OR old.${rowid} <= r.hi))`;
+    const copy = `INSERT INTO ${shadowOf(name)} (${columns.map(q).join(', ')}) VALUES (${columns.map((c) => `old.${q(c)}`).join(', ')})`;
+    for (const event of ['UPDATE', 'DELETE']) {
+      this.#db.exec(`DROP TRIGGER IF EXISTS temp.${triggerOf(name, event)}`);
+      this.#db.exec(`CREATE TEMP TRIGGER ${triggerOf(name, event)} BEFORE ${event} ON main.${q(name)} WHEN NOT ${ours} BEGIN ${copy}; END`);
+    }
+  }
+
+  /** At the start of a batch's transaction: rows past each table's highest rowid are the batch's own. */
+  batchStarted(): void {
+    for (const [name, { rowid }] of this.#tables) {
+      this.#db.prepare(`INSERT INTO ${INSERTED} (tbl, lo) SELECT ?, coalesce(max(${rowid}), 0) + 1 FROM main.${q(name)}`).run(name);
+    }
+  }
+
+  /** Before the batch commits: closes its ranges at the highest rowid each table has now. */
+  batchEnding(): void {
+    for (const [name, { rowid }] of this.#tables) {
+      this.#db.prepare(`UPDATE ${INSERTED} SET hi = (SELECT coalesce(max(${rowid}), 0) FROM main.${q(name)}) WHERE tbl = ? AND hi IS NULL`).run(name);
+    }
+    this.#db.exec(`DELETE FROM ${INSERTED} WHERE hi < lo`);
   }
 
   /** Puts every table back as it was when the run started. Call inside a transaction. */
   undo(): void {
     this.close();
-    for (const [name, spec] of Object.entries(this.#tables)) {
-      this.#db.prepare(`DELETE FROM ${q(name)} WHERE rowid > ?`).run(this.#maxRowid.get(name) ?? 0);
-      const cols = Object.keys(spec.columns);
-      const values = Object.entries(spec.columns).map(([c, t]) => (t === 'blob' ? `unhex(row ->> ${literal(`$."${c}"`)})` : `row ->> ${literal(`$."${c}"`)}`));
-      const update = cols.filter((c) => !spec.primaryKey.includes(c)).map((c) => `${q(c)} = excluded.${q(c)}`);
-      // Oldest copy last, so a row changed twice ends as it was before the run.
-      this.#db.prepare(
-        `INSERT INTO ${q(name)} (${cols.map(q).join(', ')}) SELECT ${values.join(', ')} FROM _ferry_undo WHERE run_id = ? AND tbl = ? ORDER BY seq DESC ` +
-          `ON CONFLICT (${spec.primaryKey.map(q).join(', ')}) DO ${update.length ? `UPDATE SET ${update.join(', ')}` : 'NOTHING'}`,
-      ).run(this.#runId, name);
+    for (const [name, { spec, rowid }] of this.#tables) {
+      const inserted = `SELECT 1 FROM ${INSERTED} r WHERE r.tbl = ? AND t.${rowid} BETWEEN r.lo AND r.hi`;
+      this.#db.prepare(`DELETE FROM main.${q(name)} AS t WHERE EXISTS (${inserted})`).run(name);
+      const columns = columnsOf(this.#db, `_ferry_undo_${name}`, 'temp').map(q);
+      const values = columns.filter((c) => !spec.primaryKey.map(q).includes(c));
+      const action = values.length ? `UPDATE SET ${values.map((c) => `${c} = excluded.${c}`).join(', ')}` : 'NOTHING';
+      // Newest copy first, so the oldest lands last: a row changed twice ends as it was before the run.
+      this.#db.exec(
+        `INSERT INTO main.${q(name)} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${shadowOf(name)} ORDER BY ${rowid} DESC ` +
+          `ON CONFLICT (${spec.primaryKey.map(q).join(', ')}) DO ${action}`,
+      );
     }
     this.forget();
   }
 
+  /** The run's work stands (or was taken back): nothing to keep. */
   forget(): void {
-    this.#db.prepare('DELETE FROM _ferry_undo WHERE run_id = ?').run(this.#runId);
+    this.#db.exec(`DELETE FROM ${INSERTED}`);
+    for (const name of this.#tables.keys()) this.#db.exec(`DELETE FROM ${shadowOf(name)}`);
   }
 
   close(): void {
-    for (const name of Object.keys(this.#tables)) {
-      for (const event of ['UPDATE', 'DELETE']) this.#db.exec(`DROP TRIGGER IF EXISTS temp.${q(`_ferry_undo_${event}_${name}`)}`);
+    for (const name of this.#tables.keys()) {
+      for (const event of ['UPDATE', 'DELETE']) this.#db.exec(`DROP TRIGGER IF EXISTS temp.${triggerOf(name, event)}`);
     }
   }
 }

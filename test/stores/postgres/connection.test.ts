@@ -80,7 +80,7 @@ if ((await postgresUnavailable()) === undefined) describe('postgres connection',
   it('check on a schema without history: "never ran", and nothing is created', async () => {
     const db = await fresh();
     const finished = await runJobFile(JOB, ['check', '--db-url', db.url]);
-    assert.equal(finished.code, 1);
+    assert.equal(finished.code, 69);
     assert.match(finished.stdout, /never ran/);
     assert.deepEqual(await db.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1`, [db.name]), [{ n: 0 }]);
   });

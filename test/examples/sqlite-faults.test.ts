@@ -1,0 +1,144 @@
+// The database file as users get it wrong: a folder, a missing folder, a file that is no database,
+// a damaged one, another program's long write lock, a full disk. Each ends with its code and says why.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { describe, it } from 'node:test';
+import { runExample } from '../helpers/example-job.ts';
+import { parseEventLines } from '../helpers/protocol.ts';
+import type { Finished } from '../helpers/spawn.ts';
+import { tableRows } from './sqlite-rows.ts';
+
+async function workspace() {
+  const dir = await mkdtemp(path.join(tmpdir(), 'ferry-sqlite-faults-'));
+  const csv = path.join(dir, 'people.csv');
+  await writeFile(csv, `id,name\n${Array.from({ length: 50 }, (_, i) => `${i},name ${i}`).join('\n')}\n`);
+  return { dir, csv };
+}
+const importInto = (db: string, csv: string, args: string[] = []) => runExample('file-import', ['--db-path', db, '--file', csv, '--key', 'id', ...args], { timeoutMs: 60_000 });
+
+function failure(finished: Finished, code: number, errorCode: string, message: RegExp) {
+  const last = parseEventLines(finished.stdout).at(-1);
+  assert.ok(last?.type === 'result', `no result line: ${finished.stdout}${finished.stderr}`);
+  assert.deepEqual([finished.code, last.error?.code], [code, errorCode], finished.stderr);
+  assert.match(last.error?.message ?? '', message);
+}
+
+/** `check` prints one JSON line, never a stack, and exits with the failure's own code. */
+async function checkFails(db: string, code: number, errorCode: string, message: RegExp) {
+  const finished = await runExample('file-import', ['check', '--db-path', db]);
+  const lines = finished.stdout.trim().split('\n');
+  assert.equal(lines.length, 1, finished.stdout);
+  const line = JSON.parse(lines[0] ?? '') as { type: string; ok: boolean; error: { code: string; message: string } };
+  assert.deepEqual([finished.code, line.type, line.ok, line.error.code], [code, 'check', false, errorCode], finished.stderr);
+  assert.match(line.error.message, message);
+  assert.doesNotMatch(finished.stderr, /\n\s+at /, 'no stack trace');
+}
+
+describe('file-import: --db-path pointing somewhere odd', () => {
+  it('a folder: 64 naming the path, for the run and for check', async () => {
+    const w = await workspace();
+    failure(await importInto(w.dir, w.csv), 64, 'DB_PATH_INVALID', new RegExp(`the database path ${w.dir} is a folder`));
+    await checkFails(w.dir, 64, 'DB_PATH_INVALID', /is a folder/);
+  });
+
+  it('inside a folder that does not exist: 64 naming the folder', async () => {
+    const w = await workspace();
+    const db = path.join(w.dir, 'missing', 'deeper', 'x.db');
+    failure(await importInto(db, w.csv), 64, 'DB_PATH_INVALID', /in a folder that does not exist \(.*missing\/deeper\)/);
+    await checkFails(db, 64, 'DB_PATH_INVALID', /does not exist/);
+  });
+
+  const notDatabases: [string, (file: string) => Promise<void>][] = [
+    ['a text file', (file) => writeFile(file, 'id,name\n1,a\n'.repeat(200))],
+    ['random bytes', (file) => writeFile(file, randomBytes(64 * 1024))],
+  ];
+  for (const [what, make] of notDatabases) {
+    it(`${what}: 65 "not a SQLite database", the file untouched; check says so in one line`, async () => {
+      const w = await workspace();
+      const db = path.join(w.dir, 'x.db');
+      await make(db);
+      const before = await readFile(db);
+      failure(await importInto(db, w.csv), 65, 'SQLITE_NOT_A_DATABASE', new RegExp(`not a SQLite database: ${db}`));
+      assert.deepEqual(await readFile(db), before);
+      await checkFails(db, 65, 'SQLITE_NOT_A_DATABASE', /not a SQLite database/);
+    });
+  }
+
+  it('a truncated database: 65, damaged or not a database, never a stack', async () => {
+    const w = await workspace();
+    const db = path.join(w.dir, 'x.db');
+    const big = path.join(w.dir, 'big.csv');
+    await writeFile(big, `id,v\n${Array.from({ length: 5000 }, (_, i) => `${i},${'x'.repeat(100)}`).join('\n')}\n`);
+    assert.equal((await importInto(db, big)).code, 0);
+    const checkpointed = new DatabaseSync(db);
+    checkpointed.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    checkpointed.close();
+    await rm(`${db}-wal`, { force: true });
+    await truncate(db, 40_000);
+    const finished = await importInto(db, big);
+    const last = parseEventLines(finished.stdout).at(-1);
+    assert.ok(last?.type === 'result');
+    assert.equal(finished.code, 65, finished.stderr);
+    assert.match(last.error?.code ?? '', /^SQLITE_(CORRUPT|NOT_A_DATABASE)$/);
+  });
+});
+
+describe('file-import: another program holds the database', () => {
+  it('a write lock longer than --busy-timeout: 75; a longer --busy-timeout waits it out', async () => {
+    const w = await workspace();
+    const db = path.join(w.dir, 'x.db');
+    assert.equal((await importInto(db, w.csv)).code, 0);
+    const holder = new DatabaseSync(db);
+    holder.exec('BEGIN IMMEDIATE');
+    failure(await importInto(db, w.csv, ['--busy-timeout', '500ms']), 75, 'SQLITE_BUSY', /database is locked/);
+    // Released 1.5 s after the patient run has started: it waits for the lock, then runs.
+    let release: NodeJS.Timeout | undefined;
+    const patient = await runExample('file-import', ['--db-path', db, '--file', w.csv, '--key', 'id', '--busy-timeout', '30s'], {
+      timeoutMs: 60_000,
+      onOutput: (out) => void (out.includes('"type":"start"') && (release ??= setTimeout(() => holder.exec('ROLLBACK'), 1500))),
+    });
+    assert.equal(patient.code, 0, patient.stderr);
+    holder.close();
+  });
+});
+
+const mountable = (() => {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return 'needs root on Linux to mount a small tmpfs';
+  try {
+    execFileSync('unshare', ['-m', 'true']);
+    return undefined;
+  } catch {
+    return 'cannot mount a tmpfs here';
+  }
+})();
+
+describe('file-import: a full disk', { skip: mountable }, () => {
+  it('fails with 75 (never 1), again while still full, and the rerun with space left ends exact', async () => {
+    const w = await workspace();
+    const disk = path.join(w.dir, 'disk');
+    await mkdir(disk);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=400k', 'tmpfs', disk]);
+    try {
+      const db = path.join(disk, 'x.db');
+      const big = path.join(w.dir, 'big.csv');
+      await writeFile(big, `id,v\n${Array.from({ length: 20_000 }, (_, i) => `${i},${'x'.repeat(60)}`).join('\n')}\n`);
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const full = await importInto(db, big, ['--batch-size', '500']);
+        const last = parseEventLines(full.stdout).at(-1);
+        assert.ok(last?.type === 'result', `a result line, attempt ${attempt}: ${full.stderr}`);
+        assert.equal(full.code, 75, `attempt ${attempt}: ${full.stderr}`);
+        assert.match(last.error?.code ?? '', /^SQLITE_(FULL|IO)$/);
+      }
+      execFileSync('mount', ['-o', 'remount,size=20m', disk]);
+      assert.equal((await importInto(db, big)).code, 0);
+      assert.equal(tableRows(db, 'big', 'id').length, 20_000);
+    } finally {
+      execFileSync('umount', ['-l', disk]);
+    }
+  });
+});
