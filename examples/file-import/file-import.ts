@@ -3,45 +3,69 @@
 // With --key the rows are upserted by that natural key; without it, the file's rows replace the
 // rows the same file brought last time, in one transaction.
 import path from 'node:path';
-import { ConfigError, defineJob, id, type JobContext, type Row } from 'ferry';
+import { ConfigError, defineJob, id, PermanentError, type JobContext, type Row } from 'ferry';
 import { runMain } from 'ferry/cli';
 import { formatOf, readFile, type FileFormat, type SourceItem } from 'ferry/files';
 import { sqliteOrPostgres } from 'ferry/postgres';
 
+// Each option names its own FILE_IMPORT_ variable: a stray FILE, KEY or TABLE in the user's
+// shell must not pick the file, key or table. The database's DB_PATH and DATABASE_URL stay shared.
 const job = defineJob({
   name: 'file-import',
   version: '1.0.0',
   description: 'imports a CSV, NDJSON or JSON file into a SQLite table',
   store: sqliteOrPostgres(), // --db-path (SQLite, the default) or --db-url (PostgreSQL)
   config: {
-    file: { type: 'path', required: true, description: 'the file to import (.csv, .tsv, .ndjson, .jsonl, .json; .gz too)', example: './exports/customers.csv' },
-    format: { type: 'enum', values: ['csv', 'tsv', 'ndjson', 'json'], description: 'the format, when the file name does not tell' },
-    table: { type: 'string', description: 'the table to fill (default: the file name without extensions)' },
-    key: { type: 'list', description: 'columns forming the natural key: upsert by it; without it the file replaces its own rows', example: 'id' },
-    delimiter: { type: 'string', description: 'the CSV field separator (default , or a tab for .tsv)', example: ';' },
+    file: { type: 'path', required: true, env: 'FILE_IMPORT_FILE', description: 'the file to import (.csv, .tsv, .ndjson, .jsonl, .json; .gz too)', example: './exports/customers.csv' },
+    format: { type: 'enum', values: ['csv', 'tsv', 'ndjson', 'json'], env: 'FILE_IMPORT_FORMAT', description: 'the format, when the file name does not tell' },
+    table: { type: 'string', env: 'FILE_IMPORT_TABLE', description: 'the table to fill (default: the file name without extensions)' },
+    key: { type: 'list', env: 'FILE_IMPORT_KEY', description: 'columns forming the natural key: upsert by it; without it the file replaces its own rows', example: 'id' },
+    delimiter: { type: 'string', env: 'FILE_IMPORT_DELIMITER', description: 'the CSV field separator (default , or a tab for .tsv)', example: ';' },
+    allowEmpty: {
+      type: 'boolean',
+      env: 'FILE_IMPORT_ALLOW_EMPTY',
+      description: 'without --key, let a file with no records delete the rows it brought last time (otherwise such a file fails, 65: an empty export is more often broken than true)',
+    },
   },
   async run(ctx) {
     const { file, key } = ctx.config;
     const format = ctx.config.format ?? formatOf(file);
     if (!format) throw new ConfigError(`cannot tell the format of ${file}: pass --format csv, tsv, ndjson or json`);
-    const read = () => readFile(file, { format, signal: ctx.signal, ...(ctx.config.delimiter ? { delimiter: ctx.config.delimiter } : {}) });
     const table = ctx.config.table ?? tableFrom(file);
-    const columns = await columnsOf(read(), format);
+    if (!TABLE.test(table)) throw new ConfigError(`--table ${JSON.stringify(table)}: use letters, digits and _ (not first a digit), not starting with _ferry or sqlite_`);
+    const read = (onHeader?: (names: readonly string[]) => void) =>
+      readFile(file, { format, signal: ctx.signal, ...(ctx.config.delimiter ? { delimiter: ctx.config.delimiter } : {}), ...(onHeader ? { onHeader } : {}) });
+    const { columns, empty } = await surveyOf(read, format);
+    checkColumns(file, columns);
     const missing = key.filter((k) => !columns.includes(k));
-    if (missing.length > 0) throw new ConfigError(`--key ${missing.join(',')}: no such column in ${file} (it has ${columns.join(', ')})`);
+    if (missing.length > 0 && !(empty && columns.length === 0)) throw new ConfigError(`--key ${missing.join(',')}: no such column in ${file} (it has ${columns.join(', ')})`);
 
     const base = Object.fromEntries(columns.map((c) => [c, 'text' as const]));
     if (key.length > 0) {
+      if (empty) return ctx.log.info(`${file} has no records: nothing to import`);
       // Keyed by the natural key itself: files usually come in key order, so rows land side by side;
       // keyed by _ferry_id (a hash) every batch would touch pages all over the table.
       await ctx.defineTable(table, { columns: { _ferry_id: 'text', ...base }, primaryKey: key });
       for await (const row of accepted(ctx, read(), columns, key)) await ctx.write(table, row);
     } else {
+      if (empty && !ctx.config.allowEmpty) {
+        throw new PermanentError(`${file} has no records: without --key it would delete every row it brought last time. An empty export is more often broken than true; if it is true, pass --allow-empty`, { code: 'EMPTY_FILE' });
+      }
       await ctx.defineTable(table, { columns: { _ferry_id: 'text', _ferry_source: 'text', ...base }, primaryKey: ['_ferry_id'], mode: 'replace', scope: ['_ferry_source'] });
       await ctx.replace(table, { _ferry_source: file }, accepted(ctx, read(), columns, key));
     }
   },
 });
+
+const TABLE = /^(?!_ferry|sqlite_)[A-Za-z_][A-Za-z0-9_]*$/i;
+
+/** ferry keeps _ferry_id and _ferry_source beside the file's columns: a file must not bring its own. */
+function checkColumns(file: string, columns: readonly string[]): void {
+  const own = columns.find((c) => c.toLowerCase().startsWith('_ferry_'));
+  if (own !== undefined) {
+    throw new PermanentError(`${file} has a column named ${own}: names starting with _ferry_ are ferry's own (_ferry_id, _ferry_source), and its values would be replaced; rename the column in the file`, { code: 'COLUMN_NAME_RESERVED' });
+  }
+}
 
 /** Valid rows, as text, with their id; rejects are kept by ctx.accept. */
 async function* accepted(ctx: JobContext, items: AsyncIterable<SourceItem<unknown>>, columns: string[], key: string[]): AsyncGenerator<Row> {
@@ -75,15 +99,20 @@ function keyed(item: Extract<SourceItem<unknown>, { ok: true }>, key: string[]):
   return empty === undefined ? item : { ok: false, raw: record, reason: `key column ${empty} is empty`, position: item.position };
 }
 
-/** The columns: a CSV's header, or every field any JSON record has (one streaming pass). */
-async function columnsOf(items: AsyncIterable<SourceItem<unknown>>, format: FileFormat): Promise<string[]> {
+/**
+ * The columns (a CSV's header, or every field any JSON record has: one streaming pass), and
+ * whether the file has no record at all.
+ */
+async function surveyOf(read: (onHeader: (names: readonly string[]) => void) => AsyncIterable<SourceItem<unknown>>, format: FileFormat): Promise<{ columns: string[]; empty: boolean }> {
   const seen = new Set<string>();
-  for await (const item of items) {
+  let empty = true;
+  for await (const item of read((names) => names.forEach((name) => seen.add(name)))) {
+    empty = false;
+    if (format === 'csv' || format === 'tsv') break; // every CSV record has the header's names
     if (!item.ok || typeof item.record !== 'object' || item.record === null) continue;
     for (const name of Object.keys(item.record)) seen.add(name);
-    if (format === 'csv' || format === 'tsv') break; // every CSV record has the header's names
   }
-  return [...seen];
+  return { columns: [...seen], empty };
 }
 
 function text(value: unknown): string | null {
@@ -93,7 +122,7 @@ function text(value: unknown): string | null {
 
 function tableFrom(file: string): string {
   const name = path.basename(file).replace(/\.gz$/i, '').replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_]/g, '_');
-  return /^[A-Za-z_]/.test(name) ? name : `t_${name}`;
+  return TABLE.test(name) ? name : `t_${name}`;
 }
 
 export default job;

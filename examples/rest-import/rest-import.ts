@@ -7,20 +7,22 @@ import { httpSource, type Pagination } from 'ferry/http';
 import { sqliteOrPostgres } from 'ferry/postgres';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 
+// The job's own options name REST_IMPORT_ variables (a stray TABLE or TIMEOUT in the user's shell
+// must not change a run); API_URL, API_KEY and the database's DB_PATH and DATABASE_URL stay shared.
 const config = {
   apiUrl: { type: 'url', required: true, description: 'the collection URL (may carry query parameters)', example: 'https://api.example.com/v1/orders' },
   apiKey: { type: 'string', secret: true, description: 'sent as Authorization: Bearer <key>' },
-  table: { type: 'string', description: "the table to fill (default: the URL's last path segment)" },
-  idField: { type: 'string', default: 'id', description: "the record's id field; the table's key" },
-  cursorField: { type: 'string', description: 'a field that grows when a record changes (updatedAt): turns on incremental sync', example: 'updatedAt' },
-  sinceParam: { type: 'string', default: 'since', description: 'the query parameter that carries the checkpoint in incremental sync' },
-  overlap: { type: 'duration', default: '0s', description: 'ask for this much before the checkpoint, when the cursor is a timestamp (clock skew)' },
-  pageParam: { type: 'string', description: 'the page-number parameter, for APIs paged by number (otherwise Link headers)', example: 'page' },
-  pageSizeParam: { type: 'string', description: 'the page-size parameter', example: 'per_page' },
-  pageSize: { type: 'int', default: 100, min: 1, description: 'records per page asked for' },
-  recordsField: { type: 'string', description: 'where the array is when the body is an object (dot path)', example: 'data.items' },
-  maxRetries: { type: 'int', default: 5, min: 0, description: 'retries per page on network errors, timeouts, 408, 429 and 5xx' },
-  timeout: { type: 'duration', default: '30s', description: 'per request' },
+  table: { type: 'string', env: 'REST_IMPORT_TABLE', description: "the table to fill (default: the URL's last path segment)" },
+  idField: { type: 'string', env: 'REST_IMPORT_ID_FIELD', default: 'id', description: "the record's id field; the table's key" },
+  cursorField: { type: 'string', env: 'REST_IMPORT_CURSOR_FIELD', description: 'a field that grows when a record changes (updatedAt): turns on incremental sync', example: 'updatedAt' },
+  sinceParam: { type: 'string', env: 'REST_IMPORT_SINCE_PARAM', default: 'since', description: 'the query parameter that carries the checkpoint in incremental sync' },
+  overlap: { type: 'duration', env: 'REST_IMPORT_OVERLAP', default: '0s', description: 'ask for this much before the checkpoint, when the cursor is a timestamp (clock skew)' },
+  pageParam: { type: 'string', env: 'REST_IMPORT_PAGE_PARAM', description: 'the page-number parameter, for APIs paged by number (otherwise Link headers)', example: 'page' },
+  pageSizeParam: { type: 'string', env: 'REST_IMPORT_PAGE_SIZE_PARAM', description: 'the page-size parameter', example: 'per_page' },
+  pageSize: { type: 'int', env: 'REST_IMPORT_PAGE_SIZE', default: 100, min: 1, description: 'records per page asked for' },
+  recordsField: { type: 'string', env: 'REST_IMPORT_RECORDS_FIELD', description: 'where the array is when the body is an object (dot path)', example: 'data.items' },
+  maxRetries: { type: 'int', env: 'REST_IMPORT_MAX_RETRIES', default: 5, min: 0, description: 'retries per page on network errors, timeouts, 408, 429 and 5xx' },
+  timeout: { type: 'duration', env: 'REST_IMPORT_TIMEOUT', default: '30s', description: 'per request' },
 } as const;
 
 // A cursor as the API wrote it; an integer past 2^53 stays exact (an ExactNumber), in the checkpoint too.

@@ -83,7 +83,7 @@ describe('built file-import: a real import', () => {
   it('takes its options from the environment and from --env-file as the source run does', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'ferry-built-env-'));
     await writeFile(path.join(dir, 'people.csv'), csv);
-    await writeFile(path.join(dir, '.env'), 'FILE=people.csv\nKEY=id\n');
+    await writeFile(path.join(dir, '.env'), 'FILE_IMPORT_FILE=people.csv\nFILE_IMPORT_KEY=id\n');
     const finished = await runBuilt('file-import', ['--env-file', '.env'], { DB_PATH: path.join(dir, 'env.db'), LOG_FORMAT: 'json' }, dir);
     assert.equal(finished.code, 0, finished.stderr);
     assert.equal(finished.stderr, '');

@@ -13,6 +13,8 @@ export interface ReadCsvOptions extends ReadOptions {
   delimiter?: string;
   /** The longest record to read; a longer one ends the read with a PermanentError. Default 64 MiB. */
   maxRecordBytes?: number;
+  /** Called with the header's names once it is read: a file of a header alone yields no record. */
+  onHeader?: (names: readonly string[]) => void;
 }
 
 type CsvSettings = ReadCsvOptions & Required<Pick<ReadCsvOptions, 'delimiter' | 'maxRecordBytes'>>;
@@ -36,7 +38,7 @@ export function readCsv(file: string, options: ReadCsvOptions = {}): AsyncGenera
 async function* rows(file: string, parser: Parser, options: CsvSettings): AsyncGenerator<SourceItem<Record<string, string>>> {
   const input = await openStream(file, options);
   pipeline(input, parser, noop);
-  const toItem = itemMaker(file);
+  const toItem = itemMaker(file, options.onHeader);
   try {
     for await (const batch of readBatches<RawRow>(parser)) {
       for (const raw of batch) {
@@ -54,7 +56,7 @@ async function* rows(file: string, parser: Parser, options: CsvSettings): AsyncG
 }
 
 /** Turns parsed rows into items, in order: the first is the header, blank lines are skipped. */
-function itemMaker(file: string): (row: RawRow) => SourceItem<Record<string, string>> | undefined {
+function itemMaker(file: string, onHeader: ReadCsvOptions['onHeader']): (row: RawRow) => SourceItem<Record<string, string>> | undefined {
   const lines = csvLines();
   let header: string[] | undefined;
   let row = 0;
@@ -63,6 +65,7 @@ function itemMaker(file: string): (row: RawRow) => SourceItem<Record<string, str
     if (isBlank(record, raw)) return undefined;
     if (header === undefined) {
       header = checkHeader(file, record);
+      onHeader?.(header);
       return undefined;
     }
     const position = { source: file, row: ++row, line };

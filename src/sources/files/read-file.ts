@@ -17,6 +17,8 @@ export interface ReadFileOptions extends ReadOptions {
   jsonPath?: string;
   /** CSV and NDJSON: the longest record to read. Default 64 MiB. */
   maxRecordBytes?: number;
+  /** CSV/TSV only: called with the header's names once it is read, even when no record follows. */
+  onHeader?: (names: readonly string[]) => void;
 }
 
 const FORMATS: readonly FileFormat[] = ['csv', 'tsv', 'ndjson', 'json'];
