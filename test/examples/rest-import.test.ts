@@ -7,9 +7,9 @@ import { startDemoApi } from '../../examples/demo-api/demo-api.ts';
 import { startFaultServer, type Fault } from '../helpers/fault-server.ts';
 import { parseEventLines } from '../helpers/protocol.ts';
 import { runExample } from '../helpers/example-job.ts';
+import { leaksOf, phpJson } from '../helpers/secret-encodings.ts';
 import type { Finished } from '../helpers/spawn.ts';
 import { tableRows } from './sqlite-rows.ts';
-
 
 const freshDb = async () => path.join(await mkdtemp(path.join(tmpdir(), 'ferry-rest-')), 'rest.db');
 const importFrom = (url: string, db: string, args: string[] = [], env: Record<string, string> = {}) =>
@@ -94,4 +94,24 @@ describe('rest-import, incremental', () => {
     assert.equal(result(await importFrom(api.url, db, incremental)).exitCode, 0);
     assert.deepEqual(items(db), asServed(api));
   });
+});
+
+describe('rest-import keeps secrets out of every output and table', () => {
+  /** Every cell of a table, one per line: what a user reading the SQLite file would see. */
+  const cells = (db: string, table: string) => tableRows(db, table, 'rowid').flatMap((row) => Object.values(row).map(String)).join('\n');
+
+  it('a key the server echoes JSON-escaped in a 401 body (as PHP does): exit 65, and in no output or run row', async () => {
+    const key = String.raw`sk/live"S3CR3T\é-1`;
+    const echo = (authorization: unknown) => `{"error":"invalid api key","received":"${phpJson(String(authorization))}"}`;
+    await using server = await startFaultServer({ faults: (r) => ({ kind: 'status', status: 401, body: echo(r.headers.authorization) }) });
+    const db = await freshDb();
+    const finished = await importFrom(server.url, db, ['--api-key', key]);
+    assert.equal(finished.code, 65, finished.stderr);
+    assert.equal(server.requests[0]?.headers.authorization, `Bearer ${key}`, 'the server got the key, and echoed it');
+    const error = result(finished).error;
+    assert.equal(error?.code, 'HTTP_401');
+    assert.match(error?.message ?? '', /answered 401 Unauthorized: \{"error":"invalid api key","received":"\[redacted\]"\}/);
+    assert.deepEqual(leaksOf([finished.stdout, finished.stderr, cells(db, '_ferry_runs')].join('\n'), key), []);
+  });
+
 });
