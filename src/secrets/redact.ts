@@ -1,3 +1,4 @@
+import { isExactNumber } from '../values/exact-json.ts';
 import { encodedForms } from './encoded-forms.ts';
 
 export const REDACTED = '[redacted]';
@@ -19,7 +20,7 @@ const TOKEN_CHAR = '[\\p{L}\\p{N}_\\-]';
 const IS_TOKEN_CHAR = new RegExp(`^${TOKEN_CHAR}$`, 'u');
 
 /**
- * Replaces secret values in any text or value about to be printed. Values are
+ * Replaces secret values in any text or value about to be printed or stored. Values are
  * redacted before serialization so a short secret can never corrupt a JSON line.
  */
 export class Redactor {
@@ -58,14 +59,18 @@ export class Redactor {
     return { code, ...this.value(rest), retryable };
   }
 
-  /** A deep copy with every string (and error message and stack) redacted. */
+  /**
+   * A deep copy with every string (and error message and stack) redacted, that serializes as
+   * the original would: exact numbers stay numbers, a Date its ISO text.
+   */
   value<T>(value: T): T {
     return this.#walk(value, new WeakSet()) as T;
   }
 
   #walk(value: unknown, seen: WeakSet<object>): unknown {
     if (typeof value === 'string') return this.string(value);
-    if (typeof value !== 'object' || value === null) return value;
+    if (typeof value !== 'object' || value === null || isExactNumber(value)) return value;
+    if (hasToJSON(value)) return this.#walk(value.toJSON(), seen);
     if (seen.has(value)) return '[circular]';
     seen.add(value);
     if (Array.isArray(value)) return value.map((v) => this.#walk(v, seen));
@@ -74,6 +79,10 @@ export class Redactor {
     for (const [k, v] of Object.entries(value)) out[k] = this.#walk(v, seen);
     return out;
   }
+}
+
+function hasToJSON(value: object): value is { toJSON(): unknown } {
+  return typeof (value as { toJSON?: unknown }).toJSON === 'function';
 }
 
 function errorFields(error: Error): Record<string, unknown> {

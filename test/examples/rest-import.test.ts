@@ -114,4 +114,22 @@ describe('rest-import keeps secrets out of every output and table', () => {
     assert.deepEqual(leaksOf([finished.stdout, finished.stderr, cells(db, '_ferry_runs')].join('\n'), key), []);
   });
 
+  it('a key in the URL query string, echoed in bad records: in no output, reject row or rejects listing', async () => {
+    const key = 'qs/K3Y+S3CR3T';
+    const records = [{ id: 1, name: 'fine' }, { name: `no id, and the key ${key}` }, { name: `no id, and the key escaped ${phpJson(key)}` }];
+    await using server = await startFaultServer({ faults: () => ({ kind: 'status', status: 200, body: JSON.stringify(records) }) });
+    const db = await freshDb();
+    const finished = await importFrom(`${server.url}?api_key=${encodeURIComponent(key)}`, db, ['--max-rejects', '5']);
+    assert.equal(finished.code, 0, finished.stderr);
+    assert.equal(server.requests[0]?.query.api_key, key);
+    assert.equal(result(finished).counts.rejected, 2);
+    // The listing runs without the key, as a user inspecting the rejects later would.
+    const listed = await runExample('rest-import', ['rejects', '--db-path', db]);
+    const pretty = await runExample('rest-import', ['rejects', '--db-path', db, '--log-format', 'pretty']);
+    assert.equal(listed.stdout.trim().split('\n').length, 2, listed.stderr);
+    assert.match(pretty.stdout, /items\?api_key=\[redacted\], page 1, record 2: id: id is missing or empty/);
+    const everything = [finished.stdout, finished.stderr, listed.stdout, pretty.stdout, cells(db, '_ferry_rejects'), cells(db, '_ferry_runs')];
+    assert.deepEqual(leaksOf(everything.join('\n'), key), []);
+  });
+
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Redactor } from '../../src/secrets/redact.ts';
+import { parseJson } from '../../src/values/exact-json.ts';
 
 it('redacts secrets in nested values, errors and their causes', () => {
   const r = new Redactor(['s3cr3t']);
@@ -78,4 +79,9 @@ describe('a secret shorter than 8 characters is redacted only as a whole token',
   it('a longer one is redacted wherever it occurs, inside a word too', () => {
     assert.equal(new Redactor(['S3CR3T-key']).string('prefixS3CR3T-keysuffix'), 'prefix[redacted]suffix');
   });
+});
+
+it('a redacted value serializes as the original would: exact numbers and dates keep their JSON', () => {
+  const value = { ...(parseJson('{"big":9007199254740993}') as object), at: new Date(Date.UTC(2026, 0, 1)), note: 'key s3cr3t-value' };
+  assert.equal(JSON.stringify(new Redactor(['s3cr3t-value']).value(value)), '{"big":9007199254740993,"at":"2026-01-01T00:00:00.000Z","note":"key [redacted]"}');
 });
