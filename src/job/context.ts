@@ -107,7 +107,8 @@ export function createContext<C>(parts: ContextParts<C>): JobContext<C> {
 
 /**
  * A reject as the store keeps it: redacted, since the table outlives the run and `rejects` lists
- * it in an invocation that may not know the secret.
+ * it in an invocation that may not know the secret. Its id leaves out the position (an
+ * incremental run's URL carries `since=…`), so a record rejected again is the same reject seen again.
  */
 function storedReject(parts: ContextParts<unknown>, position: Position, raw: unknown, reason: string): Reject {
   const { redactor } = parts;
@@ -117,7 +118,7 @@ function storedReject(parts: ContextParts<unknown>, position: Position, raw: unk
     raw: redactor.value(raw),
     reason: redactor.string(reason),
   };
-  return { id: id(parts.job.name, stored.source, JSON.stringify(stored.position), JSON.stringify(stored.raw ?? null)), ...stored };
+  return { id: id(parts.job.name, JSON.stringify(stored.raw ?? null), stored.reason), ...stored };
 }
 
 function assertCount(what: string, n: number): void {

@@ -94,6 +94,20 @@ describe('rest-import, incremental', () => {
     assert.equal(result(await importFrom(api.url, db, incremental)).exitCode, 0);
     assert.deepEqual(items(db), asServed(api));
   });
+
+  it('the same bad record read again by the next incremental run is one reject, with the newer run and position', async () => {
+    const records = [{ id: 1, updatedAt: '2026-01-01T00:00:00.000Z' }, { name: 'no id', updatedAt: '2026-01-02T00:00:00.000Z' }];
+    const since = (query: Record<string, string>) => records.filter((r) => query.since === undefined || r.updatedAt >= query.since);
+    await using server = await startFaultServer({ faults: (r) => ({ kind: 'status', status: 200, body: JSON.stringify(since(r.query)) }) });
+    const db = await freshDb();
+    const args = ['--cursor-field', 'updatedAt', '--max-rejects', '1'];
+    assert.equal(result(await importFrom(server.url, db, args)).counts.rejected, 1);
+    const second = result(await importFrom(server.url, db, args));
+    assert.equal(second.counts.rejected, 1);
+    assert.equal(server.requests[1]?.query.since, '2026-01-02T00:00:00.000Z', 'the second run asked since the bad record');
+    const rejects = tableRows(db, '_ferry_rejects', 'id').map((r) => [r.run_id, JSON.parse(String(r.position)).source]);
+    assert.deepEqual(rejects, [[second.runId, `${server.url}?since=2026-01-02T00%3A00%3A00.000Z`]]);
+  });
 });
 
 describe('rest-import keeps secrets out of every output and table', () => {
