@@ -1,4 +1,6 @@
 import { ConfigError } from '../errors/errors.ts';
+import { Redactor } from '../secrets/redact.ts';
+import { isSecretName } from '../secrets/secret-name.ts';
 import { coerce, expectedForm } from './coerce.ts';
 import { envName, flagName } from './names.ts';
 import type { ConfigSchema, ConfigValue, OptionSpec } from './options.ts';
@@ -71,9 +73,14 @@ function missing(key: string, spec: OptionSpec, prefix?: string): string {
 }
 
 function invalid(key: string, spec: OptionSpec, raw: unknown, origin: Origin, s: ConfigSources): string {
-  const shown = spec.secret ? '[redacted]' : JSON.stringify(raw);
+  const shown = spec.secret ? '[redacted]' : JSON.stringify(spec.type === 'url' ? withoutCredentials(String(raw)) : raw);
   const where = origin === 'env-file' ? ` in ${s.envFile?.path}` : origin === 'default' ? ' (the default)' : '';
   return `invalid value ${shown}${where} for ${describeOption(key, spec, s.prefix)}: expected ${expectedForm(spec)}`;
+}
+
+/** A URL the option refused is still shown, but not the key in its query string. */
+function withoutCredentials(url: string): string {
+  return new Redactor(urlCredentials(url)).string(url);
 }
 
 function codeOf(problem: string | undefined): string {
@@ -86,18 +93,33 @@ function secretsOf(spec: OptionSpec, value: ConfigValue): string[] {
   return urlCredentials(value);
 }
 
-/** The password of a URL (or its user name when it has no password: a token as user). */
+/**
+ * The credentials a URL carries: its password (or its user name when it has no password: a
+ * token as user), and the values of query parameters named like one (`api_key`, `token`, `sig`),
+ * each as written and decoded.
+ */
 export function urlCredentials(text: string): string[] {
-  if (!URL.canParse(text)) return [];
-  const url = new URL(text);
-  const raw = url.password || url.username;
-  if (!raw) return [];
-  return [...new Set([raw, safeDecode(raw)])];
+  const url = URL.canParse(text) ? new URL(text) : undefined;
+  const userinfo = url?.password || url?.username || '';
+  const found = [userinfo, decode(userinfo), ...secretParams(text)];
+  return [...new Set(found.filter((v) => v !== ''))];
 }
 
-function safeDecode(text: string): string {
+/** Read from the text itself, so that a URL too broken to parse still has its key found. */
+function secretParams(text: string): string[] {
+  const query = /\?([^#]*)/.exec(text)?.[1] ?? '';
+  return query.split('&').flatMap((pair) => {
+    const eq = pair.indexOf('=');
+    if (eq < 1 || !isSecretName(decode(pair.slice(0, eq), true))) return [];
+    const value = pair.slice(eq + 1);
+    return [value, decode(value, true)];
+  });
+}
+
+/** Percent-decoded; in a query string `+` is a space too. */
+function decode(text: string, plusIsSpace = false): string {
   try {
-    return decodeURIComponent(text);
+    return decodeURIComponent(plusIsSpace ? text.replaceAll('+', ' ') : text);
   } catch {
     return text;
   }

@@ -2,7 +2,9 @@ import { CancelledError } from '../errors/errors.ts';
 import { envelope, type Counts, type FerryEvent, type LogLevel } from '../events/protocol.ts';
 import { GuardError } from '../errors/guard-error.ts';
 import { id } from '../id.ts';
-import { describePosition, type SourceItem } from '../sources/source-item.ts';
+import type { Redactor } from '../secrets/redact.ts';
+import { describePosition, type Position, type SourceItem } from '../sources/source-item.ts';
+import type { Reject } from '../stores/store.ts';
 import { validate } from '../sources/validate.ts';
 import type { Batcher } from './batcher.ts';
 import type { Fields, JobContext, Logger } from './types.ts';
@@ -24,6 +26,8 @@ export interface ContextParts<C> {
   checkpoint: unknown;
   batcher: Batcher | undefined;
   maxRejects: number;
+  /** The run's: what the rejects table keeps is redacted too. */
+  redactor: Redactor;
 }
 
 const LOGGED_REJECTS = 10;
@@ -55,7 +59,7 @@ export function createContext<C>(parts: ContextParts<C>): JobContext<C> {
     const raw = item.ok ? item.record : item.raw;
     const where = describePosition(item.position);
     if (counts.rejected <= LOGGED_REJECTS) log.warn(`rejected ${where}: ${reason}`, { position: item.position });
-    parts.batcher?.reject({ id: id(parts.job.name, item.position.source, JSON.stringify(item.position), JSON.stringify(raw ?? null)), source: item.position.source, position: { ...item.position }, raw, reason });
+    parts.batcher?.reject(storedReject(parts, item.position, raw, reason));
     if (counts.rejected > parts.maxRejects) {
       throw new GuardError(`${counts.rejected} record${counts.rejected === 1 ? '' : 's'} rejected, more than --max-rejects ${parts.maxRejects} (the last: ${where}: ${reason}); nothing of this run is kept — see the rejects command`, { code: 'REJECTS_OVER_LIMIT' });
     }
@@ -99,6 +103,22 @@ export function createContext<C>(parts: ContextParts<C>): JobContext<C> {
       return result.value;
     },
   };
+}
+
+/**
+ * A reject as the store keeps it: redacted, since the table outlives the run and `rejects` lists
+ * it in an invocation that may not know the secret. Its id leaves out the position (an
+ * incremental run's URL carries `since=…`), so a record rejected again is the same reject seen again.
+ */
+function storedReject(parts: ContextParts<unknown>, position: Position, raw: unknown, reason: string): Reject {
+  const { redactor } = parts;
+  const stored = {
+    source: redactor.string(position.source),
+    position: redactor.value({ ...position }),
+    raw: redactor.value(raw),
+    reason: redactor.string(reason),
+  };
+  return { id: id(parts.job.name, JSON.stringify(stored.raw ?? null), stored.reason), ...stored };
 }
 
 function assertCount(what: string, n: number): void {

@@ -76,7 +76,7 @@ export async function runJob<S extends ConfigSchema>(job: Job<S>, config: Config
       checkpoint = await usableCheckpoint(store, job.name, options.fullRefresh ?? false, log);
       batcher = new Batcher(store, { runId, job: job.name, batchSize: options.batchSize ?? 1000, counts, covered: checkpoint?.tables ?? [] });
     }
-    const ctx = createContext({ config, job: { name: job.name, version: job.version }, runId, dryRun, signal, logLevel: options.logLevel ?? 'info', counts, emit, checkpoint: checkpoint?.value, batcher, maxRejects: options.maxRejects ?? 0 });
+    const ctx = createContext({ config, job: { name: job.name, version: job.version }, runId, dryRun, signal, logLevel: options.logLevel ?? 'info', counts, emit, checkpoint: checkpoint?.value, batcher, maxRejects: options.maxRejects ?? 0, redactor });
     ctx.throwIfCancelled();
     const work = options.mode === 'replay' && store && batcher ? replayRejects(job, ctx, store, batcher) : job.run(ctx);
     await Promise.race([work, ...(options.crash ? [options.crash] : [])]);

@@ -1,3 +1,6 @@
+import { isExactNumber } from '../values/exact-json.ts';
+import { encodedForms } from './encoded-forms.ts';
+
 export const REDACTED = '[redacted]';
 
 const STRUCTURAL = new Set(['v', 'ts', 'type', 'level', 'job', 'version', 'ferry', 'runId', 'pid', 'dryRun', 'status', 'exitCode', 'counts', 'durationMs', 'done', 'total']);
@@ -6,26 +9,36 @@ const STRUCTURAL = new Set(['v', 'ts', 'type', 'level', 'job', 'version', 'ferry
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
 
 /**
- * Replaces secret values in any text or value about to be printed. Values are
+ * Below this length a secret is redacted only as a whole token: `API_KEY=x` must not turn every
+ * x of every message into [redacted], nor tell a reader which letter the key is.
+ */
+export const SHORT_SECRET = 8;
+
+// Letters, digits, `_` and `-` join parts of one word or identifier (snake_case, x-ray, a UUID);
+// anything else (space, quotes, . , : ; = & ? / % + brackets) ends a token.
+const TOKEN_CHAR = '[\\p{L}\\p{N}_\\-]';
+const IS_TOKEN_CHAR = new RegExp(`^${TOKEN_CHAR}$`, 'u');
+
+/**
+ * Replaces secret values in any text or value about to be printed or stored. Values are
  * redacted before serialization so a short secret can never corrupt a JSON line.
  */
 export class Redactor {
-  #secrets: string[] = [];
+  #secrets = new Set<string>();
+  #pattern: RegExp | undefined;
 
   constructor(secrets: Iterable<string> = []) {
     this.add(...secrets);
   }
 
   add(...secrets: string[]): void {
-    const forms = secrets.filter((s) => s.length > 0).flatMap((s) => [s, encodeURIComponent(s)]);
-    // Longest first, so a secret containing another is replaced whole.
-    this.#secrets = [...new Set([...this.#secrets, ...forms])].sort((a, b) => b.length - a.length);
+    for (const secret of secrets) if (secret.length > 0) this.#secrets.add(secret);
+    this.#pattern = this.#secrets.size === 0 ? undefined : secretPattern(this.#secrets);
   }
 
   string(text: string): string {
-    let out = text.replace(URL_USERINFO, `$1${REDACTED}@`);
-    for (const secret of this.#secrets) out = out.replaceAll(secret, REDACTED);
-    return out;
+    const out = text.replace(URL_USERINFO, `$1${REDACTED}@`);
+    return this.#pattern === undefined ? out : out.replace(this.#pattern, REDACTED);
   }
 
   /**
@@ -46,14 +59,18 @@ export class Redactor {
     return { code, ...this.value(rest), retryable };
   }
 
-  /** A deep copy with every string (and error message and stack) redacted. */
+  /**
+   * A deep copy with every string (and error message and stack) redacted, that serializes as
+   * the original would: exact numbers stay numbers, a Date its ISO text.
+   */
   value<T>(value: T): T {
     return this.#walk(value, new WeakSet()) as T;
   }
 
   #walk(value: unknown, seen: WeakSet<object>): unknown {
     if (typeof value === 'string') return this.string(value);
-    if (typeof value !== 'object' || value === null) return value;
+    if (typeof value !== 'object' || value === null || isExactNumber(value)) return value;
+    if (hasToJSON(value)) return this.#walk(value.toJSON(), seen);
     if (seen.has(value)) return '[circular]';
     seen.add(value);
     if (Array.isArray(value)) return value.map((v) => this.#walk(v, seen));
@@ -64,9 +81,38 @@ export class Redactor {
   }
 }
 
+function hasToJSON(value: object): value is { toJSON(): unknown } {
+  return typeof (value as { toJSON?: unknown }).toJSON === 'function';
+}
+
 function errorFields(error: Error): Record<string, unknown> {
   const fields: Record<string, unknown> = { type: error.name, message: error.message, stack: error.stack };
   for (const [k, v] of Object.entries(error)) fields[k] = v;
   if (error.cause !== undefined) fields.cause = error.cause;
   return fields;
+}
+
+/**
+ * One pattern for every form of every secret, so a line is scanned once. Longest first: where
+ * two forms start at the same place, the longer is replaced whole.
+ */
+function secretPattern(secrets: Iterable<string>): RegExp {
+  const forms = new Map<string, boolean>(); // form → whole tokens only
+  for (const secret of secrets) {
+    for (const form of encodedForms(secret)) forms.set(form, (forms.get(form) ?? true) && secret.length < SHORT_SECRET);
+  }
+  const sorted = [...forms].sort(([a], [b]) => b.length - a.length);
+  return new RegExp(sorted.map(([form, whole]) => (whole ? wholeToken(form) : escape(form))).join('|'), 'gu');
+}
+
+/** Bounded on each side whose end is a token character, as `\b` would be for words. */
+function wholeToken(form: string): string {
+  const chars = [...form];
+  const before = IS_TOKEN_CHAR.test(chars[0] ?? '') ? `(?<!${TOKEN_CHAR})` : '';
+  const after = IS_TOKEN_CHAR.test(chars.at(-1) ?? '') ? `(?!${TOKEN_CHAR})` : '';
+  return `${before}${escape(form)}${after}`;
+}
+
+function escape(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 }

@@ -7,9 +7,9 @@ import { startDemoApi } from '../../examples/demo-api/demo-api.ts';
 import { startFaultServer, type Fault } from '../helpers/fault-server.ts';
 import { parseEventLines } from '../helpers/protocol.ts';
 import { runExample } from '../helpers/example-job.ts';
+import { leaksOf, phpJson } from '../helpers/secret-encodings.ts';
 import type { Finished } from '../helpers/spawn.ts';
 import { tableRows } from './sqlite-rows.ts';
-
 
 const freshDb = async () => path.join(await mkdtemp(path.join(tmpdir(), 'ferry-rest-')), 'rest.db');
 const importFrom = (url: string, db: string, args: string[] = [], env: Record<string, string> = {}) =>
@@ -94,4 +94,56 @@ describe('rest-import, incremental', () => {
     assert.equal(result(await importFrom(api.url, db, incremental)).exitCode, 0);
     assert.deepEqual(items(db), asServed(api));
   });
+
+  it('the same bad record read again by the next incremental run is one reject, with the newer run and position', async () => {
+    const records = [{ id: 1, updatedAt: '2026-01-01T00:00:00.000Z' }, { name: 'no id', updatedAt: '2026-01-02T00:00:00.000Z' }];
+    const since = (query: Record<string, string>) => records.filter((r) => query.since === undefined || r.updatedAt >= query.since);
+    await using server = await startFaultServer({ faults: (r) => ({ kind: 'status', status: 200, body: JSON.stringify(since(r.query)) }) });
+    const db = await freshDb();
+    const args = ['--cursor-field', 'updatedAt', '--max-rejects', '1'];
+    assert.equal(result(await importFrom(server.url, db, args)).counts.rejected, 1);
+    const second = result(await importFrom(server.url, db, args));
+    assert.equal(second.counts.rejected, 1);
+    assert.equal(server.requests[1]?.query.since, '2026-01-02T00:00:00.000Z', 'the second run asked since the bad record');
+    const rejects = tableRows(db, '_ferry_rejects', 'id').map((r) => [r.run_id, JSON.parse(String(r.position)).source]);
+    assert.deepEqual(rejects, [[second.runId, `${server.url}?since=2026-01-02T00%3A00%3A00.000Z`]]);
+  });
+});
+
+describe('rest-import keeps secrets out of every output and table', () => {
+  /** Every cell of a table, one per line: what a user reading the SQLite file would see. */
+  const cells = (db: string, table: string) => tableRows(db, table, 'rowid').flatMap((row) => Object.values(row).map(String)).join('\n');
+
+  it('a key the server echoes JSON-escaped in a 401 body (as PHP does): exit 65, and in no output or run row', async () => {
+    const key = String.raw`sk/live"S3CR3T\é-1`;
+    const echo = (authorization: unknown) => `{"error":"invalid api key","received":"${phpJson(String(authorization))}"}`;
+    await using server = await startFaultServer({ faults: (r) => ({ kind: 'status', status: 401, body: echo(r.headers.authorization) }) });
+    const db = await freshDb();
+    const finished = await importFrom(server.url, db, ['--api-key', key]);
+    assert.equal(finished.code, 65, finished.stderr);
+    assert.equal(server.requests[0]?.headers.authorization, `Bearer ${key}`, 'the server got the key, and echoed it');
+    const error = result(finished).error;
+    assert.equal(error?.code, 'HTTP_401');
+    assert.match(error?.message ?? '', /answered 401 Unauthorized: \{"error":"invalid api key","received":"\[redacted\]"\}/);
+    assert.deepEqual(leaksOf([finished.stdout, finished.stderr, cells(db, '_ferry_runs')].join('\n'), key), []);
+  });
+
+  it('a key in the URL query string, echoed in bad records: in no output, reject row or rejects listing', async () => {
+    const key = 'qs/K3Y+S3CR3T';
+    const records = [{ id: 1, name: 'fine' }, { name: `no id, and the key ${key}` }, { name: `no id, and the key escaped ${phpJson(key)}` }];
+    await using server = await startFaultServer({ faults: () => ({ kind: 'status', status: 200, body: JSON.stringify(records) }) });
+    const db = await freshDb();
+    const finished = await importFrom(`${server.url}?api_key=${encodeURIComponent(key)}`, db, ['--max-rejects', '5']);
+    assert.equal(finished.code, 0, finished.stderr);
+    assert.equal(server.requests[0]?.query.api_key, key);
+    assert.equal(result(finished).counts.rejected, 2);
+    // The listing runs without the key, as a user inspecting the rejects later would.
+    const listed = await runExample('rest-import', ['rejects', '--db-path', db]);
+    const pretty = await runExample('rest-import', ['rejects', '--db-path', db, '--log-format', 'pretty']);
+    assert.equal(listed.stdout.trim().split('\n').length, 2, listed.stderr);
+    assert.match(pretty.stdout, /items\?api_key=\[redacted\], page 1, record 2: id: id is missing or empty/);
+    const everything = [finished.stdout, finished.stderr, listed.stdout, pretty.stdout, cells(db, '_ferry_rejects'), cells(db, '_ferry_runs')];
+    assert.deepEqual(leaksOf(everything.join('\n'), key), []);
+  });
+
 });

@@ -163,6 +163,19 @@ for (const target of targets) {
         assert.deepEqual([resultOf(allowed).counts.read, resultOf(allowed).counts.rejected], [2503, 1]);
       });
 
+      it('a record rejected again is one reject that moves to the newest run, source and position', async () => {
+        const db = await target.fresh();
+        const bad = { id: 'd', name: 'Di', age: -4 };
+        assert.equal((await runPeople(db, await people([...good, bad]), ['--max-rejects', '1'])).code, 0);
+        const later = await people([{ id: 'c', name: 'Cy', age: 5 }, ...good, bad]);
+        const again = await runPeople(db, later, ['--max-rejects', '1']);
+        assert.equal(again.code, 0, again.stderr);
+        type Listed = { runId: string; source: string; position: { source: string; row: number }; raw: unknown };
+        const listed = (await runJobFile(PEOPLE, ['rejects', ...db.args])).stdout.trim().split('\n').map((l) => JSON.parse(l) as Listed);
+        const seen = listed.map((r) => [r.runId, r.source, r.position.source, r.position.row, r.raw]);
+        assert.deepEqual(seen, [[resultOf(again).runId, later, later, 4, bad]]);
+      });
+
       it('fewer records than --min-records: exit 65 and nothing of the run is kept', async () => {
         const db = await target.fresh();
         await runPeople(db, await people(good));

@@ -1,5 +1,6 @@
 import { ConfigError } from '../../errors/errors.ts';
 import { Redactor } from '../../secrets/redact.ts';
+import { isSecretName } from '../../secrets/secret-name.ts';
 
 /** How to find the next page. A `Link: <…>; rel="next"` header wins whenever present, unless `followLink: false`. */
 export type Pagination =
@@ -71,8 +72,6 @@ export interface ResolvedOptions {
   request: RequestOptions;
 }
 
-const SECRET_HEADER = /auth|token|key|secret|cookie|session|signature|password/i;
-
 export function resolveOptions(options: HttpSourceOptions): ResolvedOptions {
   const base = parseUrl(options.url);
   const headers = new Headers(options.headers);
@@ -84,9 +83,9 @@ export function resolveOptions(options: HttpSourceOptions): ResolvedOptions {
     secrets.push(user, decode(base.password));
     base.username = base.password = '';
   }
-  for (const [name, value] of headers) if (SECRET_HEADER.test(name)) secrets.push(...secretForms(value));
+  for (const [name, value] of headers) if (isSecretName(name)) secrets.push(...secretForms(value));
   for (const [name, value] of Object.entries(options.query ?? {})) base.searchParams.set(name, value);
-  const foreign = new Headers([...headers].filter(([name]) => name !== 'authorization' && !SECRET_HEADER.test(name)));
+  const foreign = new Headers([...headers].filter(([name]) => name !== 'authorization' && !isSecretName(name)));
   const pagination = options.pagination ?? { type: 'link' };
   checkPagination(pagination);
   return {

@@ -205,7 +205,7 @@ export class PostgresStore implements Store {
     await this.#conn.query('saving rejects',
       'INSERT INTO _ferry_rejects (id, job, run_id, source, position, raw, reason, first_seen, last_seen) ' +
         'SELECT r.id, $1, $2, r.source, r.position, r.raw, r.reason, clock_timestamp(), clock_timestamp() FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS r(id, source, position, raw, reason) ' +
-        'ON CONFLICT (id) DO UPDATE SET run_id = excluded.run_id, reason = excluded.reason, last_seen = excluded.last_seen',
+        'ON CONFLICT (id) DO UPDATE SET run_id = excluded.run_id, source = excluded.source, position = excluded.position, reason = excluded.reason, last_seen = excluded.last_seen',
       [job, runId, last.map((r) => r.id), last.map((r) => r.source), last.map((r) => JSON.stringify(r.position)), last.map((r) => JSON.stringify(r.raw ?? null)), last.map((r) => r.reason)]);
   }
 

@@ -197,7 +197,7 @@ export class SqliteStore implements Store {
   #saveReject(runId: string, job: string, r: Reject): void {
     this.#db.prepare(
       `INSERT INTO _ferry_rejects (id, job, run_id, source, position, raw, reason, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ` +
-        `ON CONFLICT (id) DO UPDATE SET run_id = excluded.run_id, reason = excluded.reason, last_seen = excluded.last_seen`,
+        `ON CONFLICT (id) DO UPDATE SET run_id = excluded.run_id, source = excluded.source, position = excluded.position, reason = excluded.reason, last_seen = excluded.last_seen`,
     ).run(r.id, job, runId, r.source, JSON.stringify(r.position), JSON.stringify(r.raw ?? null), r.reason, now(), now());
   }
 
