@@ -19,12 +19,15 @@ const job = defineJob({
     table: { type: 'string', description: 'the table to fill (default: the file name without extensions)' },
     key: { type: 'list', description: 'columns forming the natural key: upsert by it; without it the file replaces its own rows', example: 'id' },
     delimiter: { type: 'string', description: 'the CSV field separator (default , or a tab for .tsv)', example: ';' },
+    // ENCODING alone would be read from any shell that happens to set it for something else.
+    encoding: { type: 'enum', values: ['utf-8', 'utf-16le', 'utf-16be', 'latin1', 'windows-1252'], env: 'FILE_IMPORT_ENCODING', description: "the file's text encoding (default utf-8, or utf-16 when the file starts with its byte-order mark; latin1 reads as windows-1252)", example: 'windows-1252' },
   },
   async run(ctx) {
     const { file, key } = ctx.config;
     const format = ctx.config.format ?? formatOf(file);
     if (!format) throw new ConfigError(`cannot tell the format of ${file}: pass --format csv, tsv, ndjson or json`);
-    const read = () => readFile(file, { format, signal: ctx.signal, ...(ctx.config.delimiter ? { delimiter: ctx.config.delimiter } : {}) });
+    const { delimiter, encoding } = ctx.config;
+    const read = () => readFile(file, { format, signal: ctx.signal, ...(delimiter ? { delimiter } : {}), ...(encoding ? { encoding } : {}) });
     const table = ctx.config.table ?? tableFrom(file);
     const columns = await columnsOf(read(), format);
     const missing = key.filter((k) => !columns.includes(k));
