@@ -26,6 +26,13 @@ const job = defineJob({
       env: 'FILE_IMPORT_ALLOW_EMPTY',
       description: 'without --key, let a file with no records delete the rows it brought last time (otherwise such a file fails, 65: an empty export is more often broken than true)',
     },
+    encoding: {
+      type: 'enum',
+      values: ['utf-8', 'utf-16le', 'utf-16be', 'latin1', 'windows-1252'],
+      env: 'FILE_IMPORT_ENCODING',
+      description: "the file's text encoding (default utf-8, or utf-16 when the file starts with its byte-order mark; latin1 reads as windows-1252)",
+      example: 'windows-1252',
+    },
   },
   async run(ctx) {
     const { file, key } = ctx.config;
@@ -33,8 +40,9 @@ const job = defineJob({
     if (!format) throw new ConfigError(`cannot tell the format of ${file}: pass --format csv, tsv, ndjson or json`);
     const table = ctx.config.table ?? tableFrom(file);
     if (!TABLE.test(table)) throw new ConfigError(`--table ${JSON.stringify(table)}: use letters, digits and _ (not first a digit), not starting with _ferry or sqlite_`);
+    const { delimiter, encoding } = ctx.config;
     const read = (onHeader?: (names: readonly string[]) => void) =>
-      readFile(file, { format, signal: ctx.signal, ...(ctx.config.delimiter ? { delimiter: ctx.config.delimiter } : {}), ...(onHeader ? { onHeader } : {}) });
+      readFile(file, { format, signal: ctx.signal, ...(delimiter ? { delimiter } : {}), ...(encoding ? { encoding } : {}), ...(onHeader ? { onHeader } : {}) });
     const { columns, empty } = await surveyOf(read, format);
     checkColumns(file, columns);
     const missing = key.filter((k) => !columns.includes(k));

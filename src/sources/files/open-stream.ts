@@ -1,19 +1,38 @@
 import { Readable, pipeline } from 'node:stream';
 import { CancelledError, FerryError, PermanentError } from '../../errors/errors.ts';
+import { checkEncoding, textDecoding, type TextDecoding, type TextEncoding } from './text-decoding.ts';
+import { NotUtf8Error, lineAt } from './utf8-check.ts';
+
+export type { TextEncoding } from './text-decoding.ts';
 
 /** Options every file reader takes. */
 export interface ReadOptions {
   /** Stops the read: the reader throws a CancelledError at its next record. */
   signal?: AbortSignal;
+  /**
+   * The file's text encoding. Default: UTF-8, or UTF-16 when the file starts with its
+   * byte-order mark. Bytes that are not in the encoding end the read with a PermanentError.
+   */
+  encoding?: TextEncoding;
 }
 
 /**
- * Opens a file as a byte stream, gunzipped when the name ends in `.gz`. The stream fails only
- * with ferry errors (FILE_NOT_FOUND, FILE_UNREADABLE, CancelledError), so readers need not
- * know about errno or zlib codes.
+ * Opens a file as a stream of UTF-8 bytes: gunzipped when the name ends in `.gz`, decoded from
+ * `encoding`, checked when it is UTF-8 already. The stream fails only with ferry errors
+ * (FILE_NOT_FOUND, FILE_UNREADABLE, FILE_NOT_UTF8, CancelledError…), so readers need not know
+ * about errno or zlib codes. An unknown encoding is a ConfigError, before the file is opened.
  */
 export async function openStream(file: string, options: ReadOptions = {}): Promise<Readable> {
+  checkEncoding(options.encoding);
   throwIfCancelled(options.signal);
+  const source = await openBytes(file);
+  const stream = Readable.from(guard(file, source, textDecoding(file, options.encoding), options.signal), { objectMode: false });
+  stream.once('close', () => source.destroy()); // a reader that stops early closes the file
+  return stream;
+}
+
+/** The file's bytes, gunzipped when the name says so. */
+async function openBytes(file: string): Promise<Readable> {
   // Loaded on first read: node:fs/promises and node:zlib cost milliseconds at every start-up,
   // `--help` included.
   const { open } = process.getBuiltinModule('node:fs/promises');
@@ -21,10 +40,7 @@ export async function openStream(file: string, options: ReadOptions = {}): Promi
     throw fileError(file, error);
   });
   const bytes = handle.createReadStream();
-  const source = isGzip(file) ? pipeline(bytes, process.getBuiltinModule('node:zlib').createGunzip(), noop) : bytes;
-  const stream = Readable.from(guard(file, source, options.signal), { objectMode: false });
-  stream.once('close', () => source.destroy()); // a reader that stops early closes the file
-  return stream;
+  return isGzip(file) ? pipeline(bytes, process.getBuiltinModule('node:zlib').createGunzip(), noop) : bytes;
 }
 
 export function isGzip(file: string): boolean {
@@ -35,14 +51,30 @@ export function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason instanceof CancelledError ? signal.reason : new CancelledError();
 }
 
-async function* guard(file: string, source: Readable, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+async function* guard(file: string, source: Readable, text: TextDecoding, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
   try {
     for await (const chunk of source) {
       throwIfCancelled(signal);
-      yield chunk as Buffer;
+      const decoded = text.push(chunk as Buffer);
+      if (decoded.length > 0) yield decoded;
     }
+    const rest = text.end();
+    if (rest.length > 0) yield rest;
   } catch (error) {
-    throw fileError(file, error);
+    throw error instanceof NotUtf8Error ? await withLine(error) : fileError(file, error);
+  }
+}
+
+/** Names the line of the first bad byte; the check counted none, to keep every good read cheap. */
+async function withLine(error: NotUtf8Error): Promise<NotUtf8Error> {
+  let bytes: Readable | undefined;
+  try {
+    bytes = await openBytes(error.file);
+    return error.at(await lineAt(bytes, error.bad.offset), isGzip(error.file));
+  } catch {
+    return error; // the file went away meanwhile: the offset still tells where
+  } finally {
+    bytes?.destroy();
   }
 }
 

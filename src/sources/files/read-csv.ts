@@ -7,6 +7,7 @@ import { csvLines, recordText } from './csv-lines.ts';
 import { readBatches } from './read-batches.ts';
 import { MAX_RECORD_BYTES, formatBytes } from './record-limit.ts';
 import { openStream, throwIfCancelled, type ReadOptions } from './open-stream.ts';
+import { checkEncoding } from './text-decoding.ts';
 
 export interface ReadCsvOptions extends ReadOptions {
   /** The field separator, one or more characters. Default ','. */
@@ -27,10 +28,11 @@ interface RawRow {
 /**
  * Streams the rows of a CSV file (RFC 4180) as records keyed by the header's names. A row
  * with the wrong number of fields is yielded as `ok: false` and the stream goes on; a broken
- * header or broken quoting throws a PermanentError. A bad delimiter throws a ConfigError at
- * the call.
+ * header or broken quoting throws a PermanentError. A bad delimiter or encoding throws a
+ * ConfigError at the call.
  */
 export function readCsv(file: string, options: ReadCsvOptions = {}): AsyncGenerator<SourceItem<Record<string, string>>> {
+  checkEncoding(options.encoding);
   const settings = { ...options, delimiter: options.delimiter ?? ',', maxRecordBytes: options.maxRecordBytes ?? MAX_RECORD_BYTES };
   return rows(file, csvParser(settings), settings);
 }

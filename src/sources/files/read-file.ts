@@ -5,6 +5,7 @@ import { isGzip, type ReadOptions } from './open-stream.ts';
 import { readCsv } from './read-csv.ts';
 import { readJsonArray } from './read-json-array.ts';
 import { readNdjson } from './read-ndjson.ts';
+import { checkEncoding } from './text-decoding.ts';
 
 export type FileFormat = 'csv' | 'tsv' | 'ndjson' | 'json';
 
@@ -32,8 +33,8 @@ export function formatOf(file: string): FileFormat | undefined {
 
 /**
  * Streams the records of a CSV, TSV, NDJSON or JSON-array file, gzipped or not, picking the
- * reader from the file name unless `format` says otherwise. Bad options throw a ConfigError
- * at the call, before the file is opened.
+ * reader from the file name unless `format` says otherwise, decoding `encoding` (default UTF-8,
+ * checked: see ReadOptions). Bad options throw a ConfigError at the call, before the file is opened.
  */
 export function readFile(file: string, options: ReadFileOptions & { format: 'csv' | 'tsv' }): AsyncIterable<SourceItem<Record<string, string>>>;
 export function readFile(file: string, options?: ReadFileOptions): AsyncIterable<SourceItem<unknown>>;
@@ -45,6 +46,7 @@ export function readFile(file: string, options: ReadFileOptions = {}): AsyncIter
   if (!FORMATS.includes(format)) throw new ConfigError(`unknown format ${JSON.stringify(format)}: use csv, tsv, ndjson or json`);
   if (jsonPath !== undefined && format !== 'json') throw new ConfigError(`a JSON path (${jsonPath}) applies to JSON files only, and ${file} is read as ${format}`);
   if (delimiter !== undefined && format !== 'csv' && format !== 'tsv') throw new ConfigError(`a delimiter applies to CSV and TSV files only, and ${file} is read as ${format}`);
+  checkEncoding(read.encoding);
   switch (format) {
     case 'csv':
     case 'tsv':

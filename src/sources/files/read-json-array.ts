@@ -7,6 +7,7 @@ import { exactNumber } from '../../values/exact-json.ts';
 import type { SourceItem } from '../source-item.ts';
 import { readBatches } from './read-batches.ts';
 import { openStream, throwIfCancelled, type ReadOptions } from './open-stream.ts';
+import { checkEncoding } from './text-decoding.ts';
 
 export interface ReadJsonArrayOptions extends ReadOptions {
   /** Dot path to the array inside a top-level object, e.g. 'data.items'. Default: the top level. */
@@ -16,9 +17,15 @@ export interface ReadJsonArrayOptions extends ReadOptions {
 /**
  * Streams the elements of a JSON array, one at a time, however big the file. A file that is
  * not valid JSON (a truncated download, say) throws a PermanentError once the reader gets there:
- * the elements before the damage have been yielded by then.
+ * the elements before the damage have been yielded by then. A bad encoding throws a
+ * ConfigError at the call.
  */
-export async function* readJsonArray(file: string, options: ReadJsonArrayOptions = {}): AsyncGenerator<SourceItem<unknown>> {
+export function readJsonArray(file: string, options: ReadJsonArrayOptions = {}): AsyncGenerator<SourceItem<unknown>> {
+  checkEncoding(options.encoding);
+  return elements(file, options);
+}
+
+async function* elements(file: string, options: ReadJsonArrayOptions): AsyncGenerator<SourceItem<unknown>> {
   const jsonPath = options.jsonPath || undefined; // '' means the top level too
   const input = await openStream(file, options);
   // The assembler reads packed values only, so the streamed pieces are not made at all. A

@@ -3,6 +3,7 @@ import type { Position, SourceItem } from '../source-item.ts';
 import { openStream, throwIfCancelled, type ReadOptions } from './open-stream.ts';
 import { readLines } from './read-lines.ts';
 import { MAX_RECORD_BYTES, formatBytes } from './record-limit.ts';
+import { checkEncoding } from './text-decoding.ts';
 
 export interface ReadNdjsonOptions extends ReadOptions {
   /** The longest line to read; a longer one is yielded as `ok: false`. Default 64 MiB. */
@@ -11,9 +12,15 @@ export interface ReadNdjsonOptions extends ReadOptions {
 
 /**
  * Streams an NDJSON (JSON Lines) file: one JSON value per line. Blank lines are skipped; a line
- * that is not JSON is yielded as `ok: false` and the stream goes on.
+ * that is not JSON is yielded as `ok: false` and the stream goes on. A bad encoding throws a
+ * ConfigError at the call.
  */
-export async function* readNdjson(file: string, options: ReadNdjsonOptions = {}): AsyncGenerator<SourceItem<unknown>> {
+export function readNdjson(file: string, options: ReadNdjsonOptions = {}): AsyncGenerator<SourceItem<unknown>> {
+  checkEncoding(options.encoding);
+  return values(file, options);
+}
+
+async function* values(file: string, options: ReadNdjsonOptions): AsyncGenerator<SourceItem<unknown>> {
   const maxBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
   const input = await openStream(file, options);
   let line = 0;
