@@ -6,8 +6,8 @@ import type { Redactor } from '../../secrets/redact.ts';
  *
  * Codes: `HTTP_<status>` for an answer (PermanentError for a 4xx other than 408/429 or any
  * other non-2xx; RetryableError for 408, 429, 5xx once retries are used up), `HTTP_TIMEOUT`,
- * `HTTP_NETWORK`, `HTTP_INVALID_JSON` (RetryableError, retries used up), `HTTP_BODY_SHAPE`
- * and `HTTP_PAGINATION_LOOP` (PermanentError), `HTTP_BAD_OPTION` (ConfigError).
+ * `HTTP_NETWORK`, `HTTP_INVALID_JSON` (RetryableError, retries used up), `HTTP_BODY_SHAPE`,
+ * `HTTP_PAGINATION_LOOP` and `HTTP_EMPTY_PAGES` (PermanentError), `HTTP_BAD_OPTION` (ConfigError).
  */
 export interface HttpErrorDetails {
   /** The request's URL without credentials. */

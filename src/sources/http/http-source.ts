@@ -37,7 +37,7 @@ export function httpSource(options: HttpSourceOptions): HttpSource {
    * moment too: a job busy with synchronous writes would otherwise time out a request it delayed.
    */
   async function* pages(): AsyncGenerator<Page> {
-    const guard = loopGuard(resolved.pagination);
+    const guard = loopGuard(resolved.pagination, resolved.maxEmptyPages);
     const done = new AbortController();
     const signal = eitherSignal(resolved.request.signal, done.signal);
     const get = async (url: URL, asked?: Promise<void>) => {

@@ -36,6 +36,8 @@ export interface HttpSourceOptions {
   timeoutMs?: number;
   /** Retries per page after the first attempt; default 5. */
   maxRetries?: number;
+  /** How many empty pages in a row may point to a next page before the import fails; default 10. */
+  maxEmptyPages?: number;
   backoff?: { baseMs?: number; maxMs?: number };
   signal?: AbortSignal;
   onRetry?: (info: RetryInfo) => void;
@@ -68,6 +70,7 @@ export interface ResolvedOptions {
   pagination: Pagination;
   totalHeader: string | undefined;
   totalField: string | undefined;
+  maxEmptyPages: number;
   request: RequestOptions;
 }
 
@@ -95,6 +98,7 @@ export function resolveOptions(options: HttpSourceOptions): ResolvedOptions {
     pagination,
     totalHeader: options.totalHeader,
     totalField: options.totalField,
+    maxEmptyPages: count('maxEmptyPages', options.maxEmptyPages ?? 10),
     request: {
       headersFor: (url) => (url.origin === base.origin ? headers : foreign),
       timeoutMs: positive('timeoutMs', options.timeoutMs ?? 30_000),

@@ -155,3 +155,45 @@ it('a Link to another origin is followed without the secret headers, as fetch do
     [undefined, undefined, 'acme'],
   ]);
 });
+
+/** A server whose page i (from 0, `?i=`) holds `page(i)`, with a Link to page i + 1 while `page(i + 1)` is defined. */
+async function scripted(page: (i: number) => unknown[] | undefined) {
+  return serve({
+    faults: (request) => {
+      const i = Number(request.query.i ?? 0);
+      const link = page(i + 1) === undefined ? {} : { link: `<?i=${i + 1}>; rel="next"` };
+      return { kind: 'status', status: 200, body: JSON.stringify(page(i) ?? []), headers: link };
+    },
+  });
+}
+
+describe('empty pages that keep pointing to a next one fail with HTTP_EMPTY_PAGES instead of running forever', { timeout: 10_000 }, () => {
+  it('Link: the default maxEmptyPages follows 10 empty pages, and the 11th fails', async () => {
+    const server = await scripted(() => []);
+    await assert.rejects(ids({ url: server.url }), (error) => {
+      assert.ok(error instanceof PermanentError);
+      assert.equal(error.code, 'HTTP_EMPTY_PAGES');
+      assert.equal(
+        error.message,
+        `GET ${server.url}?i=10: 11 pages in a row had no records, yet each pointed to a next page, so the import would never end; ` +
+          'check the pagination option (type "link") and recordsField, or raise maxEmptyPages if the API really sends that many',
+      );
+      return true;
+    });
+    assert.equal(server.requests.length, 11);
+  });
+
+  it('a cursor in the body, maxEmptyPages: 3', async () => {
+    const server = await serve({ faults: (r) => ({ kind: 'status', status: 200, body: JSON.stringify({ data: [], next: Number(r.query.c ?? 0) + 1 }) }) });
+    const pagination = { type: 'cursor', field: 'next', param: 'c' } as const;
+    await assert.rejects(ids({ url: server.url, pagination, recordsField: 'data', maxEmptyPages: 3 }), { code: 'HTTP_EMPTY_PAGES' });
+    assert.equal(server.requests.length, 4);
+  });
+});
+
+it('empty pages among full ones, never more in a row than maxEmptyPages, lose no record', async () => {
+  const pages = [[], [], [{ id: 1 }, { id: 2 }], [], [], [{ id: 3 }], [], []];
+  const server = await scripted((i) => pages[i]);
+  assert.deepEqual(await ids({ url: server.url, maxEmptyPages: 2 }), [1, 2, 3]);
+  assert.equal(server.requests.length, pages.length);
+});
