@@ -21,6 +21,7 @@ const config = {
   recordsField: { type: 'string', description: 'where the array is when the body is an object (dot path)', example: 'data.items' },
   maxRetries: { type: 'int', default: 5, min: 0, description: 'retries per page on network errors, timeouts, 408, 429 and 5xx' },
   timeout: { type: 'duration', default: '30s', description: 'per request' },
+  maxBody: { type: 'int', default: 64, min: 1, max: 511, env: 'REST_IMPORT_MAX_BODY', description: 'the largest response body read, in MiB' },
 } as const;
 
 // A cursor as the API wrote it; an integer past 2^53 stays exact (an ExactNumber), in the checkpoint too.
@@ -48,6 +49,7 @@ const job = defineJob({
       totalHeader: 'x-total-count',
       timeoutMs: c.timeout,
       maxRetries: c.maxRetries,
+      maxBodyBytes: c.maxBody * 1024 * 1024,
       signal: ctx.signal,
       onRetry: (r) => ctx.log.warn(`retry ${r.attempt} in ${r.delayMs} ms: ${r.reason}`, { url: r.url, code: r.code }),
     });

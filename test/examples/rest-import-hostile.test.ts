@@ -27,6 +27,8 @@ const emptyPageLinkingOn = (request: LoggedRequest): Fault => {
   return { kind: 'status', status: 200, body: '[]', headers: { link: `<?page=${page + 1}>; rel="next"` } };
 };
 
+const MiB = 1024 * 1024;
+
 const CASES: Case[] = [
   {
     name: 'empty pages forever, each with a Link next',
@@ -34,6 +36,29 @@ const CASES: Case[] = [
     code: 'HTTP_EMPTY_PAGES',
     message: /\?page=11: 11 pages in a row had no records, yet each pointed to a next page, so the import would never end; check/,
     requests: 11,
+  },
+  {
+    name: 'a 1 GiB body, with --max-body 1',
+    fault: () => ({ kind: 'huge', bytes: 1024 * MiB }),
+    args: ['--max-body', '1'],
+    code: 'HTTP_BODY_TOO_LARGE',
+    message: /answered 200 OK with a body over the limit of 1 MiB \(1048576 bytes\), so the rest was not read; ask for smaller pages/,
+    requests: 1,
+  },
+  {
+    name: 'a 1 GiB body, with REST_IMPORT_MAX_BODY=2',
+    fault: () => ({ kind: 'huge', bytes: 1024 * MiB }),
+    env: { REST_IMPORT_MAX_BODY: '2' },
+    code: 'HTTP_BODY_TOO_LARGE',
+    message: /over the limit of 2 MiB \(2097152 bytes\)/,
+    requests: 1,
+  },
+  {
+    name: 'a record in Latin-1',
+    fault: () => ({ kind: 'status', status: 200, body: Buffer.concat([Buffer.from('[{"id":1,"name":"caf'), Buffer.from([0xe9]), Buffer.from('"}]')]) }),
+    code: 'HTTP_INVALID_UTF8',
+    message: /answered 200 OK \(application\/json\) with a body that is not UTF-8 at byte 20 of 24 \(0xe9\); JSON must be UTF-8/,
+    requests: 1,
   },
 ];
 

@@ -1,3 +1,4 @@
+import { constants } from 'node:buffer';
 import { ConfigError } from '../../errors/errors.ts';
 import { Redactor } from '../../secrets/redact.ts';
 
@@ -36,6 +37,8 @@ export interface HttpSourceOptions {
   timeoutMs?: number;
   /** Retries per page after the first attempt; default 5. */
   maxRetries?: number;
+  /** The largest response body read, in bytes: default 64 MiB, at most `buffer.constants.MAX_STRING_LENGTH`. */
+  maxBodyBytes?: number;
   /** How many empty pages in a row may point to a next page before the import fails; default 10. */
   maxEmptyPages?: number;
   backoff?: { baseMs?: number; maxMs?: number };
@@ -49,6 +52,7 @@ export interface RequestOptions {
   headersFor(url: URL): Headers;
   timeoutMs: number;
   maxRetries: number;
+  maxBodyBytes: number;
   baseMs: number;
   maxMs: number;
   signal: AbortSignal | undefined;
@@ -73,6 +77,12 @@ export interface ResolvedOptions {
   maxEmptyPages: number;
   request: RequestOptions;
 }
+
+/**
+ * Far above a page of records (100 records of a few KB is well under 1 MiB), yet small enough that
+ * the bytes, their text and the parsed records fit Node's default heap with room to spare.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 const SECRET_HEADER = /auth|token|key|secret|cookie|session|signature|password/i;
 
@@ -103,6 +113,7 @@ export function resolveOptions(options: HttpSourceOptions): ResolvedOptions {
       headersFor: (url) => (url.origin === base.origin ? headers : foreign),
       timeoutMs: positive('timeoutMs', options.timeoutMs ?? 30_000),
       maxRetries: count('maxRetries', options.maxRetries ?? 5),
+      maxBodyBytes: bodyLimit(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
       baseMs: count('backoff.baseMs', options.backoff?.baseMs ?? 500),
       maxMs: count('backoff.maxMs', options.backoff?.maxMs ?? 30_000),
       signal: options.signal,
@@ -143,6 +154,13 @@ function parseUrl(url: string): URL {
 function checkPagination(p: Pagination): void {
   if (p.type === 'page') positive('pagination.size', p.size);
   if (p.type === 'offset') positive('pagination.limit', p.limit);
+}
+
+/** Past MAX_STRING_LENGTH a body cannot become one string: the import would crash instead of failing. */
+function bodyLimit(value: number): number {
+  const most = constants.MAX_STRING_LENGTH;
+  if (Number.isInteger(value) && value > 0 && value <= most) return value;
+  throw new ConfigError(`httpSource maxBodyBytes must be a whole number from 1 to ${most}, got ${value}`, { code: 'HTTP_BAD_OPTION' });
 }
 
 function positive(name: string, value: number): number {
