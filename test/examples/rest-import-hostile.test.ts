@@ -16,7 +16,7 @@ interface Case {
   args?: string[];
   env?: Record<string, string>;
   code: string;
-  /** Matched against the error line the job prints on stderr. */
+  /** Matched against the error message of the result line. */
   message: RegExp;
   /** At most this many requests before the job gives up. */
   requests: number;
@@ -36,6 +36,13 @@ const CASES: Case[] = [
     code: 'HTTP_EMPTY_PAGES',
     message: /\?page=11: 11 pages in a row had no records, yet each pointed to a next page, so the import would never end; check/,
     requests: 11,
+  },
+  {
+    name: 'a 200 with an HTML login page',
+    fault: () => ({ kind: 'status', status: 200, body: '<html><head><title>Sign in</title></head></html>', headers: { 'content-type': 'text/html' } }),
+    code: 'HTTP_NOT_JSON',
+    message: /answered 200 OK with text\/html, not JSON: a page titled "Sign in"; check the URL .* and the credentials \(a login page\?\)/,
+    requests: 1,
   },
   {
     name: 'a 1 GiB body, with --max-body 1',
@@ -72,7 +79,7 @@ describe('rest-import against a hostile or broken server: exit 65 at once, with 
       const result = parseEventLines(finished.stdout).at(-1);
       assert.ok(result?.type === 'result', finished.stderr);
       assert.deepEqual([finished.code, result.error?.code, result.counts.inserted], [65, c.code, 0], finished.stderr);
-      assert.match(finished.stderr, c.message);
+      assert.match(result.error?.message ?? '', c.message);
       assert.ok(server.requests.length <= c.requests, `${server.requests.length} requests`);
     });
   }

@@ -61,7 +61,7 @@ function deadline(ms: number, from: Promise<void> | undefined): { signal: AbortS
 function classify(asked: Asked, body: Body, options: RequestOptions): Outcome {
   const { response } = asked;
   const { status } = response;
-  if (status >= 200 && status <= 299) return parseAnswer(asked, body, options.maxBodyBytes);
+  if (status >= 200 && status <= 299) return parseAnswer(asked, body, options);
   const text = decodeUtf8(body.bytes).text;
   if (status === 408 || status === 429 || (status >= 500 && status <= 599)) {
     const reason = `${statusText(response)}: ${excerpt(text, options.redactor) || '(empty body)'}`;

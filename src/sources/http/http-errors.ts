@@ -7,8 +7,9 @@ import type { Redactor } from '../../secrets/redact.ts';
  * Codes: `HTTP_<status>` for an answer (PermanentError for a 4xx other than 408/429 or any
  * other non-2xx; RetryableError for 408, 429, 5xx once retries are used up), `HTTP_TIMEOUT`,
  * `HTTP_NETWORK`, `HTTP_INVALID_JSON` (RetryableError, retries used up: a JSON body cut off or
- * garbled), `HTTP_BODY_TOO_LARGE`, `HTTP_INVALID_UTF8`, `HTTP_BODY_SHAPE`, `HTTP_PAGINATION_LOOP`
- * and `HTTP_EMPTY_PAGES` (PermanentError), `HTTP_BAD_OPTION` (ConfigError).
+ * garbled), `HTTP_NOT_JSON` (a 2xx of another media type), `HTTP_BODY_TOO_LARGE`, `HTTP_INVALID_UTF8`,
+ * `HTTP_BODY_SHAPE`, `HTTP_PAGINATION_LOOP` and `HTTP_EMPTY_PAGES` (PermanentError),
+ * `HTTP_BAD_OPTION` (ConfigError).
  */
 export interface HttpErrorDetails {
   /** The request's URL without credentials. */
@@ -66,6 +67,15 @@ export function bodyTooLargeError(asked: Asked, maxBytes: number): HttpPermanent
     ` with a body over the limit of ${mebibytes(maxBytes)} (${maxBytes} bytes), so the rest was not read; ` +
     'ask for smaller pages (a page-size parameter), or raise maxBodyBytes if pages this large are expected';
   return answerError(asked, what, 'HTTP_BODY_TOO_LARGE');
+}
+
+export function notJsonError(asked: Asked, mediaType: string, body: string, redactor: Redactor): HttpPermanentError {
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1];
+  const seen = title === undefined ? excerpt(body, redactor) || '(empty body)' : `a page titled "${excerpt(title, redactor)}"`;
+  const what =
+    ` with ${mediaType}, not JSON: ${seen}; check the URL (a web page instead of the API?) ` +
+    'and the credentials (a login page?)';
+  return answerError(asked, what, 'HTTP_NOT_JSON');
 }
 
 export function notUtf8Error(asked: Asked, at: { offset: number; bytes: Uint8Array }, size: number, mediaType: string): HttpPermanentError {

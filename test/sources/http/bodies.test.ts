@@ -110,3 +110,40 @@ describe('a body that is not UTF-8 fails with HTTP_INVALID_UTF8 naming the byte,
     assert.deepEqual(retries.map((r) => r.code), ['HTTP_INVALID_JSON']);
   });
 });
+
+describe('a 2xx labelled as something other than JSON fails at once with HTTP_NOT_JSON, saying what came', () => {
+  const SECRET = 'sk_live_4f9a8b7c6d5e';
+  const login = '<!doctype html><html><head>\n<title>\n  Sign in · Acme\n</title></head><body><form>…</form></body></html>';
+  const hint = '; check the URL (a web page instead of the API?) and the credentials (a login page?)';
+  const cases: [string, string | Buffer, string, string][] = [
+    ['an HTML login page: its title', login, 'text/html; charset=utf-8', 'a page titled "Sign in · Acme"'],
+    ['plain text: its start', 'Not Found', 'text/plain', 'Not Found'],
+    ['an echoed credential is redacted', `<title>Welcome back, ${SECRET}</title>`, 'text/html', 'a page titled "Welcome back, [redacted]"'],
+    ['HTML in Windows-1252 is not JSON either', Buffer.from('<title>Caf\xe9</title>', 'latin1'), 'text/html; charset=windows-1252', 'a page titled "Caf\ufffd"'],
+    ['NDJSON is not one JSON document', '{"id":1}\n{"id":2}\n', 'application/x-ndjson', '{"id":1} {"id":2}'],
+    ['an empty body', '', 'text/html', '(empty body)'],
+  ];
+  for (const [name, body, type, seen] of cases) {
+    it(name, async () => {
+      const server = await serve(ok(body, { 'content-type': type }));
+      const error = await permanentError({ url: server.url, headers: { authorization: `Bearer ${SECRET}` } });
+      assert.equal(error.code, 'HTTP_NOT_JSON');
+      assert.equal(error.message, `GET ${server.url} answered 200 OK with ${type}, not JSON: ${seen}${hint}`);
+      assert.equal(server.requests.length, 1);
+    });
+  }
+
+  // A JSON body cut off or garbled on the way (a proxy truncating) may come whole next time.
+  const retried: [string, string][] = [
+    ['application/problem+json', 'application/problem+json'],
+    ['text/json', 'text/json; charset=utf-8'],
+    ['an empty Content-Type', ''],
+  ];
+  for (const [name, type] of retried) {
+    it(`half a JSON body labelled ${name} is still retried`, async () => {
+      const server = await serve({ 1: { kind: 'status', status: 200, body: '[{"id":1},{"id"', headers: { 'content-type': type } } });
+      const { ids, retries } = await read({ url: server.url });
+      assert.deepEqual([ids, retries.map((r) => r.code)], [[1, 2, 3], ['HTTP_INVALID_JSON']]);
+    });
+  }
+});
