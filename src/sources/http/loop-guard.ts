@@ -5,7 +5,7 @@ import type { Pagination } from './options.ts';
 export interface LoopGuard {
   /** Before fetching: throws if this URL was read already, or if too many empty pages came in a row. */
   visit(url: URL): void;
-  /** After fetching: throws if a non-empty page repeats the previous one byte for byte. */
+  /** After fetching: throws if a non-empty page repeats the previous one byte for byte (asked from the same keyset value). */
   read(url: URL, text: string, recordCount: number): void;
 }
 
@@ -17,6 +17,9 @@ export interface LoopGuard {
 export function loopGuard(pagination: Pagination, maxEmptyPages: number): LoopGuard {
   const seen = new Set<string>();
   let previous: string | undefined;
+  // Keyset reads ask a page again from a new value, and it may well be the same.
+  const keyset = pagination.type === 'page' ? pagination.keyset : undefined;
+  const askedFrom = (url: URL | undefined) => (keyset === undefined ? null : url?.searchParams.get(keyset.param));
   let emptyInARow = 0;
   let last: URL | undefined;
   const check = `check the pagination option (type "${pagination.type}")`;
@@ -29,7 +32,7 @@ export function loopGuard(pagination: Pagination, maxEmptyPages: number): LoopGu
       seen.add(url.href);
     },
     read(url, text, recordCount) {
-      if (recordCount > 0 && text === previous) throw fail(url, 'the page is the same as the one before');
+      if (recordCount > 0 && text === previous && askedFrom(url) === askedFrom(last)) throw fail(url, 'the page is the same as the one before');
       previous = text;
       emptyInARow = recordCount === 0 ? emptyInARow + 1 : 0;
       last = url;

@@ -5,9 +5,23 @@ import { Redactor } from '../../secrets/redact.ts';
 /** How to find the next page. A `Link: <…>; rel="next"` header wins whenever present, unless `followLink: false`. */
 export type Pagination =
   | { type: 'link' }
-  | { type: 'page'; pageParam: string; sizeParam?: string; size: number; first?: number; followLink?: boolean }
+  | { type: 'page'; pageParam: string; sizeParam?: string; size: number; first?: number; followLink?: boolean; keyset?: Keyset }
   | { type: 'cursor'; /** dot path of the next token in the body */ field: string; param: string; followLink?: boolean }
   | { type: 'offset'; offsetParam: string; limitParam: string; limit: number; followLink?: boolean };
+
+/**
+ * Page numbers counted from a value instead of from the start, for a collection sorted by `field`
+ * (ascending) and filtered by `param` (`field >= param`): each request asks `param` = the last value
+ * read, from the first page again, so a record that moves to the end mid-run cannot shift an unread
+ * one into a page already read. The page number grows only while a whole page shares one value.
+ * Link headers are not followed; a page out of order fails with `HTTP_KEYSET_ORDER`.
+ */
+export interface Keyset {
+  /** The record field the collection is sorted by, e.g. `updatedAt`. */
+  field: string;
+  /** The query parameter that filters by it, e.g. `since`. */
+  param: string;
+}
 
 export interface RetryInfo {
   /** 1-based number of the retry about to happen. */
