@@ -105,12 +105,20 @@ function tableFromUrl(apiUrl: string): string {
   return /^[A-Za-z_]/.test(name) ? name : `t_${name}`;
 }
 
+interface PagingConfig {
+  pageParam: string | undefined;
+  pageSizeParam: string | undefined;
+  pageSize: number;
+  cursorField: string | undefined;
+  sinceParam: string;
+}
+
 /**
  * Link headers, or page numbers. An incremental run counts its pages from the last cursor read
  * (keyset): a record changed mid-run moves to the end, and plain page numbers would shift the
  * next unread record into a page already read, below the checkpoint, lost for good.
  */
-function pagination(c: { pageParam: string | undefined; pageSizeParam: string | undefined; pageSize: number; cursorField: string | undefined; sinceParam: string }): Pagination {
+function pagination(c: PagingConfig): Pagination {
   if (!c.pageParam) return { type: 'link' };
   const size = c.pageSizeParam ? { sizeParam: c.pageSizeParam } : {};
   const keyset = c.cursorField ? { keyset: { field: c.cursorField, param: c.sinceParam } } : {};

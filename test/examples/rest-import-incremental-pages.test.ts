@@ -29,7 +29,10 @@ it('records that move to the end mid-run push none past the run: after one more 
   // While page k is asked for, a record from page 1 (read already) changes and moves to the end.
   let moves = 0;
   server.faults = (request) => {
-    if (request.n % 2 === 0 && moves < 8) server.update(++moves, { name: `moved ${moves}`, updatedAt: new Date(Date.UTC(2027, 0, 1) + moves * 1000).toISOString() });
+    if (request.n % 2 === 0 && moves < 8) {
+      moves++;
+      server.update(moves, { name: `moved ${moves}`, updatedAt: new Date(Date.UTC(2027, 0, 1) + moves * 1000).toISOString() });
+    }
     return undefined;
   };
   const db = path.join(await mkdtemp(path.join(tmpdir(), 'ferry-rest-pages-')), 'rest.db');

@@ -1,5 +1,6 @@
 import { PermanentError, RetryableError } from '../../errors/errors.ts';
 import type { Redactor } from '../../secrets/redact.ts';
+import type { Utf8Error } from './utf8.ts';
 
 /**
  * Fields of the errors about a request (status and retry errors), so callers need not parse messages.
@@ -8,8 +9,8 @@ import type { Redactor } from '../../secrets/redact.ts';
  * other non-2xx; RetryableError for 408, 429, 5xx once retries are used up), `HTTP_TIMEOUT`,
  * `HTTP_NETWORK`, `HTTP_INVALID_JSON` (RetryableError, retries used up: a JSON body cut off or
  * garbled), `HTTP_NOT_JSON` (a 2xx of another media type), `HTTP_BODY_TOO_LARGE`, `HTTP_INVALID_UTF8`,
- * `HTTP_BODY_SHAPE`, `HTTP_PAGINATION_LOOP` and `HTTP_EMPTY_PAGES` (PermanentError),
- * `HTTP_BAD_OPTION` (ConfigError).
+ * `HTTP_BODY_SHAPE`, `HTTP_PAGINATION_LOOP`, `HTTP_EMPTY_PAGES` and `HTTP_KEYSET_ORDER`
+ * (PermanentError), `HTTP_BAD_OPTION` (ConfigError).
  */
 export interface HttpErrorDetails {
   /** The request's URL without credentials. */
@@ -78,11 +79,12 @@ export function notJsonError(asked: Asked, mediaType: string, body: string, reda
   return answerError(asked, what, 'HTTP_NOT_JSON');
 }
 
-export function notUtf8Error(asked: Asked, at: { offset: number; bytes: Uint8Array }, size: number, mediaType: string): HttpPermanentError {
-  const bytes = [...at.bytes].map((byte) => `0x${byte.toString(16).padStart(2, '0')}`).join(' ');
+export function notUtf8Error(asked: Asked, bad: Utf8Error, size: number, mediaType: string): HttpPermanentError {
+  const bytes = [...bad.bytes].map((byte) => `0x${byte.toString(16).padStart(2, '0')}`).join(' ');
+  const labelled = mediaType === '' ? '' : ` (${mediaType})`;
   const what =
-    `${mediaType === '' ? '' : ` (${mediaType})`} with a body that is not UTF-8 at byte ${at.offset} of ${size} (${bytes}); JSON must be ` +
-    'UTF-8 (RFC 8259): the API likely sends Latin-1 or Windows-1252 text, which its owner should fix';
+    `${labelled} with a body that is not UTF-8 at byte ${bad.offset} of ${size} (${bytes}); JSON must be UTF-8 ` +
+    '(RFC 8259): the API likely sends Latin-1 or Windows-1252 text, which its owner should fix';
   return answerError(asked, what, 'HTTP_INVALID_UTF8');
 }
 

@@ -75,8 +75,9 @@ function checkOrder(url: URL, records: unknown[], field: string): void {
     if (value === undefined) continue;
     if (previous !== undefined && compareCursorValues(value, previous) < 0) {
       const message =
-        `GET ${safeUrl(url)}: record ${index} has ${field} ${jsonText(value)}, below the ${jsonText(previous)} before it; ` +
-        `reading by keyset needs the records sorted by "${field}", ascending: ask the API for that order (a sort parameter in the URL)`;
+        `GET ${safeUrl(url)}: record ${index} has ${field} ${jsonText(value)}, below the ${jsonText(previous)} ` +
+        `before it; reading by keyset needs the records sorted by "${field}", ascending: ask the API for that ` +
+        'order (a sort parameter in the URL)';
       throw new PermanentError(message, { code: 'HTTP_KEYSET_ORDER' });
     }
     previous = value;

@@ -5,7 +5,7 @@ import type { Pagination } from './options.ts';
 export interface LoopGuard {
   /** Before fetching: throws if this URL was read already, or if too many empty pages came in a row. */
   visit(url: URL): void;
-  /** After fetching: throws if a non-empty page repeats the previous one byte for byte (asked from the same keyset value). */
+  /** After fetching: throws if a non-empty page repeats the previous one byte for byte (asked from one keyset value). */
   read(url: URL, text: string, recordCount: number): void;
 }
 
@@ -32,7 +32,8 @@ export function loopGuard(pagination: Pagination, maxEmptyPages: number): LoopGu
       seen.add(url.href);
     },
     read(url, text, recordCount) {
-      if (recordCount > 0 && text === previous && askedFrom(url) === askedFrom(last)) throw fail(url, 'the page is the same as the one before');
+      const repeated = recordCount > 0 && text === previous && askedFrom(url) === askedFrom(last);
+      if (repeated) throw fail(url, 'the page is the same as the one before');
       previous = text;
       emptyInARow = recordCount === 0 ? emptyInARow + 1 : 0;
       last = url;

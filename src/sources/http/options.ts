@@ -174,7 +174,8 @@ function checkPagination(p: Pagination): void {
 function bodyLimit(value: number): number {
   const most = constants.MAX_STRING_LENGTH;
   if (Number.isInteger(value) && value > 0 && value <= most) return value;
-  throw new ConfigError(`httpSource maxBodyBytes must be a whole number from 1 to ${most}, got ${value}`, { code: 'HTTP_BAD_OPTION' });
+  const message = `httpSource maxBodyBytes must be a whole number from 1 to ${most}, got ${value}`;
+  throw new ConfigError(message, { code: 'HTTP_BAD_OPTION' });
 }
 
 function positive(name: string, value: number): number {

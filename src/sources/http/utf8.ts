@@ -1,10 +1,15 @@
 import { isUtf8 } from 'node:buffer';
 
+/** Where bytes first stop being UTF-8: the offset and the bytes of that character. */
+export interface Utf8Error {
+  offset: number;
+  bytes: Uint8Array;
+}
+
 export interface Decoded {
   /** The text without a leading BOM; bad bytes in it became U+FFFD. */
   text: string;
-  /** Where the bytes first stop being UTF-8, if they do: the offset and the bytes of that character. */
-  error: { offset: number; bytes: Uint8Array } | undefined;
+  error: Utf8Error | undefined;
 }
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
