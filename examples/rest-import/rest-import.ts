@@ -1,9 +1,9 @@
 // rest-import: a paginated JSON REST collection into a SQLite table (id TEXT PRIMARY KEY, data TEXT).
 // With --cursor-field it is incremental: the checkpoint keeps the highest cursor value among the
 // committed records, and the next run asks for records since it.
-import { defineJob, isExactNumber, jsonText, type ExactNumber } from 'ferry';
+import { defineJob, isExactNumber, jsonText } from 'ferry';
 import { runMain } from 'ferry/cli';
-import { httpSource, type Pagination } from 'ferry/http';
+import { compareCursorValues, cursorValueOf, httpSource, type CursorValue, type Pagination } from 'ferry/http';
 import { sqliteOrPostgres } from 'ferry/postgres';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 
@@ -23,10 +23,8 @@ const config = {
   recordsField: { type: 'string', env: 'REST_IMPORT_RECORDS_FIELD', description: 'where the array is when the body is an object (dot path)', example: 'data.items' },
   maxRetries: { type: 'int', env: 'REST_IMPORT_MAX_RETRIES', default: 5, min: 0, description: 'retries per page on network errors, timeouts, 408, 429 and 5xx' },
   timeout: { type: 'duration', env: 'REST_IMPORT_TIMEOUT', default: '30s', description: 'per request' },
+  maxBody: { type: 'int', default: 64, min: 1, max: 511, env: 'REST_IMPORT_MAX_BODY', description: 'the largest response body read, in MiB' },
 } as const;
-
-// A cursor as the API wrote it; an integer past 2^53 stays exact (an ExactNumber), in the checkpoint too.
-type Cursor = string | number | ExactNumber;
 
 const job = defineJob({
   name: 'rest-import',
@@ -38,7 +36,8 @@ const job = defineJob({
   async *read(ctx) {
     const c = ctx.config;
     await ctx.defineTable(tableName(c), { columns: { id: 'text', data: 'text' }, primaryKey: ['id'] });
-    let high = (ctx.checkpoint as { cursor?: Cursor } | undefined)?.cursor;
+    // The cursor as the API wrote it: an integer past 2^53 stays exact (an ExactNumber), in the checkpoint too.
+    let high = (ctx.checkpoint as { cursor?: CursorValue } | undefined)?.cursor;
     const since = high === undefined ? undefined : lowered(high, c.overlap);
     if (since !== undefined) ctx.log.info(`incremental: records since ${jsonText(since)}`);
     const source = httpSource({
@@ -50,6 +49,7 @@ const job = defineJob({
       totalHeader: 'x-total-count',
       timeoutMs: c.timeout,
       maxRetries: c.maxRetries,
+      maxBodyBytes: c.maxBody * 1024 * 1024,
       signal: ctx.signal,
       onRetry: (r) => ctx.log.warn(`retry ${r.attempt} in ${r.delayMs} ms: ${r.reason}`, { url: r.url, code: r.code }),
     });
@@ -57,7 +57,8 @@ const job = defineJob({
     for await (const page of source.pages()) {
       for (const [index, record] of page.records.entries()) {
         yield { ok: true as const, record, position: { source: page.url, page: page.number, index } };
-        high = higher(high, c.cursorField ? (record as Record<string, unknown>)[c.cursorField] : undefined);
+        const cursor = c.cursorField ? cursorValueOf(record, c.cursorField) : undefined;
+        if (cursor !== undefined && (high === undefined || compareCursorValues(cursor, high) > 0)) high = cursor;
       }
       done += page.records.length;
       ctx.progress('import', done, source.total);
@@ -106,27 +107,27 @@ function tableFromUrl(apiUrl: string): string {
   return /^[A-Za-z_]/.test(name) ? name : `t_${name}`;
 }
 
-function pagination(c: { pageParam: string | undefined; pageSizeParam: string | undefined; pageSize: number }): Pagination {
+interface PagingConfig {
+  pageParam: string | undefined;
+  pageSizeParam: string | undefined;
+  pageSize: number;
+  cursorField: string | undefined;
+  sinceParam: string;
+}
+
+/**
+ * Link headers, or page numbers. An incremental run counts its pages from the last cursor read
+ * (keyset): a record changed mid-run moves to the end, and plain page numbers would shift the
+ * next unread record into a page already read, below the checkpoint, lost for good.
+ */
+function pagination(c: PagingConfig): Pagination {
   if (!c.pageParam) return { type: 'link' };
-  return { type: 'page', pageParam: c.pageParam, size: c.pageSize, ...(c.pageSizeParam ? { sizeParam: c.pageSizeParam } : {}) };
+  const size = c.pageSizeParam ? { sizeParam: c.pageSizeParam } : {};
+  const keyset = c.cursorField ? { keyset: { field: c.cursorField, param: c.sinceParam } } : {};
+  return { type: 'page', pageParam: c.pageParam, size: c.pageSize, ...size, ...keyset };
 }
 
-/** The larger cursor: numbers by value (exact ones too), anything else (ISO timestamps) as text. */
-function higher(current: Cursor | undefined, value: unknown): Cursor | undefined {
-  if (typeof value !== 'string' && typeof value !== 'number' && !isExactNumber(value)) return current;
-  if (current === undefined) return value;
-  if (typeof current === 'number' && typeof value === 'number') return value > current ? value : current;
-  if (typeof current !== 'string' && typeof value !== 'string') return numericallyAbove(value, current) ? value : current;
-  return String(jsonText(value)) > String(jsonText(current)) ? value : current;
-}
-
-function numericallyAbove(a: number | ExactNumber, b: number | ExactNumber): boolean {
-  const [x, y] = [String(jsonText(a)), String(jsonText(b))];
-  if (/^-?\d+$/.test(x) && /^-?\d+$/.test(y)) return BigInt(x) > BigInt(y);
-  return Number(x) > Number(y);
-}
-
-function lowered(cursor: Cursor, overlapMs: number): Cursor {
+function lowered(cursor: CursorValue, overlapMs: number): CursorValue {
   if (overlapMs === 0 || typeof cursor !== 'string' || Number.isNaN(Date.parse(cursor))) return cursor;
   return new Date(Date.parse(cursor) - overlapMs).toISOString();
 }

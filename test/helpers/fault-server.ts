@@ -20,7 +20,7 @@ export interface TestRecord {
 export type PaginationStyle = 'link' | 'page' | 'cursor' | 'offset';
 
 export type Fault =
-  | { kind: 'status'; status: number; body?: string; headers?: Record<string, string> }
+  | { kind: 'status'; status: number; body?: string | Buffer; headers?: Record<string, string> }
   | { kind: 'retry-after'; seconds: number; as: 'seconds' | 'date'; status?: number }
   /** Answers normally, but only after this long. */
   | { kind: 'slow'; delayMs: number }
@@ -29,7 +29,9 @@ export type Fault =
   /** Sends headers and half the body, then destroys the socket. */
   | { kind: 'truncate' }
   /** A complete 200 whose body is the first half of the JSON. */
-  | { kind: 'bad-json' };
+  | { kind: 'bad-json' }
+  /** A 200 JSON array of this many bytes, streamed without Content-Length until the client goes away. */
+  | { kind: 'huge'; bytes: number };
 
 export interface LoggedRequest {
   /** 1-based, in arrival order. */
@@ -38,6 +40,8 @@ export interface LoggedRequest {
   query: Record<string, string>;
   headers: IncomingHttpHeaders;
   fault: Fault['kind'] | undefined;
+  /** Body bytes written to the socket so far (counted for `huge` only). */
+  bytesSent: number;
 }
 
 export type FaultPlan = Record<number, Fault> | ((request: LoggedRequest) => Fault | undefined);
@@ -72,7 +76,7 @@ export interface FaultServer extends AsyncDisposable {
 interface Reply {
   status: number;
   headers: Record<string, string>;
-  body: string;
+  body: string | Buffer;
 }
 
 export const COLLECTION_PATH = '/items';
@@ -94,13 +98,13 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
-    const logged: LoggedRequest = { n: requests.length + 1, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, fault: undefined };
+    const logged: LoggedRequest = { n: requests.length + 1, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, fault: undefined, bytesSent: 0 };
     requests.push(logged);
     const plan = handle.faults;
     const fault = typeof plan === 'function' ? plan(logged) : plan[logged.n];
     logged.fault = fault?.kind;
     const reply = () => answer(url, req, { list, style, pageSize, maxPageSize: options.maxPageSize ?? Infinity, token: options.token });
-    inject(fault, req, res, reply);
+    inject(fault, req, res, reply, logged);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -133,7 +137,7 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
   return handle;
 }
 
-function inject(fault: Fault | undefined, req: IncomingMessage, res: ServerResponse, reply: () => Reply): void {
+function inject(fault: Fault | undefined, req: IncomingMessage, res: ServerResponse, reply: () => Reply, logged: LoggedRequest): void {
   switch (fault?.kind) {
     case undefined:
       return send(res, reply());
@@ -161,7 +165,25 @@ function inject(fault: Fault | undefined, req: IncomingMessage, res: ServerRespo
       const full = reply();
       return send(res, { ...full, body: full.body.slice(0, full.body.length / 2) });
     }
+    case 'huge':
+      return streamHuge(res, fault.bytes, logged);
   }
+}
+
+/** `[{"id":1,"name":"…"},…]` of about `bytes` bytes, written as fast as the client reads it. */
+function streamHuge(res: ServerResponse, bytes: number, logged: LoggedRequest): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  let id = 0;
+  const records = () => Array.from({ length: 64 }, () => json({ id: ++id, name: 'x'.repeat(1000) })).join(',');
+  const pump = () => {
+    while (!res.destroyed && logged.bytesSent < bytes) {
+      const chunk = `${id === 0 ? '[' : ','}${records()}`;
+      logged.bytesSent += chunk.length;
+      if (!res.write(chunk)) return void res.once('drain', pump);
+    }
+    if (!res.destroyed) res.end(']');
+  };
+  pump();
 }
 
 function send(res: ServerResponse, { status, headers, body }: Reply): void {

@@ -1,7 +1,9 @@
-import { parseJson } from '../../values/exact-json.ts';
 import { parseRetryAfter } from './backoff.ts';
-import { excerpt, safeUrl, statusError, statusText, type Fault } from './http-errors.ts';
+import { excerpt, safeUrl, statusError, statusText, type Asked, type Fault } from './http-errors.ts';
 import type { RequestOptions } from './options.ts';
+import { parseAnswer } from './parse-answer.ts';
+import { EXCERPT_BYTES, readBody, type Body } from './read-body.ts';
+import { decodeUtf8 } from './utf8.ts';
 
 export interface Answer {
   response: Response;
@@ -21,10 +23,11 @@ export async function attempt(url: URL, options: RequestOptions, attempts: numbe
   const timeout = deadline(options.timeoutMs, options.asked);
   const signal = options.signal === undefined ? timeout.signal : AbortSignal.any([options.signal, timeout.signal]);
   let response: Response;
-  let text: string;
+  let body: Body;
   try {
     response = await options.fetch(url, { headers: options.headersFor(url), signal });
-    text = await response.text();
+    // Of an error answer, only the start is shown.
+    body = await readBody(response, response.ok ? options.maxBodyBytes : EXCERPT_BYTES);
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
     if (timeout.signal.aborted) return fail('HTTP_TIMEOUT', `no complete answer within ${options.timeoutMs} ms`, error);
@@ -33,7 +36,7 @@ export async function attempt(url: URL, options: RequestOptions, attempts: numbe
   } finally {
     timeout.clear();
   }
-  return classify(url, response, text, options, attempts);
+  return classify({ url: safeUrl(url), response, attempts }, body, options);
 }
 
 /** Aborts `ms` after `from` settles (at once when there is none); clear() when done. */
@@ -55,21 +58,17 @@ function deadline(ms: number, from: Promise<void> | undefined): { signal: AbortS
   };
 }
 
-function classify(url: URL, response: Response, text: string, options: RequestOptions, attempts: number): Outcome {
+function classify(asked: Asked, body: Body, options: RequestOptions): Outcome {
+  const { response } = asked;
   const { status } = response;
+  if (status >= 200 && status <= 299) return parseAnswer(asked, body, options);
+  const text = decodeUtf8(body.bytes).text;
   if (status === 408 || status === 429 || (status >= 500 && status <= 599)) {
     const reason = `${statusText(response)}: ${excerpt(text, options.redactor) || '(empty body)'}`;
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
     return { ok: false, fault: { code: `HTTP_${status}`, reason, status, retryAfterMs, cause: undefined } };
   }
-  if (status < 200 || status > 299) throw statusError(safeUrl(url), response, text, options.redactor, attempts);
-  try {
-    return { ok: true, answer: { response, text, body: parseJson(text) } };
-  } catch (error) {
-    // A 200 whose body is cut off or garbled is a transient fault of the server or a proxy.
-    const reason = `${statusText(response)} whose body is not JSON (${(error as Error).message}; ${text.length} chars)`;
-    return { ok: false, fault: { code: 'HTTP_INVALID_JSON', reason, status, retryAfterMs: undefined, cause: error } };
-  }
+  throw statusError(asked, text, options.redactor);
 }
 
 function fail(code: string, reason: string, cause: unknown): Outcome {

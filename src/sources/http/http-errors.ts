@@ -1,13 +1,16 @@
 import { PermanentError, RetryableError } from '../../errors/errors.ts';
 import type { Redactor } from '../../secrets/redact.ts';
+import type { Utf8Error } from './utf8.ts';
 
 /**
  * Fields of the errors about a request (status and retry errors), so callers need not parse messages.
  *
  * Codes: `HTTP_<status>` for an answer (PermanentError for a 4xx other than 408/429 or any
  * other non-2xx; RetryableError for 408, 429, 5xx once retries are used up), `HTTP_TIMEOUT`,
- * `HTTP_NETWORK`, `HTTP_INVALID_JSON` (RetryableError, retries used up), `HTTP_BODY_SHAPE`
- * and `HTTP_PAGINATION_LOOP` (PermanentError), `HTTP_BAD_OPTION` (ConfigError).
+ * `HTTP_NETWORK`, `HTTP_INVALID_JSON` (RetryableError, retries used up: a JSON body cut off or
+ * garbled), `HTTP_NOT_JSON` (a 2xx of another media type), `HTTP_BODY_TOO_LARGE`, `HTTP_INVALID_UTF8`,
+ * `HTTP_BODY_SHAPE`, `HTTP_PAGINATION_LOOP`, `HTTP_EMPTY_PAGES` and `HTTP_KEYSET_ORDER`
+ * (PermanentError), `HTTP_BAD_OPTION` (ConfigError).
  */
 export interface HttpErrorDetails {
   /** The request's URL without credentials. */
@@ -47,12 +50,53 @@ const HINTS: Record<number, string> = {
   404: 'check the URL and its path',
 };
 
-export function statusError(url: string, response: Response, body: string, redactor: Redactor, attempts: number): HttpPermanentError {
-  const text = excerpt(body, redactor);
-  const hint = HINTS[response.status];
-  const message = `GET ${url} answered ${statusText(response)}: ${text || '(empty body)'}${hint === undefined ? '' : `; ${hint}`}`;
-  const error = new PermanentError(message, { code: `HTTP_${response.status}` });
-  return Object.assign(error, { url, status: response.status, attempts });
+/** The request an error is about: its URL without credentials, its answer, the attempts for this page. */
+export interface Asked {
+  url: string;
+  response: Response;
+  attempts: number;
+}
+
+export function statusError(asked: Asked, body: string, redactor: Redactor): HttpPermanentError {
+  const hint = HINTS[asked.response.status];
+  const what = `: ${excerpt(body, redactor) || '(empty body)'}${hint === undefined ? '' : `; ${hint}`}`;
+  return answerError(asked, what, `HTTP_${asked.response.status}`);
+}
+
+export function bodyTooLargeError(asked: Asked, maxBytes: number): HttpPermanentError {
+  const what =
+    ` with a body over the limit of ${mebibytes(maxBytes)} (${maxBytes} bytes), so the rest was not read; ` +
+    'ask for smaller pages (a page-size parameter), or raise maxBodyBytes if pages this large are expected';
+  return answerError(asked, what, 'HTTP_BODY_TOO_LARGE');
+}
+
+export function notJsonError(asked: Asked, mediaType: string, body: string, redactor: Redactor): HttpPermanentError {
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1];
+  const seen = title === undefined ? excerpt(body, redactor) || '(empty body)' : `a page titled "${excerpt(title, redactor)}"`;
+  const what =
+    ` with ${mediaType}, not JSON: ${seen}; check the URL (a web page instead of the API?) ` +
+    'and the credentials (a login page?)';
+  return answerError(asked, what, 'HTTP_NOT_JSON');
+}
+
+export function notUtf8Error(asked: Asked, bad: Utf8Error, size: number, mediaType: string): HttpPermanentError {
+  const bytes = [...bad.bytes].map((byte) => `0x${byte.toString(16).padStart(2, '0')}`).join(' ');
+  const labelled = mediaType === '' ? '' : ` (${mediaType})`;
+  const what =
+    `${labelled} with a body that is not UTF-8 at byte ${bad.offset} of ${size} (${bytes}); JSON must be UTF-8 ` +
+    '(RFC 8259): the API likely sends Latin-1 or Windows-1252 text, which its owner should fix';
+  return answerError(asked, what, 'HTTP_INVALID_UTF8');
+}
+
+/** "GET <url> answered <status>" and what was wrong with the answer, as a PermanentError. */
+function answerError(asked: Asked, what: string, code: string): HttpPermanentError {
+  const error = new PermanentError(`GET ${asked.url} answered ${statusText(asked.response)}${what}`, { code });
+  return Object.assign(error, { url: asked.url, status: asked.response.status, attempts: asked.attempts });
+}
+
+function mebibytes(bytes: number): string {
+  const mib = bytes / 2 ** 20;
+  return Number.isInteger(mib) ? `${mib} MiB` : `${+mib.toFixed(2)} MiB`;
 }
 
 export interface Fault {

@@ -1,6 +1,7 @@
 import type { SourceItem } from '../source-item.ts';
 import { getPath } from './dot-path.ts';
 import { safeUrl } from './http-errors.ts';
+import { keysetPages } from './keyset.ts';
 import { loopGuard } from './loop-guard.ts';
 import { resolveOptions, type HttpSourceOptions, type ResolvedOptions } from './options.ts';
 import { firstUrl, nextUrl, type PageState } from './pagination.ts';
@@ -12,6 +13,7 @@ export interface Page {
   number: number;
   /** The page's URL without credentials. */
   url: string;
+  /** Its records; with a keyset, without those the page before ended with (they come again first). */
   records: unknown[];
   body: unknown;
   headers: Headers;
@@ -37,7 +39,9 @@ export function httpSource(options: HttpSourceOptions): HttpSource {
    * moment too: a job busy with synchronous writes would otherwise time out a request it delayed.
    */
   async function* pages(): AsyncGenerator<Page> {
-    const guard = loopGuard(resolved.pagination);
+    const guard = loopGuard(resolved.pagination, resolved.maxEmptyPages);
+    const keyset = resolved.pagination.type === 'page' ? resolved.pagination.keyset : undefined;
+    const unread = keyset === undefined ? (_url: URL, records: unknown[]) => records : keysetPages(keyset.field);
     const done = new AbortController();
     const signal = eitherSignal(resolved.request.signal, done.signal);
     const get = async (url: URL, asked?: Promise<void>) => {
@@ -54,8 +58,9 @@ export function httpSource(options: HttpSourceOptions): HttpSource {
         const answer = await pending;
         const records = recordsOf(answer.body, resolved.recordsField, safeUrl(url));
         guard.read(url, answer.text, records.length);
+        const fresh = unread(url, records);
         if (state === undefined) total = totalOf(answer.response, answer.body, resolved);
-        state = { url, answer, records, pages: (state?.pages ?? 0) + 1, recordsRead: (state?.recordsRead ?? 0) + records.length, total };
+        state = { url, answer, records, pages: (state?.pages ?? 0) + 1, recordsRead: (state?.recordsRead ?? 0) + fresh.length, total };
         const following = nextUrl(resolved.base, resolved.pagination, state);
         if (following !== undefined) {
           // A turn of the event loop on each side of the request. Before: undici puts the
@@ -67,7 +72,7 @@ export function httpSource(options: HttpSourceOptions): HttpSource {
           pending = settled(get(following, asked));
           await new Promise(setImmediate);
         }
-        yield { number: state.pages, url: safeUrl(url), records, body: answer.body, headers: answer.response.headers };
+        yield { number: state.pages, url: safeUrl(url), records: fresh, body: answer.body, headers: answer.response.headers };
         url = following;
       }
     } finally {

@@ -3,6 +3,7 @@
  * Error codes are listed on {@link HttpErrorDetails}.
  */
 export { httpSource, type HttpSource, type Page } from './http-source.ts';
-export type { HttpSourceOptions, Pagination, RetryInfo } from './options.ts';
+export type { HttpSourceOptions, Keyset, Pagination, RetryInfo } from './options.ts';
+export { compareCursorValues, cursorValueOf, type CursorValue } from './keyset.ts';
 export type { HttpErrorDetails, HttpPermanentError, HttpRetryableError } from './http-errors.ts';
 export { parseLinkHeader, type LinkValue } from './link-header.ts';

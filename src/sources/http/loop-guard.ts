@@ -3,31 +3,47 @@ import { safeUrl } from './http-errors.ts';
 import type { Pagination } from './options.ts';
 
 export interface LoopGuard {
-  /** Before fetching: throws if this URL was read already. */
+  /** Before fetching: throws if this URL was read already, or if too many empty pages came in a row. */
   visit(url: URL): void;
-  /** After fetching: throws if a non-empty page repeats the previous one byte for byte. */
+  /** After fetching: throws if a non-empty page repeats the previous one byte for byte (asked from one keyset value). */
   read(url: URL, text: string, recordCount: number): void;
 }
 
 /**
- * Stops pagination that goes round in circles, which would otherwise import forever: a server
- * repeating a cursor, or one that ignores a misnamed page param and answers page 1 every time.
+ * Stops pagination that goes round in circles or runs on empty, which would otherwise import
+ * forever: a server repeating a cursor, one that ignores a misnamed page param and answers page 1
+ * every time, or one that answers empty pages that each point to another.
  */
-export function loopGuard(pagination: Pagination): LoopGuard {
+export function loopGuard(pagination: Pagination, maxEmptyPages: number): LoopGuard {
   const seen = new Set<string>();
   let previous: string | undefined;
+  // Keyset reads ask a page again from a new value, and it may well be the same.
+  const keyset = pagination.type === 'page' ? pagination.keyset : undefined;
+  const askedFrom = (url: URL | undefined) => (keyset === undefined ? null : url?.searchParams.get(keyset.param));
+  let emptyInARow = 0;
+  let last: URL | undefined;
+  const check = `check the pagination option (type "${pagination.type}")`;
   const fail = (url: URL, why: string) =>
-    new PermanentError(`GET ${safeUrl(url)}: ${why}, so the pagination goes round in circles; check the pagination option (type "${pagination.type}")`, {
-      code: 'HTTP_PAGINATION_LOOP',
-    });
+    new PermanentError(`GET ${safeUrl(url)}: ${why}, so the pagination goes round in circles; ${check}`, { code: 'HTTP_PAGINATION_LOOP' });
   return {
     visit(url) {
+      if (last !== undefined && emptyInARow > maxEmptyPages) throw emptyPagesError(last, emptyInARow, check);
       if (seen.has(url.href)) throw fail(url, 'this page was read already');
       seen.add(url.href);
     },
     read(url, text, recordCount) {
-      if (recordCount > 0 && text === previous) throw fail(url, 'the page is the same as the one before');
+      const repeated = recordCount > 0 && text === previous && askedFrom(url) === askedFrom(last);
+      if (repeated) throw fail(url, 'the page is the same as the one before');
       previous = text;
+      emptyInARow = recordCount === 0 ? emptyInARow + 1 : 0;
+      last = url;
     },
   };
+}
+
+function emptyPagesError(last: URL, pages: number, check: string): PermanentError {
+  const message =
+    `GET ${safeUrl(last)}: ${pages} pages in a row had no records, yet each pointed to a next page, so the ` +
+    `import would never end; ${check} and recordsField, or raise maxEmptyPages if the API really sends that many`;
+  return new PermanentError(message, { code: 'HTTP_EMPTY_PAGES' });
 }

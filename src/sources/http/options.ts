@@ -1,3 +1,4 @@
+import { constants } from 'node:buffer';
 import { ConfigError } from '../../errors/errors.ts';
 import { Redactor } from '../../secrets/redact.ts';
 import { isSecretName } from '../../secrets/secret-name.ts';
@@ -5,9 +6,23 @@ import { isSecretName } from '../../secrets/secret-name.ts';
 /** How to find the next page. A `Link: <…>; rel="next"` header wins whenever present, unless `followLink: false`. */
 export type Pagination =
   | { type: 'link' }
-  | { type: 'page'; pageParam: string; sizeParam?: string; size: number; first?: number; followLink?: boolean }
+  | { type: 'page'; pageParam: string; sizeParam?: string; size: number; first?: number; followLink?: boolean; keyset?: Keyset }
   | { type: 'cursor'; /** dot path of the next token in the body */ field: string; param: string; followLink?: boolean }
   | { type: 'offset'; offsetParam: string; limitParam: string; limit: number; followLink?: boolean };
+
+/**
+ * Page numbers counted from a value instead of from the start, for a collection sorted by `field`
+ * (ascending) and filtered by `param` (`field >= param`): each request asks `param` = the last value
+ * read, from the first page again, so a record that moves to the end mid-run cannot shift an unread
+ * one into a page already read. The page number grows only while a whole page shares one value.
+ * Link headers are not followed; a page out of order fails with `HTTP_KEYSET_ORDER`.
+ */
+export interface Keyset {
+  /** The record field the collection is sorted by, e.g. `updatedAt`. */
+  field: string;
+  /** The query parameter that filters by it, e.g. `since`. */
+  param: string;
+}
 
 export interface RetryInfo {
   /** 1-based number of the retry about to happen. */
@@ -37,6 +52,10 @@ export interface HttpSourceOptions {
   timeoutMs?: number;
   /** Retries per page after the first attempt; default 5. */
   maxRetries?: number;
+  /** The largest response body read, in bytes: default 64 MiB, at most `buffer.constants.MAX_STRING_LENGTH`. */
+  maxBodyBytes?: number;
+  /** How many empty pages in a row may point to a next page before the import fails; default 10. */
+  maxEmptyPages?: number;
   backoff?: { baseMs?: number; maxMs?: number };
   signal?: AbortSignal;
   onRetry?: (info: RetryInfo) => void;
@@ -48,6 +67,7 @@ export interface RequestOptions {
   headersFor(url: URL): Headers;
   timeoutMs: number;
   maxRetries: number;
+  maxBodyBytes: number;
   baseMs: number;
   maxMs: number;
   signal: AbortSignal | undefined;
@@ -69,8 +89,15 @@ export interface ResolvedOptions {
   pagination: Pagination;
   totalHeader: string | undefined;
   totalField: string | undefined;
+  maxEmptyPages: number;
   request: RequestOptions;
 }
+
+/**
+ * Far above a page of records (100 records of a few KB is well under 1 MiB), yet small enough that
+ * the bytes, their text and the parsed records fit Node's default heap with room to spare.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export function resolveOptions(options: HttpSourceOptions): ResolvedOptions {
   const base = parseUrl(options.url);
@@ -94,10 +121,12 @@ export function resolveOptions(options: HttpSourceOptions): ResolvedOptions {
     pagination,
     totalHeader: options.totalHeader,
     totalField: options.totalField,
+    maxEmptyPages: count('maxEmptyPages', options.maxEmptyPages ?? 10),
     request: {
       headersFor: (url) => (url.origin === base.origin ? headers : foreign),
       timeoutMs: positive('timeoutMs', options.timeoutMs ?? 30_000),
       maxRetries: count('maxRetries', options.maxRetries ?? 5),
+      maxBodyBytes: bodyLimit(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
       baseMs: count('backoff.baseMs', options.backoff?.baseMs ?? 500),
       maxMs: count('backoff.maxMs', options.backoff?.maxMs ?? 30_000),
       signal: options.signal,
@@ -138,6 +167,14 @@ function parseUrl(url: string): URL {
 function checkPagination(p: Pagination): void {
   if (p.type === 'page') positive('pagination.size', p.size);
   if (p.type === 'offset') positive('pagination.limit', p.limit);
+}
+
+/** Past MAX_STRING_LENGTH a body cannot become one string: the import would crash instead of failing. */
+function bodyLimit(value: number): number {
+  const most = constants.MAX_STRING_LENGTH;
+  if (Number.isInteger(value) && value > 0 && value <= most) return value;
+  const message = `httpSource maxBodyBytes must be a whole number from 1 to ${most}, got ${value}`;
+  throw new ConfigError(message, { code: 'HTTP_BAD_OPTION' });
 }
 
 function positive(name: string, value: number): number {

@@ -1,7 +1,10 @@
 import type { Answer } from './attempt.ts';
 import { getPath } from './dot-path.ts';
 import { nextLink } from './link-header.ts';
-import type { Pagination } from './options.ts';
+import { lastCursorText } from './keyset.ts';
+import type { Keyset, Pagination } from './options.ts';
+
+type PagePagination = Extract<Pagination, { type: 'page' }>;
 
 /** What is known after reading a page, enough to find the next one. */
 export interface PageState {
@@ -10,7 +13,7 @@ export interface PageState {
   records: unknown[];
   /** Pages read so far, this one included. */
   pages: number;
-  /** Records read so far, this one included. */
+  /** Records read so far, this one included (with a keyset, each once). */
   recordsRead: number;
   total: number | undefined;
 }
@@ -23,7 +26,9 @@ export function firstUrl(base: URL, p: Pagination): URL {
 
 /** The next page's URL, or undefined when the collection is exhausted. */
 export function nextUrl(base: URL, p: Pagination, page: PageState): URL | undefined {
-  if (p.type === 'link' || p.followLink !== false) {
+  // A keyset read asks from the last value read: a Link's page number would bring back the shifts it avoids.
+  const keyset = p.type === 'page' ? p.keyset : undefined;
+  if (p.type === 'link' || (p.followLink !== false && keyset === undefined)) {
     const link = nextLink(page.answer.response.headers.get('link'), page.url);
     // fetch refuses URLs with credentials; the configured ones already travel as a header.
     if (link !== undefined) link.username = link.password = '';
@@ -31,7 +36,8 @@ export function nextUrl(base: URL, p: Pagination, page: PageState): URL | undefi
   }
   switch (p.type) {
     case 'page':
-      return isLastPage(page, p.size) ? undefined : withParams(base, pageParams(p, (p.first ?? 1) + page.pages));
+      if (isLastPage(page, p.size)) return undefined;
+      return keyset === undefined ? withParams(base, pageParams(p, (p.first ?? 1) + page.pages)) : keysetUrl(base, p, keyset, page);
     case 'offset':
       return isLastPage(page, p.limit) ? undefined : withParams(base, { [p.offsetParam]: String(page.recordsRead), [p.limitParam]: String(p.limit) });
     case 'cursor': {
@@ -50,7 +56,16 @@ function isLastPage(page: PageState, size: number): boolean {
   return page.records.length < size && (page.total === undefined || page.recordsRead >= page.total);
 }
 
-function pageParams(p: Extract<Pagination, { type: 'page' }>, n: number): Record<string, string> {
+/** From the last value read, at the first page; the next page of the same value when a whole page had it. */
+function keysetUrl(base: URL, p: PagePagination, keyset: Keyset, page: PageState): URL {
+  const asked = page.url.searchParams.get(keyset.param);
+  const last = lastCursorText(page.records, keyset.field);
+  if (last !== undefined && last !== asked) return withParams(base, { ...pageParams(p, p.first ?? 1), [keyset.param]: last });
+  const number = Number(page.url.searchParams.get(p.pageParam)) + 1;
+  return withParams(base, { ...pageParams(p, number), ...(asked === null ? {} : { [keyset.param]: asked }) });
+}
+
+function pageParams(p: PagePagination, n: number): Record<string, string> {
   return p.sizeParam === undefined ? { [p.pageParam]: String(n) } : { [p.pageParam]: String(n), [p.sizeParam]: String(p.size) };
 }
 

@@ -1,26 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { PermanentError, RetryableError } from '../../../src/errors/errors.ts';
-import { httpSource, type HttpSourceOptions, type RetryInfo } from '../../../src/sources/http/index.ts';
+import { httpSource } from '../../../src/sources/http/index.ts';
 import { startFaultServer, type Fault, type FaultPlan } from '../../helpers/fault-server.ts';
+import { readAll as read } from './read-all.ts';
 
 const N = 23;
 const ALL = Array.from({ length: N }, (_, i) => i + 1);
-const FAST = { backoff: { baseMs: 2, maxMs: 20 } };
 
 async function serve(faults: FaultPlan, token?: string) {
   const server = await startFaultServer({ records: N, faults, ...(token === undefined ? {} : { token }) });
   after(() => server.close());
   return server;
-}
-
-async function read(options: HttpSourceOptions) {
-  const retries: RetryInfo[] = [];
-  const ids: number[] = [];
-  for await (const item of httpSource({ ...FAST, ...options, onRetry: (info) => retries.push(info) }).records()) {
-    if (item.ok) ids.push((item.record as { id: number }).id);
-  }
-  return { ids, retries };
 }
 
 const at = (fault: Fault, ...requests: number[]): FaultPlan => Object.fromEntries(requests.map((n) => [n, fault]));

@@ -13,6 +13,10 @@ describe('bad options fail at once with ConfigError HTTP_BAD_OPTION', () => {
     ['timeoutMs 0', { url: 'https://a.test/', timeoutMs: 0 }, /timeoutMs must be a number above 0/],
     ['maxRetries -1', { url: 'https://a.test/', maxRetries: -1 }, /maxRetries must be a whole number >= 0, got -1/],
     ['backoff.baseMs 1.5', { url: 'https://a.test/', backoff: { baseMs: 1.5 } }, /backoff\.baseMs/],
+    ['maxEmptyPages 1.5', { url: 'https://a.test/', maxEmptyPages: 1.5 }, /maxEmptyPages must be a whole number >= 0, got 1\.5/],
+    // A larger body could not become one string: the import would crash instead of failing.
+    ['maxBodyBytes past the longest string', { url: 'https://a.test/', maxBodyBytes: 2 ** 29 }, /maxBodyBytes must be a whole number from 1 to 536870888, got 536870912/],
+    ['maxBodyBytes 0', { url: 'https://a.test/', maxBodyBytes: 0 }, /maxBodyBytes must be a whole number from 1 to/],
   ];
   for (const [name, options, message] of cases) {
     it(name, () => {

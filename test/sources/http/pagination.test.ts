@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { PermanentError } from '../../../src/errors/errors.ts';
 import { httpSource, type HttpSourceOptions } from '../../../src/sources/http/index.ts';
-import { startFaultServer, type FaultServerOptions, type PaginationStyle } from '../../helpers/fault-server.ts';
+import { recordFor, startFaultServer, type FaultServerOptions, type PaginationStyle } from '../../helpers/fault-server.ts';
 
 const N = 23;
 const ALL = Array.from({ length: N }, (_, i) => i + 1);
@@ -154,4 +154,94 @@ it('a Link to another origin is followed without the secret headers, as fetch do
     ['Bearer sk_first_only', 'k_first_only', 'acme'],
     [undefined, undefined, 'acme'],
   ]);
+});
+
+/** A server whose page i (from 0, `?i=`) holds `page(i)`, with a Link to page i + 1 while `page(i + 1)` is defined. */
+async function scripted(page: (i: number) => unknown[] | undefined) {
+  return serve({
+    faults: (request) => {
+      const i = Number(request.query.i ?? 0);
+      const link = page(i + 1) === undefined ? {} : { link: `<?i=${i + 1}>; rel="next"` };
+      return { kind: 'status', status: 200, body: JSON.stringify(page(i) ?? []), headers: link };
+    },
+  });
+}
+
+describe('empty pages that keep pointing to a next one fail with HTTP_EMPTY_PAGES instead of running forever', { timeout: 10_000 }, () => {
+  it('Link: the default maxEmptyPages follows 10 empty pages, and the 11th fails', async () => {
+    const server = await scripted(() => []);
+    await assert.rejects(ids({ url: server.url }), (error) => {
+      assert.ok(error instanceof PermanentError);
+      assert.equal(error.code, 'HTTP_EMPTY_PAGES');
+      assert.equal(
+        error.message,
+        `GET ${server.url}?i=10: 11 pages in a row had no records, yet each pointed to a next page, so the import would never end; ` +
+          'check the pagination option (type "link") and recordsField, or raise maxEmptyPages if the API really sends that many',
+      );
+      return true;
+    });
+    assert.equal(server.requests.length, 11);
+  });
+
+  it('a cursor in the body, maxEmptyPages: 3', async () => {
+    const server = await serve({ faults: (r) => ({ kind: 'status', status: 200, body: JSON.stringify({ data: [], next: Number(r.query.c ?? 0) + 1 }) }) });
+    const pagination = { type: 'cursor', field: 'next', param: 'c' } as const;
+    await assert.rejects(ids({ url: server.url, pagination, recordsField: 'data', maxEmptyPages: 3 }), { code: 'HTTP_EMPTY_PAGES' });
+    assert.equal(server.requests.length, 4);
+  });
+});
+
+it('empty pages among full ones, never more in a row than maxEmptyPages, lose no record', async () => {
+  const pages = [[], [], [{ id: 1 }, { id: 2 }], [], [], [{ id: 3 }], [], []];
+  const server = await scripted((i) => pages[i]);
+  assert.deepEqual(await ids({ url: server.url, maxEmptyPages: 2 }), [1, 2, 3]);
+  assert.equal(server.requests.length, pages.length);
+});
+
+describe('keyset: page numbers counted from the last value read', () => {
+  const keyset = { type: 'page', pageParam: 'page', sizeParam: 'per_page', size: 10, keyset: { field: 'updatedAt', param: 'since' } } as const;
+  const later = (n: number) => new Date(Date.UTC(2027, 0, 1) + n * 1000).toISOString();
+
+  it('records that move to the end while the source reads shift none past it: each read once, the moved ones again', async () => {
+    const server = await serve({ records: N, pagination: 'page' });
+    // While pages 2 and 3 are asked for, a record of page 1 changes and moves to the end.
+    server.faults = (request) => {
+      if (request.n === 2 || request.n === 3) server.update(request.n, { name: 'moved', updatedAt: later(request.n) });
+      return undefined;
+    };
+    assert.deepEqual(await ids({ url: server.url, pagination: keyset }), [...ALL, 2, 3]);
+    const asked = server.requests.map((r) => `${r.query.since ?? '-'} ${r.query.page}`);
+    assert.deepEqual(asked, ['- 1', `${recordFor(10).updatedAt} 1`, `${recordFor(19).updatedAt} 1`]);
+  });
+
+  it('a value shared by whole pages goes on by page number, each record once; Link headers are not followed', async () => {
+    const server = await serve({ records: 25, pagination: 'link' });
+    for (let id = 1; id <= 25; id++) server.update(id, { updatedAt: later(0) });
+    assert.deepEqual(await ids({ url: server.url, pagination: keyset }), Array.from({ length: 25 }, (_, i) => i + 1));
+    assert.deepEqual(server.requests.map((r) => `${r.query.since ?? '-'} ${r.query.page}`), ['- 1', `${later(0)} 1`, `${later(0)} 2`, `${later(0)} 3`]);
+  });
+
+  it('the next request travels while the job holds a page', async () => {
+    const server = await serve({ records: N, pagination: 'page' });
+    const pages = httpSource({ url: server.url, pagination: keyset }).pages()[Symbol.asyncIterator]();
+    assert.equal((await pages.next()).value?.records.length, 10);
+    for (const end = Date.now() + 2_000; server.requests.length < 2 && Date.now() < end; ) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.deepEqual(server.requests.map((r) => r.query.since), [undefined, recordFor(10).updatedAt]);
+    await pages.return?.(undefined);
+  });
+
+  it('a page out of order fails with HTTP_KEYSET_ORDER instead of skipping records', async () => {
+    const body = JSON.stringify([{ id: 1, updatedAt: '2026-02-01' }, { id: 2, updatedAt: '2026-01-01' }]);
+    const server = await serve({ faults: () => ({ kind: 'status', status: 200, body }) });
+    await assert.rejects(ids({ url: server.url, pagination: keyset }), (error) => {
+      assert.ok(error instanceof PermanentError);
+      assert.equal(error.code, 'HTTP_KEYSET_ORDER');
+      assert.equal(
+        error.message,
+        `GET ${server.url}?page=1&per_page=10: record 1 has updatedAt 2026-01-01, below the 2026-02-01 before it; ` +
+          'reading by keyset needs the records sorted by "updatedAt", ascending: ask the API for that order (a sort parameter in the URL)',
+      );
+      return true;
+    });
+  });
 });

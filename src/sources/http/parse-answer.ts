@@ -1,0 +1,40 @@
+import { parseJson } from '../../values/exact-json.ts';
+import type { Outcome } from './attempt.ts';
+import { bodyTooLargeError, notJsonError, notUtf8Error, statusText, type Asked } from './http-errors.ts';
+import type { RequestOptions } from './options.ts';
+import type { Body } from './read-body.ts';
+import { decodeUtf8 } from './utf8.ts';
+
+/**
+ * A 2xx answer's JSON, or a retryable fault when a JSON body is cut off or garbled (a proxy
+ * truncating); a PermanentError when reading it again cannot help: too large, not UTF-8, or
+ * not JSON at all (a login page, a wrong URL).
+ */
+export function parseAnswer(asked: Asked, body: Body, options: RequestOptions): Outcome {
+  const { response } = asked;
+  if (!body.complete) throw bodyTooLargeError(asked, options.maxBodyBytes);
+  const { text, error } = decodeUtf8(body.bytes);
+  let parsed: unknown;
+  try {
+    parsed = parseJson(text);
+  } catch (cause) {
+    const mediaType = mediaTypeOf(response);
+    if (!mayBeJson(mediaType)) throw notJsonError(asked, mediaType, text, options.redactor);
+    const reason = `${statusText(response)} whose body is not JSON (${(cause as Error).message}; ${text.length} chars)`;
+    return { ok: false, fault: { code: 'HTTP_INVALID_JSON', reason, status: response.status, retryAfterMs: undefined, cause } };
+  }
+  // Well-formed JSON around bad bytes: the API's encoding is wrong, and retrying returns the same.
+  if (error !== undefined) throw notUtf8Error(asked, error, body.bytes.length, mediaTypeOf(response));
+  return { ok: true, answer: { response, text, body: parsed } };
+}
+
+/** Unlabelled, `application/json`, `text/json` or any `+json` type (`application/problem+json`). */
+function mayBeJson(mediaType: string): boolean {
+  const essence = mediaType.split(';')[0]?.trim().toLowerCase() ?? '';
+  return essence === '' || essence === 'application/json' || essence === 'text/json' || essence.endsWith('+json');
+}
+
+/** The Content-Type as sent, trimmed, or '' when there is none. */
+function mediaTypeOf(response: Response): string {
+  return response.headers.get('content-type')?.trim() ?? '';
+}

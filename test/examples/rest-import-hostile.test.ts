@@ -1,0 +1,86 @@
+// rest-import against servers that are hostile or broken: each ends at once with its exit code and
+// a message that says what to check, never a hang, an exit 1 or endless retries.
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { startFaultServer, type Fault, type LoggedRequest } from '../helpers/fault-server.ts';
+import { runExample } from '../helpers/example-job.ts';
+import { parseEventLines } from '../helpers/protocol.ts';
+
+interface Case {
+  name: string;
+  /** What the server answers to each request. */
+  fault: (request: LoggedRequest) => Fault;
+  args?: string[];
+  env?: Record<string, string>;
+  code: string;
+  /** Matched against the error message of the result line. */
+  message: RegExp;
+  /** At most this many requests before the job gives up. */
+  requests: number;
+}
+
+const emptyPageLinkingOn = (request: LoggedRequest): Fault => {
+  const page = Number(request.query.page ?? 1);
+  return { kind: 'status', status: 200, body: '[]', headers: { link: `<?page=${page + 1}>; rel="next"` } };
+};
+
+const MiB = 1024 * 1024;
+
+const CASES: Case[] = [
+  {
+    name: 'empty pages forever, each with a Link next',
+    fault: emptyPageLinkingOn,
+    code: 'HTTP_EMPTY_PAGES',
+    message: /\?page=11: 11 pages in a row had no records, yet each pointed to a next page, so the import would never end; check/,
+    requests: 11,
+  },
+  {
+    name: 'a 200 with an HTML login page',
+    fault: () => ({ kind: 'status', status: 200, body: '<html><head><title>Sign in</title></head></html>', headers: { 'content-type': 'text/html' } }),
+    code: 'HTTP_NOT_JSON',
+    message: /answered 200 OK with text\/html, not JSON: a page titled "Sign in"; check the URL .* and the credentials \(a login page\?\)/,
+    requests: 1,
+  },
+  {
+    name: 'a 1 GiB body, with --max-body 1',
+    fault: () => ({ kind: 'huge', bytes: 1024 * MiB }),
+    args: ['--max-body', '1'],
+    code: 'HTTP_BODY_TOO_LARGE',
+    message: /answered 200 OK with a body over the limit of 1 MiB \(1048576 bytes\), so the rest was not read; ask for smaller pages/,
+    requests: 1,
+  },
+  {
+    name: 'a 1 GiB body, with REST_IMPORT_MAX_BODY=2',
+    fault: () => ({ kind: 'huge', bytes: 1024 * MiB }),
+    env: { REST_IMPORT_MAX_BODY: '2' },
+    code: 'HTTP_BODY_TOO_LARGE',
+    message: /over the limit of 2 MiB \(2097152 bytes\)/,
+    requests: 1,
+  },
+  {
+    name: 'a record in Latin-1',
+    fault: () => ({ kind: 'status', status: 200, body: Buffer.concat([Buffer.from('[{"id":1,"name":"caf'), Buffer.from([0xe9]), Buffer.from('"}]')]) }),
+    code: 'HTTP_INVALID_UTF8',
+    message: /answered 200 OK \(application\/json\) with a body that is not UTF-8 at byte 20 of 24 \(0xe9\); JSON must be UTF-8/,
+    requests: 1,
+  },
+];
+
+describe('rest-import against a hostile or broken server: exit 65 at once, with what to check', () => {
+  for (const c of CASES) {
+    it(c.name, async () => {
+      await using server = await startFaultServer({ faults: c.fault });
+      const db = path.join(await mkdtemp(path.join(tmpdir(), 'ferry-rest-hostile-')), 'rest.db');
+      const args = ['--api-url', server.url, '--db-path', db, '--log-format', 'json', ...(c.args ?? [])];
+      const finished = await runExample('rest-import', args, { timeoutMs: 60_000, ...(c.env ? { env: c.env } : {}) });
+      const result = parseEventLines(finished.stdout).at(-1);
+      assert.ok(result?.type === 'result', finished.stderr);
+      assert.deepEqual([finished.code, result.error?.code, result.counts.inserted], [65, c.code, 0], finished.stderr);
+      assert.match(result.error?.message ?? '', c.message);
+      assert.ok(server.requests.length <= c.requests, `${server.requests.length} requests`);
+    });
+  }
+});
