@@ -2,13 +2,32 @@ import { realpathSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { RetryableError } from '../../errors/errors.ts';
 
+/** A run's end as the history keeps it. */
+export interface KeptEnd {
+  runId: string;
+  status: string;
+  exitCode: number;
+  finishedAt: string;
+  read: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+}
+
+const KEPT = 'ferry_kept_end';
+
 /**
  * The run lock: an exclusive transaction held open on a small file beside the database.
  * The operating system releases it when the holder dies, however it dies, so a lock left
  * by a killed run can never block the next one; a live holder makes BEGIN EXCLUSIVE fail.
+ *
+ * The lock file also keeps a run's end when the database would not take it (busy past the
+ * timeout, say): the next run, holding the lock, writes it into the history, and `check`
+ * reads it from here until then.
  */
 export class RunLock {
   #db: DatabaseSync | undefined;
+  /** Ends of earlier runs found in the lock file; written into the history by this run. */
+  kept: KeptEnd[] = [];
 
   /**
    * Beside the database file as it really is, not as this run names it: through a symlink (or,
@@ -33,12 +52,60 @@ export class RunLock {
       throw error;
     }
     this.#db = db;
+    this.kept = readKept(db);
   }
 
-  release(): void {
-    if (!this.#db) return;
-    this.#db.exec('ROLLBACK');
-    this.#db.close();
+  /** For `check`, which never takes the lock: the ends kept, or none while a run holds it. */
+  static keptIn(path: string): KeptEnd[] {
+    let db: DatabaseSync | undefined;
+    try {
+      db = new DatabaseSync(path, { readOnly: true, timeout: 0 });
+      return readKept(db);
+    } catch {
+      return []; // no lock file, or a run holds it (and will write these into the history)
+    } finally {
+      db?.close();
+    }
+  }
+
+  /** Keeps a run's end in the lock file, and lets the lock go. Throws when even that cannot be written. */
+  keep(end: KeptEnd): void {
+    const db = this.#db;
+    if (!db) return;
+    db.exec(`CREATE TABLE IF NOT EXISTS ${KEPT} (run_id TEXT PRIMARY KEY, status TEXT, exit_code INTEGER, finished_at TEXT, read INTEGER, error_code TEXT, error_message TEXT)`);
+    db.prepare(`INSERT OR REPLACE INTO ${KEPT} VALUES (?, ?, ?, ?, ?, ?, ?)`).run(end.runId, end.status, end.exitCode, end.finishedAt, end.read, end.errorCode, end.errorMessage);
+    db.exec('COMMIT');
+    this.kept = [];
+    this.#close();
+  }
+
+  /** Lets the lock go; the ends this run found are forgotten once `written` says the history has them. */
+  release(written = false): void {
+    const db = this.#db;
+    if (!db) return;
+    try {
+      if (written && this.kept.length > 0) db.exec(`DELETE FROM ${KEPT}; COMMIT`);
+    } finally {
+      if (db.isTransaction) db.exec('ROLLBACK');
+      this.#close();
+    }
+  }
+
+  #close(): void {
+    this.#db?.close();
     this.#db = undefined;
   }
+}
+
+function readKept(db: DatabaseSync): KeptEnd[] {
+  if (db.prepare("SELECT 1 FROM sqlite_schema WHERE name = ?").get(KEPT) === undefined) return [];
+  return db.prepare(`SELECT run_id, status, exit_code, finished_at, read, error_code, error_message FROM ${KEPT}`).all().map((r) => ({
+    runId: String(r.run_id),
+    status: String(r.status),
+    exitCode: Number(r.exit_code),
+    finishedAt: String(r.finished_at),
+    read: Number(r.read),
+    errorCode: r.error_code === null ? null : String(r.error_code),
+    errorMessage: r.error_message === null ? null : String(r.error_message),
+  }));
 }

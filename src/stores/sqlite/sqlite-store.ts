@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
-import { PermanentError } from '../../errors/errors.ts';
+import { FerryError, PermanentError } from '../../errors/errors.ts';
 import { parseJson } from '../../values/exact-json.ts';
 import type { Counts } from '../../events/protocol.ts';
 import { byTable, type Batch, type Checkpoint, type Reject, type ReplaceBatch, type RunEnd, type RunRecord, type RunStart, type Store, type StoredReject, type WriteCounts } from '../store.ts';
@@ -9,7 +9,7 @@ import { RETENTION_MS } from '../store-options.ts';
 import { BOOKKEEPING_SQL, RUN_COLUMNS, upgradeBookkeeping } from './bookkeeping.ts';
 import { checkDatabasePath } from './database-path.ts';
 import { classifySqliteError, isBusy } from './errors.ts';
-import { RunLock } from './lock.ts';
+import { RunLock, type KeptEnd } from './lock.ts';
 import { checkSqliteTable, columnsOf, createTableSql, q, rowidName, SQL_TYPE } from './sql.ts';
 import { LastInsert, ScopeSweep, TableWriter } from './table-writer.ts';
 import { UndoJournal } from './undo-journal.ts';
@@ -26,6 +26,8 @@ export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   #retentionMs = RETENTION_MS;
   readonly #lock = new RunLock();
+  /** Whether this run wrote the ends kept in the lock file into the history. */
+  #keptWritten = false;
   readonly #writers = new Map<string, TableWriter>();
   #lastInsert: LastInsert | undefined;
   #tables: TablesSchema = {};
@@ -121,6 +123,11 @@ export class SqliteStore implements Store {
     // A dry run happens inside one transaction that is rolled back at the end.
     if (run.dryRun) this.#db.exec('BEGIN IMMEDIATE');
     this.#transaction('starting the run', () => {
+      // Ends that earlier runs could not write here, kept in the lock file (see #keepEnd).
+      for (const end of this.#lock.kept) {
+        this.#db.prepare(`UPDATE _ferry_runs SET status = ?, exit_code = ?, finished_at = ?, read = ?, error_code = ?, error_message = ? WHERE id = ? AND status = 'running'`)
+          .run(end.status, end.exitCode, end.finishedAt, end.read, end.errorCode, end.errorMessage, end.runId);
+      }
       // We hold the lock, so a run still marked running is one whose process died; its work stands.
       this.#db.prepare(`UPDATE _ferry_runs SET status = 'failed', finished_at = ?, error_code = 'ABANDONED', error_message = 'the process ended without finishing (killed or crashed)' WHERE job = ? AND status = 'running'`).run(now(), run.job);
       this.#db.prepare(`INSERT INTO _ferry_runs (id, job, started_at, status, dry_run) VALUES (?, ?, ?, 'running', ?)`).run(run.id, run.job, now(), run.dryRun ? 1 : 0);
@@ -128,6 +135,7 @@ export class SqliteStore implements Store {
       this.#journal = new UndoJournal(this.#db);
       for (const [name, writer] of this.#writers) this.#journal.watch(name, writer.spec, writer.rowid);
     });
+    this.#keptWritten = !run.dryRun;
   }
 
   async undoRun(runId: string, job: string): Promise<void> {
@@ -213,15 +221,35 @@ export class SqliteStore implements Store {
 
   async finishRun(runId: string, end: RunEnd): Promise<Counts> {
     const update = `UPDATE _ferry_runs SET status = ?, exit_code = ?, finished_at = ?, read = ?, error_code = ?, error_message = ? WHERE id = ?`;
-    this.#transaction('recording the result', () => {
-      this.#db.prepare(update).run(end.status, end.exitCode, now(), end.read, end.error?.code ?? null, end.error?.message ?? null, runId);
-      if (!this.#dryRun) this.#prune(runId);
-      this.#journal?.forget(); // the run's work stands (or was taken back already)
-    });
+    const finishedAt = now();
+    try {
+      this.#transaction('recording the result', () => {
+        this.#db.prepare(update).run(end.status, end.exitCode, finishedAt, end.read, end.error?.code ?? null, end.error?.message ?? null, runId);
+        if (!this.#dryRun) this.#prune(runId);
+        this.#journal?.forget(); // the run's work stands (or was taken back already)
+      });
+    } catch (error) {
+      if (this.#dryRun) throw error;
+      throw this.#keepEnd({ runId, status: end.status, exitCode: end.exitCode, finishedAt, read: end.read, errorCode: end.error?.code ?? null, errorMessage: end.error?.message ?? null }, error);
+    }
     this.#journal?.close();
     const counts = this.#db.prepare('SELECT read, inserted, updated, unchanged, deleted, rejected FROM _ferry_runs WHERE id = ?').get(runId) as unknown as Counts;
     if (this.#dryRun && this.#db.isTransaction) this.#db.exec('ROLLBACK');
     return { ...counts };
+  }
+
+  /**
+   * The database would not take the run's end (busy past the timeout, a full disk): the lock file
+   * keeps it, so that the next run and `check` tell what happened instead of "killed or crashed".
+   */
+  #keepEnd(end: KeptEnd, error: unknown): unknown {
+    try {
+      this.#lock.keep(end);
+    } catch {
+      return error; // the disk will not take even that: the result line is all that says it
+    }
+    const note = 'its end is kept in the run lock file, and the next run writes it into the history';
+    return error instanceof FerryError ? Object.assign(error, { message: `${error.message}; ${note}` }) : error;
   }
 
   /** Runs and rejects older than the retention leave the history; the newest success always stays. */
@@ -235,7 +263,8 @@ export class SqliteStore implements Store {
 
   async runs(job: string, limit: number): Promise<RunRecord[]> {
     const rows = this.#read('reading the run history', () => this.#db.prepare(`SELECT ${RUN_COLUMNS} FROM _ferry_runs WHERE job = ? AND dry_run = 0 ORDER BY started_at DESC, rowid DESC LIMIT ?`).all(job, limit));
-    return rows.map((r) => toRunRecord(r as Record<string, unknown>));
+    const kept = this.#path === ':memory:' ? [] : RunLock.keptIn(RunLock.pathFor(this.#path, job));
+    return rows.map((r) => withKeptEnd(toRunRecord(r as Record<string, unknown>), kept));
   }
 
   async close(): Promise<void> {
@@ -243,7 +272,7 @@ export class SqliteStore implements Store {
       if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
       this.#db.close();
     }
-    this.#lock.release();
+    this.#lock.release(this.#keptWritten);
   }
 
   #writer(table: string): TableWriter {
@@ -309,6 +338,14 @@ export class SqliteStore implements Store {
     if (!this.#db.isTransaction) return;
     this.#db.exec(this.#dryRun ? 'ROLLBACK TO ferry_batch; RELEASE ferry_batch' : 'ROLLBACK');
   }
+}
+
+/** A run still marked running whose end the lock file kept (the database would not take it) is told as it ended. */
+function withKeptEnd(run: RunRecord, kept: readonly KeptEnd[]): RunRecord {
+  const end = run.status === 'running' ? kept.find((k) => k.runId === run.id) : undefined;
+  if (!end) return run;
+  const error = end.errorCode === null ? null : { code: end.errorCode, message: end.errorMessage ?? '' };
+  return { ...run, status: end.status as RunRecord['status'], exitCode: end.exitCode, finishedAt: end.finishedAt, counts: { ...run.counts, read: end.read }, error };
 }
 
 function toRunRecord(r: Record<string, unknown>): RunRecord {
