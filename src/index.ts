@@ -2,7 +2,7 @@ export { defineJob, isJob } from './job/define-job.ts';
 export { runJob, type RunOptions, type RunResult } from './job/run-job.ts';
 export type { Job, JobContext, JobDefinition, Logger } from './job/types.ts';
 export type { ConfigOf, ConfigSchema, OptionSpec } from './config/options.ts';
-export { ConfigError, PermanentError, RetryableError, CancelledError, FerryError } from './errors/errors.ts';
+export { ConfigError, PermanentError, RetryableError, CancelledError, FerryError, isFerryError, type ErrorKind } from './errors/errors.ts';
 export { ExitCode, exitCodeFor } from './errors/exit-codes.ts';
 export { MemoryReporter, type Reporter } from './events/reporter.ts';
 export { PROTOCOL_VERSION, type FerryEvent, type Counts, type RunStatus } from './events/protocol.ts';

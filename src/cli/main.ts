@@ -4,7 +4,7 @@ import { readEnvFile } from '../config/env-file.ts';
 import { envName, flagName } from '../config/names.ts';
 import type { ConfigOf, ConfigSchema } from '../config/options.ts';
 import { resolveConfig, type ConfigSources, type ResolvedConfig } from '../config/resolve.ts';
-import { CancelledError, ConfigError } from '../errors/errors.ts';
+import { CancelledError, isErrorKind, type FerryError } from '../errors/errors.ts';
 import { ExitCode, exitCodeFor, summarizeError } from '../errors/exit-codes.ts';
 import { envelope, emptyCounts } from '../events/protocol.ts';
 import { createReporter, type LogFormat, type ProcessIO } from './process-io.ts';
@@ -57,7 +57,7 @@ export async function main<S extends ConfigSchema>(job: Job<S>, io: ProcessIO): 
     if (invocation.command === 'rejects' && config.values.replay !== true) return await listRejects(job, config, format, io);
     return await run(job, config, format, redactor, io, invocation.command === 'rejects' ? 'replay' : 'run');
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
+    if (!isErrorKind(error, 'config')) throw error;
     return reportConfigError(job, error, format === 'auto' ? formatDespite(job, io) : format, redactor, io);
   }
 }
@@ -124,7 +124,7 @@ async function run(job: Job, config: ResolvedConfig, format: LogFormat, redactor
   }
 }
 
-function reportConfigError(job: Job, error: ConfigError, format: LogFormat, redactor: Redactor, io: ProcessIO): number {
+function reportConfigError(job: Job, error: FerryError, format: LogFormat, redactor: Redactor, io: ProcessIO): number {
   const message = redactor.string(error.message);
   io.stderr.write(`${job.name}: ${message.replaceAll('\n', `\n${job.name}: `)}\n`);
   if (format === 'json' || (format === 'auto' && !io.stdoutIsTTY)) {

@@ -1,15 +1,24 @@
 /**
- * ferry's error classes. Each has a stable `code` (for programs) and says whether a
- * retry can help (`retryable`); the exit code follows from the class alone (see exit-codes.ts).
+ * ferry's error classes. Each has a stable `code` (for programs), a `kind` from which the exit
+ * code follows (see exit-codes.ts), and says whether a retry can help (`retryable`).
  */
 export interface FerryErrorOptions {
   code?: string;
   cause?: unknown;
 }
 
+/** What an error means to the caller: fix the config (64), fix the data (65), try later (75), stopped (130). */
+export type ErrorKind = 'config' | 'permanent' | 'retryable' | 'cancelled';
+
+// A brand every copy of ferry sets alike: a job that bundles its own ferry, or a host that loads
+// two, still has its errors told apart from bugs, where `instanceof` would see strangers.
+const BRAND = Symbol.for('ferry.error');
+
 export abstract class FerryError extends Error {
+  abstract readonly kind: ErrorKind;
   abstract readonly retryable: boolean;
   readonly code: string;
+  readonly [BRAND] = true;
 
   constructor(message: string, defaultCode: string, options: FerryErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -17,9 +26,20 @@ export abstract class FerryError extends Error {
   }
 }
 
+/** Whether a value is a ferry error, made by this copy of ferry or any other. */
+export function isFerryError(value: unknown): value is FerryError {
+  return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+}
+
+/** Whether a value is a ferry error of this kind. */
+export function isErrorKind(value: unknown, kind: ErrorKind): value is FerryError {
+  return isFerryError(value) && value.kind === kind;
+}
+
 /** Bad flags, environment or env file: nothing ran. Exit 64. */
 export class ConfigError extends FerryError {
   override readonly name: string = 'ConfigError';
+  readonly kind = 'config';
   readonly retryable = false;
   constructor(message: string, options?: FerryErrorOptions) {
     super(message, 'CONFIG_INVALID', options);
@@ -29,6 +49,7 @@ export class ConfigError extends FerryError {
 /** Retrying will not help: bad data, rejected credentials, a 4xx. Exit 65. */
 export class PermanentError extends FerryError {
   override readonly name: string = 'PermanentError';
+  readonly kind = 'permanent';
   readonly retryable = false;
   constructor(message: string, options?: FerryErrorOptions) {
     super(message, 'PERMANENT', options);
@@ -38,6 +59,7 @@ export class PermanentError extends FerryError {
 /** Try again later: network, timeout, 5xx after retries, the lock is held. Exit 75. */
 export class RetryableError extends FerryError {
   override readonly name: string = 'RetryableError';
+  readonly kind = 'retryable';
   readonly retryable = true;
   constructor(message: string, options?: FerryErrorOptions) {
     super(message, 'RETRYABLE', options);
@@ -47,6 +69,7 @@ export class RetryableError extends FerryError {
 /** The run was stopped by a signal or an aborted `ctx.signal`. Exit 130. */
 export class CancelledError extends FerryError {
   override readonly name: string = 'CancelledError';
+  readonly kind = 'cancelled';
   // Running again would work, but a person or a host asked to stop: no automatic retry.
   readonly retryable = false;
   constructor(message = 'cancelled', options?: FerryErrorOptions) {

@@ -1,4 +1,4 @@
-import { CancelledError, ConfigError, PermanentError, RetryableError } from './errors.ts';
+import { isFerryError, type ErrorKind } from './errors.ts';
 
 /** The exit codes and their fixed meanings (sysexits.h where one fits). */
 export const ExitCode = {
@@ -19,18 +19,20 @@ export interface ErrorSummary {
   retryable: boolean;
 }
 
-/** The one place that maps a thrown value to an exit code. */
+const BY_KIND: Record<ErrorKind, ExitCode> = {
+  config: ExitCode.usage,
+  permanent: ExitCode.permanent,
+  retryable: ExitCode.retryable,
+  cancelled: ExitCode.cancelled,
+};
+
+/** The one place that maps a thrown value to an exit code: a ferry error by its kind, anything else is a bug. */
 export function exitCodeFor(error: unknown): ExitCode {
-  if (error instanceof ConfigError) return ExitCode.usage;
-  if (error instanceof PermanentError) return ExitCode.permanent;
-  if (error instanceof RetryableError) return ExitCode.retryable;
-  if (error instanceof CancelledError) return ExitCode.cancelled;
-  return ExitCode.bug;
+  return isFerryError(error) ? (BY_KIND[error.kind] ?? ExitCode.bug) : ExitCode.bug;
 }
 
 export function summarizeError(error: unknown): ErrorSummary {
-  const code = exitCodeFor(error) === ExitCode.bug ? 'UNEXPECTED' : (error as { code: string }).code;
+  const known = isFerryError(error) && exitCodeFor(error) !== ExitCode.bug;
   const message = error instanceof Error ? error.message : String(error);
-  const retryable = error instanceof RetryableError;
-  return { code, message, retryable };
+  return { code: known ? error.code : 'UNEXPECTED', message, retryable: known && error.retryable };
 }

@@ -1,4 +1,4 @@
-import { CancelledError } from '../errors/errors.ts';
+import { CancelledError, isErrorKind } from '../errors/errors.ts';
 import { envelope, type Counts, type FerryEvent, type LogLevel } from '../events/protocol.ts';
 import { GuardError } from '../errors/guard-error.ts';
 import { id } from '../id.ts';
@@ -50,7 +50,7 @@ function escapeReserved(fields: Fields): Fields {
 export function createContext<C>(parts: ContextParts<C>): JobContext<C> {
   const { emit, counts, signal } = parts;
   const throwIfCancelled = () => {
-    if (signal.aborted) throw signal.reason instanceof CancelledError ? signal.reason : new CancelledError();
+    if (signal.aborted) throw isErrorKind(signal.reason, 'cancelled') ? signal.reason : new CancelledError();
   };
   const lastAt = new Map<string, number>();
   const log = createLogger(emit, parts.logLevel);

@@ -1,4 +1,4 @@
-import { CancelledError } from '../errors/errors.ts';
+import { CancelledError, isErrorKind } from '../errors/errors.ts';
 import { ExitCode, exitCodeFor, summarizeError } from '../errors/exit-codes.ts';
 import { GuardError } from '../errors/guard-error.ts';
 import { emptyCounts, envelope, type Counts, type FerryEvent, type LogLevel, type ResultError, type RunStatus } from '../events/protocol.ts';
@@ -84,7 +84,7 @@ export async function runJob<S extends ConfigSchema>(job: Job<S>, config: Config
     checkMinRecords(counts.read, options.minRecords ?? 0);
   } catch (error) {
     if (!(error instanceof GuardError)) batcher?.discard();
-    failure = signal.aborted && !(error instanceof CancelledError) ? new CancelledError(reasonOf(signal), { cause: error }) : error;
+    failure = signal.aborted && !isErrorKind(error, 'cancelled') ? new CancelledError(reasonOf(signal), { cause: error }) : error;
   }
   await batcher?.settle(); // a batch still committing finishes (or fails) before anything else touches the store
   if (failure instanceof GuardError && store && recorded) failure = await takeBack(store, batcher, runId, job.name, failure, log);

@@ -106,10 +106,10 @@ describe('built file-import: a real import', () => {
     assert.deepEqual(new Set(rejects.map((r) => r.position.row)).size, 10_000);
   });
 
-  it('a missing required option: exit 64, naming --file and FILE, before any work', async () => {
+  it('a missing required option: exit 64, naming --file and FILE_IMPORT_FILE, before any work', async () => {
     const { code, stdout, stderr } = await runBuilt('file-import', ['--db-path', 'x.db']);
     assert.equal(code, 64);
-    assert.match(stderr, /^file-import: missing required option --file \(or env FILE\)/);
+    assert.match(stderr, /^file-import: missing required option --file \(or env FILE_IMPORT_FILE\)/);
     const result = resultOf(parseEventLines(stdout));
     assert.equal(result.error?.code, 'CONFIG_MISSING');
   });

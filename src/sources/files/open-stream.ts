@@ -1,5 +1,5 @@
 import { Readable, pipeline } from 'node:stream';
-import { CancelledError, FerryError, PermanentError } from '../../errors/errors.ts';
+import { CancelledError, PermanentError, isErrorKind, isFerryError } from '../../errors/errors.ts';
 import { checkEncoding, textDecoding, type TextDecoding, type TextEncoding } from './text-decoding.ts';
 import { NotUtf8Error, lineAt } from './utf8-check.ts';
 
@@ -48,7 +48,7 @@ export function isGzip(file: string): boolean {
 }
 
 export function throwIfCancelled(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw signal.reason instanceof CancelledError ? signal.reason : new CancelledError();
+  if (signal?.aborted) throw isErrorKind(signal.reason, 'cancelled') ? signal.reason : new CancelledError();
 }
 
 async function* guard(file: string, source: Readable, text: TextDecoding, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
@@ -80,7 +80,7 @@ async function withLine(error: NotUtf8Error): Promise<NotUtf8Error> {
 
 /** Turns an errno or zlib failure into an error that says what to fix; others pass through. */
 export function fileError(file: string, error: unknown): unknown {
-  if (error instanceof FerryError || !(error instanceof Error)) return error;
+  if (isFerryError(error) || !(error instanceof Error)) return error;
   const code = (error as NodeJS.ErrnoException).code ?? '';
   if (code === 'ENOENT') {
     return new PermanentError(`${file} does not exist: check the path (a relative path starts at ${process.cwd()})`, { code: 'FILE_NOT_FOUND', cause: error });

@@ -1,6 +1,6 @@
 import { CsvError, parse, type Parser } from 'csv-parse';
 import { pipeline } from 'node:stream';
-import { ConfigError, FerryError, PermanentError } from '../../errors/errors.ts';
+import { ConfigError, PermanentError, isFerryError } from '../../errors/errors.ts';
 import type { SourceItem } from '../source-item.ts';
 import { checkHeader, recordOf } from './csv-header.ts';
 import { csvLines, recordText } from './csv-lines.ts';
@@ -94,7 +94,7 @@ function isBlank(record: string[], raw: string): boolean {
 }
 
 function csvError(file: string, error: unknown, maxRecordBytes: number): unknown {
-  if (error instanceof FerryError || !(error instanceof CsvError)) return error;
+  if (isFerryError(error) || !(error instanceof CsvError)) return error;
   // csv-parse parses a whole chunk ahead of the reader, so its own counts say where it stopped.
   const records = typeof error['records'] === 'number' ? error['records'] : 0;
   const where = records === 0 ? 'in the header' : `at row ${records}`;

@@ -2,7 +2,7 @@ import { pipeline, type Duplex } from 'node:stream';
 import { Assembler } from 'stream-json/assembler.js';
 import { pick } from 'stream-json/filters/pick.js';
 import { parser, type Token } from 'stream-json/parser.js';
-import { FerryError, PermanentError } from '../../errors/errors.ts';
+import { PermanentError, isFerryError } from '../../errors/errors.ts';
 import { exactNumber } from '../../values/exact-json.ts';
 import type { SourceItem } from '../source-item.ts';
 import { readBatches } from './read-batches.ts';
@@ -82,7 +82,7 @@ function hint(jsonPath: string | undefined): string {
 }
 
 function jsonError(file: string, error: unknown, row: number): unknown {
-  if (error instanceof FerryError || !(error instanceof Error)) return error;
+  if (isFerryError(error) || !(error instanceof Error)) return error;
   const where = row === 0 ? 'before the first element' : `after element ${row}`;
   return new PermanentError(`${file}: not valid JSON ${where} (${error.message}): the file may be truncated; export or download it again`, { code: 'JSON_INVALID', cause: error });
 }

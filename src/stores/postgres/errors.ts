@@ -1,4 +1,4 @@
-import { ConfigError, FerryError, PermanentError, RetryableError } from '../../errors/errors.ts';
+import { ConfigError, PermanentError, RetryableError, isFerryError } from '../../errors/errors.ts';
 
 interface PgErrorFields {
   /** SQLSTATE from the server, or a Node error code (ECONNREFUSED) for the socket. */
@@ -35,7 +35,7 @@ const NO_PASSWORD = /SASL|client password must be a string/;
  * `doing` names the step for the message; 'connecting' when no session exists yet.
  */
 export function classifyPgError(error: unknown, doing: string): Error {
-  if (error instanceof FerryError || !(error instanceof Error)) return error as Error;
+  if (isFerryError(error) || !(error instanceof Error)) return error as Error;
   const { code = '', where, detail } = error as Error & PgErrorFields;
   const message = `PostgreSQL ${doing}: ${error.message || code}${detail ? ` (${detail})` : ''}${where && code.startsWith('22') ? ` (${where})` : ''}`;
   const options = (c: string) => ({ code: c, cause: error });

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
-import { FerryError, PermanentError } from '../../errors/errors.ts';
+import { PermanentError, isFerryError } from '../../errors/errors.ts';
 import { parseJson } from '../../values/exact-json.ts';
 import type { Counts } from '../../events/protocol.ts';
 import { byTable, type Batch, type Checkpoint, type Reject, type ReplaceBatch, type RunEnd, type RunRecord, type RunStart, type Store, type StoredReject, type WriteCounts } from '../store.ts';
@@ -249,7 +249,7 @@ export class SqliteStore implements Store {
       return error; // the disk will not take even that: the result line is all that says it
     }
     const note = 'its end is kept in the run lock file, and the next run writes it into the history';
-    return error instanceof FerryError ? Object.assign(error, { message: `${error.message}; ${note}` }) : error;
+    return isFerryError(error) ? Object.assign(error, { message: `${error.message}; ${note}` }) : error;
   }
 
   /** Runs and rejects older than the retention leave the history; the newest success always stays. */
