@@ -29,6 +29,10 @@ export async function runMain(job: Job, argv: readonly string[] = process.argv.s
   process.off('beforeExit', unsettled);
   signals.finished = true;
   if (signals.received > 0) process.exit(); // asked to stop as the run ended: do not wait on stray handles
+  // Left to itself, Node closes its signal handles while it tears down after the last event, and a
+  // SIGTERM in that moment kills the process (exit 143) after it printed its result. Leaving from
+  // the 'exit' event, when nothing is left to print, skips that teardown.
+  process.once('exit', () => process.exit());
   setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
 }
 
