@@ -20,9 +20,12 @@ export interface ProcessIO {
   /** Rejects on an uncaught exception or unhandled rejection. */
   crash: Promise<never>;
   exitNow(code: number, message: string): never;
+  /** Sees the reporter of each run, so the process can still report a run that never ends. */
+  watchRun?(reporter: Reporter): Reporter;
 }
 
 export function createReporter(format: LogFormat, io: ProcessIO): Reporter {
   const pretty = format === 'pretty' || (format === 'auto' && io.stdoutIsTTY);
-  return pretty ? new PrettyReporter(io.stdout, io.stderr) : new JsonReporter();
+  const reporter = pretty ? new PrettyReporter(io.stdout, io.stderr) : new JsonReporter();
+  return io.watchRun?.(reporter) ?? reporter;
 }

@@ -1,6 +1,8 @@
 import { fstatSync } from 'node:fs';
 import { Redactor } from '../secrets/redact.ts';
 import { ExitCode } from '../errors/exit-codes.ts';
+import { emptyCounts, envelope, type StartEvent } from '../events/protocol.ts';
+import type { Reporter } from '../events/reporter.ts';
 import type { Job } from '../job/types.ts';
 import { main } from './main.ts';
 import type { ProcessIO } from './process-io.ts';
@@ -14,16 +16,64 @@ const EXIT_GRACE_MS = 2000;
  */
 export async function runMain(job: Job, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   const signals = listenForSignals();
-  const io = processIO(argv, signals);
+  const watch = new RunWatch();
+  const io = { ...processIO(argv, signals), watchRun: (reporter: Reporter) => watch.track(reporter) };
+  const unsettled = () => reportUnsettled(job, watch);
+  process.once('beforeExit', unsettled);
   try {
     process.exitCode = await main(job, io);
   } catch (error) {
     process.stderr.write(`${job.name}: unexpected error: ${io.redactor.string(String((error as Error)?.stack ?? error))}\n`);
     process.exitCode = 1;
   }
+  process.off('beforeExit', unsettled);
   signals.finished = true;
   if (signals.received > 0) process.exit(); // asked to stop as the run ended: do not wait on stray handles
+  // Left to itself, Node closes its signal handles while it tears down after the last event, and a
+  // SIGTERM in that moment kills the process (exit 143) after it printed its result. Leaving from
+  // the 'exit' event, when nothing is left to print, skips that teardown.
+  process.once('exit', () => process.exit());
   setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
+}
+
+/** The run in progress as printed so far: its start, and whether its result followed. */
+class RunWatch {
+  reporter: Reporter | undefined;
+  start: StartEvent | undefined;
+  ended = false;
+
+  track(reporter: Reporter): Reporter {
+    this.reporter = reporter;
+    return {
+      emit: (event) => {
+        if (event.type === 'start') this.start = event;
+        if (event.type === 'result') this.ended = true;
+        reporter.emit(event);
+      },
+      close: () => reporter.close?.(),
+    };
+  }
+}
+
+/**
+ * The last resort when the event loop drains while main still awaits something that can never
+ * settle: without it the process would exit 0 (13 from source) and print nothing, and a host would
+ * take a cut-short import for a success. It is a bug in ferry by definition: exit 1, said twice.
+ */
+function reportUnsettled(job: Job, watch: RunWatch): void {
+  const message = 'the run was left waiting for something that can never happen (a bug in ferry: please report it); '
+    + 'what it committed stays: run it again';
+  const { reporter, start } = watch;
+  if (reporter && start && !watch.ended) {
+    const durationMs = Math.max(0, Date.now() - Date.parse(start.ts));
+    reporter.emit({
+      ...envelope(), type: 'result', job: job.name, runId: start.runId, status: 'failed', exitCode: ExitCode.bug, dryRun: start.dryRun,
+      counts: emptyCounts(), durationMs, error: { code: 'UNSETTLED', message, retryable: false },
+    });
+    reporter.close?.();
+  }
+  process.stderr.write(`${job.name}: ${message}\n`);
+  process.exitCode = ExitCode.bug;
 }
 
 interface Signals {

@@ -80,10 +80,12 @@ export function startJob(executable: string, options: StartOptions = {}): JobHan
 function follow(child: ChildProcessByStdio<null, Readable, Readable>, options: StartOptions): JobHandle {
   const queue = new LineQueue();
   let result: ResultEvent | undefined;
+  let started = false;
   const stderrTail: string[] = [];
   const stdout = createInterface({ input: child.stdout });
   stdout.on('line', (line) => {
     const parsed = parseEvent(line);
+    if (parsed.kind === 'event' && parsed.event.type === 'start') started = true;
     if (parsed.kind === 'event' && parsed.event.type === 'result') result = parsed.event;
     queue.push(parsed);
   });
@@ -94,10 +96,10 @@ function follow(child: ChildProcessByStdio<null, Readable, Readable>, options: S
     if (parseEvent(line).kind === 'text') queue.push({ kind: 'text', stream: 'stderr', line });
   });
   const closed = new Promise<JobResult>((resolve) => {
-    child.on('error', (error) => resolve(outcome(undefined, null, null, [error.message])));
+    child.on('error', (error) => resolve(outcome(undefined, null, null, [error.message], false)));
     child.on('close', (code, signal) => {
       queue.end();
-      resolve(outcome(result, code, signal, stderrTail));
+      resolve(outcome(result, code, signal, stderrTail, started));
     });
   });
   const cancel = () => terminate(child, options.graceMs ?? 5000).then(() => closed);
@@ -111,14 +113,17 @@ function follow(child: ChildProcessByStdio<null, Readable, Readable>, options: S
   };
 }
 
-function outcome(result: ResultEvent | undefined, code: number | null, signal: NodeJS.Signals | null, stderr: string[]): JobResult {
+function outcome(result: ResultEvent | undefined, code: number | null, signal: NodeJS.Signals | null, stderr: string[], started: boolean): JobResult {
   if (result && code === result.exitCode) {
     return { status: result.status, exitCode: code, signal, retryable: result.error?.retryable ?? false, counts: result.counts, runId: result.runId, ...(result.error ? { error: result.error } : {}) };
   }
-  // No result line (or one the exit code contradicts): the exit code is the truth.
-  const status = code === 0 ? 'succeeded' : code === 130 ? 'cancelled' : 'failed';
-  const killed = code === null || code === 75;
-  const message = signal ? `the job was killed by ${signal} before it reported a result` : `the job exited ${code} without a result`;
+  // No result line (or one the exit code contradicts): the exit code is the truth, but for a run
+  // that started and then exited 0 unreported: its import may have stopped halfway.
+  const unreported = code === 0 && started;
+  const status = code === 0 && !unreported ? 'succeeded' : code === 130 ? 'cancelled' : 'failed';
+  const killed = code === null || code === 75 || unreported;
+  const message = signal ? `the job was killed by ${signal} before it reported a result`
+    : unreported ? 'the job started a run and exited 0 without its result: it may have stopped halfway; run it again' : `the job exited ${code} without a result`;
   return {
     status, exitCode: code, signal, retryable: killed, counts: result?.counts ?? NO_COUNTS,
     ...(status === 'succeeded' ? {} : { error: { code: signal ? 'KILLED' : 'NO_RESULT', message, retryable: killed } }),

@@ -118,6 +118,15 @@ describe('exit codes', () => {
     });
   }
 
+  it('a run left awaiting what never settles, with nothing else to run: exit 1 with an UNSETTLED result and a line on stderr, never a silent exit', async () => {
+    const { code, events, stderr } = await runEcho(['--api-key', 'test-key-1', '--behaviour', 'hang']);
+    const start = events[0];
+    const result = events.at(-1);
+    assert.ok(start?.type === 'start' && result?.type === 'result');
+    assert.deepEqual([code, result.runId, result.status, result.exitCode, result.error?.code, result.error?.retryable], [1, start.runId, 'failed', 1, 'UNSETTLED', false]);
+    assert.match(stderr, /^echo-config: the run was left waiting for something that can never happen \(a bug in ferry: please report it\)/m);
+  });
+
   it('a plain Error logs its stack', async () => {
     const { events } = await runEcho(['--api-key', 'test-key-1', '--behaviour', 'bug']);
     const error = events.find((e) => e.type === 'log' && e.level === 'error') as { stack?: string } | undefined;

@@ -78,6 +78,14 @@ describe('startJob', () => {
     assert.deepEqual([result.status, result.exitCode, result.error?.code], ['failed', 3, 'NO_RESULT']);
   });
 
+  it('a job that starts a run and exits 0 without its result is reported failed, retryable, not succeeded', async () => {
+    const start = JSON.stringify({ v: 1, ts: new Date().toISOString(), type: 'start', job: 'j', version: '1', ferry: '0.1.0', runId: 'r1', pid: 1, dryRun: false });
+    const handle = startJob(NODE, { args: ['-e', `console.log(${JSON.stringify(start)})`, '--'] });
+    const result = await handle.result;
+    assert.deepEqual([result.status, result.exitCode, result.retryable, result.error?.code], ['failed', 0, true, 'NO_RESULT']);
+    assert.match(result.error?.message ?? '', /started a run and exited 0 without its result/);
+  });
+
   it('a second start of the same job while one runs returns the running handle', async () => {
     const options = { args: jobArgs('counter-import'), config: { dbPath: await freshDb(), pauseMs: 10 } };
     const a = startJob(NODE, options);

@@ -1,5 +1,7 @@
+import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type { Client } from 'pg';
+import { FerryError } from '../../errors/errors.ts';
 import { classifyPgError, connectionLost } from './errors.ts';
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -7,15 +9,25 @@ const COPY_CHUNK = 1 << 20;
 
 /**
  * One session on the server, with pg loaded on first use. A broken socket is remembered, so every
- * later query fails with the same RetryableError instead of an unhandled 'error' event.
+ * later query fails with the same RetryableError instead of an unhandled 'error' event, and every
+ * query or COPY still waiting settles with it: pg leaves some of them pending forever when the
+ * session dies under them, and a process whose last handle closed would then exit without a word.
  */
 export class Connection {
   readonly #client: Client;
   #lost: unknown;
+  #closing = false;
+  /** Rejects with the cause once the session is gone; every operation races it. */
+  readonly #gone: Promise<never>;
+  readonly #fail: (cause: unknown) => void;
 
   private constructor(client: Client) {
     this.#client = client;
-    client.on('error', (error) => void (this.#lost ??= error));
+    const { promise, reject } = Promise.withResolvers<never>();
+    this.#gone = promise;
+    this.#gone.catch(() => {}); // only a pending operation needs to hear of it
+    this.#fail = reject;
+    client.on('error', (error) => this.#lose(error));
   }
 
   static async open(url: string, doing: string, connectTimeoutMs = CONNECT_TIMEOUT_MS): Promise<Connection> {
@@ -25,11 +37,16 @@ export class Connection {
     const connection = new Connection(client);
     try {
       await client.connect();
+      // A socket closed without an error (the server restarting, a proxy dropping it) is a loss too;
+      // before the session existed, a failed connect says so itself.
+      client.on('end', () => {
+        if (!connection.#closing) connection.#lose(new Error('the server closed the connection'));
+      });
       // The server probes an idle client every 10 s and drops it after ~30 s of silence, so the
       // session (and the run lock it holds) of a machine that vanished without a FIN is ended soon.
       await client.query(`SET client_min_messages = warning; SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 4`);
     } catch (error) {
-      await client.end().catch(() => {});
+      await connection.close();
       throw connection.#classify(error, doing);
     }
     return connection;
@@ -44,7 +61,7 @@ export class Connection {
     if (this.#lost !== undefined) throw connectionLost(this.#lost, doing);
     try {
       const config = prepare ? { name: statementName(text), text, values: [...values] } : { text, values: [...values] };
-      return (await this.#client.query(config)).rows as R[];
+      return (await this.#whileAlive(this.#client.query(config))).rows as R[];
     } catch (error) {
       throw this.#classify(error, doing);
     }
@@ -55,12 +72,16 @@ export class Connection {
     if (this.#lost !== undefined) throw connectionLost(this.#lost, doing);
     const { from } = await import('pg-copy-streams');
     const stream = this.#client.query(from(sql));
+    // Listening from the start: pg reports a failed COPY as an 'error' event on the stream, which
+    // would be an uncaught exception while no one listens (as during a wait for 'drain').
+    const done = this.#whileAlive(finished(stream));
+    done.catch(() => {});
     try {
       for (let at = 0; at < text.length; at += COPY_CHUNK) {
-        if (!stream.write(text.slice(at, at + COPY_CHUNK))) await new Promise((resolve) => stream.once('drain', resolve));
+        if (!stream.write(text.slice(at, at + COPY_CHUNK))) await Promise.race([once(stream, 'drain'), done]);
       }
       stream.end();
-      await finished(stream);
+      await done;
     } catch (error) {
       throw this.#classify(error, doing);
     }
@@ -68,12 +89,26 @@ export class Connection {
 
   /** Ends the session; the server then releases its locks and rolls back what was not committed. */
   async close(): Promise<void> {
+    this.#closing = true;
     await this.#client.end().catch(() => {});
   }
 
+  /** The operation's outcome, or the session's loss if that comes first. */
+  #whileAlive<T>(operation: Promise<T>): Promise<T> {
+    return Promise.race([operation, this.#gone]);
+  }
+
+  #lose(cause: unknown): void {
+    this.#lost ??= cause;
+    this.#fail(this.#lost);
+  }
+
   #classify(error: unknown, doing: string): Error {
-    if (this.#lost !== undefined && error !== this.#lost && !hasSqlState(error)) return connectionLost(this.#lost, doing);
-    return classifyPgError(error, doing);
+    const lost = this.#lost;
+    if (lost !== undefined && error !== lost && !hasSqlState(error)) return connectionLost(lost, doing);
+    const classified = classifyPgError(error, doing);
+    // Whatever else the dying session said, a later run starts on a new one.
+    return lost !== undefined && !(classified instanceof FerryError) ? connectionLost(lost, doing) : classified;
   }
 }
 

@@ -20,6 +20,21 @@ const RETRYABLE: Record<string, string> = {
   '25006': 'PG_READ_ONLY', // read-only transaction: a standby, e.g. during a failover
 };
 
+// Limits of PostgreSQL's that a wide file or a long value runs into (class 54): every run meets them again.
+const SPLIT = 'split the file\'s columns over several files';
+const TOO_BIG = `the statement is too big for the server: ${SPLIT}`;
+const LIMITS: Record<string, string> = {
+  '54011': `PostgreSQL allows at most 1600 columns in a table (columns dropped from it still count): ${SPLIT}`,
+  '54000': 'a row must fit in one 8 kB page (only values of about 2 kB or more can move out of it, so many short columns cannot) '
+    + `and a key value in about 2.7 kB: ${SPLIT}, or use a shorter key`,
+  '54001': TOO_BIG,
+  '54023': TOO_BIG,
+};
+const LIMIT_ADVICE = `that is a limit of PostgreSQL's: ${SPLIT}, or shorten its values`;
+// 42701: a column twice, or named as a system column.
+const COLUMN_NAME_ADVICE = 'a table takes each column once (in its key too), and none named xmin, xmax, cmin, cmax, ctid or tableoid '
+  + '(PostgreSQL\'s own); rename the column in the file\'s header';
+
 // The session ended: admin shutdown or pg_terminate_backend, crash shutdown, server starting up.
 const SESSION_ENDED = new Set(['57P01', '57P02', '57P03']);
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
@@ -46,6 +61,8 @@ export function classifyPgError(error: unknown, doing: string): Error {
       : '; the transaction in progress was rolled back by the server, run again';
     return new RetryableError(`${message}${advice}`, options('PG_CONNECTION'));
   }
+  if (code.startsWith('54')) return new PermanentError(`${message}: ${LIMITS[code] ?? LIMIT_ADVICE}`, options('PG_LIMIT'));
+  if (code === '42701') return new PermanentError(`${message}: ${COLUMN_NAME_ADVICE}`, options('PG_COLUMN_NAME'));
   if (code.startsWith('23')) return new PermanentError(message, options('PG_CONSTRAINT'));
   if (code.startsWith('22')) return new PermanentError(message, options('PG_DATA'));
   if (code === '28P01' || code === '28000' || (code === '' && NO_PASSWORD.test(error.message))) {

@@ -7,6 +7,7 @@ import { RETENTION_MS } from '../store-options.ts';
 import { BOOKKEEPING_PRESENT_SQL, BOOKKEEPING_SQL, RUN_COLUMNS } from './bookkeeping.ts';
 import { Connection } from './connection.ts';
 import { acquireRunLock } from './lock.ts';
+import { checkNames } from './names.ts';
 import { createTableSql, q, SQL_TYPE } from './sql.ts';
 import { KeyExists, ScopeSweep, TableWriter } from './table-writer.ts';
 import { UndoJournal } from './undo-journal.ts';
@@ -72,10 +73,7 @@ export class PostgresStore implements Store {
   async prepare(tables: TablesSchema): Promise<void> {
     validateTables(tables);
     for (const [name, spec] of Object.entries(tables)) {
-      for (const identifier of [name, ...Object.keys(spec.columns)]) {
-        // PostgreSQL would cut it silently, and the next run would look for the whole name.
-        if (Buffer.byteLength(identifier) > 63) throw new PermanentError(`table ${name}: the name ${JSON.stringify(identifier)} is longer than PostgreSQL's 63 bytes; shorten it`, { code: 'PG_NAME_TOO_LONG' });
-      }
+      checkNames(name, spec);
       await this.#transaction('creating a table', async () => {
         await lockDdl(this.#conn, this.#schema, 'creating a table');
         await this.#conn.query('creating a table', createTableSql(name, spec));

@@ -1,6 +1,5 @@
 // What a run does when the server goes away or refuses it: a real job process against a real server.
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import type { FerryEvent } from 'ferry';
 import { parseEventLines } from '../../helpers/protocol.ts';
@@ -33,15 +32,14 @@ if ((await postgresUnavailable()) === undefined) describe('postgres connection',
     assert.equal((await runJobFile(JOB, ['--db-url', reference.url, ...args])).code, 0);
 
     const db = await fresh();
-    let terminated: Promise<unknown> | undefined;
+    let terminated: Promise<boolean> | undefined;
     const killed = await runJobFile(JOB, ['--db-url', db.url, ...args], {
-      onOutput: (out: string, _child: ChildProcess) => {
+      onOutput: (out: string) => {
         if (terminated || ![...out.matchAll(/"done":(\d+)/g)].some((m) => Number(m[1]) >= 3000)) return;
-        // The session that holds this schema's run lock is the run's.
-        terminated = db.query(`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)`, [`ferry:${db.name}:counter-import`]);
+        terminated = db.endRunSession('counter-import');
       },
     });
-    assert.deepEqual(await terminated, [{ pg_terminate_backend: true }], 'the run\'s session was found and ended');
+    assert.equal(await terminated, true, 'the run\'s session was found and ended');
     assert.equal(killed.code, 75, killed.stderr);
     const result = resultOf(killed);
     assert.equal(result.error?.code, 'PG_CONNECTION');

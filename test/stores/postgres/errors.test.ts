@@ -29,6 +29,12 @@ it('classifies server and socket errors: retryable (75), bad data (65), configur
     ['a password the URL lacks', new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string'), 65, 'PG_AUTH'],
     ['no privilege', pgError('42501', 'permission denied for schema imports'), 65, 'PG_PRIVILEGE'],
     ['no such database', pgError('3D000', 'database "imports" does not exist'), 64, 'PG_DATABASE_MISSING'],
+    ['too many columns', pgError('54011', 'tables can have at most 1600 columns'), 65, 'PG_LIMIT'],
+    ['a row bigger than a page', pgError('54000', 'row is too big: size 12016, maximum size 8160'), 65, 'PG_LIMIT'],
+    ['a key bigger than an index entry', pgError('54000', 'index row size 4016 exceeds btree version 4 maximum 2704 for index "k_pkey"'), 65, 'PG_LIMIT'],
+    ['a statement too complex', pgError('54001', 'stack depth limit exceeded'), 65, 'PG_LIMIT'],
+    ['too many arguments', pgError('54023', 'cannot pass more than 100 arguments to a function'), 65, 'PG_LIMIT'],
+    ['a system column name', pgError('42701', 'column name "xmin" conflicts with a system column name'), 65, 'PG_COLUMN_NAME'],
   ];
   const got = cases.map(([what, error]) => {
     const classified = classifyPgError(error, 'writing a batch') as Error & { code?: string };
@@ -53,6 +59,13 @@ it('says what to do, and keeps the original as the cause', () => {
   assert.ok(lost instanceof RetryableError);
   assert.match(lost.message, /rolled back by the server, run again/);
   assert.equal((lost.cause as Error).message, 'terminating connection due to administrator command');
+});
+
+it('names the PostgreSQL limit a file ran into and what to change', () => {
+  const wide = classifyPgError(pgError('54011', 'tables can have at most 1600 columns'), 'creating a table');
+  assert.equal(wide.message, 'PostgreSQL creating a table: tables can have at most 1600 columns: PostgreSQL allows at most 1600 columns in a table (columns dropped from it still count): split the file\'s columns over several files');
+  const other = classifyPgError(pgError('54P99', 'some new limit'), 'writing a batch');
+  assert.equal(other.message, 'PostgreSQL writing a batch: some new limit: that is a limit of PostgreSQL\'s: split the file\'s columns over several files, or shorten its values');
 });
 
 it('leaves a bug a bug: an unknown SQLSTATE (a syntax error) is not dressed up as retryable or bad data', () => {

@@ -14,6 +14,8 @@ export interface TestSchema {
   /** TEST_DATABASE_URL with its search_path set to this schema: what a job gets as --db-url. */
   url: string;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Ends (pg_terminate_backend) the session holding `job`'s run lock in this schema; false when none does. */
+  endRunSession(job: string): Promise<boolean>;
   drop(): Promise<void>;
 }
 
@@ -47,16 +49,22 @@ export async function freshSchema(): Promise<TestSchema> {
     await admin.query(`DROP SCHEMA IF EXISTS ${name} CASCADE; CREATE SCHEMA ${name}`);
     const url = new URL(TEST_DATABASE_URL);
     url.searchParams.set('options', `-c search_path=${name}`);
+    const query = async <T>(sql: string, params: unknown[] = []) => {
+      const client = await connect(url.href);
+      try {
+        return (await client.query(sql, params)).rows as T[];
+      } finally {
+        await client.end();
+      }
+    };
     return {
       name,
       url: url.href,
-      async query<T>(sql: string, params: unknown[] = []) {
-        const client = await connect(url.href);
-        try {
-          return (await client.query(sql, params)).rows as T[];
-        } finally {
-          await client.end();
-        }
+      query,
+      async endRunSession(job: string) {
+        // The session that holds this schema's run lock of the job is the run's, and no other test's.
+        const ended = await query<{ ended: boolean }>(`SELECT pg_terminate_backend(pid) AS ended FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)`, [`ferry:${name}:${job}`]);
+        return ended.some((row) => row.ended);
       },
       async drop() {
         const client = await connect();
