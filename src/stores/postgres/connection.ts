@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type { Client } from 'pg';
-import { FerryError } from '../../errors/errors.ts';
+import { isFerryError } from '../../errors/errors.ts';
 import { classifyPgError, connectionLost } from './errors.ts';
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -108,7 +108,7 @@ export class Connection {
     if (lost !== undefined && error !== lost && !hasSqlState(error)) return connectionLost(lost, doing);
     const classified = classifyPgError(error, doing);
     // Whatever else the dying session said, a later run starts on a new one.
-    return lost !== undefined && !(classified instanceof FerryError) ? connectionLost(lost, doing) : classified;
+    return lost !== undefined && !isFerryError(classified) ? connectionLost(lost, doing) : classified;
   }
 }
 
