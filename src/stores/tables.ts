@@ -34,7 +34,12 @@ export function validateTables(tables: TablesSchema): void {
     }
     const cols = Object.keys(spec.columns);
     const unnamed = cols.find((c) => c === '' || c.includes('\0'));
-    if (unnamed !== undefined) throw tableError(`table ${name}: a column has ${unnamed === '' ? 'an empty name' : 'a NUL character in its name'}; give every field a name`);
+    if (unnamed !== undefined) {
+      const what = unnamed === '' ? 'is empty' : 'contains a NUL character';
+      // An empty name is a syntax error, and a NUL breaks the statement off (PostgreSQL takes that for a lost connection).
+      const message = `table ${name}: the column name ${JSON.stringify(unnamed)} ${what}, which no database takes; rename the column in the file's header (or the records' field)`;
+      throw new PermanentError(message, { code: 'COLUMN_NAME_INVALID' });
+    }
     if (spec.primaryKey.length === 0) throw tableError(`table ${name}: declare a primaryKey`);
     for (const c of [...spec.primaryKey, ...(spec.scope ?? [])]) {
       if (!cols.includes(c)) throw tableError(`table ${name}: key or scope column ${c} is not among its columns`);

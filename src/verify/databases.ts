@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../errors/errors.ts';
-import { q } from '../stores/postgres/sql.ts';
+import { q } from '../stores/quote.ts';
 import { snapshotPostgres, snapshotSqlite, type Snapshot } from './snapshot.ts';
 
 /** One run's database: the flags that point the job at it, and how to read its tables back. */

@@ -1,5 +1,5 @@
 import { DatabaseSync } from 'node:sqlite';
-import { q } from '../stores/postgres/sql.ts';
+import { q } from '../stores/quote.ts';
 
 /** A job's own tables (not ferry's bookkeeping), each row keyed by its primary key. */
 export type Snapshot = Map<string, Map<string, string>>;

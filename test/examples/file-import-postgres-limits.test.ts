@@ -20,11 +20,11 @@ const cases: { what: string; name: string; content: string; key?: string; code: 
   },
   {
     what: 'a header with a NUL character in a name', name: 'nul.csv', content: 'id,a\u0000b\n1,a\n', code: 'COLUMN_NAME_INVALID',
-    message: /^table nul: the column name "a\\u0000b" contains a NUL character, which PostgreSQL does not allow; rename the column/,
+    message: /^table nul: the column name "a\\u0000b" contains a NUL character, which no database takes; rename the column/,
   },
   {
     what: 'records with an empty field name', name: 'empty.ndjson', content: '{"id":1,"":2}\n', code: 'COLUMN_NAME_INVALID',
-    message: /^table empty: the column name "" is empty, which PostgreSQL does not allow; rename the column/,
+    message: /^table empty: the column name "" is empty, which no database takes; rename the column/,
   },
   {
     what: '1700 columns', name: 'wide.csv', content: `${columns(1700).join(',')}\n${columns(1700).map(() => 'x').join(',')}\n`, code: 'PG_LIMIT',

@@ -48,4 +48,3 @@ export const BOOKKEEPING_PRESENT_SQL = `SELECT to_regclass('_ferry_runs') IS NOT
   AND to_regclass('_ferry_rejects') IS NOT NULL
   AND EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass('_ferry_checkpoints') AND attname = 'tables' AND NOT attisdropped) AS present`;
 
-export const RUN_COLUMNS = `id, job, started_at, finished_at, status, exit_code, dry_run, read, inserted, updated, unchanged, deleted, rejected, error_code, error_message`;

@@ -1,4 +1,5 @@
 import type { ConfigSchema } from '../../config/options.ts';
+import { RunStore } from '../run-store.ts';
 import { selectStore } from '../select-store.ts';
 import { sqlite } from '../sqlite/index.ts';
 import type { StoreFactory } from '../store.ts';
@@ -26,10 +27,11 @@ export function postgres(): StoreFactory {
     options,
     selectedBy: 'dbUrl',
     async open(config, mode) {
-      const { PostgresStore } = await import('./postgres-store.ts');
+      const { PostgresDialect } = await import('./postgres-dialect.ts');
       const url = String(config.dbUrl);
       const retentionMs = Number(config.historyRetention ?? RETENTION_MS);
-      return mode === 'read' ? PostgresStore.openForReading(url) : PostgresStore.open(url, { batchSize: Number(config.batchSize ?? 1000), retentionMs });
+      const dialect = mode === 'read' ? await PostgresDialect.openForReading(url) : await PostgresDialect.open(url, { batchSize: Number(config.batchSize ?? 1000) });
+      return dialect && new RunStore(dialect, { retentionMs });
     },
   };
 }
@@ -40,4 +42,3 @@ export function sqliteOrPostgres(): StoreFactory {
 }
 
 export { selectStore } from '../select-store.ts';
-export type { PostgresStore } from './postgres-store.ts';

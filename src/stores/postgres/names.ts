@@ -20,10 +20,5 @@ export function checkNames(table: string, spec: TableSpec): void {
       const others = SYSTEM_COLUMNS.filter((c) => c !== column).join(', ');
       throw new PermanentError(`${name} is reserved by PostgreSQL (a system column, as are ${others}); ${RENAME}`, { code: 'COLUMN_NAME_RESERVED' });
     }
-    // An empty name is a syntax error, and a NUL breaks the statement off (08P01, taken for a lost connection).
-    if (column === '' || column.includes('\0')) {
-      const what = column === '' ? 'is empty' : 'contains a NUL character';
-      throw new PermanentError(`${name} ${what}, which PostgreSQL does not allow; ${RENAME}`, { code: 'COLUMN_NAME_INVALID' });
-    }
   }
 }

@@ -1,6 +1,6 @@
+import { q } from '../quote.ts';
 import type { ColumnType, TableSpec } from '../tables.ts';
 
-export const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /**
  * json is TEXT, not JSONB: TEXT keeps the exact text a source sent (JSONB reorders keys, drops
@@ -45,4 +45,3 @@ export function upsertSql(name: string, spec: TableSpec, staging: string, option
     `SELECT (count(*) FILTER (WHERE inserted))::int AS inserted, count(*)::int AS written FROM w`;
 }
 
-export const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;

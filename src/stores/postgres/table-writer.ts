@@ -1,18 +1,13 @@
+import { WriteAgain, type ScopeSweep as Sweep, type TableWriter as Writer } from '../dialect.ts';
+import { literal, q } from '../quote.ts';
 import type { WriteCounts } from '../store.ts';
 import { toSql, type Row, type TableSpec } from '../tables.ts';
 import type { Connection } from './connection.ts';
 import { copyEncoder, rounds, type CopyLine } from './copy-text.ts';
-import { literal, q, upsertSql } from './sql.ts';
+import { upsertSql } from './sql.ts';
 import { UndoJournal } from './undo-journal.ts';
 
 let staged = 0;
-
-export interface WriteOptions {
-  /** Copy every row changed into the run's undo journal (not in a dry run, whose undo is its rollback). */
-  journal: boolean;
-  /** For a replace: the keys written are remembered here. */
-  sweep?: ScopeSweep;
-}
 
 /**
  * How a batch lands in one table: COPY into a temporary staging table, then one INSERT … SELECT …
@@ -20,7 +15,7 @@ export interface WriteOptions {
  * unnest() arrays on 1,000,000 rows (bench/RESULTS.md, postgres-upsert). Into a table that was
  * empty, rows are COPYed directly while no key exists yet.
  */
-export class TableWriter {
+export class TableWriter implements Writer {
   readonly #conn: Connection;
   readonly #name: string;
   readonly #spec: TableSpec;
@@ -48,11 +43,11 @@ export class TableWriter {
    * counted. Throws KeyExists when a direct COPY met a key already there: the caller rolls back
    * and writes the batch again (now by upsert).
    */
-  async write(rows: readonly Row[], counts: WriteCounts, options: WriteOptions): Promise<void> {
+  async write(rows: readonly Row[], counts: WriteCounts, options: { journal: boolean; sweep?: Sweep }): Promise<void> {
     const lines = rows.map(this.#encode); // a row without its key fails before anything is sent
     // A key twice in the batch fails the direct COPY like a key already there: then upsert.
     if (this.#direct && !options.sweep) return this.#copyDirect(lines, counts);
-    const text = this.#upsert(options.journal, options.sweep?.table);
+    const text = this.#upsert(options.journal, (options.sweep as ScopeSweep | undefined)?.table);
     for (const round of rounds(lines)) {
       await this.#stage(round);
       const [result] = await this.#conn.query<{ inserted: number; written: number }>('writing a batch', text, [], true);
@@ -88,6 +83,8 @@ export class TableWriter {
     return text;
   }
 
+  began(): void {}
+
   /** The transaction committed: ON COMMIT DELETE ROWS emptied the staging table. */
   committed(): void {
     if (this.#state === 'filled') this.#state = 'empty';
@@ -114,14 +111,14 @@ export class TableWriter {
 }
 
 /** A direct COPY met a key already in the table: the batch is to be written again by upsert. */
-export class KeyExists extends Error {
+export class KeyExists extends WriteAgain {
   constructor(table: string, cause: unknown) {
     super(`table ${table}: a key of the batch exists already; writing it again by upsert`, { cause });
   }
 }
 
 /** Remembers the keys a replace brought, then deletes the scope's rows it did not bring. */
-export class ScopeSweep {
+export class ScopeSweep implements Sweep {
   readonly table = 'pg_temp._ferry_seen';
   readonly #conn: Connection;
   readonly #name: string;

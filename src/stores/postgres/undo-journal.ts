@@ -1,6 +1,8 @@
+import type { UndoJournal as Journal } from '../dialect.ts';
+import { literal, q } from '../quote.ts';
+import type { WriteCounts } from '../store.ts';
 import type { TablesSchema } from '../tables.ts';
 import type { Connection } from './connection.ts';
-import { literal, q } from './sql.ts';
 
 const doing = 'taking back the run';
 
@@ -18,11 +20,9 @@ const doing = 'taking back the run';
  * ever takes the run back, and when it ends (the run is over, however it ended) they go with it.
  * Nothing is added to the user's schema and no other writer pays for it.
  */
-export class UndoJournal {
+export class UndoJournal implements Journal {
   static readonly table = 'pg_temp._ferry_undo';
 
-  /** Notes the current transaction as one the run wrote in; a CTE of the batch's last statement. */
-  static readonly markSql = `INSERT INTO pg_temp._ferry_undo (xid) SELECT txid_current() % 4294967296`;
 
   readonly #conn: Connection;
 
@@ -38,6 +38,18 @@ export class UndoJournal {
         `BEGIN INSERT INTO pg_temp._ferry_undo (tbl, old_xmin, row) VALUES (tbl, old_xmin::text::bigint, old); RETURN value; END $$`);
     return new UndoJournal(conn);
   }
+
+  async watch(): Promise<void> {} // every row version carries its transaction: nothing to set up per table
+
+  async batchStarted(): Promise<void> {}
+
+  /** Notes the batch's transaction as one the run wrote in, when it wrote anything. */
+  async batchEnding(counts: WriteCounts | undefined): Promise<void> {
+    if (!counts || counts.inserted + counts.updated + counts.deleted === 0) return;
+    await this.#conn.query('writing a batch', `INSERT INTO ${UndoJournal.table} (xid) SELECT txid_current() % 4294967296`, [], true);
+  }
+
+  async close(): Promise<void> {}
 
   /** The value an upsert's SET clause gives `column`, copying the row first (`t` is the row as it is). */
   static journalCall(table: string, column: string): string {

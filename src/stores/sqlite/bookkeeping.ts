@@ -42,7 +42,6 @@ CREATE TABLE IF NOT EXISTS _ferry_rejects (
 CREATE INDEX IF NOT EXISTS _ferry_rejects_job ON _ferry_rejects (job, last_seen);
 `;
 
-export const RUN_COLUMNS = `id, job, started_at, finished_at, status, exit_code, dry_run, read, inserted, updated, unchanged, deleted, rejected, error_code, error_message`;
 
 /** Brings a database made by an older ferry up to these tables: columns are only ever added. */
 export function upgradeBookkeeping(db: DatabaseSync): void {

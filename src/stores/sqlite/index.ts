@@ -1,7 +1,8 @@
 import type { ConfigSchema } from '../../config/options.ts';
-import type { StoreFactory } from '../store.ts';
+import { RunStore } from '../run-store.ts';
+import type { Store, StoreFactory } from '../store.ts';
 import { commonStoreOptions, RETENTION_MS } from '../store-options.ts';
-import { SqliteStore } from './sqlite-store.ts';
+import { SqliteDialect, type SqliteOptions } from './sqlite-dialect.ts';
 
 const options = {
   dbPath: { type: 'path', default: './ferry.db', description: 'the SQLite database file (created when missing)' },
@@ -9,17 +10,27 @@ const options = {
   ...commonStoreOptions,
 } as const satisfies ConfigSchema;
 
-/** The embedded default store: every job that uses it gets --db-path (DB_PATH). */
+export interface SqliteStoreOptions extends SqliteOptions {
+  /** Runs and rejects older than this leave the history at the end of each run. Default 90 days. */
+  retentionMs?: number;
+}
+
+/** The store on the SQLite database at `path` (created when missing), for a job's run. */
+export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
+  return new RunStore(SqliteDialect.open(path, options), options);
+}
+
+/** The embedded default store: every job that uses it gets --db-path (DB_PATH) and --busy-timeout. */
 export function sqlite(): StoreFactory {
   return {
     kind: 'sqlite',
     options,
     async open(config, mode) {
       const path = String(config.dbPath);
-      const options = { busyTimeoutMs: Number(config.busyTimeout ?? 5000), retentionMs: Number(config.historyRetention ?? RETENTION_MS) };
-      return mode === 'read' ? SqliteStore.openForReading(path, options) : SqliteStore.open(path, options);
+      const settings = { busyTimeoutMs: Number(config.busyTimeout ?? 5000), retentionMs: Number(config.historyRetention ?? RETENTION_MS) };
+      if (mode === 'write') return openSqliteStore(path, settings);
+      const dialect = SqliteDialect.openForReading(path, settings);
+      return dialect && new RunStore(dialect, settings);
     },
   };
 }
-
-export { SqliteStore } from './sqlite-store.ts';

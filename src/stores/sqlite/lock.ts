@@ -1,17 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { RetryableError } from '../../errors/errors.ts';
-
-/** A run's end as the history keeps it. */
-export interface KeptEnd {
-  runId: string;
-  status: string;
-  exitCode: number;
-  finishedAt: string;
-  read: number;
-  errorCode: string | null;
-  errorMessage: string | null;
-}
+import type { KeptEnd, RunLock as Lock } from '../dialect.ts';
 
 const KEPT = 'ferry_kept_end';
 
@@ -24,10 +14,16 @@ const KEPT = 'ferry_kept_end';
  * timeout, say): the next run, holding the lock, writes it into the history, and `check`
  * reads it from here until then.
  */
-export class RunLock {
+export class RunLock implements Lock {
+  readonly #dbPath: string;
   #db: DatabaseSync | undefined;
   /** Ends of earlier runs found in the lock file; written into the history by this run. */
   kept: KeptEnd[] = [];
+
+  /** The lock of the database at `dbPath` (none for ':memory:', which no other process can open). */
+  constructor(dbPath: string) {
+    this.#dbPath = dbPath;
+  }
 
   /**
    * Beside the database file as it really is, not as this run names it: through a symlink (or,
@@ -38,8 +34,9 @@ export class RunLock {
     return `${realpathSync.native(dbPath)}.${job}.lock`;
   }
 
-  acquire(path: string, holder: () => string): void {
-    const db = new DatabaseSync(path, { timeout: 0 });
+  async acquire(job: string, holder: () => Promise<string>): Promise<void> {
+    if (this.#dbPath === ':memory:') return;
+    const db = new DatabaseSync(RunLock.pathFor(this.#dbPath, job), { timeout: 0 });
     try {
       db.exec('PRAGMA journal_mode = DELETE');
       db.exec('BEGIN EXCLUSIVE');
@@ -47,7 +44,8 @@ export class RunLock {
       db.close();
       const busy = ((error as { errcode?: number }).errcode ?? 0) & 0xff;
       if (busy === 5 || busy === 6) {
-        throw new RetryableError(`already running: ${holder()}; this run stops without writing (try again when it ends)`, { code: 'LOCKED', cause: error });
+        const who = await holder();
+        throw new RetryableError(`already running: ${who} (on ${this.#dbPath}); this run stops without writing (try again when it ends)`, { code: 'LOCKED', cause: error });
       }
       throw error;
     }
@@ -56,10 +54,11 @@ export class RunLock {
   }
 
   /** For `check`, which never takes the lock: the ends kept, or none while a run holds it. */
-  static keptIn(path: string): KeptEnd[] {
+  keptFor(job: string): KeptEnd[] {
+    if (this.#dbPath === ':memory:') return [];
     let db: DatabaseSync | undefined;
     try {
-      db = new DatabaseSync(path, { readOnly: true, timeout: 0 });
+      db = new DatabaseSync(RunLock.pathFor(this.#dbPath, job), { readOnly: true, timeout: 0 });
       return readKept(db);
     } catch {
       return []; // no lock file, or a run holds it (and will write these into the history)
@@ -80,7 +79,7 @@ export class RunLock {
   }
 
   /** Lets the lock go; the ends this run found are forgotten once `written` says the history has them. */
-  release(written = false): void {
+  async release(written: boolean): Promise<void> {
     const db = this.#db;
     if (!db) return;
     try {

@@ -1,8 +1,8 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { PermanentError } from '../../errors/errors.ts';
+import { q } from '../quote.ts';
 import type { ColumnType, TableSpec } from '../tables.ts';
 
-export const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /** The columns a table has now, in order. */
 export function columnsOf(db: DatabaseSync, table: string, schema = 'main'): string[] {

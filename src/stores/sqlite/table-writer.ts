@@ -1,7 +1,9 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { ScopeSweep as Sweep, TableWriter as Writer } from '../dialect.ts';
+import { q } from '../quote.ts';
 import { toParams, toSql, type Row, type SqlValue, type TableSpec } from '../tables.ts';
 import type { WriteCounts } from '../store.ts';
-import { q, upsertSql } from './sql.ts';
+import { upsertSql } from './sql.ts';
 
 /**
  * last_insert_rowid() belongs to the connection: before a table's writes follow another
@@ -34,7 +36,7 @@ const ROWS_PER_STATEMENT = 64;
 const MAX_PARAMETERS = 32766;
 
 /** The prepared upsert of one table, and how a row lands: inserted, updated or unchanged. */
-export class TableWriter {
+export class TableWriter implements Writer {
   readonly #name: string;
   readonly spec: TableSpec;
   readonly #upsert: StatementSync;
@@ -59,13 +61,25 @@ export class TableWriter {
     this.#keyAt = spec.primaryKey.map((c) => Object.keys(spec.columns).indexOf(c));
   }
 
-  /** Call at the start of each transaction: rows past this rowid are the ones it inserts. */
-  startBatch(): void {
+  /** At the start of each transaction: rows past this rowid are the ones it inserts. */
+  began(): void {
     this.#maxRowid = Number((this.#highest.get() as { m: number | bigint }).m);
+    this.#last.forget(); // the transaction's own bookkeeping inserts moved the connection's last insert
+  }
+
+  committed(): void {}
+
+  rolledBack(): void {}
+
+  async write(rows: readonly Row[], counts: WriteCounts, options: { sweep?: Sweep }): Promise<void> {
+    const sweep = options.sweep as ScopeSweep | undefined;
+    const keys: SqlValue[][] | undefined = sweep ? [] : undefined;
+    this.writeMany(rows, counts, keys);
+    for (const key of keys ?? []) sweep?.remember(key);
   }
 
   /** One row, one statement; returns its values in column order. */
-  write(row: Row, counts: WriteCounts): SqlValue[] {
+  writeOne(row: Row, counts: WriteCounts): SqlValue[] {
     const params = toParams(this.#name, this.spec, row);
     this.#run(this.#upsert, params, 1, counts);
     return params;
@@ -89,7 +103,7 @@ export class TableWriter {
       this.#run(this.#upsertMany, params, n, counts);
     }
     for (; i < rows.length; i++) {
-      const params = this.write(rows[i] as Row, counts);
+      const params = this.writeOne(rows[i] as Row, counts);
       keys?.push(this.keyOf(params));
     }
   }
@@ -116,7 +130,7 @@ export class TableWriter {
 }
 
 /** Remembers the keys a replace brought, then deletes the scope's rows it did not bring. */
-export class ScopeSweep {
+export class ScopeSweep implements Sweep {
   readonly #db: DatabaseSync;
   readonly #seen: string;
   readonly #remember: StatementSync;
@@ -142,7 +156,7 @@ export class ScopeSweep {
     this.#remember.run(...key);
   }
 
-  sweep(counts: WriteCounts): void {
+  async sweep(counts: WriteCounts): Promise<void> {
     counts.deleted += Number(this.#sweep.run(...this.#scope).changes);
     this.#db.exec(`DROP TABLE temp.${this.#seen}`);
   }

@@ -1,9 +1,11 @@
 import type { DatabaseSync } from 'node:sqlite';
+import type { TableWriter as Writer, UndoJournal as Journal } from '../dialect.ts';
+import { literal, q } from '../quote.ts';
 import type { TableSpec } from '../tables.ts';
-import { columnsOf, q } from './sql.ts';
+import { columnsOf } from './sql.ts';
+import type { TableWriter } from './table-writer.ts';
 
 const INSERTED = 'temp._ferry_inserted';
-const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 const shadowOf = (name: string) => `temp.${q(`_ferry_undo_${name}`)}`;
 const triggerOf = (name: string, event: string) => q(`_ferry_undo_${event}_${name}`);
 
@@ -21,7 +23,7 @@ interface Watched {
  * and batch. All of it lives in the connection's temp schema, inside the batches' own
  * transactions: a batch rolled back notes nothing, and a killed run's work simply stands.
  */
-export class UndoJournal {
+export class UndoJournal implements Journal {
   readonly #db: DatabaseSync;
   readonly #tables = new Map<string, Watched>();
 
@@ -32,7 +34,8 @@ export class UndoJournal {
   }
 
   /** Watches a table from now on: again after it grew, so that the copies name its new columns. */
-  watch(name: string, spec: TableSpec, rowid: string): void {
+  async watch(name: string, spec: TableSpec, writer: Writer): Promise<void> {
+    const { rowid } = writer as TableWriter;
     this.#tables.set(name, { spec, rowid });
     const columns = columnsOf(this.#db, name);
     this.#db.exec(`CREATE TEMP TABLE IF NOT EXISTS ${q(`_ferry_undo_${name}`)} AS SELECT * FROM main.${q(name)} WHERE 0`);
@@ -49,14 +52,14 @@ export class UndoJournal {
   }
 
   /** At the start of a batch's transaction: rows past each table's highest rowid are the batch's own. */
-  batchStarted(): void {
+  async batchStarted(): Promise<void> {
     for (const [name, { rowid }] of this.#tables) {
       this.#db.prepare(`INSERT INTO ${INSERTED} (tbl, lo) SELECT ?, coalesce(max(${rowid}), 0) + 1 FROM main.${q(name)}`).run(name);
     }
   }
 
   /** Before the batch commits: closes its ranges at the highest rowid each table has now. */
-  batchEnding(): void {
+  async batchEnding(): Promise<void> {
     for (const [name, { rowid }] of this.#tables) {
       this.#db.prepare(`UPDATE ${INSERTED} SET hi = (SELECT coalesce(max(${rowid}), 0) FROM main.${q(name)}) WHERE tbl = ? AND hi IS NULL`).run(name);
     }
@@ -64,8 +67,8 @@ export class UndoJournal {
   }
 
   /** Puts every table back as it was when the run started. Call inside a transaction. */
-  undo(): void {
-    this.close();
+  async undo(): Promise<void> {
+    this.#dropTriggers();
     for (const [name, { spec, rowid }] of this.#tables) {
       const inserted = `SELECT 1 FROM ${INSERTED} r WHERE r.tbl = ? AND t.${rowid} BETWEEN r.lo AND r.hi`;
       this.#db.prepare(`DELETE FROM main.${q(name)} AS t WHERE EXISTS (${inserted})`).run(name);
@@ -78,16 +81,20 @@ export class UndoJournal {
           `ON CONFLICT (${spec.primaryKey.map(q).join(', ')}) DO ${action}`,
       );
     }
-    this.forget();
+    await this.forget();
   }
 
   /** The run's work stands (or was taken back): nothing to keep. */
-  forget(): void {
+  async forget(): Promise<void> {
     this.#db.exec(`DELETE FROM ${INSERTED}`);
     for (const name of this.#tables.keys()) this.#db.exec(`DELETE FROM ${shadowOf(name)}`);
   }
 
-  close(): void {
+  async close(): Promise<void> {
+    this.#dropTriggers();
+  }
+
+  #dropTriggers(): void {
     for (const name of this.#tables.keys()) {
       for (const event of ['UPDATE', 'DELETE']) this.#db.exec(`DROP TRIGGER IF EXISTS temp.${triggerOf(name, event)}`);
     }

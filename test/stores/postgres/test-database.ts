@@ -14,14 +14,18 @@ export interface TestSchema {
   /** TEST_DATABASE_URL with its search_path set to this schema: what a job gets as --db-url. */
   url: string;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** The same, with 64-bit integers (counts, BIGINT columns) read as numbers, as SQLite gives them. */
+  queryNumbers(sql: string): Promise<Record<string, unknown>[]>;
   /** Ends (pg_terminate_backend) the session holding `job`'s run lock in this schema; false when none does. */
   endRunSession(job: string): Promise<boolean>;
   drop(): Promise<void>;
 }
 
-async function connect(url = TEST_DATABASE_URL): Promise<Client> {
-  const { Client } = await import('pg');
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+async function connect(url = TEST_DATABASE_URL, int8AsNumber = false): Promise<Client> {
+  const { Client, types } = await import('pg');
+  const parse = ((oid: number, format?: 'text') => (oid === types.builtins.INT8 ? Number : types.getTypeParser(oid, format))) as typeof types.getTypeParser;
+  const parsers = { getTypeParser: parse };
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 3000, ...(int8AsNumber ? { types: parsers } : {}) });
   client.on('error', () => {}); // a test may kill sessions; the next query says so
   await client.connect();
   return client;
@@ -65,6 +69,14 @@ export async function freshSchema(): Promise<TestSchema> {
         // The session that holds this schema's run lock of the job is the run's, and no other test's.
         const ended = await query<{ ended: boolean }>(`SELECT pg_terminate_backend(pid) AS ended FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)`, [`ferry:${name}:${job}`]);
         return ended.some((row) => row.ended);
+      },
+      async queryNumbers(sql: string) {
+        const client = await connect(url.href, true);
+        try {
+          return (await client.query(sql)).rows as Record<string, unknown>[];
+        } finally {
+          await client.end();
+        }
       },
       async drop() {
         const client = await connect();

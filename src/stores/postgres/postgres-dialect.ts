@@ -1,0 +1,211 @@
+import type { Counts } from '../../events/protocol.ts';
+import { ConfigError, RetryableError } from '../../errors/errors.ts';
+import type { Dialect, KeptEnd, RunLock } from '../dialect.ts';
+import { q } from '../quote.ts';
+import type { ColumnType, Row, TableSpec } from '../tables.ts';
+import { BOOKKEEPING_PRESENT_SQL, BOOKKEEPING_SQL } from './bookkeeping.ts';
+import { Connection } from './connection.ts';
+import { checkNames } from './names.ts';
+import { createTableSql, SQL_TYPE } from './sql.ts';
+import { ScopeSweep, TableWriter } from './table-writer.ts';
+import { UndoJournal } from './undo-journal.ts';
+
+const RECONNECT_TIMEOUT_MS = 5000;
+
+/**
+ * A PostgreSQL server: one session per run holds the run lock and commits each batch (COPY into
+ * a staging table, one upsert) with its checkpoint and counts in one transaction.
+ */
+export class PostgresDialect implements Dialect {
+  readonly begin = 'BEGIN';
+  readonly now = 'clock_timestamp()';
+  readonly insertionOrder = 'seq';
+  readonly replaceChunk: number;
+  readonly lock: RunLock;
+  readonly #url: string;
+  readonly #conn: Connection;
+  readonly #schema: string;
+  readonly #numbered = new Map<string, string>();
+
+  private constructor(url: string, conn: Connection, schema: string, batchSize: number) {
+    this.#url = url;
+    this.#conn = conn;
+    this.#schema = schema;
+    this.replaceChunk = batchSize;
+    this.lock = advisoryLock(conn, schema);
+  }
+
+  static async open(url: string, options: { batchSize?: number } = {}): Promise<PostgresDialect> {
+    const conn = await Connection.open(url, 'connecting');
+    try {
+      const schema = await pinSchema(conn);
+      const [{ present } = { present: false }] = await conn.query<{ present: boolean }>("preparing ferry's tables", BOOKKEEPING_PRESENT_SQL);
+      if (!present) await ddl(conn, schema, "creating ferry's tables", BOOKKEEPING_SQL);
+      return new PostgresDialect(url, conn, schema, options.batchSize ?? 1000);
+    } catch (error) {
+      await conn.close();
+      throw error;
+    }
+  }
+
+  /** For `check` and `rejects`: a read-only session; no history yet gives undefined (and nothing is created). */
+  static async openForReading(url: string): Promise<PostgresDialect | undefined> {
+    const conn = await Connection.open(url, 'connecting');
+    try {
+      const schema = await pinSchema(conn);
+      await conn.query('reading the run history', 'SET default_transaction_read_only = on');
+      const sql = `SELECT to_regclass('_ferry_runs') IS NOT NULL AND to_regclass('_ferry_rejects') IS NOT NULL AS exists`;
+      const [{ exists } = { exists: false }] = await conn.query<{ exists: boolean }>('reading the run history', sql);
+      if (exists) return new PostgresDialect(url, conn, schema, 1000);
+    } catch (error) {
+      await conn.close();
+      throw error;
+    }
+    await conn.close();
+    return undefined;
+  }
+
+  get lost(): boolean {
+    return this.#conn.lost;
+  }
+
+  query<R>(doing: string, sql: string, params: readonly unknown[] = [], prepare = false): Promise<R[]> {
+    return this.#conn.query<R>(doing, this.#placeholders(sql), params, prepare);
+  }
+
+  /** `?` → `$1`, `$2`…: ferry's own statements name no identifier or literal with a `?` in it. */
+  #placeholders(sql: string): string {
+    let numbered = this.#numbered.get(sql);
+    if (numbered === undefined) {
+      let n = 0;
+      numbered = sql.replace(/\?/g, () => `$${++n}`);
+      this.#numbered.set(sql, numbered);
+    }
+    return numbered;
+  }
+
+  bool(value: boolean): boolean {
+    return value;
+  }
+
+  classify(error: unknown): unknown {
+    return error; // the connection classifies every failure as it happens
+  }
+
+  /**
+   * A real run commits each batch without waiting for the disk: a server crash may take back the
+   * newest batches, but always with their checkpoint, and the run's end is durable (see ending).
+   */
+  async started(dryRun: boolean): Promise<void> {
+    if (!dryRun) await this.#conn.query('starting the run', 'SET synchronous_commit = off');
+  }
+
+  /** Durable before the result says so: this also flushes the batches committed without waiting. */
+  async ending(dryRun: boolean): Promise<void> {
+    if (!dryRun) await this.#conn.query('recording the result', 'SET LOCAL synchronous_commit = on');
+  }
+
+  checkTable(name: string, spec: TableSpec): void {
+    checkNames(name, spec);
+  }
+
+  async tableShape(name: string): Promise<{ columns: string[]; key: string[] } | undefined> {
+    const doing = 'creating a table';
+    const [{ present } = { present: false }] = await this.#conn.query<{ present: boolean }>(doing, 'SELECT to_regclass($1) IS NOT NULL AS present', [q(name)]);
+    if (!present) return undefined;
+    const columns = await this.#conn.query<{ name: string }>(doing, 'SELECT attname AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum', [q(name)]);
+    const [{ key } = { key: [] }] = await this.#conn.query<{ key: string[] }>(doing,
+      `SELECT coalesce(array_agg(a.attname::text ORDER BY array_position(i.indkey::int2[], a.attnum)), '{}') AS key FROM pg_index i ` +
+        'JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) WHERE i.indrelid = $1::regclass AND i.indisprimary', [q(name)]);
+    return { columns: columns.map((c) => c.name), key };
+  }
+
+  async createTable(name: string, spec: TableSpec): Promise<void> {
+    await lockDdl(this.#conn, this.#schema, 'creating a table');
+    await this.#conn.query('creating a table', createTableSql(name, spec));
+  }
+
+  async addColumn(name: string, column: string, type: ColumnType): Promise<void> {
+    await this.#conn.query('growing a table', `ALTER TABLE ${q(name)} ADD COLUMN ${q(column)} ${SQL_TYPE[type]}`);
+  }
+
+  sameColumn(a: string, b: string): boolean {
+    return a === b;
+  }
+
+  async writer(name: string, spec: TableSpec): Promise<TableWriter> {
+    const [{ empty } = { empty: false }] = await this.#conn.query<{ empty: boolean }>('creating a table', `SELECT NOT EXISTS (SELECT FROM ${q(name)}) AS empty`);
+    return new TableWriter(this.#conn, name, spec, { empty });
+  }
+
+  scopeSweep(name: string, spec: TableSpec, scope: Row): Promise<ScopeSweep> {
+    return ScopeSweep.start(this.#conn, name, spec, scope);
+  }
+
+  openJournal(): Promise<UndoJournal> {
+    return UndoJournal.open(this.#conn);
+  }
+
+  /** The run's own session broke (that is why it failed): record its end from a new one. */
+  async recordElsewhere(_end: KeptEnd, error: unknown, record: (d: Dialect) => Promise<Counts>): Promise<Counts | undefined> {
+    if ((error as { code?: unknown }).code !== 'PG_CONNECTION') return undefined;
+    const conn = await Connection.open(this.#url, 'recording the result', RECONNECT_TIMEOUT_MS);
+    try {
+      return await record(new PostgresDialect(this.#url, conn, await pinSchema(conn), this.replaceChunk));
+    } finally {
+      await conn.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#conn.close(); // ends the session: the lock goes, and so does an open (dry-run) transaction
+  }
+}
+
+/**
+ * The run lock: a session-level advisory lock on the job (per database and schema), taken on the
+ * connection that writes the run's batches. It holds across machines and dies with the session,
+ * however the process dies (the server ends a session whose socket closed; keepalives catch a
+ * machine that vanished). Lock and writes share the session, so no batch can commit once the
+ * lock is gone, which a separate lock connection could not promise.
+ */
+function advisoryLock(conn: Connection, schema: string): RunLock {
+  return {
+    kept: [],
+    keptFor: () => [],
+    async acquire(job, holder) {
+      const sql = 'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked';
+      const [{ locked } = { locked: false }] = await conn.query<{ locked: boolean }>('taking the run lock', sql, [`ferry:${schema}:${job}`]);
+      if (!locked) throw new RetryableError(`already running: ${await holder()} (in schema ${schema}); this run stops without writing (try again when it ends)`, { code: 'LOCKED' });
+    },
+    async release() {}, // the session's end releases it
+  };
+}
+
+/** Reads the schema the URL's search_path selects, and keeps this session to it. */
+async function pinSchema(conn: Connection): Promise<string> {
+  const [{ schema } = { schema: null }] = await conn.query<{ schema: string | null }>('connecting', 'SELECT current_schema() AS schema');
+  if (schema === null) {
+    const message = 'PostgreSQL: no schema on the search_path exists: create it, or name one in --db-url (DATABASE_URL) with ?options=-c%20search_path%3D<schema>';
+    throw new ConfigError(message, { code: 'PG_SCHEMA_MISSING' });
+  }
+  await conn.query('connecting', `SET search_path = ${q(schema)}`);
+  return schema;
+}
+
+/** Schema changes from concurrent runs (of different jobs) go one at a time. */
+async function lockDdl(conn: Connection, schema: string, doing: string): Promise<void> {
+  await conn.query(doing, 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`ferry-ddl:${schema}`]);
+}
+
+async function ddl(conn: Connection, schema: string, doing: string, sql: string): Promise<void> {
+  await conn.query(doing, 'BEGIN');
+  try {
+    await lockDdl(conn, schema, doing);
+    await conn.query(doing, sql);
+    await conn.query(doing, 'COMMIT');
+  } catch (error) {
+    await conn.query(doing, 'ROLLBACK').catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,169 @@
+import { existsSync } from 'node:fs';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type { Dialect, KeptEnd } from '../dialect.ts';
+import { q } from '../quote.ts';
+import type { ColumnType, Row, TableSpec } from '../tables.ts';
+import { BOOKKEEPING_SQL, upgradeBookkeeping } from './bookkeeping.ts';
+import { checkDatabasePath } from './database-path.ts';
+import { classifySqliteError, isBusy } from './errors.ts';
+import { RunLock } from './lock.ts';
+import { checkSqliteTable, columnsOf, createTableSql, rowidName, SQL_TYPE } from './sql.ts';
+import { LastInsert, ScopeSweep, TableWriter } from './table-writer.ts';
+import { UndoJournal } from './undo-journal.ts';
+
+export interface SqliteOptions {
+  /** How long to wait while another process writes to the database. Default 5000. */
+  busyTimeoutMs?: number;
+}
+
+/** The embedded database on node:sqlite: WAL, a busy timeout, the run lock in a file beside it. */
+export class SqliteDialect implements Dialect {
+  readonly begin = 'BEGIN IMMEDIATE';
+  readonly now = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
+  readonly insertionOrder = 'rowid';
+  readonly replaceChunk = 256;
+  readonly lost = false;
+  readonly lock: RunLock;
+  readonly #path: string;
+  readonly #db: DatabaseSync;
+  readonly #prepared = new Map<string, StatementSync>();
+  #lastInsert: LastInsert | undefined;
+
+  private constructor(path: string, db: DatabaseSync) {
+    this.#path = path;
+    this.#db = db;
+    this.lock = new RunLock(path);
+  }
+
+  static open(path: string, options: SqliteOptions = {}): SqliteDialect {
+    const timeoutMs = options.busyTimeoutMs ?? 5000;
+    checkDatabasePath(path);
+    try {
+      const db = new DatabaseSync(path, { timeout: timeoutMs });
+      whileBusy(timeoutMs, () => db.exec('PRAGMA journal_mode = WAL'));
+      // WAL with synchronous NORMAL: a commit is atomic and durable against a process crash;
+      // only a power loss may take back the newest commits, and never leaves them half done.
+      db.exec('PRAGMA synchronous = NORMAL');
+      // Checkpoint the WAL into the database less often than the default: fewer syncs and
+      // rewrites of the same pages while batches commit one after another.
+      db.exec('PRAGMA wal_autocheckpoint = 10000');
+      // IMMEDIATE takes the write lock first, through the busy timeout: a CREATE that reads the
+      // schema and then writes fails at once (SQLITE_BUSY) when another process wrote between.
+      db.exec(`BEGIN IMMEDIATE; ${BOOKKEEPING_SQL}`);
+      upgradeBookkeeping(db);
+      db.exec('COMMIT');
+      return new SqliteDialect(path, db);
+    } catch (error) {
+      throw classifySqliteError(error, 'opening the database', path);
+    }
+  }
+
+  /** For `check` and `rejects`: no file, no history (and no file created). */
+  static openForReading(path: string, options: SqliteOptions = {}): SqliteDialect | undefined {
+    checkDatabasePath(path);
+    if (path !== ':memory:' && !existsSync(path)) return undefined;
+    try {
+      const db = new DatabaseSync(path, { readOnly: true, timeout: options.busyTimeoutMs ?? 5000 });
+      if (db.prepare(`SELECT 1 FROM sqlite_schema WHERE name = '_ferry_runs'`).get() === undefined) return undefined;
+      return new SqliteDialect(path, db);
+    } catch (error) {
+      throw classifySqliteError(error, 'opening the database', path);
+    }
+  }
+
+  async query<R>(doing: string, sql: string, params: readonly unknown[] = [], prepare = false): Promise<R[]> {
+    try {
+      let statement = prepare ? this.#prepared.get(sql) : undefined;
+      if (!statement) {
+        statement = this.#db.prepare(sql);
+        if (prepare) this.#prepared.set(sql, statement);
+      }
+      return statement.all(...(params as SQLInputValue[])) as R[];
+    } catch (error) {
+      throw this.classify(error, doing);
+    }
+  }
+
+  bool(value: boolean): number {
+    return value ? 1 : 0;
+  }
+
+  classify(error: unknown, doing: string): unknown {
+    return classifySqliteError(error, doing, this.#path);
+  }
+
+  async started(): Promise<void> {}
+
+  async ending(): Promise<void> {}
+
+  checkTable(name: string, spec: TableSpec, existing: readonly string[]): void {
+    checkSqliteTable(name, spec, existing);
+  }
+
+  async tableShape(name: string): Promise<{ columns: string[]; key: string[] } | undefined> {
+    const info = this.#db.prepare(`PRAGMA main.table_info(${q(name)})`).all() as { name: string; pk: number }[];
+    if (info.length === 0) return undefined;
+    const key = info.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+    return { columns: info.map((c) => c.name), key };
+  }
+
+  async createTable(name: string, spec: TableSpec): Promise<void> {
+    this.#db.exec(createTableSql(name, spec));
+  }
+
+  async addColumn(name: string, column: string, type: ColumnType): Promise<void> {
+    this.#db.exec(`ALTER TABLE ${q(name)} ADD COLUMN ${q(column)} ${SQL_TYPE[type]}`);
+  }
+
+  sameColumn(a: string, b: string): boolean {
+    return a.toLowerCase() === b.toLowerCase();
+  }
+
+  async writer(name: string, spec: TableSpec): Promise<TableWriter> {
+    this.#lastInsert ??= new LastInsert(this.#db);
+    return new TableWriter(this.#db, name, spec, this.#lastInsert, rowidName(name, columnsOf(this.#db, name)));
+  }
+
+  async scopeSweep(name: string, spec: TableSpec, scope: Row): Promise<ScopeSweep> {
+    return new ScopeSweep(this.#db, name, spec, scope);
+  }
+
+  async openJournal(): Promise<UndoJournal> {
+    return new UndoJournal(this.#db);
+  }
+
+  /**
+   * The database would not take the run's end (busy past the timeout, a full disk): the lock file
+   * keeps it, so that the next run and `check` tell what happened instead of "killed or crashed".
+   */
+  async recordElsewhere(end: KeptEnd): Promise<string | undefined> {
+    try {
+      this.lock.keep(end);
+      return 'its end is kept in the run lock file, and the next run writes it into the history';
+    } catch {
+      return undefined; // the disk will not take even that: the result line is all that says it
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.#db.isOpen) return;
+    if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+    this.#db.close();
+  }
+}
+
+/**
+ * Runs `step` until it stops failing with SQLITE_BUSY, for up to `timeoutMs`. Switching to WAL
+ * mode while another process opens the same new file can fail at once, busy timeout or not.
+ */
+function whileBusy(timeoutMs: number, step: () => void): void {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return step();
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= end) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); // a short, blocking wait: open() is synchronous
+    }
+  }
+}
