@@ -6,6 +6,7 @@ export interface JobCommand {
   target: string;
   /** The job's own flags (the source to read, options); verify adds the database flag. */
   args: readonly string[];
+  /** Added to this process's environment for every run (undefined removes a variable). */
   env?: Record<string, string | undefined>;
   /** Aborting it SIGKILLs the run in progress, which then rejects with the signal's reason. */
   signal?: AbortSignal;

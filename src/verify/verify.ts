@@ -3,6 +3,7 @@ import { ownDatabaseFlag, postgresDatabases, sqliteDatabases, type TrialDatabase
 import { runJobProcess, type Ended, type JobCommand } from './job-process.ts';
 import { compareSnapshots, describeDifferences, type Snapshot } from './snapshot.ts';
 
+/** What {@link verifyJob} runs and how hard: the job, its flags, the trials, the database server. */
 export interface VerifyOptions extends JobCommand {
   /** Kill trials; default 20. */
   trials?: number;
@@ -31,9 +32,13 @@ export interface Check {
   skipped?: boolean;
 }
 
+/** What {@link verifyJob} found. */
 export interface VerifyReport {
+  /** Every check held (or was not tried); false when one failed. */
   ok: boolean;
+  /** Each check in order, as printed. */
   checks: Check[];
+  /** How long the reference run took: kill instants are drawn over this span. */
   referenceMs: number;
 }
 

@@ -1,3 +1,7 @@
+/**
+ * `ferry/sqlite`: the embedded store, one SQLite file: `store: sqlite()` adds `--db-path`.
+ * @module ferry/sqlite
+ */
 import type { ConfigSchema } from '../../config/options.ts';
 import type { StoreFactory } from '../store.ts';
 import { commonStoreOptions, RETENTION_MS } from '../store-options.ts';

@@ -40,6 +40,7 @@ export class SqliteStore implements Store {
     this.#db = db;
   }
 
+  /** Opens (creating when missing) the database file for a run; `sqlite()` does this for a job. */
   static open(path: string, options: { busyTimeoutMs?: number; retentionMs?: number } = {}): SqliteStore {
     const timeoutMs = options.busyTimeoutMs ?? 5000;
     checkDatabasePath(path);
