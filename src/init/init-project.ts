@@ -48,8 +48,7 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
 
 /** The project's package.json: an ES module package, Node and TypeScript pinned as ferry pins them. */
 function packageJson(dir: string, job: string, template: TemplateName, ferry: FerryPackage, ferrySpec: string) {
-  // npm names a linked folder by its path from the project, as in its lockfile.
-  const linked = ferrySpec.startsWith('file:') ? `file:${path.relative(dir, path.resolve(dir, ferrySpec.slice(5))).split(path.sep).join('/')}` : undefined;
+  const linked = localSource(dir, ferrySpec);
   const pinned = (dependency: string) => ferry.devDependencies[dependency] ?? ferry.dependencies[dependency] ?? '*';
   return {
     name: packageName(path.basename(dir)),
@@ -70,6 +69,17 @@ function packageJson(dir: string, job: string, template: TemplateName, ferry: Fe
     // The install scripts npm may run: Node's (it fetches the binary), esbuild's, and a linked ferry's build.
     allowScripts: { node: true, esbuild: true, ...(linked ? { [linked]: true } : {}) },
   };
+}
+
+/**
+ * How npm's allowScripts names a ferry from the disk, as in the project's lockfile: a linked folder
+ * by its path from the project (its prepare builds its dist/), a tarball by its own path.
+ */
+function localSource(dir: string, spec: string): string | undefined {
+  if (!spec.startsWith('file:')) return undefined;
+  const target = path.resolve(dir, spec.slice('file:'.length));
+  const named = /\.(tgz|tar\.gz)$/.test(target) ? target : path.relative(dir, target);
+  return `file:${named.split(path.sep).join('/')}`;
 }
 
 /** npm's rules for a name: lower case, no spaces, URL-safe characters. */

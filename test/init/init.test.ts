@@ -20,6 +20,13 @@ const ENV = { ...MACHINE_ENV, FERRY_CACHE_DIR: NODE_CACHE };
 const scratch = await mkdtemp(path.join(tmpdir(), 'ferry-init-'));
 after(() => rm(scratch, { recursive: true, force: true }));
 
+// The projects install ferry as npm packs it, from the dist/ that npm ci built. Linked by path (what
+// init writes by default, tested apart below), each install would run ferry's prepare and rewrite
+// this checkout's dist/ while other test files run `npx ferry` from it.
+const packed = await run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', scratch], { cwd: ROOT, env: ENV });
+assert.equal(packed.code, 0, packed.stderr);
+const TARBALL = path.join(scratch, packed.stdout.trim().split('\n').at(-1) ?? '');
+
 /** Runs a command in the project and fails the test with all it printed when it does not exit 0. */
 async function step(dir: string, command: string, args: string[], timeoutMs: number): Promise<Finished> {
   const finished = await run(command, args, { cwd: dir, env: ENV, timeoutMs });
@@ -29,7 +36,7 @@ async function step(dir: string, command: string, args: string[], timeoutMs: num
 
 /** ferry init, then npm install, npm test and npm run build, as the project's README says. */
 async function makeProject(template: string): Promise<{ dir: string; init: Finished; install: Finished; test: Finished }> {
-  const init = await run(process.execPath, ['--conditions=source', BIN, 'init', template, '--template', template], { cwd: scratch });
+  const init = await run(process.execPath, ['--conditions=source', BIN, 'init', template, '--template', template, '--ferry', `file:${TARBALL}`], { cwd: scratch });
   assert.equal(init.code, 0, init.stderr);
   const dir = path.join(scratch, template);
   const install = await step(dir, 'npm', ['install', '--no-audit', '--no-fund'], 300_000);
@@ -80,6 +87,15 @@ describe('ferry init', () => {
     const built = await runBuilt(dir, 'my-import', ['--count', '4']);
     assert.equal(built.code, 0, built.stdout + built.stderr);
     assert.deepEqual(tableRows(path.join(dir, 'built.db'), 'items', 'id').map((r) => r.label), [1, 2, 3, 4].map((n) => `item number ${n}`));
+  });
+
+  it('run from this checkout, it makes the project depend on the checkout by path, its build scripts allowed', async () => {
+    const init = await run(process.execPath, ['--conditions=source', BIN, 'init', 'linked', '--template', 'blank'], { cwd: scratch });
+    assert.equal(init.code, 0, init.stderr);
+    const manifest = JSON.parse(await readFile(path.join(scratch, 'linked/package.json'), 'utf8')) as { type: string; dependencies: Record<string, string>; allowScripts: Record<string, boolean> };
+    assert.equal(manifest.type, 'module');
+    assert.equal(manifest.dependencies.ferry, `file:${ROOT}`);
+    assert.equal(manifest.allowScripts[`file:${path.relative(path.join(scratch, 'linked'), ROOT)}`], true);
   });
 
   it('refuses a folder that is not empty (64), and says so', async () => {
