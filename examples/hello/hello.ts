@@ -1,4 +1,4 @@
-// jobs/hello.ts — run it: node jobs/hello.ts --name world   (or: npx ferry run jobs/hello.ts --help)
+// examples/hello/hello.ts — run it: npx ferry run examples/hello/hello.ts --name world
 import { defineJob, RetryableError } from 'ferry';
 import { runMain } from 'ferry/cli';
 

@@ -7,6 +7,8 @@ import { exitCodeFor } from '../errors/exit-codes.ts';
 import { isJob } from '../job/define-job.ts';
 import { FERRY_VERSION } from '../version.ts';
 import { runMain } from './run-main.ts';
+import { addInitCommand } from './init-command.ts';
+import { requireJobNode } from './node-requirement.ts';
 import { addVerifyCommand } from './verify-command.ts';
 
 const program = new Command('ferry')
@@ -39,6 +41,8 @@ const run = program
   });
 
 addVerifyCommand(program);
+addInitCommand(program);
+requireJobNode(program, ['run', 'verify']);
 
 interface BuildFlags {
   target: string[];
@@ -93,7 +97,7 @@ program
 try {
   await program.parseAsync();
 } catch (error) {
-  // Only `build` and `verify` throw here (exitOverride): usage errors exit 64, like a job's; help exits 0.
+  // Only `build`, `verify` and `init` throw here (exitOverride): usage errors exit 64, like a job's; help exits 0.
   if (!(error instanceof CommanderError)) throw error;
   process.exitCode = error.exitCode === 0 ? 0 : 64;
 }

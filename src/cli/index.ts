@@ -1,3 +1,8 @@
+/**
+ * `ferry/cli`: the entry point of a job process. End a job module with
+ * `if (import.meta.main) await runMain(job);`.
+ * @module ferry/cli
+ */
 export { runMain } from './run-main.ts';
 export { main } from './main.ts';
 export type { ProcessIO } from './process-io.ts';

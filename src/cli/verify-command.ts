@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import { CancelledError } from '../errors/errors.ts';
 import { exitCodeFor, ExitCode } from '../errors/exit-codes.ts';
-import { verifyJob } from '../verify/verify.ts';
 
 const HELP = `
 Runs the job once on a fresh SQLite database (the reference), again (it must change nothing),
 then --trials times on fresh databases killed with SIGKILL at random instants (some several
-times) and run to completion, then once stopped with SIGTERM (it must exit 130 and resume):
-every database must end equal to the reference, table by table. Pass the job's own flags after
+times) and run to completion, then once stopped with SIGTERM (it must exit 130 and resume; a job
+that always ends before the signal gets "not tried"): every database must end equal to the reference, table by table. Pass the job's own flags after
 --; verify adds --db-path. It assumes the job's source does not change while it runs.
 
 With --db-url (DATABASE_URL) the runs go to that PostgreSQL server instead: each gets a fresh
@@ -37,7 +36,10 @@ export function addVerifyCommand(program: Command): void {
     .action(async (target: string, flags: string[], opts: VerifyFlags) => {
       const databaseUrl = opts.dbUrl || process.env.DATABASE_URL || undefined;
       const stop = stopOnSignals(); // kept to the end: removing it would give SIGTERM back its default action
-      try { // verifyJob refuses a job flag naming a database, or a URL that is not PostgreSQL's, as ConfigError (64)
+      try {
+        // Loaded here: verify reads SQLite (node:sqlite), and ferry's other commands start on any Node >= 20.
+        const { verifyJob } = await import('../verify/verify.ts');
+        // verifyJob refuses a job flag naming a database, or a URL that is not PostgreSQL's, as ConfigError (64)
         const report = await verifyJob({ target, args: flags, trials: opts.trials, concurrent: opts.concurrent === true, ...(databaseUrl ? { databaseUrl } : {}), signal: stop.signal, onProgress: (line) => process.stdout.write(`${line}\n`) });
         process.exitCode = report.ok ? 0 : 1;
       } catch (error) {

@@ -2,7 +2,9 @@
  * The option schema a job declares, and the config type inferred from it.
  * One literal per option, no builders: `{ type: 'int', default: 100, description: '…' }`.
  */
-interface OptionBase {
+/** What every option takes, whatever its type. */
+export interface OptionBase {
+  /** One line for `--help` and `.env.example`. */
   description: string;
   /** Fails at start-up when no flag, env variable, env-file line or default gives a value. */
   required?: boolean;
@@ -14,24 +16,83 @@ interface OptionBase {
   env?: string;
 }
 
-export interface StringOption extends OptionBase { type: 'string'; default?: string }
-export interface IntOption extends OptionBase { type: 'int'; default?: number; min?: number; max?: number }
-export interface NumberOption extends OptionBase { type: 'number'; default?: number; min?: number; max?: number }
-export interface BooleanOption extends OptionBase { type: 'boolean'; default?: boolean }
+/** Any text. */
+export interface StringOption extends OptionBase {
+  /** Always `string`. */
+  type: 'string';
+  /** The value when none is given. */
+  default?: string;
+}
+/** A whole number, e.g. `42`. */
+export interface IntOption extends OptionBase {
+  /** Always `int`. */
+  type: 'int';
+  /** The value when none is given. */
+  default?: number;
+  /** The smallest value accepted. */
+  min?: number;
+  /** The largest value accepted. */
+  max?: number;
+}
+/** A number, e.g. `0.5`. */
+export interface NumberOption extends OptionBase {
+  /** Always `number`. */
+  type: 'number';
+  /** The value when none is given. */
+  default?: number;
+  /** The smallest value accepted. */
+  min?: number;
+  /** The largest value accepted. */
+  max?: number;
+}
+/** `--flag` / `--no-flag`; in the environment `true/false/1/0/yes/no`. Always set (default false). */
+export interface BooleanOption extends OptionBase {
+  /** Always `boolean`. */
+  type: 'boolean';
+  /** The value when none is given; default false. */
+  default?: boolean;
+}
 /** An absolute URL; credentials in it are treated as secrets. */
-export interface UrlOption extends OptionBase { type: 'url'; default?: string; protocols?: readonly string[] }
+export interface UrlOption extends OptionBase {
+  /** Always `url`. */
+  type: 'url';
+  /** The value when none is given. */
+  default?: string;
+  /** The schemes accepted, without `:`; default `http` and `https`. */
+  protocols?: readonly string[];
+}
 /** A file system path, resolved against the working directory. */
-export interface PathOption extends OptionBase { type: 'path'; default?: string }
+export interface PathOption extends OptionBase {
+  /** Always `path`. */
+  type: 'path';
+  /** The value when none is given, resolved like a given one. */
+  default?: string;
+}
+/** One of a fixed set of words; the value's type is their union. */
 export interface EnumOption<V extends string = string> extends OptionBase {
+  /** Always `enum`. */
   type: 'enum';
+  /** The words accepted. */
   values: readonly V[];
+  /** The value when none is given. */
   default?: V;
 }
 /** A duration such as `500ms`, `30s`, `5m`, `25h`, `7d`; the value is milliseconds. */
-export interface DurationOption extends OptionBase { type: 'duration'; default?: string | number }
+export interface DurationOption extends OptionBase {
+  /** Always `duration`. */
+  type: 'duration';
+  /** The value when none is given: a duration text or milliseconds. */
+  default?: string | number;
+}
 /** Comma-separated on the command line and in the environment; the flag may also repeat. */
-export interface ListOption extends OptionBase { type: 'list'; default?: readonly string[] }
+export interface ListOption extends OptionBase {
+  /** Always `list`. */
+  type: 'list';
+  /** The value when none is given; default empty. */
+  default?: readonly string[];
+}
 
+/** One option of a job's `config`: its `type` decides how it is parsed and its value's type. */
 export type OptionSpec =
   | StringOption
   | IntOption
@@ -43,6 +104,7 @@ export type OptionSpec =
   | DurationOption
   | ListOption;
 
+/** A job's options by key: `apiKey` becomes `--api-key` and `API_KEY`. */
 export type ConfigSchema = Record<string, OptionSpec>;
 
 type ValueOf<O> = O extends { type: 'enum'; values: readonly (infer V)[] }
@@ -64,4 +126,5 @@ export type ConfigOf<S extends ConfigSchema> = {
   readonly [K in keyof S]: IsAlwaysSet<S[K]> extends true ? ValueOf<S[K]> : ValueOf<S[K]> | undefined;
 };
 
+/** An option's value once resolved, as a store's `open` receives it. */
 export type ConfigValue = string | number | boolean | string[] | undefined;

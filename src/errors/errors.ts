@@ -2,8 +2,11 @@
  * ferry's error classes. Each has a stable `code` (for programs), a `kind` from which the exit
  * code follows (see exit-codes.ts), and says whether a retry can help (`retryable`).
  */
+/** What every ferry error takes besides its message. */
 export interface FerryErrorOptions {
+  /** A stable code for programs, e.g. `AUTH_REJECTED`; default the class's own. */
   code?: string;
+  /** The error underneath, kept as `cause`. */
   cause?: unknown;
 }
 
@@ -14,10 +17,18 @@ export type ErrorKind = 'config' | 'permanent' | 'retryable' | 'cancelled';
 // two, still has its errors told apart from bugs, where `instanceof` would see strangers.
 const BRAND = Symbol.for('ferry.error');
 
+/**
+ * The base of ferry's errors: a message that says what to do, a stable `code`, a `kind` and
+ * whether a retry can help. Throw one of its four classes; anything else thrown is a bug (exit 1).
+ */
 export abstract class FerryError extends Error {
+  /** What the error means to the caller; the exit code follows from it. */
   abstract readonly kind: ErrorKind;
+  /** Whether running again later may succeed. */
   abstract readonly retryable: boolean;
+  /** A stable code for programs, e.g. `LOCKED`, `HTTP_401`: in the result line's `error.code`. */
   readonly code: string;
+  /** Marks a ferry error for {@link isFerryError}, whichever copy of ferry made it. */
   readonly [BRAND] = true;
 
   constructor(message: string, defaultCode: string, options: FerryErrorOptions = {}) {
@@ -38,6 +49,7 @@ export function isErrorKind(value: unknown, kind: ErrorKind): value is FerryErro
 
 /** Bad flags, environment or env file: nothing ran. Exit 64. */
 export class ConfigError extends FerryError {
+  /** `ConfigError`, also in stacks and logs. */
   override readonly name: string = 'ConfigError';
   readonly kind = 'config';
   readonly retryable = false;
@@ -48,6 +60,7 @@ export class ConfigError extends FerryError {
 
 /** Retrying will not help: bad data, rejected credentials, a 4xx. Exit 65. */
 export class PermanentError extends FerryError {
+  /** `PermanentError`, also in stacks and logs. */
   override readonly name: string = 'PermanentError';
   readonly kind = 'permanent';
   readonly retryable = false;
@@ -58,6 +71,7 @@ export class PermanentError extends FerryError {
 
 /** Try again later: network, timeout, 5xx after retries, the lock is held. Exit 75. */
 export class RetryableError extends FerryError {
+  /** `RetryableError`, also in stacks and logs. */
   override readonly name: string = 'RetryableError';
   readonly kind = 'retryable';
   readonly retryable = true;
@@ -68,6 +82,7 @@ export class RetryableError extends FerryError {
 
 /** The run was stopped by a signal or an aborted `ctx.signal`. Exit 130. */
 export class CancelledError extends FerryError {
+  /** `CancelledError`, also in stacks and logs. */
   override readonly name: string = 'CancelledError';
   readonly kind = 'cancelled';
   // Running again would work, but a person or a host asked to stop: no automatic retry.

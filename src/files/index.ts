@@ -1,3 +1,8 @@
+/**
+ * `ferry/files`: read CSV, TSV, NDJSON and JSON files as source items ({@link readFile}), and
+ * write a file atomically ({@link writeFileAtomic}).
+ * @module ferry/files
+ */
 export { writeFileAtomic } from './atomic-write.ts';
 export { readCsv, type ReadCsvOptions } from '../sources/files/read-csv.ts';
 export { readNdjson, type ReadNdjsonOptions } from '../sources/files/read-ndjson.ts';

@@ -1,5 +1,8 @@
-// ferry/host: what an app needs to start a job, follow it, cancel it and retry it.
-// Free of node:sqlite and heavy dependencies: it loads in Electron's main process and on Node >= 20.
+/**
+ * `ferry/host`: what an app needs to start a job, follow it, cancel it and retry it. Free of
+ * node:sqlite and heavy dependencies: it loads in Electron's main process and on Node >= 20.
+ * @module ferry/host
+ */
 export { startJob, type JobHandle, type JobResult, type StartOptions } from './start-job.ts';
 export { parseEvent, type JobLine } from './parse-event.ts';
 export { runWithRetry, type RetryPolicy } from './retry.ts';

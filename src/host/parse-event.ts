@@ -2,8 +2,20 @@ import type { FerryEvent } from '../events/protocol.ts';
 
 /** A line a job printed: a protocol event, or text that is not one (a crash dump, a stray print). */
 export type JobLine =
-  | { kind: 'event'; event: FerryEvent }
-  | { kind: 'text'; stream: 'stdout' | 'stderr'; line: string };
+  | {
+    /** A protocol event. */
+    kind: 'event';
+    /** The parsed event; `event.type` tells which. */
+    event: FerryEvent;
+  }
+  | {
+    /** Text that is not an event. */
+    kind: 'text';
+    /** Where it was printed. */
+    stream: 'stdout' | 'stderr';
+    /** The line, without its line end. */
+    line: string;
+  };
 
 const TYPES = new Set(['start', 'log', 'progress', 'result']);
 

@@ -1,13 +1,16 @@
 import type { JobHandle, JobResult } from './start-job.ts';
 
+/** How {@link runWithRetry} retries: how many runs, how long to wait between them. */
 export interface RetryPolicy {
   /** Runs in all, the first included; default 5. */
   attempts?: number;
   /** Backoff: a random wait up to min(maxMs, baseMs × 2^retry); defaults 1 s and 60 s. */
   baseMs?: number;
+  /** The longest wait between two runs; default 60 000 ms. */
   maxMs?: number;
   /** Aborting stops waiting and retrying (cancel the running handle yourself). */
   signal?: AbortSignal;
+  /** Called before each wait: which retry comes (1-based), after how long, and the result that failed. */
   onRetry?: (info: { attempt: number; delayMs: number; result: JobResult }) => void;
 }
 

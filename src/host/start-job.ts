@@ -5,6 +5,7 @@ import type { Counts, FerryEvent, ResultEvent } from '../events/protocol.ts';
 import { toEnv, toFlags, type HostConfig } from './job-args.ts';
 import { parseEvent, type JobLine } from './parse-event.ts';
 
+/** How {@link startJob} runs a job: its options, secrets, environment and how to stop it. */
 export interface StartOptions {
   /** Options as flags (`{ apiUrl }` → `--api-url`). Never put secrets here: argv is visible to other users. */
   config?: HostConfig;
@@ -16,6 +17,7 @@ export interface StartOptions {
   args?: readonly string[];
   /** The whole environment of the job (default: the host's own), to which secrets are added. */
   env?: Record<string, string | undefined>;
+  /** The job's working directory (relative paths, `./ferry.db`); default the host's. */
   cwd?: string;
   /** Aborting it cancels the run (as cancel()). */
   signal?: AbortSignal;
@@ -26,26 +28,42 @@ export interface StartOptions {
   key?: string | null;
 }
 
+/** How a job ended, from its result line, or from its exit when it printed none. */
 export interface JobResult {
+  /** `succeeded` (0), `failed`, or `cancelled` (130, or killed by a cancel). */
   status: 'succeeded' | 'failed' | 'cancelled';
   /** null when the process died by a signal. */
   exitCode: number | null;
+  /** The signal that ended the process, when one did (e.g. SIGKILL after a cancel's grace period). */
   signal: NodeJS.Signals | null;
   /** Safe to run again later: exit 75, or a process killed without a result. */
   retryable: boolean;
+  /** What the run did; all 0 when the process printed no result. */
   counts: Counts;
-  error?: { code: string; message: string; retryable: boolean };
+  /** Why it failed: the result line's `error` (a stable `code`, a message that says what to do). */
+  error?: {
+    /** e.g. `LOCKED`, `HTTP_401`, `CONFIG_INVALID`. */
+    code: string;
+    /** What went wrong and what to do, secrets redacted. */
+    message: string;
+    /** Whether running again later may succeed. */
+    retryable: boolean;
+  };
+  /** The run's id, from its start or result line. */
   runId?: string;
   /** Set when the process ended without a result line (killed, crashed). */
   lastStderr?: string;
 }
 
+/** A running job: its lines and events as they come, its result, and a way to stop it. */
 export interface JobHandle {
+  /** The job process's id; undefined when it could not be started. */
   readonly pid: number | undefined;
   /** Every line in order: events, and any text that was not one. Read it once. */
   readonly lines: AsyncIterable<JobLine>;
   /** The events only (start, log, progress, result). */
   readonly events: AsyncIterable<FerryEvent>;
+  /** Settles when the process has exited and its output is read; never rejects. */
   readonly result: Promise<JobResult>;
   /** SIGTERM, then SIGKILL after the grace period (on Windows the process is terminated at once). */
   cancel(): Promise<JobResult>;

@@ -49,6 +49,7 @@ function pipelineJob<S extends ConfigSchema, T>(definition: PipelineJobDefinitio
   };
 }
 
+/** Whether a value is a job made by {@link defineJob} (by its brand, so two copies of ferry agree). */
 export function isJob(value: unknown): value is Job {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'ferry.job';
 }

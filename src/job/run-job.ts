@@ -13,15 +13,23 @@ import { createContext, createLogger } from './context.ts';
 import type { ConfigOf, ConfigSchema } from '../config/options.ts';
 import type { Job, Logger } from './types.ts';
 
+/** How {@link runJob} runs a job in-process: where events go, how to stop it, its store and guards. */
 export interface RunOptions {
+  /** Where the events go (a {@link MemoryReporter} in tests); default nowhere. */
   reporter?: Reporter;
+  /** Aborting it cancels the run (as SIGTERM does a job process): exit code 130. */
   signal?: AbortSignal;
+  /** The least important log level reported; default `info`. */
   logLevel?: LogLevel;
+  /** Do the whole run, then roll it back; the counts are what a real run would do. */
   dryRun?: boolean;
+  /** The run's id; default a new time-ordered UUID. */
   runId?: string;
+  /** Redacts secrets from every event; default one that knows none. */
   redactor?: Redactor;
   /** The job's store, or how to open it (a failure to open is then the run's failure). */
   store?: Store | (() => Promise<Store>);
+  /** Rows per transaction; each commits with the newest checkpoint. Default 1000. */
   batchSize?: number;
   /** More rejected records than this fail the run (65) and take back its writes. Default 0. */
   maxRejects?: number;
@@ -35,12 +43,19 @@ export interface RunOptions {
   crash?: Promise<never>;
 }
 
+/** How a run ended: what its result line says. */
 export interface RunResult {
+  /** The run's id. */
   runId: string;
+  /** `succeeded`, `failed` or `cancelled`. */
   status: RunStatus;
+  /** The exit code a job process would end with: 0, 64, 65, 75, 130 or 1. */
   exitCode: number;
+  /** What the run did to the data. */
   counts: Counts;
+  /** How long it took. */
   durationMs: number;
+  /** Why it failed; absent on success. */
   error?: ResultError;
 }
 

@@ -68,16 +68,31 @@ export interface ReplaceBatch {
   rejected: () => number;
 }
 
+/** One run in the history (`_ferry_runs`), as `<job> check` reads it. */
 export interface RunRecord {
+  /** The run's id, as in its events. */
   id: string;
+  /** The job's name. */
   job: string;
+  /** When it started, ISO 8601 UTC. */
   startedAt: string;
+  /** When it ended; null while running (or when its process died: the next run marks it abandoned). */
   finishedAt: string | null;
+  /** How it ended, or `running`. */
   status: RunStatus | 'running';
+  /** Its exit code; null while running. */
   exitCode: number | null;
+  /** Always false in the history: dry runs keep nothing. */
   dryRun: boolean;
+  /** What it did, committed batches only. */
   counts: Counts;
-  error: { code: string; message: string } | null;
+  /** Why it failed, when it did. */
+  error: {
+    /** The stable code, e.g. `HTTP_503`. */
+    code: string;
+    /** The message, secrets redacted. */
+    message: string;
+  } | null;
 }
 
 export interface RunStart {
@@ -104,10 +119,13 @@ export interface Store {
   lock(job: string): Promise<void>;
   /** Records the run as running; marks runs whose process died as abandoned. In a dry run, opens the transaction that is rolled back at the end. */
   startRun(run: RunStart): Promise<void>;
+  /** The job's committed checkpoint, undefined before its first. */
   readCheckpoint(job: string): Promise<Checkpoint | undefined>;
   /** Whether a table has no rows (or does not exist). */
   isEmpty(table: string): Promise<boolean>;
+  /** Writes a batch, its rejects, its checkpoint and the run's counts in one transaction. */
   commit(runId: string, job: string, batch: Batch): Promise<WriteCounts>;
+  /** Makes a scope's rows exactly the batch's rows (deleting the others) in one transaction. */
   replace(runId: string, job: string, batch: ReplaceBatch): Promise<WriteCounts>;
   /** Takes back everything this run committed (a failed guard); the checkpoint returns to where it was. */
   undoRun(runId: string, job: string): Promise<void>;
@@ -115,15 +133,20 @@ export interface Store {
   finishRun(runId: string, end: RunEnd): Promise<Counts>;
   /** The newest runs of a job, newest first (dry runs excluded). */
   runs(job: string, limit: number): Promise<RunRecord[]>;
+  /** The job's rejects, newest first. */
   rejects(job: string, limit: number): Promise<StoredReject[]>;
+  /** Releases the lock and the connection; the last call on a store. */
   close(): Promise<void>;
 }
 
 /** How a job names its store: the options it adds and how to open it from their values. */
 export interface StoreFactory {
+  /** Which store, e.g. `sqlite`, `postgres`. */
   readonly kind: string;
+  /** The options it adds to the job's (`--db-path`, `--batch-size`…). */
   readonly options: ConfigSchema;
   /** The option that, when given, picks this store in selectStore() (e.g. dbUrl); unset for a fallback. */
   readonly selectedBy?: string;
+  /** Opens the store with the job's resolved options: `read` for check and rejects (no lock, no writes). */
   open(config: Readonly<Record<string, ConfigValue>>, mode: 'write' | 'read'): Promise<Store | undefined>;
 }

@@ -1,11 +1,14 @@
 import { PermanentError } from '../errors/errors.ts';
 import { isExactNumber, type ExactNumber } from '../values/exact-json.ts';
 
+/** A column's type: the same in every store (`json` is TEXT in SQLite, jsonb in PostgreSQL). */
 export type ColumnType = 'text' | 'integer' | 'real' | 'boolean' | 'json' | 'blob';
+/** How rows reach a table; see {@link TableSpec.mode}. */
 export type WriteMode = 'upsert' | 'append' | 'replace';
 
 /** A table a job writes; ferry creates it and adds columns when the declaration grows. */
 export interface TableSpec {
+  /** Column names and types; a new column on a later run is added (nullable), none is dropped. */
   columns: Record<string, ColumnType>;
   /** The natural key: upsert by it, dedup appends by it. Its columns are NOT NULL. */
   primaryKey: readonly string[];
@@ -16,7 +19,9 @@ export interface TableSpec {
   scope?: readonly string[];
 }
 
+/** A job's tables by name (letters, digits and `_`). */
 export type TablesSchema = Record<string, TableSpec>;
+/** A row to write: column name to value (string, number, boolean, null, bytes, or any JSON for `json`). */
 export type Row = Record<string, unknown>;
 export type SqlValue = string | number | bigint | null | Uint8Array;
 

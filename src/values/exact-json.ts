@@ -7,6 +7,7 @@
  * Every other number is a plain number.
  */
 export interface ExactNumber {
+  /** The number's digits exactly as the JSON had them. */
   readonly rawJSON: string;
 }
 
@@ -41,6 +42,7 @@ export function exactNumber(text: string): number | ExactNumber {
   return json.rawJSON(text);
 }
 
+/** Whether a value is a number kept exactly as its JSON wrote it (see {@link ExactNumber}). */
 export function isExactNumber(value: unknown): value is ExactNumber {
   return json.isRawJSON(value);
 }

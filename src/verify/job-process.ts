@@ -6,6 +6,7 @@ export interface JobCommand {
   target: string;
   /** The job's own flags (the source to read, options); verify adds the database flag. */
   args: readonly string[];
+  /** Added to this process's environment for every run (undefined removes a variable). */
   env?: Record<string, string | undefined>;
   /** Aborting it SIGKILLs the run in progress, which then rejects with the signal's reason. */
   signal?: AbortSignal;
@@ -19,6 +20,8 @@ export interface Ended {
   ms: number;
   /** The counts of the result line, when there was one. */
   counts?: Record<string, number>;
+  /** When SIGTERM was sent, in ms after the job printed its start line; undefined when it ended first. */
+  termSentMs?: number;
 }
 
 const MODULE = /\.(ts|mts|js|mjs)$/;
@@ -43,10 +46,14 @@ export function runJobProcess(command: JobCommand, dbArgs: readonly string[], co
   let stdout = '';
   let stderr = '';
   let term: NodeJS.Timeout | undefined;
+  let termSentMs: number | undefined;
   child.stdout.setEncoding('utf8').on('data', (c: string) => {
     stdout += c;
-    if (control.termAfterMs !== undefined && term === undefined && stdout.includes('"type":"start"')) {
-      term = setTimeout(() => child.kill('SIGTERM'), control.termAfterMs);
+    const termAfterMs = control.termAfterMs;
+    if (termAfterMs !== undefined && term === undefined && stdout.includes('"type":"start"')) {
+      term = setTimeout(() => {
+        if (child.exitCode === null && child.signalCode === null && child.kill('SIGTERM')) termSentMs = termAfterMs;
+      }, termAfterMs);
     }
   });
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
@@ -61,7 +68,8 @@ export function runJobProcess(command: JobCommand, dbArgs: readonly string[], co
       signal?.removeEventListener('abort', stop);
       if (signal?.aborted) return reject(signal.reason as Error);
       const counts = resultCounts(stdout);
-      resolve({ code, signal: ended, stdout, stderr, ms: performance.now() - started, ...(counts ? { counts } : {}) });
+      const sent = termSentMs === undefined ? {} : { termSentMs };
+      resolve({ code, signal: ended, stdout, stderr, ms: performance.now() - started, ...(counts ? { counts } : {}), ...sent });
     });
   });
 }

@@ -4,15 +4,21 @@ import { q } from '../stores/quote.ts';
 /** A job's own tables (not ferry's bookkeeping), each row keyed by its primary key. */
 export type Snapshot = Map<string, Map<string, string>>;
 
+/** How one table differs from the reference run's. */
 export interface TableDifference {
+  /** The table's name. */
   table: string;
+  /** Rows of the reference that are not there (by primary key). */
   missing: number;
+  /** Rows that the reference does not have. */
   extra: number;
+  /** Rows with the same key and other values. */
   different: number;
   /** The first few keys involved, as JSON. */
   examples: string[];
 }
 
+/** Reads every table of a SQLite file but ferry's own (`_ferry_*`), read-only. */
 export function snapshotSqlite(file: string): Snapshot {
   const db = new DatabaseSync(file, { readOnly: true });
   try {
@@ -109,6 +115,7 @@ export function compareSnapshots(expected: Snapshot, got: Snapshot, examples = 3
   return out;
 }
 
+/** One line per table: `table items: 3 missing, 0 extra, 0 different (missing ["…"])`. */
 export function describeDifferences(diffs: readonly TableDifference[]): string {
   return diffs.map((d) => `table ${d.table}: ${d.missing} missing, ${d.extra} extra, ${d.different} different (${d.examples.join('; ')})`).join('\n');
 }

@@ -3,6 +3,7 @@ import { ownDatabaseFlag, postgresDatabases, sqliteDatabases, type TrialDatabase
 import { runJobProcess, type Ended, type JobCommand } from './job-process.ts';
 import { compareSnapshots, describeDifferences, type Snapshot } from './snapshot.ts';
 
+/** What {@link verifyJob} runs and how hard: the job, its flags, the trials, the database server. */
 export interface VerifyOptions extends JobCommand {
   /** Kill trials; default 20. */
   trials?: number;
@@ -19,15 +20,25 @@ export interface VerifyOptions extends JobCommand {
   databaseUrl?: string;
 }
 
+/** One check of a verify run, as printed on its line. */
 export interface Check {
+  /** e.g. `reference run`, `kill trial 3`, `SIGTERM trial`. */
   name: string;
+  /** Whether it held; a check that could not be tried (`skipped`) does not fail the report. */
   ok: boolean;
+  /** What happened, e.g. `killed 120 ms in; rerun matches the reference`. */
   detail: string;
+  /** The job gave the check nothing to test (it ended before the signal), so it neither held nor failed. */
+  skipped?: boolean;
 }
 
+/** What {@link verifyJob} found. */
 export interface VerifyReport {
+  /** Every check held (or was not tried); false when one failed. */
   ok: boolean;
+  /** Each check in order, as printed. */
   checks: Check[];
+  /** How long the reference run took: kill instants are drawn over this span. */
   referenceMs: number;
 }
 
@@ -61,9 +72,9 @@ export async function verifyJob(options: VerifyOptions): Promise<VerifyReport> {
 async function verifyOn(options: VerifyOptions, databases: TrialDatabases): Promise<VerifyReport> {
   const say = options.onProgress ?? (() => {});
   const checks: Check[] = [];
-  const check = (name: string, ok: boolean, detail: string) => {
-    checks.push({ name, ok, detail });
-    say(`${ok ? '✔' : '✖'} ${name}: ${detail}`);
+  const check: CheckFn = (name, ok, detail, skipped = false) => {
+    checks.push({ name, ok, detail, ...(skipped ? { skipped } : {}) });
+    say(`${skipped ? '–' : ok ? '✔' : '✖'} ${name}: ${detail}`);
   };
   const referenceDb = await databases.fresh();
   const reference = await referenceTrial(options, referenceDb, databases.where, check);
@@ -76,14 +87,22 @@ async function verifyOn(options: VerifyOptions, databases: TrialDatabases): Prom
   for (let trial = 1; trial <= (options.trials ?? 20); trial++) {
     span = Math.min(span, await killTrial(options, await databases.fresh(), expected, span, trial, check));
   }
-  await termTrial(options, await databases.fresh(), expected, ms, options.termGraceMs ?? 5000, check);
+  await termTrial(options, databases, expected, ms, options.termGraceMs ?? 5000, check);
   if (options.concurrent) await concurrentTrial(options, databases, check);
   const ok = checks.every((c) => c.ok);
-  say(ok ? `retry-safe: all ${checks.length} checks hold` : `NOT retry-safe: ${checks.filter((c) => !c.ok).length} of ${checks.length} checks failed`);
+  say(summary(checks));
   return { ok, checks, referenceMs: ms };
 }
 
-type CheckFn = (name: string, ok: boolean, detail: string) => void;
+function summary(checks: readonly Check[]): string {
+  const failed = checks.filter((c) => !c.ok).length;
+  if (failed > 0) return `NOT retry-safe: ${failed} of ${checks.length} checks failed`;
+  const skipped = checks.filter((c) => c.skipped).map((c) => c.name);
+  const held = checks.length - skipped.length;
+  return skipped.length === 0 ? `retry-safe: all ${held} checks hold` : `retry-safe: ${held} checks hold; not tried: ${skipped.join(', ')}`;
+}
+
+type CheckFn = (name: string, ok: boolean, detail: string, skipped?: boolean) => void;
 
 /** The reference run: how long it took, and the tables every other run must end with (none: it failed). */
 async function referenceTrial(options: VerifyOptions, db: TrialDatabase, where: string | undefined, check: CheckFn): Promise<{ expected?: Snapshot; ms: number }> {
@@ -111,36 +130,66 @@ async function rerunTrial(options: VerifyOptions, db: TrialDatabase, expected: S
 /** One kill trial; returns how long a whole run from a fresh database took, if the first kill came after it ended. */
 async function killTrial(options: VerifyOptions, db: TrialDatabase, expected: Snapshot, spanMs: number, trial: number, check: CheckFn): Promise<number> {
   const kills = trial % 4 === 0 ? 3 : 1; // every fourth trial is killed several times in a row
-  const at: number[] = [];
+  const runs: string[] = [];
   let wholeRunMs = Infinity;
   for (let k = 0; k < kills; k++) {
     const ms = Math.round(Math.random() * spanMs);
     const killed = await runJobProcess(options, db.args, { killAfterMs: ms });
-    at.push(killed.signal === 'SIGKILL' ? ms : -1);
+    runs.push(killed.signal === 'SIGKILL' ? `killed ${ms} ms in` : `${endedBy(killed)} before the kill due ${ms} ms in`);
     if (k === 0 && killed.signal !== 'SIGKILL' && killed.code === 0) wholeRunMs = killed.ms;
   }
   const final = await runJobProcess(options, db.args);
   const diff = final.code === 0 ? compareSnapshots(expected, await db.snapshot()) : [];
-  const when = at.map((ms) => (ms < 0 ? 'after it ended' : `${ms} ms`)).join(', ');
+  const when = runs.join(', then ');
   check(`kill trial ${trial}`, final.code === 0 && diff.length === 0,
-    final.code !== 0 ? `killed at ${when}; the run to completion exited ${final.code}: ${lastLines(final)}`
-      : diff.length > 0 ? `killed at ${when}; then the tables differ from the reference:\n${describeDifferences(diff)}` : `killed at ${when}; rerun matches the reference`);
+    final.code !== 0 ? `${when}; the run to completion exited ${final.code}: ${lastLines(final)}`
+      : diff.length > 0 ? `${when}; then the tables differ from the reference:\n${describeDifferences(diff)}` : `${when}; rerun matches the reference`);
   return wholeRunMs;
 }
 
-async function termTrial(options: VerifyOptions, db: TrialDatabase, expected: Snapshot, spanMs: number, graceMs: number, check: CheckFn): Promise<void> {
-  const at = Math.round(spanMs * Math.random() * 0.5);
-  const stopped = await runJobProcess(options, db.args, { termAfterMs: at, killAfterMs: spanMs + at + graceMs });
-  // 0: it finished before the signal. A signal that lands while the process is already tearing down
-  // (its result line is out, Node has dropped its handlers) ends it by SIGTERM: it had finished too.
-  const finishedFirst = stopped.signal === 'SIGTERM' && stopped.counts !== undefined && /"exitCode":0/.test(stopped.stdout.trimEnd().split('\n').at(-1) ?? '');
-  const exitedInTime = stopped.code === 130 || stopped.code === 0 || finishedFirst;
-  const final = await runJobProcess(options, db.args);
-  const diff = final.code === 0 ? compareSnapshots(expected, await db.snapshot()) : [];
-  check('SIGTERM trial', exitedInTime && final.code === 0 && diff.length === 0,
-    !exitedInTime ? `SIGTERM ${at} ms after start: expected exit 130 within ${graceMs} ms, got ${stopped.code ?? stopped.signal}`
-      : final.code !== 0 ? `the rerun exited ${final.code}: ${lastLines(final)}`
-        : diff.length > 0 ? describeDifferences(diff) : `SIGTERM ${at} ms after start: exit ${stopped.code}; rerun matches the reference`);
+/** How a run ended on its own: `exited 0`, or the signal that ended it. */
+function endedBy(ended: Ended): string {
+  return ended.code === null ? `ended by ${ended.signal}` : `exited ${ended.code}`;
+}
+
+/**
+ * SIGTERM at a random instant in the first half of a run: the job must exit 130, and a rerun must
+ * end with the reference's tables. A job that ends first was not stopped: the trial is tried again
+ * on a fresh database, earlier, and said not tried if the job always ends before the signal.
+ */
+async function termTrial(options: VerifyOptions, databases: TrialDatabases, expected: Snapshot, spanMs: number, graceMs: number, check: CheckFn): Promise<void> {
+  const first = Math.round(spanMs * Math.random() * 0.5);
+  let endedFirst = '';
+  for (const at of [first, Math.round(first / 4), 0]) {
+    const db = await databases.fresh();
+    const stopped = await runJobProcess(options, db.args, { termAfterMs: at, killAfterMs: spanMs + at + graceMs });
+    if (finishedBeforeSignal(stopped)) {
+      const when = stopped.termSentMs === undefined ? `before the signal due ${at} ms in` : `as the signal came ${at} ms in (it had finished, or does not stop on SIGTERM)`;
+      endedFirst = `exited 0 ${when}: not a SIGTERM trial`;
+      continue;
+    }
+    const sent = `SIGTERM ${stopped.termSentMs ?? at} ms in`;
+    if (stopped.code !== 130) {
+      const got = stopped.signal === 'SIGKILL' ? `still running ${graceMs} ms later, killed` : endedBy(stopped);
+      return check('SIGTERM trial', false, `${sent}: expected exit 130, ${got}: ${lastLines(stopped)}`);
+    }
+    const final = await runJobProcess(options, db.args);
+    const diff = final.code === 0 ? compareSnapshots(expected, await db.snapshot()) : [];
+    return check('SIGTERM trial', final.code === 0 && diff.length === 0,
+      final.code !== 0 ? `exited 130 on ${sent}; the rerun exited ${final.code}: ${lastLines(final)}`
+        : diff.length > 0 ? `exited 130 on ${sent}; then ${describeDifferences(diff)}` : `exited 130 on ${sent}; rerun matches the reference`);
+  }
+  check('SIGTERM trial', true, `${endedFirst} (3 tries, the last one signalled as soon as it started)`, true);
+}
+
+/**
+ * The run ended with 0 before it could be stopped: the signal was never sent, or landed while the
+ * process was tearing down (its result line out, Node's handlers dropped) and ended it by SIGTERM.
+ */
+function finishedBeforeSignal(stopped: Ended): boolean {
+  if (stopped.code === 0) return true;
+  const lastLine = stopped.stdout.trimEnd().split('\n').at(-1) ?? '';
+  return stopped.signal === 'SIGTERM' && stopped.counts !== undefined && /"exitCode":0/.test(lastLine);
 }
 
 /**

@@ -16,6 +16,22 @@ describe('verifyJob', () => {
     assert.ok(report.ok, lines.join('\n'));
     assert.deepEqual(report.checks.map((c) => c.name), ['reference run', 'rerun changes nothing', ...[1, 2, 3, 4, 5, 6].map((n) => `kill trial ${n}`), 'SIGTERM trial', 'two runs at once']);
     assert.match(lines.at(-1) ?? '', /^retry-safe: all 10 checks hold$/);
+    const killRun = String.raw`(killed \d+ ms in|exited 0 before the kill due \d+ ms in)`;
+    for (const line of lines.filter((l) => l.includes('kill trial'))) {
+      assert.match(line, new RegExp(String.raw`^✔ kill trial \d: ${killRun}(, then ${killRun})*; rerun matches the reference$`));
+    }
+    assert.match(lines.find((l) => l.includes('SIGTERM trial')) ?? '', /^✔ SIGTERM trial: exited 130 on SIGTERM \d+ ms in; rerun matches the reference$/);
+  });
+
+  it('says a SIGTERM trial was not tried when the job always ends before the signal, instead of ✔', async () => {
+    const lines: string[] = [];
+    const env = { FERRY_NODE: process.execPath, FERRY_JOB: fixture('jobs/counter-import.ts') };
+    const report = await verifyJob({ target: fixture('scripts/quiet-until-done.sh'), args: ['--count', '500'], trials: 0, env, onProgress: (l) => lines.push(l) });
+    assert.ok(report.ok, lines.join('\n'));
+    const term = report.checks.find((c) => c.name === 'SIGTERM trial');
+    assert.equal(term?.skipped, true, lines.join('\n'));
+    assert.match(lines.join('\n'), /^– SIGTERM trial: exited 0 (before|as) the signal .*: not a SIGTERM trial \(3 tries/m);
+    assert.equal(lines.at(-1), 'retry-safe: 2 checks hold; not tried: SIGTERM trial');
   });
 
   it('catches a job that inserts without a natural key: the rerun writes again', async () => {

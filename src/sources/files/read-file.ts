@@ -7,6 +7,7 @@ import { readJsonArray } from './read-json-array.ts';
 import { readNdjson } from './read-ndjson.ts';
 import { checkEncoding } from './text-decoding.ts';
 
+/** The formats `readFile` reads; by default from the extension (`.csv`, `.tsv`, `.ndjson`/`.jsonl`, `.json`). */
 export type FileFormat = 'csv' | 'tsv' | 'ndjson' | 'json';
 
 export interface ReadFileOptions extends ReadOptions {

@@ -21,7 +21,9 @@ export interface HttpErrorDetails {
   attempts: number;
 }
 
+/** A request that failed for good (exit 65), with its URL, status and attempts. */
 export type HttpPermanentError = PermanentError & HttpErrorDetails;
+/** A request that kept failing after its retries (exit 75), with its URL, status and attempts. */
 export type HttpRetryableError = RetryableError & HttpErrorDetails;
 
 /** A URL fit for messages and positions: no username or password. */

@@ -8,6 +8,7 @@ import { firstUrl, nextUrl, type PageState } from './pagination.ts';
 import { recordsOf } from './records-of.ts';
 import { retryingGet } from './retrying-get.ts';
 
+/** One page of a collection as `pages()` yields it. */
 export interface Page {
   /** 1-based. */
   number: number;
@@ -15,13 +16,20 @@ export interface Page {
   url: string;
   /** Its records; with a keyset, without those the page before ended with (they come again first). */
   records: unknown[];
+  /** The whole parsed body (for fields beside the records: a next cursor, a total). */
   body: unknown;
+  /** The response's headers. */
   headers: Headers;
 }
 
+/** What {@link httpSource} returns: the collection, read page by page or record by record. */
 export interface HttpSource {
   /** Each call reads the collection again from the first page. */
   pages(): AsyncIterable<Page>;
+  /**
+   * The records as source items (`{ ok: true, record, position: { source, page, index } }`), for
+   * a job's `read`; each call reads the collection again.
+   */
   records(): AsyncIterable<SourceItem<unknown>>;
   /** The total record count from `totalHeader` / `totalField`, known once the first page is read. */
   readonly total: number | undefined;

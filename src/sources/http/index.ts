@@ -1,6 +1,7 @@
 /**
  * `ferry/http`: a paginated JSON collection over HTTP as a ferry source.
  * Error codes are listed on {@link HttpErrorDetails}.
+ * @module ferry/http
  */
 export { httpSource, type HttpSource, type Page } from './http-source.ts';
 export type { HttpSourceOptions, Keyset, Pagination, RetryInfo } from './options.ts';

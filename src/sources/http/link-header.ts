@@ -1,7 +1,10 @@
 /** One link of an RFC 8288 `Link` header: its target as written, its relation types, its params. */
 export interface LinkValue {
+  /** The URL between `<` and `>`, as written (resolve it against the request's URL). */
   target: string;
+  /** Its relation types, lower case, e.g. `['next']`. */
   rel: string[];
+  /** Its other parameters, names lower case. */
   params: Record<string, string>;
 }
 

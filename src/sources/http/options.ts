@@ -3,12 +3,59 @@ import { ConfigError } from '../../errors/errors.ts';
 import { Redactor } from '../../secrets/redact.ts';
 import { isSecretName } from '../../secrets/secret-name.ts';
 
-/** How to find the next page. A `Link: <…>; rel="next"` header wins whenever present, unless `followLink: false`. */
+/**
+ * How to find the next page. A `Link: <…>; rel="next"` header wins whenever present, unless
+ * `followLink: false`. A short page (fewer records than asked for) ends `page` and `offset`
+ * paging, unless the total (`totalHeader`/`totalField`) says more remain.
+ *
+ * - `{ type: 'link' }` (the default): follow `Link` headers (GitHub, many REST APIs) until none.
+ * - `{ type: 'page', pageParam: 'page', sizeParam: 'per_page', size: 100 }`: `?page=1&per_page=100`, 2, 3…
+ * - `{ type: 'cursor', field: 'meta.next', param: 'cursor' }`: the next token from the body, until it is empty.
+ * - `{ type: 'offset', offsetParam: 'offset', limitParam: 'limit', limit: 100 }`: `?offset=0&limit=100`, 100…
+ */
 export type Pagination =
-  | { type: 'link' }
-  | { type: 'page'; pageParam: string; sizeParam?: string; size: number; first?: number; followLink?: boolean; keyset?: Keyset }
-  | { type: 'cursor'; /** dot path of the next token in the body */ field: string; param: string; followLink?: boolean }
-  | { type: 'offset'; offsetParam: string; limitParam: string; limit: number; followLink?: boolean };
+  | {
+    /** Follow `Link` headers only. */
+    type: 'link';
+  }
+  | {
+    /** Page numbers. */
+    type: 'page';
+    /** The query parameter of the page number, e.g. `page`. */
+    pageParam: string;
+    /** The query parameter of the page size, e.g. `per_page`; without it the size is only expected. */
+    sizeParam?: string;
+    /** Records per page asked for (and expected: a shorter page is the last). */
+    size: number;
+    /** The first page's number; default 1 (some APIs count from 0). */
+    first?: number;
+    /** Follow a `Link` next header when there is one; default true. */
+    followLink?: boolean;
+    /** Count pages from the last value read instead of from the start, for incremental reads. */
+    keyset?: Keyset;
+  }
+  | {
+    /** A next-page token in the body. */
+    type: 'cursor';
+    /** Dot path of the next token in the body, e.g. `meta.next_cursor`; empty or missing ends the read. */
+    field: string;
+    /** The query parameter that carries it, e.g. `cursor`. */
+    param: string;
+    /** Follow a `Link` next header when there is one; default true. */
+    followLink?: boolean;
+  }
+  | {
+    /** Record offsets. */
+    type: 'offset';
+    /** The query parameter of the offset, e.g. `offset` (0 first). */
+    offsetParam: string;
+    /** The query parameter of the page size, e.g. `limit`. */
+    limitParam: string;
+    /** Records per page asked for. */
+    limit: number;
+    /** Follow a `Link` next header when there is one; default true. */
+    followLink?: boolean;
+  };
 
 /**
  * Page numbers counted from a value instead of from the start, for a collection sorted by `field`
@@ -24,25 +71,38 @@ export interface Keyset {
   param: string;
 }
 
+/** What `onRetry` is told before a retry: which one, after how long, and why. */
 export interface RetryInfo {
   /** 1-based number of the retry about to happen. */
   attempt: number;
+  /** How long ferry waits first (backoff with jitter, or the server's `Retry-After`). */
   delayMs: number;
   /** The error code the request would fail with now, e.g. `HTTP_503`, `HTTP_TIMEOUT`. */
   code: string;
   /** What went wrong, without credentials or header values. */
   reason: string;
+  /** The URL asked for, without credentials. */
   url: string;
 }
 
+/**
+ * What {@link httpSource} reads and how. Only `url` is required: by default the body is an array
+ * of records, pages follow `Link` headers, each request may take 30 s and is retried 5 times on
+ * network errors, timeouts, 408, 429 and 5xx (honouring `Retry-After`).
+ */
 export interface HttpSourceOptions {
   /** May carry query params; credentials in it are sent as Basic auth and never printed. */
   url: string;
+  /**
+   * Sent with every request to the URL's origin (`authorization`, `x-api-key`…); those named like
+   * a credential are secrets: never printed, and not sent to a `Link` on another origin.
+   */
   headers?: Record<string, string>;
   /** Extra query params (e.g. `since`) set on the first URL and every URL ferry builds; Link URLs are followed as given. */
   query?: Record<string, string>;
   /** Dot path of the records array when the body is an object; without it the body must be an array. */
   recordsField?: string;
+  /** How to find the next page; default `{ type: 'link' }`. */
   pagination?: Pagination;
   /** Response header holding the total record count, e.g. `X-Total-Count` (first page). */
   totalHeader?: string;
@@ -56,9 +116,18 @@ export interface HttpSourceOptions {
   maxBodyBytes?: number;
   /** How many empty pages in a row may point to a next page before the import fails; default 10. */
   maxEmptyPages?: number;
-  backoff?: { baseMs?: number; maxMs?: number };
+  /** The wait before a retry: random, up to min(maxMs, baseMs × 2^retry). */
+  backoff?: {
+    /** Default 500 ms. */
+    baseMs?: number;
+    /** Default 30 000 ms. */
+    maxMs?: number;
+  };
+  /** Aborting it stops the read (pass `ctx.signal`): the request in flight is cancelled. */
   signal?: AbortSignal;
+  /** Called before each retry, e.g. to log it: `onRetry: (r) => ctx.log.warn(r.reason, { attempt: r.attempt })`. */
   onRetry?: (info: RetryInfo) => void;
+  /** The fetch to use; default the global one (tests, proxies). */
   fetch?: typeof globalThis.fetch;
 }
 

@@ -1,3 +1,8 @@
+/**
+ * `ferry/postgres`: the PostgreSQL store (`postgres()`, `--db-url`), and `sqliteOrPostgres()`,
+ * which picks PostgreSQL when `--db-url` is given and SQLite otherwise.
+ * @module ferry/postgres
+ */
 import type { ConfigSchema } from '../../config/options.ts';
 import { RunStore } from '../run-store.ts';
 import { selectStore } from '../select-store.ts';

@@ -1,3 +1,7 @@
+/**
+ * `ferry/sqlite`: the embedded store, one SQLite file: `store: sqlite()` adds `--db-path`.
+ * @module ferry/sqlite
+ */
 import type { ConfigSchema } from '../../config/options.ts';
 import { RunStore } from '../run-store.ts';
 import type { Store, StoreFactory } from '../store.ts';
@@ -10,6 +14,7 @@ const options = {
   ...commonStoreOptions,
 } as const satisfies ConfigSchema;
 
+/** How {@link openSqliteStore} opens the database: the busy timeout, and how long the history keeps runs. */
 export interface SqliteStoreOptions extends SqliteOptions {
   /** Runs and rejects older than this leave the history at the end of each run. Default 90 days. */
   retentionMs?: number;
