@@ -43,7 +43,13 @@ interface TargetRow {
 export default async function build(): Promise<BenchSection> {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'ferry-bench-build-'));
   const options = (outDir: string, more: Partial<BuildOptions> = {}): BuildOptions => ({
-    entry: NOOP, outDir, conditions: ['source'], cacheDir: CACHE, env: process.env, cwd: ROOT, ...more,
+    entry: NOOP,
+    outDir,
+    conditions: ['source'],
+    cacheDir: CACHE,
+    env: process.env,
+    cwd: ROOT,
+    ...more,
   });
   try {
     // Start-up: the no-op job as a single executable, with and without V8's code cache; file-import's --help.
@@ -74,11 +80,18 @@ export default async function build(): Promise<BenchSection> {
       await buildJob(options(path.join(scratch, 'warm'), { entry: FILE_IMPORT, targets: [target] })); // downloads and prepares once
       const firstMs = performance.now() - first;
       const started = performance.now();
-      const [built] = (await buildJob(options(path.join(scratch, 'sizes'), { entry: FILE_IMPORT, targets: [target] }))).outputs;
+      const [built] = (await buildJob(options(path.join(scratch, 'sizes'), { entry: FILE_IMPORT, targets: [target] })))
+        .outputs;
       const buildMs = performance.now() - started;
       if (!built) throw new Error(`no ${target.id} output`);
       process.stderr.write(`${target.id}: compressing ${(built.bytes / MB).toFixed(1)} MB\n`);
-      rows.push({ built, buildMs, firstMs: Math.max(0, firstMs - buildMs), gzBytes: await gzipBytes(built.file), xzBytes: await xzBytes(built.file) });
+      rows.push({
+        built,
+        buildMs,
+        firstMs: Math.max(0, firstMs - buildMs),
+        gzBytes: await gzipBytes(built.file),
+        xzBytes: await xzBytes(built.file),
+      });
     }
 
     const mb = (s: Samples) => s.rssKb.map((kb) => kb / 1024);
@@ -86,24 +99,71 @@ export default async function build(): Promise<BenchSection> {
     const size = (bytes: number) => (bytes / MB).toFixed(1);
     return {
       title: 'Single executables: start-up, size, build time (`ferry build`)',
-      method: `Start-up: each command is started as a real process, ${RUNS} times after ${WARMUPS} warm-up rounds, in interleaved rounds `
-        + 'with stdout and stderr to pipes and an environment of PATH only; wall time from `spawn()` to exit, peak RSS from a separate run under '
-        + 'GNU `/usr/bin/time -f %M` in the same round (as in the start-up benchmark). The executables are host builds (this Node, stripped, '
-        + 'V8 code cache unless said otherwise) of bench/fixtures/noop-job.ts and examples/file-import, dropped from the page cache after the build '
-        + '(`sync`, then `dd iflag=nocache count=0`), so they are read from disk as after an install or a reboot. Sizes and build times: '
-        + 'examples/file-import built for each target; build time is one `buildJob` (bundle, inject, sha256) with the target\'s Node binary already '
-        + 'downloaded and prepared; gzip is zlib level 9, xz is `xz -6 -T0`.',
+      method:
+        `Start-up: each command is started as a real process, ${RUNS} times after ${WARMUPS} warm-up rounds, in interleaved rounds ` +
+        'with stdout and stderr to pipes and an environment of PATH only; wall time from `spawn()` to exit, peak RSS from a separate run under ' +
+        'GNU `/usr/bin/time -f %M` in the same round (as in the start-up benchmark). The executables are host builds (this Node, stripped, ' +
+        'V8 code cache unless said otherwise) of bench/fixtures/noop-job.ts and examples/file-import, dropped from the page cache after the build ' +
+        '(`sync`, then `dd iflag=nocache count=0`), so they are read from disk as after an install or a reboot. Sizes and build times: ' +
+        "examples/file-import built for each target; build time is one `buildJob` (bundle, inject, sha256) with the target's Node binary already " +
+        'downloaded and prepared; gzip is zlib level 9, xz is `xz -6 -T0`.',
       table: {
-        head: ['what', 'median ms', 'p95 ms', 'over baseline ms', '× baseline', 'median peak RSS MB', 'max peak RSS MB', 'raw MB', 'gzip MB', 'xz MB', 'build s', 'first build extra s'],
+        head: [
+          'what',
+          'median ms',
+          'p95 ms',
+          'over baseline ms',
+          '× baseline',
+          'median peak RSS MB',
+          'max peak RSS MB',
+          'raw MB',
+          'gzip MB',
+          'xz MB',
+          'build s',
+          'first build extra s',
+        ],
         rows: [
           ...samples.map((s) => [
-            s.command.label, median(s.wallMs).toFixed(1), percentile(s.wallMs, 95).toFixed(1), s === base ? '' : `+${(median(s.wallMs) - baseMs).toFixed(1)}`, ratio(median(s.wallMs), baseMs),
-            median(mb(s)).toFixed(1), max(mb(s)).toFixed(1), '', '', '', '', '',
+            s.command.label,
+            median(s.wallMs).toFixed(1),
+            percentile(s.wallMs, 95).toFixed(1),
+            s === base ? '' : `+${(median(s.wallMs) - baseMs).toFixed(1)}`,
+            ratio(median(s.wallMs), baseMs),
+            median(mb(s)).toFixed(1),
+            max(mb(s)).toFixed(1),
+            '',
+            '',
+            '',
+            '',
+            '',
           ]),
-          ['(info) built no-op job, a run, just after the build (not dropped from the page cache)', '', '', '', '', (median(hotRss) / 1024).toFixed(1), (max(hotRss) / 1024).toFixed(1), '', '', '', '', ''],
+          [
+            '(info) built no-op job, a run, just after the build (not dropped from the page cache)',
+            '',
+            '',
+            '',
+            '',
+            (median(hotRss) / 1024).toFixed(1),
+            (max(hotRss) / 1024).toFixed(1),
+            '',
+            '',
+            '',
+            '',
+            '',
+          ],
           ...rows.map((r) => [
             `file-import for ${r.built.target.id}${r.built.host ? ' (host)' : ''}: ${[r.built.prepared ?? 'not stripped', r.built.codeCache ? 'code cache' : 'no code cache'].join(', ')}`,
-            '', '', '', '', '', '', size(r.built.bytes), size(r.gzBytes), size(r.xzBytes), (r.buildMs / 1000).toFixed(1), (r.firstMs / 1000).toFixed(1),
+            '',
+            '',
+            '',
+            '',
+            '',
+            '',
+            size(r.built.bytes),
+            size(r.gzBytes),
+            size(r.xzBytes),
+            (r.buildMs / 1000).toFixed(1),
+            (r.firstMs / 1000).toFixed(1),
           ]),
         ],
       },
@@ -118,17 +178,17 @@ export default async function build(): Promise<BenchSection> {
       ],
       notes: [
         `MB = 2^20 bytes (GNU time reports KiB); in decimal megabytes: ${rows.map((r) => `${r.built.target.id} ${(r.built.bytes / 1e6).toFixed(1)} raw, ${(r.xzBytes / 1e6).toFixed(1)} xz`).join('; ')}.`,
-        'Page cache: a file written in large chunks (as node --build-sea writes its output) is cached in large folios, and every page of a folio '
-          + 'a process touches counts in its RSS: the same executable shows ~40 MB more peak RSS until its pages are dropped and read back from disk. '
-          + 'Warm-up runs do not change that; the "just after the build" row shows it.',
-        'Code cache: V8 compiles the bundle at build time (host builds only: the cache is good only for the V8 that made it). It makes the host '
-          + 'executable differ on every build (V8\'s cache is not byte-reproducible); `--no-code-cache` builds, and all cross builds, are reproducible.',
-        'Linux binaries are stripped (symbols and debug info, ~32 MB) before injection; darwin binaries lose their local symbols only '
-          + '(llvm-strip -x, ~36 MB; global symbols and load commands stay; not run on a Mac here: see docs/building.md) and carry no signature '
-          + 'after injection: they must be signed on a Mac. The Windows binary loses node.exe\'s signature '
-          + '(osslsigncode remove-signature) before injection.',
-        `Node binaries come from the npm registry (node-<os>-<arch> ${process.versions.node}); the first build of each target downloads and prepares `
-          + 'it once ("first build extra", 0 when the cache already had it).',
+        'Page cache: a file written in large chunks (as node --build-sea writes its output) is cached in large folios, and every page of a folio ' +
+          'a process touches counts in its RSS: the same executable shows ~40 MB more peak RSS until its pages are dropped and read back from disk. ' +
+          'Warm-up runs do not change that; the "just after the build" row shows it.',
+        'Code cache: V8 compiles the bundle at build time (host builds only: the cache is good only for the V8 that made it). It makes the host ' +
+          "executable differ on every build (V8's cache is not byte-reproducible); `--no-code-cache` builds, and all cross builds, are reproducible.",
+        'Linux binaries are stripped (symbols and debug info, ~32 MB) before injection; darwin binaries lose their local symbols only ' +
+          '(llvm-strip -x, ~36 MB; global symbols and load commands stay; not run on a Mac here: see docs/building.md) and carry no signature ' +
+          "after injection: they must be signed on a Mac. The Windows binary loses node.exe's signature " +
+          '(osslsigncode remove-signature) before injection.',
+        `Node binaries come from the npm registry (node-<os>-<arch> ${process.versions.node}); the first build of each target downloads and prepares ` +
+          'it once ("first build extra", 0 when the cache already had it).',
         `${os.availableParallelism()} cores; one process at a time.`,
       ],
     };
@@ -150,7 +210,16 @@ async function rssRuns(command: Command, scratch: string, runs: number): Promise
 
 async function gzipBytes(file: string): Promise<number> {
   let bytes = 0;
-  await pipeline(createReadStream(file), createGzip({ level: zlib.Z_BEST_COMPRESSION }), new Writable({ write(chunk: Buffer, _e, done) { bytes += chunk.length; done(); } }));
+  await pipeline(
+    createReadStream(file),
+    createGzip({ level: zlib.Z_BEST_COMPRESSION }),
+    new Writable({
+      write(chunk: Buffer, _e, done) {
+        bytes += chunk.length;
+        done();
+      },
+    }),
+  );
   return bytes;
 }
 
@@ -166,9 +235,20 @@ async function xzBytes(file: string): Promise<number> {
 /** A no-op run prints a start line and a succeeded result line, and exits 0, with nothing on stderr. */
 async function verifyRun(command: Command): Promise<void> {
   const { stdout, stderr } = await runChecked(command);
-  const events = stdout.trim().split('\n').map((line) => JSON.parse(line) as { type?: string; status?: string });
-  if (events.length !== 2 || events[0]?.type !== 'start' || events[1]?.type !== 'result' || events[1].status !== 'succeeded' || stderr !== '') {
-    throw new Error(`${command.label}: expected a start and a succeeded result line and no stderr, got:\n${stdout}\n${stderr}`);
+  const events = stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { type?: string; status?: string });
+  if (
+    events.length !== 2 ||
+    events[0]?.type !== 'start' ||
+    events[1]?.type !== 'result' ||
+    events[1].status !== 'succeeded' ||
+    stderr !== ''
+  ) {
+    throw new Error(
+      `${command.label}: expected a start and a succeeded result line and no stderr, got:\n${stdout}\n${stderr}`,
+    );
   }
 }
 

@@ -51,7 +51,10 @@ export default async function postgresUpsert(): Promise<BenchSection> {
   const started = performance.now();
   const admin = new pg.Client({ connectionString: URL_, connectionTimeoutMillis: 3000 });
   await admin.connect().catch((error: Error) => {
-    throw new Error(`no PostgreSQL at ${URL_.replace(/\/\/[^@/]*@/, '//')} (${error.message}): start one or set TEST_DATABASE_URL`, { cause: error });
+    throw new Error(
+      `no PostgreSQL at ${URL_.replace(/\/\/[^@/]*@/, '//')} (${error.message}): start one or set TEST_DATABASE_URL`,
+      { cause: error },
+    );
   });
   const schemas: string[] = [];
   try {
@@ -69,20 +72,47 @@ export default async function postgresUpsert(): Promise<BenchSection> {
       return { name, url: url.href };
     };
     const drop = (name: string) => admin.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
-    const ferry = (id: RowId, url: string, batch: number): Command => ({ label: LABELS[id], file: NODE, args: ['--conditions=source', JOB, '--file', data.file, '--db-url', url, '--batch-size', String(batch), '--log-format', 'json'] });
-    const bare = (id: RowId, mode: string, url: string): Command => ({ label: LABELS[id], file: NODE, args: [BARE, mode, data.file, url, String(BATCH)] });
+    const ferry = (id: RowId, url: string, batch: number): Command => ({
+      label: LABELS[id],
+      file: NODE,
+      args: [
+        '--conditions=source',
+        JOB,
+        '--file',
+        data.file,
+        '--db-url',
+        url,
+        '--batch-size',
+        String(batch),
+        '--log-format',
+        'json',
+      ],
+    });
+    const bare = (id: RowId, mode: string, url: string): Command => ({
+      label: LABELS[id],
+      file: NODE,
+      args: [BARE, mode, data.file, url, String(BATCH)],
+    });
 
     /** One measured run: checks the process's result and the table it left, then keeps the figures. */
-    const measure = async (id: RowId, command: Command, schema: string, expect: Expect | 'none'): Promise<Counts | undefined> => {
+    const measure = async (
+      id: RowId,
+      command: Command,
+      schema: string,
+      expect: Expect | 'none',
+    ): Promise<Counts | undefined> => {
       const server = serverCpuSeconds();
       const exit = await runMeasured(command, os.tmpdir());
       const serverCpuS = serverCpuSeconds() - server;
       const counts = expect === 'none' ? undefined : checkResult(command.label, exit.stdout, COUNT, expect);
       const columns = await checkTable(admin, schema, command.label);
       if (id === 'ferry') ferryColumns ??= columns;
-      else if (ferryColumns !== undefined && columns !== ferryColumns) throw new Error(`${command.label}: its table differs from the ferry job's:\n  ${columns}\n  ${ferryColumns}`);
+      else if (ferryColumns !== undefined && columns !== ferryColumns)
+        throw new Error(`${command.label}: its table differs from the ferry job's:\n  ${columns}\n  ${ferryColumns}`);
       push(measured, id, { wallMs: exit.wallMs, rssKb: exit.rssKb, cpuS: exit.userS + exit.sysS, serverCpuS });
-      process.stderr.write(`  ${id.padEnd(12)} ${(exit.wallMs / 1000).toFixed(2)} s, client CPU ${(exit.userS + exit.sysS).toFixed(2)} s, server CPU ${serverCpuS.toFixed(2)} s${counts ? `, ${JSON.stringify(counts)}` : ''}\n`);
+      process.stderr.write(
+        `  ${id.padEnd(12)} ${(exit.wallMs / 1000).toFixed(2)} s, client CPU ${(exit.userS + exit.sysS).toFixed(2)} s, server CPU ${serverCpuS.toFixed(2)} s${counts ? `, ${JSON.stringify(counts)}` : ''}\n`,
+      );
       return counts;
     };
 
@@ -105,7 +135,11 @@ export default async function postgresUpsert(): Promise<BenchSection> {
         await drop(s.name);
       },
       paths: async () => {
-        for (const [id, mode] of [['copyUpsert', 'copy-upsert'], ['unnestUpsert', 'unnest-upsert'], ['durableUpsert', 'copy-upsert-durable']] as const) {
+        for (const [id, mode] of [
+          ['copyUpsert', 'copy-upsert'],
+          ['unnestUpsert', 'unnest-upsert'],
+          ['durableUpsert', 'copy-upsert-durable'],
+        ] as const) {
           const s = await fresh();
           await measure(id, bare(id, mode, s.url), s.name, 'none');
           await drop(s.name);
@@ -120,7 +154,8 @@ export default async function postgresUpsert(): Promise<BenchSection> {
     for (let round = 0; round < ROUNDS; round++) {
       process.stderr.write(`round ${round + 1}/${ROUNDS}\n`);
       await loads.wait(`round ${round + 1}`);
-      for (const name of [...order.slice(round % order.length), ...order.slice(0, round % order.length)]) await groups[name]?.();
+      for (const name of [...order.slice(round % order.length), ...order.slice(0, round % order.length)])
+        await groups[name]?.();
     }
 
     const get = (id: RowId) => measured.get(id) ?? [];
@@ -133,60 +168,80 @@ export default async function postgresUpsert(): Promise<BenchSection> {
     const server = await serverFacts(admin);
 
     const targets: TargetCheck[] = [
-      atLeast(`ferry / bare COPY throughput (median wall times, batch ${BATCH})`, wall('copy') / wall('ferry'), TARGET_VS_COPY, '×'),
+      atLeast(
+        `ferry / bare COPY throughput (median wall times, batch ${BATCH})`,
+        wall('copy') / wall('ferry'),
+        TARGET_VS_COPY,
+        '×',
+      ),
       {
         what: 'the rerun over unchanged data reports',
         target: `0 inserted, 0 updated, ${COUNT.toLocaleString('en')} unchanged (every rerun)`,
-        measured: worstRerun ? `${worstRerun.inserted} inserted, ${worstRerun.updated} updated, ${worstRerun.unchanged} unchanged${rerunClean ? ` in all ${rerunCounts.length}` : ''}` : 'no rerun',
+        measured: worstRerun
+          ? `${worstRerun.inserted} inserted, ${worstRerun.updated} updated, ${worstRerun.unchanged} unchanged${rerunClean ? ` in all ${rerunCounts.length}` : ''}`
+          : 'no rerun',
         pass: rerunClean && rerunCounts.length === ROUNDS,
       },
     ];
 
     return {
       title: `PostgreSQL upsert: ${COUNT.toLocaleString('en')} NDJSON records`,
-      method: `Each command is a real process reading the same cached NDJSON file of ${COUNT.toLocaleString('en')} records `
-        + `(${(data.bytes / 2 ** 20).toFixed(0)} MiB, bench/lib/records.ts) line by line (node:readline, JSON.parse) into a table of 11 columns keyed by \`id\`, `
-        + `in a fresh schema of a PostgreSQL ${server.version} on the same machine (TCP to 127.0.0.1). ${ROUNDS} interleaved rounds, each group first in turn; `
-        + 'one run per command per round under GNU `/usr/bin/time -f "%M %U %S"`, wall time from `spawn()` to exit (median), client CPU (user + sys, median); '
-        + 'server CPU is what all of the server\'s processes used during the run (from /proc: the postmaster\'s reaped children and its live ones), median. '
-        + 'The ferry job (bench/fixtures/ndjson-upsert-postgres-job.ts, the SQLite benchmark\'s job on `postgres()`) runs from source. '
-        + 'The bare commands are bench/fixtures/bare-postgres-bulk.ts. After every run the benchmark checks the table: the row count, '
-        + `${spotIndices(COUNT).length} rows column by column against the generator, and that its columns and types are the ferry job's; `
-        + 'for ferry, also the result line (succeeded, read = N, inserted = N in a fresh schema).',
+      method:
+        `Each command is a real process reading the same cached NDJSON file of ${COUNT.toLocaleString('en')} records ` +
+        `(${(data.bytes / 2 ** 20).toFixed(0)} MiB, bench/lib/records.ts) line by line (node:readline, JSON.parse) into a table of 11 columns keyed by \`id\`, ` +
+        `in a fresh schema of a PostgreSQL ${server.version} on the same machine (TCP to 127.0.0.1). ${ROUNDS} interleaved rounds, each group first in turn; ` +
+        'one run per command per round under GNU `/usr/bin/time -f "%M %U %S"`, wall time from `spawn()` to exit (median), client CPU (user + sys, median); ' +
+        "server CPU is what all of the server's processes used during the run (from /proc: the postmaster's reaped children and its live ones), median. " +
+        "The ferry job (bench/fixtures/ndjson-upsert-postgres-job.ts, the SQLite benchmark's job on `postgres()`) runs from source. " +
+        'The bare commands are bench/fixtures/bare-postgres-bulk.ts. After every run the benchmark checks the table: the row count, ' +
+        `${spotIndices(COUNT).length} rows column by column against the generator, and that its columns and types are the ferry job's; ` +
+        'for ferry, also the result line (succeeded, read = N, inserted = N in a fresh schema).',
       table: {
-        head: ['command', 'median wall s', 'range s', 'records/s', 'throughput × COPY', 'median client CPU s', 'median server CPU s', 'peak RSS MB', 'runs'],
-        rows: (Object.keys(LABELS) as RowId[]).filter((id) => get(id).length > 0).map((id) => {
-          const walls = get(id).map((m) => m.wallMs / 1000);
-          return [
-            LABELS[id],
-            (wall(id) / 1000).toFixed(2),
-            `${Math.min(...walls).toFixed(2)}–${Math.max(...walls).toFixed(2)}`,
-            Math.round(perSecond(id)).toLocaleString('en'),
-            `${(perSecond(id) / perSecond('copy')).toFixed(2)}×`,
-            cpu(id).toFixed(2),
-            serverCpu(id).toFixed(2),
-            max(get(id).map((m) => m.rssKb / 1024)).toFixed(1),
-            String(get(id).length),
-          ];
-        }),
+        head: [
+          'command',
+          'median wall s',
+          'range s',
+          'records/s',
+          'throughput × COPY',
+          'median client CPU s',
+          'median server CPU s',
+          'peak RSS MB',
+          'runs',
+        ],
+        rows: (Object.keys(LABELS) as RowId[])
+          .filter((id) => get(id).length > 0)
+          .map((id) => {
+            const walls = get(id).map((m) => m.wallMs / 1000);
+            return [
+              LABELS[id],
+              (wall(id) / 1000).toFixed(2),
+              `${Math.min(...walls).toFixed(2)}–${Math.max(...walls).toFixed(2)}`,
+              Math.round(perSecond(id)).toLocaleString('en'),
+              `${(perSecond(id) / perSecond('copy')).toFixed(2)}×`,
+              cpu(id).toFixed(2),
+              serverCpu(id).toFixed(2),
+              max(get(id).map((m) => m.rssKb / 1024)).toFixed(1),
+              String(get(id).length),
+            ];
+          }),
       },
       targets,
       notes: [
-        `CPU (client + server, medians), steadier than wall time on a shared machine: ferry ${(cpu('ferry') + serverCpu('ferry')).toFixed(1)} s, `
-          + `its rerun ${(cpu('rerun') + serverCpu('rerun')).toFixed(1)} s, bare COPY ${(cpu('copy') + serverCpu('copy')).toFixed(1)} s.`,
-        `Bulk path: COPY into a temporary table + INSERT … SELECT took ${(wall('copyUpsert') / 1000).toFixed(2)} s (${(cpu('copyUpsert') + serverCpu('copyUpsert')).toFixed(1)} s CPU) `
-          + `against ${(wall('unnestUpsert') / 1000).toFixed(2)} s (${(cpu('unnestUpsert') + serverCpu('unnestUpsert')).toFixed(1)} s CPU) for unnest() arrays, the same upsert statement `
-          + `and ${BATCH}-row transactions: the store uses COPY. pg serializes arrays to text literals and the server parses them again; COPY's text format is cheaper on both sides.`,
+        `CPU (client + server, medians), steadier than wall time on a shared machine: ferry ${(cpu('ferry') + serverCpu('ferry')).toFixed(1)} s, ` +
+          `its rerun ${(cpu('rerun') + serverCpu('rerun')).toFixed(1)} s, bare COPY ${(cpu('copy') + serverCpu('copy')).toFixed(1)} s.`,
+        `Bulk path: COPY into a temporary table + INSERT … SELECT took ${(wall('copyUpsert') / 1000).toFixed(2)} s (${(cpu('copyUpsert') + serverCpu('copyUpsert')).toFixed(1)} s CPU) ` +
+          `against ${(wall('unnestUpsert') / 1000).toFixed(2)} s (${(cpu('unnestUpsert') + serverCpu('unnestUpsert')).toFixed(1)} s CPU) for unnest() arrays, the same upsert statement ` +
+          `and ${BATCH}-row transactions: the store uses COPY. pg serializes arrays to text literals and the server parses them again; COPY's text format is cheaper on both sides.`,
         `Batch size ${BIG_BATCH} vs ${BATCH}: ${(wall('ferryBig') / 1000).toFixed(2)} s vs ${(wall('ferry') / 1000).toFixed(2)} s median wall.`,
-        'ferry commits each batch with synchronous_commit = off (a server crash may take back the newest batches, always with their checkpoint) and the run\'s end '
-          + `with it on, which flushes them all; with every commit waiting for its flush the bulk path took ${(wall('durableUpsert') / 1000).toFixed(2)} s instead of ${(wall('copyUpsert') / 1000).toFixed(2)} s `
-          + `(${server.settings}).`,
-        'The lower bound is a single COPY into an empty table: no conflict check, no counts, no checkpoints, one commit. ferry also copies each row it updates into '
-          + 'its undo journal (for --max-rejects / --min-records); a fresh import and an unchanged rerun update nothing. An unchanged row is not rewritten, but '
-          + 'ON CONFLICT DO UPDATE … WHERE still locks it, which costs the rerun a little WAL (no row versions).',
-        'Into a table that was empty when the run began, ferry COPYs each batch straight into the table (same transaction, same checkpoint) until a key turns out to '
-          + 'exist, then rolls that batch back and upserts from there on: the first run is COPY per batch, the rerun is the upsert path (compare it with the fifth row). '
-          + 'Each full batch commits behind the job (src/job/batcher.ts: one batch in flight), so the server commits one batch while the job reads and parses the next; what is left of the gap to one COPY is a transaction per batch and ferry\'s per-record work on the client (client CPU above).',
+        "ferry commits each batch with synchronous_commit = off (a server crash may take back the newest batches, always with their checkpoint) and the run's end " +
+          `with it on, which flushes them all; with every commit waiting for its flush the bulk path took ${(wall('durableUpsert') / 1000).toFixed(2)} s instead of ${(wall('copyUpsert') / 1000).toFixed(2)} s ` +
+          `(${server.settings}).`,
+        'The lower bound is a single COPY into an empty table: no conflict check, no counts, no checkpoints, one commit. ferry also copies each row it updates into ' +
+          'its undo journal (for --max-rejects / --min-records); a fresh import and an unchanged rerun update nothing. An unchanged row is not rewritten, but ' +
+          'ON CONFLICT DO UPDATE … WHERE still locks it, which costs the rerun a little WAL (no row versions).',
+        'Into a table that was empty when the run began, ferry COPYs each batch straight into the table (same transaction, same checkpoint) until a key turns out to ' +
+          'exist, then rolls that batch back and upserts from there on: the first run is COPY per batch, the rerun is the upsert path (compare it with the fifth row). ' +
+          "Each full batch commits behind the job (src/job/batcher.ts: one batch in flight), so the server commits one batch while the job reads and parses the next; what is left of the gap to one COPY is a transaction per batch and ferry's per-record work on the client (client CPU above).",
         loads.summary(),
         `${os.availableParallelism()} cores shared by client and server, one command at a time; whole benchmark ${((performance.now() - started) / 60_000).toFixed(1)} min.`,
       ],
@@ -199,28 +254,51 @@ export default async function postgresUpsert(): Promise<BenchSection> {
 
 /** Checks the table a run left; returns its columns and types. */
 async function checkTable(admin: pg.Client, schema: string, label: string): Promise<string> {
-  const columns = (await admin.query<{ c: string }>(`SELECT string_agg(column_name || ' ' || data_type || ' ' || is_nullable, ', ' ORDER BY ordinal_position) AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'records'`, [schema])).rows[0]?.c;
+  const columns = (
+    await admin.query<{ c: string }>(
+      `SELECT string_agg(column_name || ' ' || data_type || ' ' || is_nullable, ', ' ORDER BY ordinal_position) AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'records'`,
+      [schema],
+    )
+  ).rows[0]?.c;
   if (!columns) throw new Error(`${label}: no table records in schema ${schema}`);
   const n = (await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.records`)).rows[0]?.n;
   if (n !== COUNT) throw new Error(`${label}: ${n} rows in records, expected ${COUNT}`);
   for (const i of spotIndices(COUNT)) {
     const want = recordAt(i);
-    const got = (await admin.query<Record<string, unknown>>(`SELECT * FROM ${schema}.records WHERE id = $1`, [want.id])).rows[0];
+    const got = (await admin.query<Record<string, unknown>>(`SELECT * FROM ${schema}.records WHERE id = $1`, [want.id]))
+      .rows[0];
     if (!got) throw new Error(`${label}: row ${want.id} is missing`);
     for (const [column, type] of Object.entries(RECORD_COLUMNS)) {
       const expected = want[column as keyof typeof want];
       const value = got[column];
-      const same = type === 'json' ? isDeepStrictEqual(JSON.parse(String(value)), expected)
-        : type === 'integer' ? value === String(expected)
-          : value === expected;
-      if (!same) throw new Error(`${label}: row ${want.id} column ${column} is ${JSON.stringify(value)}, expected ${JSON.stringify(expected)}`);
+      const same =
+        type === 'json'
+          ? isDeepStrictEqual(JSON.parse(String(value)), expected)
+          : type === 'integer'
+            ? value === String(expected)
+            : value === expected;
+      if (!same)
+        throw new Error(
+          `${label}: row ${want.id} column ${column} is ${JSON.stringify(value)}, expected ${JSON.stringify(expected)}`,
+        );
     }
   }
   return columns;
 }
 
 function spotIndices(count: number): number[] {
-  return [...new Set([0, 1, 999, Math.floor(count * 0.37), Math.floor(count / 2), Math.floor(count * 0.73), count - 2, count - 1])].filter((i) => i >= 0 && i < count);
+  return [
+    ...new Set([
+      0,
+      1,
+      999,
+      Math.floor(count * 0.37),
+      Math.floor(count / 2),
+      Math.floor(count * 0.73),
+      count - 2,
+      count - 1,
+    ]),
+  ].filter((i) => i >= 0 && i < count);
 }
 
 /**
@@ -234,14 +312,24 @@ function serverCpuSeconds(): number {
     try {
       const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const comm = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
-      const f = text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
+      const f = text
+        .slice(text.lastIndexOf(')') + 2)
+        .split(' ')
+        .map(Number);
       // After the name: state ppid … utime(11) stime(12) cutime(13) cstime(14), in clock ticks.
-      stats.set(Number(entry), { ppid: f[1] ?? 0, comm, own: (f[11] ?? 0) + (f[12] ?? 0), children: (f[13] ?? 0) + (f[14] ?? 0) });
+      stats.set(Number(entry), {
+        ppid: f[1] ?? 0,
+        comm,
+        own: (f[11] ?? 0) + (f[12] ?? 0),
+        children: (f[13] ?? 0) + (f[14] ?? 0),
+      });
     } catch {
       // the process ended while we looked
     }
   }
-  const postmaster = [...stats.entries()].find(([, s]) => s.comm === 'postgres' && stats.get(s.ppid)?.comm !== 'postgres');
+  const postmaster = [...stats.entries()].find(
+    ([, s]) => s.comm === 'postgres' && stats.get(s.ppid)?.comm !== 'postgres',
+  );
   if (!postmaster) return NaN;
   const [pid, main] = postmaster;
   const live = [...stats.values()].filter((s) => s.ppid === pid).reduce((sum, s) => sum + s.own, 0);
@@ -250,9 +338,15 @@ function serverCpuSeconds(): number {
 
 async function serverFacts(admin: pg.Client): Promise<{ version: string; settings: string }> {
   const version = (await admin.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]?.v ?? '?';
-  const rows = (await admin.query<{ name: string; setting: string; unit: string | null }>(
-    `SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', 'synchronous_commit', 'fsync', 'wal_level', 'max_wal_size') ORDER BY name`)).rows;
-  return { version, settings: `server settings: ${rows.map((r) => `${r.name} = ${r.setting}${r.unit ? ` ${r.unit}` : ''}`).join(', ')}` };
+  const rows = (
+    await admin.query<{ name: string; setting: string; unit: string | null }>(
+      `SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', 'synchronous_commit', 'fsync', 'wal_level', 'max_wal_size') ORDER BY name`,
+    )
+  ).rows;
+  return {
+    version,
+    settings: `server settings: ${rows.map((r) => `${r.name} = ${r.setting}${r.unit ? ` ${r.unit}` : ''}`).join(', ')}`,
+  };
 }
 
 /** The cached data file, generated if missing, then read through once so every run finds it in the page cache. */

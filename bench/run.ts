@@ -16,7 +16,10 @@ const BENCH_DIR = import.meta.dirname;
 const RESULTS = path.join(BENCH_DIR, 'RESULTS.md');
 const SUFFIX = '.bench.ts';
 
-const available = (await readdir(BENCH_DIR)).filter((f) => f.endsWith(SUFFIX)).map((f) => f.slice(0, -SUFFIX.length)).sort();
+const available = (await readdir(BENCH_DIR))
+  .filter((f) => f.endsWith(SUFFIX))
+  .map((f) => f.slice(0, -SUFFIX.length))
+  .sort();
 const wanted = process.argv.slice(2).map((arg) => path.basename(arg, SUFFIX));
 const unknown = wanted.filter((id) => !available.includes(id));
 if (unknown.length > 0) {
@@ -33,15 +36,23 @@ console.log(`Machine: ${machine}\n`);
 for (const id of ids) {
   console.log(`== ${id}`);
   try {
-    const module = (await import(pathToFileURL(path.join(BENCH_DIR, `${id}${SUFFIX}`)).href)) as { default: () => Promise<BenchSection> };
+    const module = (await import(pathToFileURL(path.join(BENCH_DIR, `${id}${SUFFIX}`)).href)) as {
+      default: () => Promise<BenchSection>;
+    };
     const load = os.loadavg()[0]?.toFixed(2); // before the run: how busy the machine was anyway
     const section = await module.default();
-    const block = renderSection(id, section, `Measured ${new Date().toISOString()} on ${machine}; load average ${load} before the run`);
+    const block = renderSection(
+      id,
+      section,
+      `Measured ${new Date().toISOString()} on ${machine}; load average ${load} before the run`,
+    );
     sections.set(id, block);
     // Written after every benchmark, so a later crash loses nothing measured.
     await writeResults(RESULTS, renderHeader(new Date(), machine, [...sections.keys()]), sections);
     console.log(`\n${block}\n`);
-    failed.push(...section.targets.filter((t) => !t.pass).map((t) => `${id}: ${t.what} ${t.target} (measured ${t.measured})`));
+    failed.push(
+      ...section.targets.filter((t) => !t.pass).map((t) => `${id}: ${t.what} ${t.target} (measured ${t.measured})`),
+    );
   } catch (error) {
     console.error(`${id} failed:`, error);
     process.exitCode = 1;

@@ -15,29 +15,73 @@ export default async function verifySoak(): Promise<BenchSection> {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'ferry-soak-'));
   try {
     const csv = path.join(scratch, 'items.csv');
-    await writeFile(csv, `id,name,qty,note\n${Array.from({ length: 20_000 }, (_, i) => `${i},name ${i},${i % 97},"a, ""quoted"" note"`).join('\n')}\n`);
+    await writeFile(
+      csv,
+      `id,name,qty,note\n${Array.from({ length: 20_000 }, (_, i) => `${i},name ${i},${i % 97},"a, ""quoted"" note"`).join('\n')}\n`,
+    );
     await waitForQuiet();
     const files = await timed(async () =>
-      verifyJob({ target: await builtExample('file-import'), args: ['--file', csv, '--key', 'id'], trials: TRIALS, concurrent: true }));
+      verifyJob({
+        target: await builtExample('file-import'),
+        args: ['--file', csv, '--key', 'id'],
+        trials: TRIALS,
+        concurrent: true,
+      }),
+    );
     await using api = await startDemoApi({ records: 3000 });
     await waitForQuiet();
     const rest = await timed(async () =>
-      verifyJob({ target: await builtExample('rest-import'), args: ['--api-url', api.url, '--cursor-field', 'updatedAt', '--page-size-param', 'limit', '--page-size', '100'], trials: TRIALS, concurrent: true }));
+      verifyJob({
+        target: await builtExample('rest-import'),
+        args: ['--api-url', api.url, '--cursor-field', 'updatedAt', '--page-size-param', 'limit', '--page-size', '100'],
+        trials: TRIALS,
+        concurrent: true,
+      }),
+    );
     const row = (name: string, r: { report: VerifyReport; ms: number }) => {
       const kills = r.report.checks.filter((c) => c.name.startsWith('kill trial'));
       const midRun = kills.filter((c) => /^killed at \d+ ms/.test(c.detail)).length;
-      return [name, String(kills.length), String(kills.filter((c) => c.ok).length), String(midRun), r.report.checks.every((c) => c.ok) ? 'all hold' : 'FAILED', `${Math.round(r.report.referenceMs)}`, `${(r.ms / 60_000).toFixed(1)}`];
+      return [
+        name,
+        String(kills.length),
+        String(kills.filter((c) => c.ok).length),
+        String(midRun),
+        r.report.checks.every((c) => c.ok) ? 'all hold' : 'FAILED',
+        `${Math.round(r.report.referenceMs)}`,
+        `${(r.ms / 60_000).toFixed(1)}`,
+      ];
     };
     return {
       title: `ferry verify: ${TRIALS} kill trials on each example job`,
       method: `\`verifyJob\` (the library behind \`ferry verify\`) on the built executables: a reference run, a rerun that must change nothing, ${TRIALS} SIGKILL trials (every fourth killed three times in a row) each run to completion and compared table by table with the reference, a SIGTERM trial, and two runs at once.`,
       table: {
-        head: ['job', 'kill trials', 'equal to reference', 'killed mid-run (first kill)', 'all checks', 'reference run ms', 'total min'],
-        rows: [row('file-import, 20,000-row CSV, --key id', files), row('rest-import, 3,000 records, incremental', rest)],
+        head: [
+          'job',
+          'kill trials',
+          'equal to reference',
+          'killed mid-run (first kill)',
+          'all checks',
+          'reference run ms',
+          'total min',
+        ],
+        rows: [
+          row('file-import, 20,000-row CSV, --key id', files),
+          row('rest-import, 3,000 records, incremental', rest),
+        ],
       },
       targets: [
-        { what: 'file-import: every check holds', target: 'all', measured: files.report.ok ? 'all' : 'some failed', pass: files.report.ok },
-        { what: 'rest-import: every check holds', target: 'all', measured: rest.report.ok ? 'all' : 'some failed', pass: rest.report.ok },
+        {
+          what: 'file-import: every check holds',
+          target: 'all',
+          measured: files.report.ok ? 'all' : 'some failed',
+          pass: files.report.ok,
+        },
+        {
+          what: 'rest-import: every check holds',
+          target: 'all',
+          measured: rest.report.ok ? 'all' : 'some failed',
+          pass: rest.report.ok,
+        },
       ],
       notes: [
         'A kill drawn after the run would have ended ("after it ended") leaves a completed run: the trial still checks the rerun.',

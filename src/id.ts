@@ -1,4 +1,3 @@
-
 import type { ExactNumber } from './values/exact-json.ts';
 
 /** A number a double cannot hold (ExactNumber) counts as the digits it was written with. */

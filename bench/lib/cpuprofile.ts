@@ -89,7 +89,10 @@ function add(map: Map<string, number>, key: string, us: number): void {
 }
 
 export function formatEntries(entries: readonly Entry[], top: number): string {
-  return entries.slice(0, top).map((e) => `${e.ms.toFixed(0).padStart(7)} ms ${(e.share * 100).toFixed(1).padStart(5)}%  ${e.name}`).join('\n');
+  return entries
+    .slice(0, top)
+    .map((e) => `${e.ms.toFixed(0).padStart(7)} ms ${(e.share * 100).toFixed(1).padStart(5)}%  ${e.name}`)
+    .join('\n');
 }
 
 if (import.meta.main) {
@@ -144,10 +147,17 @@ export async function bucketProfile(file: string, buckets: readonly Bucket[]): P
     return index;
   };
   profile.samples.forEach((id, i) => (us[bucketOf(id)] = (us[bucketOf(id)] ?? 0) + (profile.timeDeltas[i] ?? 0)));
-  return [...buckets.map((b) => b.name), 'other'].map((name, i) => ({ name, ms: (us[i] ?? 0) / 1000, share: (us[i] ?? 0) / totalUs }));
+  return [...buckets.map((b) => b.name), 'other'].map((name, i) => ({
+    name,
+    ms: (us[i] ?? 0) / 1000,
+    share: (us[i] ?? 0) / totalUs,
+  }));
 }
 
 /** "name 123 ms (4.5%)" for the top entries, joined with "; ". */
 export function describeEntries(entries: readonly Entry[], top: number): string {
-  return entries.slice(0, top).map((e) => `\`${e.name}\` ${e.ms.toFixed(0)} ms (${(e.share * 100).toFixed(1)}%)`).join('; ');
+  return entries
+    .slice(0, top)
+    .map((e) => `\`${e.name}\` ${e.ms.toFixed(0)} ms (${(e.share * 100).toFixed(1)}%)`)
+    .join('; ');
 }

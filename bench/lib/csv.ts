@@ -44,7 +44,10 @@ export function csvLine(i: number): string {
 }
 
 /** The cached CSV file of `count` rows (plus the header), generated on first use. */
-export async function csvFile(count: number, onProgress?: (written: number) => void): Promise<{ file: string; bytes: number; generatedMs: number | undefined }> {
+export async function csvFile(
+  count: number,
+  onProgress?: (written: number) => void,
+): Promise<{ file: string; bytes: number; generatedMs: number | undefined }> {
   const file = path.join(CACHE_DIR, `people-v${DATA_VERSION}-${count}.csv`);
   if (existsSync(file)) return { file, bytes: (await stat(file)).size, generatedMs: undefined };
   const started = performance.now();

@@ -27,11 +27,16 @@ export function checkResult(label: string, stdout: string, records: number, expe
     throw new Error(`${label}: the last stdout line is not JSON: ${last.slice(0, 300)}`);
   }
   const c = result.counts;
-  if (result.type !== 'result' || result.status !== 'succeeded' || result.exitCode !== 0 || !c) throw new Error(`${label}: expected a succeeded result, got ${last}`);
-  if (c.read !== records || c.rejected !== 0) throw new Error(`${label}: expected ${records} read, 0 rejected, got ${JSON.stringify(c)}`);
-  if (c.inserted + c.updated + c.unchanged !== records) throw new Error(`${label}: inserted + updated + unchanged is not ${records}: ${JSON.stringify(c)}`);
-  if (expect === 'fresh' && (c.inserted !== records || c.deleted !== 0)) throw new Error(`${label}: a fresh database, yet not every record inserted: ${JSON.stringify(c)}`);
-  if (expect === 'unchanged' && (c.unchanged !== records || c.deleted !== 0)) throw new Error(`${label}: unchanged data, yet rows were written: ${JSON.stringify(c)}`);
+  if (result.type !== 'result' || result.status !== 'succeeded' || result.exitCode !== 0 || !c)
+    throw new Error(`${label}: expected a succeeded result, got ${last}`);
+  if (c.read !== records || c.rejected !== 0)
+    throw new Error(`${label}: expected ${records} read, 0 rejected, got ${JSON.stringify(c)}`);
+  if (c.inserted + c.updated + c.unchanged !== records)
+    throw new Error(`${label}: inserted + updated + unchanged is not ${records}: ${JSON.stringify(c)}`);
+  if (expect === 'fresh' && (c.inserted !== records || c.deleted !== 0))
+    throw new Error(`${label}: a fresh database, yet not every record inserted: ${JSON.stringify(c)}`);
+  if (expect === 'unchanged' && (c.unchanged !== records || c.deleted !== 0))
+    throw new Error(`${label}: unchanged data, yet rows were written: ${JSON.stringify(c)}`);
   return c;
 }
 

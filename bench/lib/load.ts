@@ -58,7 +58,10 @@ export class LoadLog {
       ...this.#options,
       onWait: (load) => process.stderr.write(`  load ${load.toFixed(2)} >= ${this.#below}: waiting before ${what}\n`),
     });
-    if (wait.gaveUp) process.stderr.write(`  load still ${wait.load.toFixed(2)} after ${(wait.waitedMs / 1000).toFixed(0)} s: measuring ${what} anyway\n`);
+    if (wait.gaveUp)
+      process.stderr.write(
+        `  load still ${wait.load.toFixed(2)} after ${(wait.waitedMs / 1000).toFixed(0)} s: measuring ${what} anyway\n`,
+      );
     this.#waits.push(wait);
     return wait;
   }
@@ -75,11 +78,13 @@ export class LoadLog {
     const waited = this.#waits.reduce((sum, w) => sum + w.waitedMs, 0);
     const range = `${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)}`;
     const limit = this.#options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
-    return `Load: before each of the ${loads.length} measured runs the benchmark waited (polling every ${(this.#options.pollMs ?? 5000) / 1000} s, `
-      + `up to ${(limit / 60_000).toFixed(1)} min) for a 1-minute load average below ${this.#below.toFixed(1)}; it stood at ${range} when they started `
-      + `(${(waited / 60_000).toFixed(1)} min of waiting in all). `
-      + (gaveUp.length === 0
+    return (
+      `Load: before each of the ${loads.length} measured runs the benchmark waited (polling every ${(this.#options.pollMs ?? 5000) / 1000} s, ` +
+      `up to ${(limit / 60_000).toFixed(1)} min) for a 1-minute load average below ${this.#below.toFixed(1)}; it stood at ${range} when they started ` +
+      `(${(waited / 60_000).toFixed(1)} min of waiting in all). ` +
+      (gaveUp.length === 0
         ? 'Every run started on a quiet machine.'
-        : `${gaveUp.length} of ${loads.length} runs started without reaching it (load ${gaveUp.map((w) => w.load.toFixed(2)).join(', ')}): other work on the machine shares its ${os.availableParallelism()} cores with those runs, so their wall times are upper bounds; CPU times are less affected.`);
+        : `${gaveUp.length} of ${loads.length} runs started without reaching it (load ${gaveUp.map((w) => w.load.toFixed(2)).join(', ')}): other work on the machine shares its ${os.availableParallelism()} cores with those runs, so their wall times are upper bounds; CPU times are less affected.`)
+    );
   }
 }

@@ -26,7 +26,9 @@ export function formatMachine(m: Machine): string {
 
 function cpuModel(): string {
   try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('model name'));
     const model = line?.split(':')[1]?.trim();
     if (model) return model;
   } catch {

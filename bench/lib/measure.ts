@@ -28,7 +28,11 @@ export interface Exit {
 }
 
 /** Runs a process once, stdout and stderr to pipes, and times it from spawn to exit. */
-export function runOnce(file: string, args: readonly string[], command: Pick<Command, 'cwd' | 'env'> = {}): Promise<Exit> {
+export function runOnce(
+  file: string,
+  args: readonly string[],
+  command: Pick<Command, 'cwd' | 'env'> = {},
+): Promise<Exit> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(file, args, {
@@ -76,9 +80,15 @@ export interface MeasuredExit extends Exit {
  */
 export async function runMeasured(command: Command, scratch: string): Promise<MeasuredExit> {
   const report = path.join(scratch, `time-${process.pid}.txt`);
-  const exit = check(command, await runOnce(GNU_TIME, ['-f', '%M %U %S', '-o', report, command.file, ...command.args], command));
-  const [kb = NaN, user = NaN, sys = NaN] = ((await readFile(report, 'utf8')).trim().split('\n').at(-1) ?? '').split(' ').map(Number);
-  if (![kb, user, sys].every(Number.isFinite)) throw new Error(`${command.label}: no peak RSS and CPU time from ${GNU_TIME}`);
+  const exit = check(
+    command,
+    await runOnce(GNU_TIME, ['-f', '%M %U %S', '-o', report, command.file, ...command.args], command),
+  );
+  const [kb = NaN, user = NaN, sys = NaN] = ((await readFile(report, 'utf8')).trim().split('\n').at(-1) ?? '')
+    .split(' ')
+    .map(Number);
+  if (![kb, user, sys].every(Number.isFinite))
+    throw new Error(`${command.label}: no peak RSS and CPU time from ${GNU_TIME}`);
   return { ...exit, rssKb: kb, userS: user, sysS: sys };
 }
 
@@ -125,5 +135,7 @@ function check(command: Command, exit: Exit): Exit {
   const expected = command.expectCode ?? 0;
   if (exit.code === expected) return exit;
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with ${exit.code}`;
-  throw new Error(`${command.label}: ${command.file} ${command.args.join(' ')} ${how}, not ${expected}\n${exit.stderr.slice(-2000)}`);
+  throw new Error(
+    `${command.label}: ${command.file} ${command.args.join(' ')} ${how}, not ${expected}\n${exit.stderr.slice(-2000)}`,
+  );
 }

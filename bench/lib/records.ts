@@ -39,8 +39,42 @@ export const RECORD_COLUMNS = {
   meta: 'json',
 } as const;
 
-const FIRST = ['Ada', 'Alan', 'Barbara', 'Claude', 'Donald', 'Edsger', 'Frances', 'Grace', 'John', 'Katherine', 'Leslie', 'Margaret', 'Niklaus', 'Radia', 'Tony', 'Vint'];
-const LAST = ['Lovelace', 'Turing', 'Liskov', 'Shannon', 'Knuth', 'Dijkstra', 'Allen', 'Hopper', 'McCarthy', 'Johnson', 'Lamport', 'Hamilton', 'Wirth', 'Perlman', 'Hoare', 'Cerf'];
+const FIRST = [
+  'Ada',
+  'Alan',
+  'Barbara',
+  'Claude',
+  'Donald',
+  'Edsger',
+  'Frances',
+  'Grace',
+  'John',
+  'Katherine',
+  'Leslie',
+  'Margaret',
+  'Niklaus',
+  'Radia',
+  'Tony',
+  'Vint',
+];
+const LAST = [
+  'Lovelace',
+  'Turing',
+  'Liskov',
+  'Shannon',
+  'Knuth',
+  'Dijkstra',
+  'Allen',
+  'Hopper',
+  'McCarthy',
+  'Johnson',
+  'Lamport',
+  'Hamilton',
+  'Wirth',
+  'Perlman',
+  'Hoare',
+  'Cerf',
+];
 const DOMAINS = ['example.com', 'example.org', 'example.net', 'mail.example'];
 const COUNTRIES = ['DE', 'FR', 'NL', 'SE', 'US', 'GB', 'JP', 'BR', 'IN', 'ZA', 'CA', 'AU'];
 const STATUSES = ['active', 'pending', 'suspended', 'closed'];
@@ -82,7 +116,10 @@ export function recordAt(i: number): BenchRecord {
 }
 
 /** The cached NDJSON file of `count` records, generated on first use. */
-export async function ndjsonFile(count: number, onProgress?: (written: number) => void): Promise<{ file: string; bytes: number; generatedMs: number | undefined }> {
+export async function ndjsonFile(
+  count: number,
+  onProgress?: (written: number) => void,
+): Promise<{ file: string; bytes: number; generatedMs: number | undefined }> {
   const file = path.join(CACHE_DIR, `records-v${DATA_VERSION}-${count}.ndjson`);
   if (existsSync(file)) return { file, bytes: (await stat(file)).size, generatedMs: undefined };
   const started = performance.now();

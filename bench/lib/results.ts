@@ -2,8 +2,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { BenchSection, Table } from './section.ts';
 
 const TITLE = '# ferry benchmarks';
-const INTRO = 'Written by `npm run bench` (bench/run.ts). Each section is replaced when its benchmark runs again; '
-  + 'text outside the `<!-- bench:… -->` markers is not kept.';
+const INTRO =
+  'Written by `npm run bench` (bench/run.ts). Each section is replaced when its benchmark runs again; ' +
+  'text outside the `<!-- bench:… -->` markers is not kept.';
 const BLOCK = /<!-- bench:([\w-]+) -->\n[\s\S]*?<!-- \/bench:\1 -->/g;
 
 const open = (id: string) => `<!-- bench:${id} -->`;
@@ -11,15 +12,31 @@ const close = (id: string) => `<!-- /bench:${id} -->`;
 
 /** The header block: when and where the latest run was made. */
 export function renderHeader(date: Date, machine: string, ran: readonly string[]): string {
-  return [open('header'), `Last run: ${date.toISOString()} (${ran.join(', ')})  `, `Machine: ${machine}`, close('header')].join('\n');
+  return [
+    open('header'),
+    `Last run: ${date.toISOString()} (${ran.join(', ')})  `,
+    `Machine: ${machine}`,
+    close('header'),
+  ].join('\n');
 }
 
 /** One benchmark's block, markers included. `measured` says when and where, as sections outlive runs. */
 export function renderSection(id: string, section: BenchSection, measured: string): string {
-  const lines = [open(id), `## ${section.title}`, '', `_${measured}_`, '', section.method, '', renderTable(section.table), ''];
+  const lines = [
+    open(id),
+    `## ${section.title}`,
+    '',
+    `_${measured}_`,
+    '',
+    section.method,
+    '',
+    renderTable(section.table),
+    '',
+  ];
   if (section.targets.length > 0) {
     lines.push('Targets:', '');
-    for (const t of section.targets) lines.push(`- ${t.pass ? '✅ PASS' : '❌ FAIL'}: ${t.what} ${t.target}: measured ${t.measured}`);
+    for (const t of section.targets)
+      lines.push(`- ${t.pass ? '✅ PASS' : '❌ FAIL'}: ${t.what} ${t.target}: measured ${t.measured}`);
     lines.push('');
   }
   if (section.notes.length > 0) {

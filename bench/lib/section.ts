@@ -34,5 +34,10 @@ export function below(what: string, value: number, limit: number, unit: string, 
 /** A check that `value` reaches at least `limit`, both in `unit` (a ratio: '×'). */
 export function atLeast(what: string, value: number, limit: number, unit: string, digits = 2): TargetCheck {
   const sep = unit === '×' ? '' : ' ';
-  return { what, target: `>= ${limit}${sep}${unit}`, measured: `${value.toFixed(digits)}${sep}${unit}`, pass: value >= limit };
+  return {
+    what,
+    target: `>= ${limit}${sep}${unit}`,
+    measured: `${value.toFixed(digits)}${sep}${unit}`,
+    pass: value >= limit,
+  };
 }

@@ -21,15 +21,25 @@ export interface SourceState {
 export async function sourceState(): Promise<SourceState> {
   const hash = createHash('sha256');
   for (const dir of DIRS) {
-    const files = (await readdir(path.join(ROOT, dir), { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)).sort();
-    for (const file of files) hash.update(`${path.relative(ROOT, file)}\0`).update(await readFile(file)).update('\0');
+    const files = (await readdir(path.join(ROOT, dir), { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => path.join(e.parentPath, e.name))
+      .sort();
+    for (const file of files)
+      hash
+        .update(`${path.relative(ROOT, file)}\0`)
+        .update(await readFile(file))
+        .update('\0');
   }
   const fingerprint = hash.digest('hex').slice(0, 12);
   const where = DIRS.map((d) => `${d}/`).join(' and ');
   try {
     const { stdout: head } = await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT });
     const { stdout: status } = await run('git', ['status', '--porcelain', '--', ...DIRS], { cwd: ROOT });
-    const dirty = status.split('\n').filter(Boolean).map((line) => line.slice(3));
+    const dirty = status
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.slice(3));
     const changes = dirty.length === 0 ? 'no uncommitted changes' : `uncommitted changes in ${dirty.join(', ')}`;
     return { text: `${where} at commit ${head.trim()} (${changes}; content ${fingerprint})`, fingerprint };
   } catch {

@@ -43,7 +43,12 @@ export async function startDemoApi(options: DemoApiOptions = {}): Promise<DemoAp
   let last = 0;
   // Strictly increasing timestamps: two changes never share an updatedAt.
   const tick = () => new Date((last = Math.max(Date.now(), last + 1))).toISOString();
-  const make = (n: number): DemoRecord => ({ id: `item-${String(n).padStart(4, '0')}`, name: `Item ${n}`, price: (n * 7) % 100, updatedAt: new Date(EPOCH + n * 1000).toISOString() });
+  const make = (n: number): DemoRecord => ({
+    id: `item-${String(n).padStart(4, '0')}`,
+    name: `Item ${n}`,
+    price: (n * 7) % 100,
+    updatedAt: new Date(EPOCH + n * 1000).toISOString(),
+  });
   for (let n = 1; n <= (options.records ?? 250); n++) records.set(make(n).id, make(n));
 
   const api = {
@@ -83,11 +88,15 @@ export async function startDemoApi(options: DemoApiOptions = {}): Promise<DemoAp
 
   function route(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (req.method === 'POST' && url.pathname === '/admin/touch') return send(res, 200, api.touch((url.searchParams.get('ids') ?? '').split(',')));
-    if (req.method === 'POST' && url.pathname === '/admin/add') return send(res, 200, api.add(Number(url.searchParams.get('n') ?? 1)));
-    if (req.method === 'POST' && url.pathname === '/admin/fail') return send(res, 200, { failing: (failing = Number(url.searchParams.get('n') ?? 0)) });
+    if (req.method === 'POST' && url.pathname === '/admin/touch')
+      return send(res, 200, api.touch((url.searchParams.get('ids') ?? '').split(',')));
+    if (req.method === 'POST' && url.pathname === '/admin/add')
+      return send(res, 200, api.add(Number(url.searchParams.get('n') ?? 1)));
+    if (req.method === 'POST' && url.pathname === '/admin/fail')
+      return send(res, 200, { failing: (failing = Number(url.searchParams.get('n') ?? 0)) });
     if (url.pathname !== '/items') return send(res, 404, { error: 'not found' });
-    if (options.token && req.headers.authorization !== `Bearer ${options.token}`) return send(res, 401, { error: 'missing or wrong bearer token' });
+    if (options.token && req.headers.authorization !== `Bearer ${options.token}`)
+      return send(res, 401, { error: 'missing or wrong bearer token' });
     options.onList?.(++lists);
     if (failing > 0) {
       failing--;

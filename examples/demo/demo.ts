@@ -18,11 +18,24 @@ const touched = api.touch(['item-0003', 'item-0042', 'item-0200']).map((r) => r.
 const added = api.add(2).map((r) => r.id);
 console.log(`\nthe API changed ${touched.join(', ')} and added ${added.join(', ')}\n`);
 await importOnce('second run: incremental, only what changed since the checkpoint');
-console.log(`\nlook inside: sqlite3 ${path.relative(process.cwd(), dbPath)} 'select id, json_extract(data, "$.name") from items order by rowid desc limit 5'`);
+console.log(
+  `\nlook inside: sqlite3 ${path.relative(process.cwd(), dbPath)} 'select id, json_extract(data, "$.name") from items order by rowid desc limit 5'`,
+);
 
 function importOnce(title: string): Promise<void> {
   console.log(`── ${title}`);
-  const args = ['--conditions=source', job, '--api-url', api.url, '--cursor-field', 'updatedAt', '--db-path', dbPath, '--log-format', 'pretty'];
+  const args = [
+    '--conditions=source',
+    job,
+    '--api-url',
+    api.url,
+    '--cursor-field',
+    'updatedAt',
+    '--db-path',
+    dbPath,
+    '--log-format',
+    'pretty',
+  ];
   const child = spawn(process.execPath, args, { stdio: 'inherit' });
   return new Promise((resolve, reject) => {
     child.on('error', reject);

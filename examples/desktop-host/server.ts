@@ -35,7 +35,15 @@ export async function startDesktopHost(options: DesktopHostOptions) {
     if (current) return; // the button is disabled, but a double click must not start two
     const handle = startJob(options.sidecar.command, {
       ...sidecarArgs(),
-      config: { apiUrl: options.apiUrl, dbPath: options.dbPath, cursorField: 'updatedAt', pageSizeParam: 'limit', pageSize: 50, maxRetries: 1, timeout: '5s' },
+      config: {
+        apiUrl: options.apiUrl,
+        dbPath: options.dbPath,
+        cursorField: 'updatedAt',
+        pageSizeParam: 'limit',
+        pageSize: 50,
+        maxRetries: 1,
+        timeout: '5s',
+      },
       graceMs: 3000,
     });
     current = handle;
@@ -45,7 +53,11 @@ export async function startDesktopHost(options: DesktopHostOptions) {
   }
 
   async function health(): Promise<unknown> {
-    const check = startJob(options.sidecar.command, { ...sidecarArgs(['check']), config: { dbPath: options.dbPath, maxAge: '1h' }, key: null });
+    const check = startJob(options.sidecar.command, {
+      ...sidecarArgs(['check']),
+      config: { dbPath: options.dbPath, maxAge: '1h' },
+      key: null,
+    });
     let line: unknown = { ok: false, problems: ['the healthcheck printed nothing'] };
     for await (const l of check.lines) if (l.kind === 'text' && l.stream === 'stdout') line = JSON.parse(l.line);
     return line;
@@ -53,7 +65,8 @@ export async function startDesktopHost(options: DesktopHostOptions) {
 
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (req.method === 'GET' && url.pathname === '/') return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(await readFile(page));
+    if (req.method === 'GET' && url.pathname === '/')
+      return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(await readFile(page));
     if (req.method === 'GET' && url.pathname === '/events') {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       windows.add(res);
@@ -69,7 +82,8 @@ export async function startDesktopHost(options: DesktopHostOptions) {
       await current?.cancel();
       return void res.writeHead(202).end();
     }
-    if (req.method === 'GET' && url.pathname === '/health') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(await health()));
+    if (req.method === 'GET' && url.pathname === '/health')
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(await health()));
     res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));

@@ -16,21 +16,48 @@ const job = defineJob({
   description: 'imports a CSV, NDJSON or JSON file into a SQLite table',
   store: sqliteOrPostgres(), // --db-path (SQLite, the default) or --db-url (PostgreSQL)
   config: {
-    file: { type: 'path', required: true, env: 'FILE_IMPORT_FILE', description: 'the file to import (.csv, .tsv, .ndjson, .jsonl, .json; .gz too)', example: './exports/customers.csv' },
-    format: { type: 'enum', values: ['csv', 'tsv', 'ndjson', 'json'], env: 'FILE_IMPORT_FORMAT', description: 'the format, when the file name does not tell' },
-    table: { type: 'string', env: 'FILE_IMPORT_TABLE', description: 'the table to fill (default: the file name without extensions)' },
-    key: { type: 'list', env: 'FILE_IMPORT_KEY', description: 'columns forming the natural key: upsert by it; without it the file replaces its own rows', example: 'id' },
-    delimiter: { type: 'string', env: 'FILE_IMPORT_DELIMITER', description: 'the CSV field separator (default , or a tab for .tsv)', example: ';' },
+    file: {
+      type: 'path',
+      required: true,
+      env: 'FILE_IMPORT_FILE',
+      description: 'the file to import (.csv, .tsv, .ndjson, .jsonl, .json; .gz too)',
+      example: './exports/customers.csv',
+    },
+    format: {
+      type: 'enum',
+      values: ['csv', 'tsv', 'ndjson', 'json'],
+      env: 'FILE_IMPORT_FORMAT',
+      description: 'the format, when the file name does not tell',
+    },
+    table: {
+      type: 'string',
+      env: 'FILE_IMPORT_TABLE',
+      description: 'the table to fill (default: the file name without extensions)',
+    },
+    key: {
+      type: 'list',
+      env: 'FILE_IMPORT_KEY',
+      description: 'columns forming the natural key: upsert by it; without it the file replaces its own rows',
+      example: 'id',
+    },
+    delimiter: {
+      type: 'string',
+      env: 'FILE_IMPORT_DELIMITER',
+      description: 'the CSV field separator (default , or a tab for .tsv)',
+      example: ';',
+    },
     allowEmpty: {
       type: 'boolean',
       env: 'FILE_IMPORT_ALLOW_EMPTY',
-      description: 'without --key, let a file with no records delete the rows it brought last time (otherwise such a file fails, 65: an empty export is more often broken than true)',
+      description:
+        'without --key, let a file with no records delete the rows it brought last time (otherwise such a file fails, 65: an empty export is more often broken than true)',
     },
     encoding: {
       type: 'enum',
       values: ['utf-8', 'utf-16le', 'utf-16be', 'latin1', 'windows-1252'],
       env: 'FILE_IMPORT_ENCODING',
-      description: "the file's text encoding (default utf-8, or utf-16 when the file starts with its byte-order mark; latin1 reads as windows-1252)",
+      description:
+        "the file's text encoding (default utf-8, or utf-16 when the file starts with its byte-order mark; latin1 reads as windows-1252)",
       example: 'windows-1252',
     },
   },
@@ -39,14 +66,24 @@ const job = defineJob({
     const format = ctx.config.format ?? formatOf(file);
     if (!format) throw new ConfigError(`cannot tell the format of ${file}: pass --format csv, tsv, ndjson or json`);
     const table = ctx.config.table ?? tableFrom(file);
-    if (!TABLE.test(table)) throw new ConfigError(`--table ${JSON.stringify(table)}: use letters, digits and _ (not first a digit), not starting with _ferry or sqlite_`);
+    if (!TABLE.test(table))
+      throw new ConfigError(
+        `--table ${JSON.stringify(table)}: use letters, digits and _ (not first a digit), not starting with _ferry or sqlite_`,
+      );
     const { delimiter, encoding } = ctx.config;
     const read = (onHeader?: (names: readonly string[]) => void) =>
-      readFile(file, { format, signal: ctx.signal, ...(delimiter ? { delimiter } : {}), ...(encoding ? { encoding } : {}), ...(onHeader ? { onHeader } : {}) });
+      readFile(file, {
+        format,
+        signal: ctx.signal,
+        ...(delimiter ? { delimiter } : {}),
+        ...(encoding ? { encoding } : {}),
+        ...(onHeader ? { onHeader } : {}),
+      });
     const { columns, empty } = await surveyOf(read, format);
     checkColumns(file, columns);
     const missing = key.filter((k) => !columns.includes(k));
-    if (missing.length > 0 && !(empty && columns.length === 0)) throw new ConfigError(`--key ${missing.join(',')}: no such column in ${file} (it has ${columns.join(', ')})`);
+    if (missing.length > 0 && !(empty && columns.length === 0))
+      throw new ConfigError(`--key ${missing.join(',')}: no such column in ${file} (it has ${columns.join(', ')})`);
 
     const base = Object.fromEntries(columns.map((c) => [c, 'text' as const]));
     if (key.length > 0) {
@@ -57,9 +94,17 @@ const job = defineJob({
       for await (const row of accepted(ctx, read(), columns, key)) await ctx.write(table, row);
     } else {
       if (empty && !ctx.config.allowEmpty) {
-        throw new PermanentError(`${file} has no records: without --key it would delete every row it brought last time. An empty export is more often broken than true; if it is true, pass --allow-empty`, { code: 'EMPTY_FILE' });
+        throw new PermanentError(
+          `${file} has no records: without --key it would delete every row it brought last time. An empty export is more often broken than true; if it is true, pass --allow-empty`,
+          { code: 'EMPTY_FILE' },
+        );
       }
-      await ctx.defineTable(table, { columns: { _ferry_id: 'text', _ferry_source: 'text', ...base }, primaryKey: ['_ferry_id'], mode: 'replace', scope: ['_ferry_source'] });
+      await ctx.defineTable(table, {
+        columns: { _ferry_id: 'text', _ferry_source: 'text', ...base },
+        primaryKey: ['_ferry_id'],
+        mode: 'replace',
+        scope: ['_ferry_source'],
+      });
       await ctx.replace(table, { _ferry_source: file }, accepted(ctx, read(), columns, key));
     }
   },
@@ -71,12 +116,20 @@ const TABLE = /^(?!_ferry|sqlite_)[A-Za-z_][A-Za-z0-9_]*$/i;
 function checkColumns(file: string, columns: readonly string[]): void {
   const own = columns.find((c) => c.toLowerCase().startsWith('_ferry_'));
   if (own !== undefined) {
-    throw new PermanentError(`${file} has a column named ${own}: names starting with _ferry_ are ferry's own (_ferry_id, _ferry_source), and its values would be replaced; rename the column in the file`, { code: 'COLUMN_NAME_RESERVED' });
+    throw new PermanentError(
+      `${file} has a column named ${own}: names starting with _ferry_ are ferry's own (_ferry_id, _ferry_source), and its values would be replaced; rename the column in the file`,
+      { code: 'COLUMN_NAME_RESERVED' },
+    );
   }
 }
 
 /** Valid rows, as text, with their id; rejects are kept by ctx.accept. */
-async function* accepted(ctx: JobContext, items: AsyncIterable<SourceItem<unknown>>, columns: string[], key: string[]): AsyncGenerator<Row> {
+async function* accepted(
+  ctx: JobContext,
+  items: AsyncIterable<SourceItem<unknown>>,
+  columns: string[],
+  key: string[],
+): AsyncGenerator<Row> {
   const file = String(ctx.config.file);
   const rowId = positional(file);
   let done = 0;
@@ -104,14 +157,19 @@ function positional(file: string): (row: number) => string {
 function keyed(item: Extract<SourceItem<unknown>, { ok: true }>, key: string[]): SourceItem<unknown> {
   const record = item.record as Record<string, unknown>;
   const empty = key.find((k) => record[k] === undefined || record[k] === null || record[k] === '');
-  return empty === undefined ? item : { ok: false, raw: record, reason: `key column ${empty} is empty`, position: item.position };
+  return empty === undefined
+    ? item
+    : { ok: false, raw: record, reason: `key column ${empty} is empty`, position: item.position };
 }
 
 /**
  * The columns (a CSV's header, or every field any JSON record has: one streaming pass), and
  * whether the file has no record at all.
  */
-async function surveyOf(read: (onHeader: (names: readonly string[]) => void) => AsyncIterable<SourceItem<unknown>>, format: FileFormat): Promise<{ columns: string[]; empty: boolean }> {
+async function surveyOf(
+  read: (onHeader: (names: readonly string[]) => void) => AsyncIterable<SourceItem<unknown>>,
+  format: FileFormat,
+): Promise<{ columns: string[]; empty: boolean }> {
   const seen = new Set<string>();
   let empty = true;
   for await (const item of read((names) => names.forEach((name) => seen.add(name)))) {
@@ -129,7 +187,11 @@ function text(value: unknown): string | null {
 }
 
 function tableFrom(file: string): string {
-  const name = path.basename(file).replace(/\.gz$/i, '').replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_]/g, '_');
+  const name = path
+    .basename(file)
+    .replace(/\.gz$/i, '')
+    .replace(/\.[^.]+$/, '')
+    .replace(/[^A-Za-z0-9_]/g, '_');
   return TABLE.test(name) ? name : `t_${name}`;
 }
 

@@ -12,12 +12,13 @@ const job = defineJob({
     apiKey: { type: 'string', secret: true, description: 'never printed' },
   },
   async run(ctx) {
-    for (let i = 1; i <= ctx.config.times; i++) {   // ctx.config.times: number
-      ctx.throwIfCancelled();                        // SIGINT/SIGTERM → exit 130
+    // ctx.config is typed from the schema: times is a number
+    for (let i = 1; i <= ctx.config.times; i++) {
+      ctx.throwIfCancelled(); // SIGINT/SIGTERM → exit 130
       ctx.log.info(`hello, ${ctx.config.name}`, { i });
       ctx.progress('greeting', i, ctx.config.times);
     }
-    if (ctx.config.name === 'flaky') throw new RetryableError('try again later');  // exit 75
+    if (ctx.config.name === 'flaky') throw new RetryableError('try again later'); // exit 75
   },
 });
 export default job;

@@ -10,20 +10,83 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 // The job's own options name REST_IMPORT_ variables (a stray TABLE or TIMEOUT in the user's shell
 // must not change a run); API_URL, API_KEY and the database's DB_PATH and DATABASE_URL stay shared.
 const config = {
-  apiUrl: { type: 'url', required: true, description: 'the collection URL (may carry query parameters)', example: 'https://api.example.com/v1/orders' },
+  apiUrl: {
+    type: 'url',
+    required: true,
+    description: 'the collection URL (may carry query parameters)',
+    example: 'https://api.example.com/v1/orders',
+  },
   apiKey: { type: 'string', secret: true, description: 'sent as Authorization: Bearer <key>' },
-  table: { type: 'string', env: 'REST_IMPORT_TABLE', description: "the table to fill (default: the URL's last path segment)" },
-  idField: { type: 'string', env: 'REST_IMPORT_ID_FIELD', default: 'id', description: "the record's id field; the table's key" },
-  cursorField: { type: 'string', env: 'REST_IMPORT_CURSOR_FIELD', description: 'a field that grows when a record changes (updatedAt): turns on incremental sync', example: 'updatedAt' },
-  sinceParam: { type: 'string', env: 'REST_IMPORT_SINCE_PARAM', default: 'since', description: 'the query parameter that carries the checkpoint in incremental sync' },
-  overlap: { type: 'duration', env: 'REST_IMPORT_OVERLAP', default: '0s', description: 'ask for this much before the checkpoint, when the cursor is a timestamp (clock skew)' },
-  pageParam: { type: 'string', env: 'REST_IMPORT_PAGE_PARAM', description: 'the page-number parameter, for APIs paged by number (otherwise Link headers)', example: 'page' },
-  pageSizeParam: { type: 'string', env: 'REST_IMPORT_PAGE_SIZE_PARAM', description: 'the page-size parameter', example: 'per_page' },
-  pageSize: { type: 'int', env: 'REST_IMPORT_PAGE_SIZE', default: 100, min: 1, description: 'records per page asked for' },
-  recordsField: { type: 'string', env: 'REST_IMPORT_RECORDS_FIELD', description: 'where the array is when the body is an object (dot path)', example: 'data.items' },
-  maxRetries: { type: 'int', env: 'REST_IMPORT_MAX_RETRIES', default: 5, min: 0, description: 'retries per page on network errors, timeouts, 408, 429 and 5xx' },
+  table: {
+    type: 'string',
+    env: 'REST_IMPORT_TABLE',
+    description: "the table to fill (default: the URL's last path segment)",
+  },
+  idField: {
+    type: 'string',
+    env: 'REST_IMPORT_ID_FIELD',
+    default: 'id',
+    description: "the record's id field; the table's key",
+  },
+  cursorField: {
+    type: 'string',
+    env: 'REST_IMPORT_CURSOR_FIELD',
+    description: 'a field that grows when a record changes (updatedAt): turns on incremental sync',
+    example: 'updatedAt',
+  },
+  sinceParam: {
+    type: 'string',
+    env: 'REST_IMPORT_SINCE_PARAM',
+    default: 'since',
+    description: 'the query parameter that carries the checkpoint in incremental sync',
+  },
+  overlap: {
+    type: 'duration',
+    env: 'REST_IMPORT_OVERLAP',
+    default: '0s',
+    description: 'ask for this much before the checkpoint, when the cursor is a timestamp (clock skew)',
+  },
+  pageParam: {
+    type: 'string',
+    env: 'REST_IMPORT_PAGE_PARAM',
+    description: 'the page-number parameter, for APIs paged by number (otherwise Link headers)',
+    example: 'page',
+  },
+  pageSizeParam: {
+    type: 'string',
+    env: 'REST_IMPORT_PAGE_SIZE_PARAM',
+    description: 'the page-size parameter',
+    example: 'per_page',
+  },
+  pageSize: {
+    type: 'int',
+    env: 'REST_IMPORT_PAGE_SIZE',
+    default: 100,
+    min: 1,
+    description: 'records per page asked for',
+  },
+  recordsField: {
+    type: 'string',
+    env: 'REST_IMPORT_RECORDS_FIELD',
+    description: 'where the array is when the body is an object (dot path)',
+    example: 'data.items',
+  },
+  maxRetries: {
+    type: 'int',
+    env: 'REST_IMPORT_MAX_RETRIES',
+    default: 5,
+    min: 0,
+    description: 'retries per page on network errors, timeouts, 408, 429 and 5xx',
+  },
   timeout: { type: 'duration', env: 'REST_IMPORT_TIMEOUT', default: '30s', description: 'per request' },
-  maxBody: { type: 'int', default: 64, min: 1, max: 511, env: 'REST_IMPORT_MAX_BODY', description: 'the largest response body read, in MiB' },
+  maxBody: {
+    type: 'int',
+    default: 64,
+    min: 1,
+    max: 511,
+    env: 'REST_IMPORT_MAX_BODY',
+    description: 'the largest response body read, in MiB',
+  },
 } as const;
 
 const job = defineJob({
@@ -43,7 +106,10 @@ const job = defineJob({
     const source = httpSource({
       url: c.apiUrl,
       headers: c.apiKey ? { authorization: `Bearer ${c.apiKey}` } : {},
-      query: { ...(c.cursorField && since !== undefined ? { [c.sinceParam]: String(jsonText(since)) } : {}), ...(c.pageSizeParam && !c.pageParam ? { [c.pageSizeParam]: String(c.pageSize) } : {}) },
+      query: {
+        ...(c.cursorField && since !== undefined ? { [c.sinceParam]: String(jsonText(since)) } : {}),
+        ...(c.pageSizeParam && !c.pageParam ? { [c.pageSizeParam]: String(c.pageSize) } : {}),
+      },
       ...(c.recordsField ? { recordsField: c.recordsField } : {}),
       pagination: pagination(c),
       totalHeader: 'x-total-count',
@@ -81,10 +147,20 @@ function recordSchema(fields: string[]): StandardSchemaV1<unknown, Record<string
       version: 1,
       vendor: 'rest-import',
       validate(value) {
-        if (typeof value !== 'object' || value === null || Array.isArray(value)) return { issues: [{ message: 'the record is not a JSON object' }] };
+        if (typeof value !== 'object' || value === null || Array.isArray(value))
+          return { issues: [{ message: 'the record is not a JSON object' }] };
         const record = value as Record<string, unknown>;
-        const bad = fields.filter((f) => !(typeof record[f] === 'number' || isExactNumber(record[f]) || (typeof record[f] === 'string' && record[f] !== '')));
-        return bad.length === 0 ? { value: record } : { issues: bad.map((f) => ({ message: `${f} is missing or empty`, path: [f] })) };
+        const bad = fields.filter(
+          (f) =>
+            !(
+              typeof record[f] === 'number' ||
+              isExactNumber(record[f]) ||
+              (typeof record[f] === 'string' && record[f] !== '')
+            ),
+        );
+        return bad.length === 0
+          ? { value: record }
+          : { issues: bad.map((f) => ({ message: `${f} is missing or empty`, path: [f] })) };
       },
     },
   };

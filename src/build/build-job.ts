@@ -63,21 +63,38 @@ export async function buildJob(options: BuildOptions): Promise<BuildResult> {
   checkNodeVersion();
   const targets = options.targets ?? [hostTarget()];
   const name = options.name ?? path.parse(options.entry).name;
-  if (!/^[\w.-]+$/.test(name)) throw new ConfigError(`--name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-' (a file name, no directory)`);
-  if (options.nodeBinary !== undefined && targets.length !== 1) throw new ConfigError('--node-binary is one binary for one target: pass a single --target with it');
-  if (options.nodeBinary !== undefined && !(await stat(options.nodeBinary).catch(() => undefined))?.isFile()) throw new ConfigError(`--node-binary ${options.nodeBinary}: no such file`);
+  if (!/^[\w.-]+$/.test(name))
+    throw new ConfigError(
+      `--name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-' (a file name, no directory)`,
+    );
+  if (options.nodeBinary !== undefined && targets.length !== 1)
+    throw new ConfigError('--node-binary is one binary for one target: pass a single --target with it');
+  if (options.nodeBinary !== undefined && !(await stat(options.nodeBinary).catch(() => undefined))?.isFile())
+    throw new ConfigError(`--node-binary ${options.nodeBinary}: no such file`);
 
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'ferry-build-'));
   try {
     const started = performance.now();
-    const bundle = await bundleJob({ entry: options.entry, outfile: path.join(scratch, `${name}.mjs`), ...(options.conditions ? { conditions: options.conditions } : {}) });
+    const bundle = await bundleJob({
+      entry: options.entry,
+      outfile: path.join(scratch, `${name}.mjs`),
+      ...(options.conditions ? { conditions: options.conditions } : {}),
+    });
     const bundleMs = performance.now() - started;
-    if (bundle.selfStarting) options.log?.(`${options.entry} has no default export: bundled as a program that starts itself (it must call runMain)`);
-    options.log?.(`bundled ${bundle.inputs.length} files into ${(bundle.bytes / 1024).toFixed(0)} KB in ${bundleMs.toFixed(0)} ms`);
+    if (bundle.selfStarting)
+      options.log?.(
+        `${options.entry} has no default export: bundled as a program that starts itself (it must call runMain)`,
+      );
+    options.log?.(
+      `bundled ${bundle.inputs.length} files into ${(bundle.bytes / 1024).toFixed(0)} KB in ${bundleMs.toFixed(0)} ms`,
+    );
     await mkdir(options.outDir, { recursive: true });
     const outputs: Built[] = [];
     for (const target of targets) {
-      const file = path.join(options.outDir, outputName(name, target, { tauri: options.tauri === true, suffixed: options.targets !== undefined }));
+      const file = path.join(
+        options.outDir,
+        outputName(name, target, { tauri: options.tauri === true, suffixed: options.targets !== undefined }),
+      );
       outputs.push(await makeExecutable(bundle, target, file, options));
     }
     return { bundle, bundleMs, outputs };
@@ -95,7 +112,12 @@ export function outputName(name: string, target: Target, how: { tauri: boolean; 
 export type MakeOptions = Pick<BuildOptions, 'nodeBinary' | 'strip' | 'codeCache' | 'cacheDir' | 'env' | 'cwd' | 'log'>;
 
 /** Injects a bundle into a target's Node binary: `output`, its `.sha256`, and what it took. */
-export async function makeExecutable(bundle: Bundle, target: Target, output: string, options: MakeOptions): Promise<Built> {
+export async function makeExecutable(
+  bundle: Bundle,
+  target: Target,
+  output: string,
+  options: MakeOptions,
+): Promise<Built> {
   checkNodeVersion();
   const log = options.log ?? (() => {});
   const version = process.versions.node;
@@ -103,13 +125,20 @@ export async function makeExecutable(bundle: Bundle, target: Target, output: str
   const notes: string[] = [];
 
   let t = performance.now();
-  const original = options.nodeBinary !== undefined
-    ? await givenBinary(options.nodeBinary, target, version, options.env, notes)
-    : host ? process.execPath : await downloadNode(target, { cacheDir: options.cacheDir, version, env: options.env, cwd: options.cwd, log });
+  const original =
+    options.nodeBinary !== undefined
+      ? await givenBinary(options.nodeBinary, target, version, options.env, notes)
+      : host
+        ? process.execPath
+        : await downloadNode(target, { cacheDir: options.cacheDir, version, env: options.env, cwd: options.cwd, log });
   const binaryMs = performance.now() - t;
 
   t = performance.now();
-  const prepared = await prepareBinary(original, target, { cacheDir: options.cacheDir, strip: options.strip !== false, env: options.env });
+  const prepared = await prepareBinary(original, target, {
+    cacheDir: options.cacheDir,
+    strip: options.strip !== false,
+    env: options.env,
+  });
   notes.push(...prepared.notes);
   const prepareMs = performance.now() - t;
 
@@ -134,27 +163,52 @@ export async function makeExecutable(bundle: Bundle, target: Target, output: str
   }
   const injectMs = performance.now() - t;
 
-  if (target.os === 'darwin') notes.push(`sign it before it can run on macOS: codesign --sign - ${path.basename(output)} (or with your Developer ID; see docs/building.md)`);
+  if (target.os === 'darwin')
+    notes.push(
+      `sign it before it can run on macOS: codesign --sign - ${path.basename(output)} (or with your Developer ID; see docs/building.md)`,
+    );
   const sha256 = await sha256File(output);
   const checksumFile = await writeChecksumFile(output, sha256);
   for (const note of notes) log(`${target.id}: ${note}`);
   return {
-    target, file: output, bytes: (await stat(output)).size, sha256, checksumFile, host, codeCache,
-    prepared: prepared.done, notes, ms: { binary: binaryMs, prepare: prepareMs, inject: injectMs },
+    target,
+    file: output,
+    bytes: (await stat(output)).size,
+    sha256,
+    checksumFile,
+    host,
+    codeCache,
+    prepared: prepared.done,
+    notes,
+    ms: { binary: binaryMs, prepare: prepareMs, inject: injectMs },
   };
 }
 
 /** A binary given with --node-binary: it must exist, and be this Node's version where we can ask it. */
-async function givenBinary(file: string, target: Target, version: string, env: NodeJS.ProcessEnv, notes: string[]): Promise<string> {
+async function givenBinary(
+  file: string,
+  target: Target,
+  version: string,
+  env: NodeJS.ProcessEnv,
+  notes: string[],
+): Promise<string> {
   const info = await stat(file).catch(() => undefined);
   if (!info?.isFile()) throw new ConfigError(`--node-binary ${file}: no such file`);
   if (!isHost(target)) {
-    notes.push(`--node-binary not checked: a ${target.id} binary cannot run here; it must be Node ${version}, like the Node running ferry build`);
+    notes.push(
+      `--node-binary not checked: a ${target.id} binary cannot run here; it must be Node ${version}, like the Node running ferry build`,
+    );
     return file;
   }
-  const run = await runTool(file, ['--version'], { env }).catch((error: Error) => ({ code: null, stdout: '', stderr: error.message }));
+  const run = await runTool(file, ['--version'], { env }).catch((error: Error) => ({
+    code: null,
+    stdout: '',
+    stderr: error.message,
+  }));
   if (run.stdout.trim() !== `v${version}`) {
-    throw new ConfigError(`--node-binary ${file} is ${run.stdout.trim() || `not runnable (${run.stderr.trim()})`}, not v${version}: the application blob only runs on the Node version that made it; run ferry build with that Node, or pass a v${version} binary`);
+    throw new ConfigError(
+      `--node-binary ${file} is ${run.stdout.trim() || `not runnable (${run.stderr.trim()})`}, not v${version}: the application blob only runs on the Node version that made it; run ferry build with that Node, or pass a v${version} binary`,
+    );
   }
   return file;
 }

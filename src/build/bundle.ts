@@ -7,7 +7,8 @@ import { ConfigError, PermanentError } from '../errors/errors.ts';
 
 // commander and sonic-boom are CommonJS: their require() of builtins needs a real require in
 // an ES module. In a single executable import.meta.url is the executable's own file: URL.
-const REQUIRE_SHIM = "import { createRequire as __ferryCreateRequire } from 'node:module'; const require = __ferryCreateRequire(import.meta.url);";
+const REQUIRE_SHIM =
+  "import { createRequire as __ferryCreateRequire } from 'node:module'; const require = __ferryCreateRequire(import.meta.url);";
 
 const BUILTINS = new Set(builtinModules.map((name) => name.replace(/^node:/, '')));
 // Loaded by dependencies at start-up but used only on paths a job rarely takes (commander's
@@ -30,8 +31,14 @@ export const builtinsPlugin: Plugin = {
       const specifier = args.path.startsWith('node:') ? args.path : `node:${bare}`;
       return { path: specifier, namespace: args.kind === 'require-call' ? 'ferry-builtin-cjs' : 'ferry-builtin-esm' };
     });
-    build.onLoad({ filter: /.*/, namespace: 'ferry-builtin-cjs' }, (args) => ({ contents: `module.exports = ${getBuiltin(args.path)};`, loader: 'js' }));
-    build.onLoad({ filter: /.*/, namespace: 'ferry-builtin-esm' }, (args) => ({ contents: esmBuiltin(args.path), loader: 'js' }));
+    build.onLoad({ filter: /.*/, namespace: 'ferry-builtin-cjs' }, (args) => ({
+      contents: `module.exports = ${getBuiltin(args.path)};`,
+      loader: 'js',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'ferry-builtin-esm' }, (args) => ({
+      contents: esmBuiltin(args.path),
+      loader: 'js',
+    }));
   },
 };
 
@@ -51,11 +58,16 @@ function getBuiltin(specifier: string): string {
 }
 
 function esmBuiltin(specifier: string): string {
-  const names = Object.getOwnPropertyNames(process.getBuiltinModule(specifier) as object).filter((name) => name !== 'default');
+  const names = Object.getOwnPropertyNames(process.getBuiltinModule(specifier) as object).filter(
+    (name) => name !== 'default',
+  );
   return [
     `const m = ${getBuiltin(specifier)};`,
     'export default m;',
-    ...names.map((name, i) => `const _${i} = /* @__PURE__ */ (() => m[${JSON.stringify(name)}])(); export { _${i} as ${JSON.stringify(name)} };`),
+    ...names.map(
+      (name, i) =>
+        `const _${i} = /* @__PURE__ */ (() => m[${JSON.stringify(name)}])(); export { _${i} as ${JSON.stringify(name)} };`,
+    ),
   ].join('\n');
 }
 
@@ -107,14 +119,26 @@ export async function bundleJob(options: BundleOptions): Promise<Bundle> {
     result = selfStarting
       ? await build({ ...common, entryPoints: [entry] })
       : await build({
-        ...common,
-        stdin: { contents: generatedEntry(entry), resolveDir: path.dirname(entry), sourcefile: 'ferry-main.js', loader: 'js' },
-        define: { 'import.meta.main': 'false' },
-      });
+          ...common,
+          stdin: {
+            contents: generatedEntry(entry),
+            resolveDir: path.dirname(entry),
+            sourcefile: 'ferry-main.js',
+            loader: 'js',
+          },
+          define: { 'import.meta.main': 'false' },
+        });
   } catch (error) {
-    const ferryMissing = (error as BuildFailure).errors?.some((m) => /^Could not resolve "ferry(\/cli)?"/.test(m.text) && m.location?.file.endsWith('ferry-main.js'));
-    const hint = ferryMissing ? `\nferry build imports ferry from the job module's directory: run it on a job inside a project that depends on ferry (npm install ferry).` : '';
-    throw new PermanentError(`cannot bundle ${options.entry}:\n${describeFailure(error)}${hint}`, { code: 'BUNDLE_FAILED', cause: error });
+    const ferryMissing = (error as BuildFailure).errors?.some(
+      (m) => /^Could not resolve "ferry(\/cli)?"/.test(m.text) && m.location?.file.endsWith('ferry-main.js'),
+    );
+    const hint = ferryMissing
+      ? `\nferry build imports ferry from the job module's directory: run it on a job inside a project that depends on ferry (npm install ferry).`
+      : '';
+    throw new PermanentError(`cannot bundle ${options.entry}:\n${describeFailure(error)}${hint}`, {
+      code: 'BUNDLE_FAILED',
+      cause: error,
+    });
   }
   const content = await readFile(options.outfile);
   return {
@@ -140,17 +164,34 @@ function generatedEntry(entry: string): string {
 /** Whether the module has a default export, read from its syntax alone (nothing runs). */
 async function exportsDefault(entry: string): Promise<boolean> {
   const file = await stat(entry).catch(() => undefined);
-  if (!file?.isFile()) throw new ConfigError(`the job module ${entry} does not exist: pass the path of a module whose default export is a job`);
+  if (!file?.isFile())
+    throw new ConfigError(
+      `the job module ${entry} does not exist: pass the path of a module whose default export is a job`,
+    );
   try {
-    const result = await build({ entryPoints: [entry], bundle: false, write: false, metafile: true, format: 'esm', platform: 'node', outdir: path.dirname(entry), logLevel: 'silent' });
+    const result = await build({
+      entryPoints: [entry],
+      bundle: false,
+      write: false,
+      metafile: true,
+      format: 'esm',
+      platform: 'node',
+      outdir: path.dirname(entry),
+      logLevel: 'silent',
+    });
     return Object.values(result.metafile.outputs).some((output) => output.exports.includes('default'));
   } catch (error) {
-    throw new PermanentError(`cannot read ${entry}:\n${describeFailure(error)}`, { code: 'BUNDLE_FAILED', cause: error });
+    throw new PermanentError(`cannot read ${entry}:\n${describeFailure(error)}`, {
+      code: 'BUNDLE_FAILED',
+      cause: error,
+    });
   }
 }
 
 function describeFailure(error: unknown): string {
   const messages = (error as BuildFailure).errors as Message[] | undefined;
   if (!messages) return String((error as Error)?.message ?? error);
-  return messages.map((m) => `  ${m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ` : ''}${m.text}`).join('\n');
+  return messages
+    .map((m) => `  ${m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ` : ''}${m.text}`)
+    .join('\n');
 }

@@ -1,4 +1,12 @@
-export { buildJob, makeExecutable, outputName, type BuildOptions, type BuildResult, type Built, type MakeOptions } from './build-job.ts';
+export {
+  buildJob,
+  makeExecutable,
+  outputName,
+  type BuildOptions,
+  type BuildResult,
+  type Built,
+  type MakeOptions,
+} from './build-job.ts';
 export { bundleJob, type Bundle, type BundleOptions } from './bundle.ts';
 export { sha256File, writeChecksumFile } from './checksum.ts';
 export { defaultCacheDir, downloadNode } from './node-binary.ts';

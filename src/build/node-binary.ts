@@ -41,18 +41,38 @@ export async function downloadNode(target: Target, options: DownloadOptions): Pr
     options.log(`downloading ${spec} (npm pack) into ${dir}`);
     let packed;
     try {
-      packed = await runTool('npm', ['pack', spec, '--json', '--pack-destination', scratch], { env: options.env, cwd: options.cwd });
+      packed = await runTool('npm', ['pack', spec, '--json', '--pack-destination', scratch], {
+        env: options.env,
+        cwd: options.cwd,
+      });
     } catch (error) {
-      throw new RetryableError(`cannot download ${spec}: npm did not start (${(error as Error).message}); install npm, or pass --node-binary with a Node ${options.version} binary for ${target.id}`, { code: 'NODE_DOWNLOAD_FAILED', cause: error });
+      throw new RetryableError(
+        `cannot download ${spec}: npm did not start (${(error as Error).message}); install npm, or pass --node-binary with a Node ${options.version} binary for ${target.id}`,
+        { code: 'NODE_DOWNLOAD_FAILED', cause: error },
+      );
     }
     if (packed.code !== 0) {
-      throw new RetryableError(`cannot download ${spec}: npm pack exited ${packed.code}:\n${npmErrors(packed.stderr)}\nCheck the network and the npm registry, or pass --node-binary with a Node ${options.version} binary for ${target.id}`, { code: 'NODE_DOWNLOAD_FAILED' });
+      throw new RetryableError(
+        `cannot download ${spec}: npm pack exited ${packed.code}:\n${npmErrors(packed.stderr)}\nCheck the network and the npm registry, or pass --node-binary with a Node ${options.version} binary for ${target.id}`,
+        { code: 'NODE_DOWNLOAD_FAILED' },
+      );
     }
     const [info] = JSON.parse(packed.stdout) as { filename: string; version: string }[];
-    if (!info || info.version !== options.version) throw new RetryableError(`npm pack ${spec} gave ${info?.version ?? 'nothing'}, not ${options.version}`, { code: 'NODE_DOWNLOAD_FAILED' });
+    if (!info || info.version !== options.version)
+      throw new RetryableError(`npm pack ${spec} gave ${info?.version ?? 'nothing'}, not ${options.version}`, {
+        code: 'NODE_DOWNLOAD_FAILED',
+      });
     const partial = path.join(scratch, path.basename(binary));
-    const found = await extractFromTgz(path.join(scratch, path.basename(info.filename)), `package/${target.binaryInPackage}`, partial);
-    if (!found) throw new RetryableError(`${spec} has no package/${target.binaryInPackage}: the package's layout changed; pass --node-binary instead`, { code: 'NODE_DOWNLOAD_FAILED' });
+    const found = await extractFromTgz(
+      path.join(scratch, path.basename(info.filename)),
+      `package/${target.binaryInPackage}`,
+      partial,
+    );
+    if (!found)
+      throw new RetryableError(
+        `${spec} has no package/${target.binaryInPackage}: the package's layout changed; pass --node-binary instead`,
+        { code: 'NODE_DOWNLOAD_FAILED' },
+      );
     await rename(partial, binary); // whole or absent: an interrupted download leaves nothing to trust
     return binary;
   } finally {
@@ -62,6 +82,8 @@ export async function downloadNode(target: Target, options: DownloadOptions): Pr
 
 /** npm's own summary of a failure (code, message), without its stack trace and warnings. */
 function npmErrors(stderr: string): string {
-  const lines = stderr.split('\n').filter((line) => /^npm (error|ERR!)/.test(line) && !/^npm (error|ERR!)\s+at /.test(line));
+  const lines = stderr
+    .split('\n')
+    .filter((line) => /^npm (error|ERR!)/.test(line) && !/^npm (error|ERR!)\s+at /.test(line));
   return (lines.length > 0 ? lines : stderr.trim().split('\n')).slice(0, 6).join('\n');
 }

@@ -43,9 +43,17 @@ export async function prepareBinary(original: string, target: Target, options: P
 
 type Attempt = { done: string } | { failed: string };
 
-async function cached(original: string, step: string, options: PrepareOptions, make: (dest: string) => Promise<Attempt>): Promise<Prepared> {
+async function cached(
+  original: string,
+  step: string,
+  options: PrepareOptions,
+  make: (dest: string) => Promise<Attempt>,
+): Promise<Prepared> {
   const { size, mtimeMs } = await stat(original);
-  const key = createHash('sha256').update(`${path.resolve(original)}\0${size}\0${mtimeMs}\0${step}`).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(`${path.resolve(original)}\0${size}\0${mtimeMs}\0${step}`)
+    .digest('hex')
+    .slice(0, 16);
   const dir = path.join(options.cacheDir, 'prepared', key);
   const file = path.join(dir, path.basename(original));
   const doneFile = `${file}.done`;
@@ -81,7 +89,9 @@ async function stripCopy(original: string, dest: string, target: Target, env: No
     tried.push(run ? `${tool}: ${run.stderr.trim().split('\n')[0] ?? `exit ${run.code}`}` : `${tool}: not found`);
     await rm(dest, { force: true });
   }
-  return { failed: `not stripped: no strip tool here reads ${target.id} ELF (${tried.join('; ')}); the executable is ~32 MB bigger. Install llvm (llvm-strip) or binutils for ${target.arch}.` };
+  return {
+    failed: `not stripped: no strip tool here reads ${target.id} ELF (${tried.join('; ')}); the executable is ~32 MB bigger. Install llvm (llvm-strip) or binutils for ${target.arch}.`,
+  };
 }
 
 /** Only llvm-strip reads Mach-O here; `-x` keeps the global symbols, the export trie and every load command. */
@@ -89,14 +99,24 @@ async function stripLocalSymbols(original: string, dest: string, env: NodeJS.Pro
   const run = await runTool('llvm-strip', ['-x', '-o', dest, original], { env }).catch(() => undefined);
   if (run?.code === 0) return { done: 'local symbols stripped (llvm-strip -x)' };
   await rm(dest, { force: true });
-  const why = run ? `llvm-strip failed: ${run.stderr.trim().split('\n')[0] ?? `exit ${run.code}`}` : 'llvm-strip not found';
-  return { failed: `not stripped (${why}): the executable is ~36 MB bigger. Install llvm (llvm-strip) to strip macOS binaries.` };
+  const why = run
+    ? `llvm-strip failed: ${run.stderr.trim().split('\n')[0] ?? `exit ${run.code}`}`
+    : 'llvm-strip not found';
+  return {
+    failed: `not stripped (${why}): the executable is ~36 MB bigger. Install llvm (llvm-strip) to strip macOS binaries.`,
+  };
 }
 
 async function unsignCopy(original: string, dest: string, env: NodeJS.ProcessEnv): Promise<Attempt> {
-  const run = await runTool('osslsigncode', ['remove-signature', '-in', original, '-out', dest], { env }).catch(() => undefined);
+  const run = await runTool('osslsigncode', ['remove-signature', '-in', original, '-out', dest], { env }).catch(
+    () => undefined,
+  );
   if (run?.code === 0) return { done: 'signature removed (osslsigncode remove-signature)' };
   await rm(dest, { force: true });
-  const why = run ? `osslsigncode failed: ${run.stderr.trim().split('\n').at(-1) ?? `exit ${run.code}`}` : 'osslsigncode not found';
-  return { failed: `node.exe's Authenticode signature was not removed (${why}): the output carries it, now invalid. Remove it (signtool remove /s, or osslsigncode remove-signature) before you sign the executable; see docs/building.md.` };
+  const why = run
+    ? `osslsigncode failed: ${run.stderr.trim().split('\n').at(-1) ?? `exit ${run.code}`}`
+    : 'osslsigncode not found';
+  return {
+    failed: `node.exe's Authenticode signature was not removed (${why}): the output carries it, now invalid. Remove it (signtool remove /s, or osslsigncode remove-signature) before you sign the executable; see docs/building.md.`,
+  };
 }

@@ -10,7 +10,9 @@ export function describeBuilt(built: Built, cwd: string): string {
     built.prepared,
     built.codeCache ? 'code cache' : undefined,
     `${(built.ms.binary + built.ms.prepare + built.ms.inject).toFixed(0)} ms`,
-  ].filter(Boolean).join(', ');
+  ]
+    .filter(Boolean)
+    .join(', ');
   const relative = path.relative(cwd, built.file);
   const shown = relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : built.file;
   return `${shown}  ${(built.bytes / MIB).toFixed(1)} MiB  sha256 ${built.sha256}  (${how})\n`;

@@ -11,9 +11,9 @@ export function checkNodeVersion(version: string = process.versions.node): void 
   const [major = 0, minor = 0] = version.split('.').map(Number);
   if (major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1])) return;
   throw new ConfigError(
-    `ferry build needs Node >= ${MIN_NODE.join('.')} (it runs node --build-sea with an ES module); this is Node ${version}. `
-      + 'Run it with a newer Node, e.g. npx -p node@26 ferry build …, or the `node` devDependency through an npm script. '
-      + 'The executable carries that Node; the job itself still runs on Node >= 24 without it.',
+    `ferry build needs Node >= ${MIN_NODE.join('.')} (it runs node --build-sea with an ES module); this is Node ${version}. ` +
+      'Run it with a newer Node, e.g. npx -p node@26 ferry build …, or the `node` devDependency through an npm script. ' +
+      'The executable carries that Node; the job itself still runs on Node >= 24 without it.',
     { code: 'NODE_TOO_OLD' },
   );
 }
@@ -62,9 +62,14 @@ export async function buildSea(options: SeaOptions): Promise<{ codeCache: boolea
   };
   await writeFile(options.configFile, `${JSON.stringify(config, null, 2)}\n`);
   const { NODE_OPTIONS: _ignored, ...env } = options.env;
-  const run = await runTool(process.execPath, ['--build-sea', path.resolve(options.configFile)], { env, cwd: path.dirname(options.main) });
+  const run = await runTool(process.execPath, ['--build-sea', path.resolve(options.configFile)], {
+    env,
+    cwd: path.dirname(options.main),
+  });
   if (run.code !== 0) {
-    throw new PermanentError(`node --build-sea failed (exit ${run.code}):\n${tail(`${run.stdout}\n${run.stderr}`)}`, { code: 'SEA_BUILD_FAILED' });
+    throw new PermanentError(`node --build-sea failed (exit ${run.code}):\n${tail(`${run.stdout}\n${run.stderr}`)}`, {
+      code: 'SEA_BUILD_FAILED',
+    });
   }
   return { codeCache: config.useCodeCache };
 }

@@ -20,7 +20,8 @@ export async function extractFromTgz(tgz: string, member: string, dest: string):
     const padded = Math.ceil(size / BLOCK) * BLOCK;
     if (type === 'L' || type === 'x') {
       const data = (await reader.read(padded))?.subarray(0, size).toString('utf8') ?? '';
-      nextName = type === 'L' ? data.replace(/\0.*$/s, '') : (/(?:^|\n)\d+ path=([^\n]*)\n/.exec(data)?.[1] ?? nextName);
+      nextName =
+        type === 'L' ? data.replace(/\0.*$/s, '') : (/(?:^|\n)\d+ path=([^\n]*)\n/.exec(data)?.[1] ?? nextName);
       continue;
     }
     const prefix = field(header, 345, 155);
@@ -43,7 +44,10 @@ export async function extractFromTgz(tgz: string, member: string, dest: string):
 function field(header: Buffer, offset: number, length: number): string {
   const raw = header.subarray(offset, offset + length);
   const end = raw.indexOf(0);
-  return raw.subarray(0, end < 0 ? raw.length : end).toString('utf8').trim();
+  return raw
+    .subarray(0, end < 0 ? raw.length : end)
+    .toString('utf8')
+    .trim();
 }
 
 /** Exact-length reads over a stream of chunks. */

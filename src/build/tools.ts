@@ -7,7 +7,11 @@ export interface ToolRun {
 }
 
 /** Runs a program to completion, output captured. Rejects only when it cannot start (ENOENT). */
-export function runTool(file: string, args: readonly string[], options: { env: NodeJS.ProcessEnv; cwd?: string }): Promise<ToolRun> {
+export function runTool(
+  file: string,
+  args: readonly string[],
+  options: { env: NodeJS.ProcessEnv; cwd?: string },
+): Promise<ToolRun> {
   return new Promise((resolve, reject) => {
     // npm is npm.cmd on Windows, which only a shell can start.
     const shell = process.platform === 'win32' && file === 'npm';

@@ -18,9 +18,9 @@ const program = new Command('ferry')
 
 const run = program
   .command('run')
-  .description('run a job module (its default export) with the job\'s own flags')
+  .description("run a job module (its default export) with the job's own flags")
   .argument('<job>', 'the job module, e.g. ./jobs/import.ts')
-  .argument('[args...]', 'the job\'s flags and subcommands')
+  .argument('[args...]', "the job's flags and subcommands")
   .passThroughOptions()
   .allowUnknownOption()
   .helpOption(false)
@@ -58,11 +58,19 @@ program
   .command('build')
   .description('bundle a job into a single executable that needs no Node.js (docs/building.md)')
   .argument('<job>', 'the job module (its default export), e.g. ./jobs/import.ts')
-  .option('--target <targets>', 'platforms, comma-separated: linux-x64, linux-arm64, win-x64, darwin-x64, darwin-arm64 (default: this machine)', (value: string, all: string[]) => [...all, value], [])
+  .option(
+    '--target <targets>',
+    'platforms, comma-separated: linux-x64, linux-arm64, win-x64, darwin-x64, darwin-arm64 (default: this machine)',
+    (value: string, all: string[]) => [...all, value],
+    [],
+  )
   .option('--out <dir>', 'the directory to write to', 'dist')
   .option('--name <name>', "the executable's name (default: the job module's file name)")
   .option('--tauri', "name outputs <name>-<target triple>[.exe], as Tauri's externalBin expects")
-  .option('--node-binary <path>', 'inject into this Node binary (the same version as this Node) instead of this Node or a downloaded one')
+  .option(
+    '--node-binary <path>',
+    'inject into this Node binary (the same version as this Node) instead of this Node or a downloaded one',
+  )
   .option('--no-strip', "keep the Linux Node binary's symbols and debug info (~32 MB)")
   .option('--no-code-cache', "don't embed V8 code cache (host builds have it)")
   .exitOverride()
@@ -70,7 +78,8 @@ program
     const log = (line: string) => process.stderr.write(`ferry build: ${line}\n`);
     try {
       // Loaded here: `ferry run` should not pay for esbuild.
-      const { buildJob, defaultCacheDir, describeBuilt, nodeConditions, parseTargets } = await import('../build/index.ts');
+      const { buildJob, defaultCacheDir, describeBuilt, nodeConditions, parseTargets } =
+        await import('../build/index.ts');
       const result = await buildJob({
         entry,
         outDir: flags.out,

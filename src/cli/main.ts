@@ -23,7 +23,11 @@ const CHECK_OPTIONS = {
 } as const satisfies ConfigSchema;
 
 const REJECTS_OPTIONS = {
-  replay: { type: 'boolean', description: 'run the rejects through the current validation and write again; those that pass are written and removed' },
+  replay: {
+    type: 'boolean',
+    description:
+      'run the rejects through the current validation and write again; those that pass are written and removed',
+  },
   limit: { type: 'int', default: 1000, min: 1, description: 'list at most this many rejects, newest first' },
 } as const satisfies ConfigSchema;
 
@@ -49,12 +53,18 @@ export async function main<S extends ConfigSchema>(job: Job<S>, io: ProcessIO): 
       io.stdout.write(envExample(`${job.name} ${job.version}: ${job.description}`, schema, job.envPrefix));
       return ExitCode.ok;
     }
-    const commandSchema = invocation.command === 'check' ? checkSchema(job) : invocation.command === 'rejects' ? rejectsSchema(job, invocation.flags, schema) : schema;
+    const commandSchema =
+      invocation.command === 'check'
+        ? checkSchema(job)
+        : invocation.command === 'rejects'
+          ? rejectsSchema(job, invocation.flags, schema)
+          : schema;
     const config = resolve(job, commandSchema, invocation.flags, io);
     redactor.add(...config.secrets);
     format = config.values.logFormat as LogFormat;
     if (invocation.command === 'check') return await check(job, config, format, io);
-    if (invocation.command === 'rejects' && config.values.replay !== true) return await listRejects(job, config, format, io);
+    if (invocation.command === 'rejects' && config.values.replay !== true)
+      return await listRejects(job, config, format, io);
     return await run(job, config, format, redactor, io, invocation.command === 'rejects' ? 'replay' : 'run');
   } catch (error) {
     if (!isErrorKind(error, 'config')) throw error;
@@ -79,24 +89,55 @@ function commandLine(job: Job, schema: ConfigSchema): CommandLineSpec {
     options: schema,
     subcommands: {
       'env-example': { description: 'print a .env.example for this job', options: {} },
-      ...(job.store ? {
-        check: { description: 'healthcheck: is the last successful run recent and big enough? exit 0 or 1', options: checkSchema(job) },
-        rejects: { description: 'list the rejected records (JSON lines); --replay runs them through validation and write again (pass the run\'s flags)', options: { ...REJECTS_OPTIONS, ...schema } },
-      } : {}),
+      ...(job.store
+        ? {
+            check: {
+              description: 'healthcheck: is the last successful run recent and big enough? exit 0 or 1',
+              options: checkSchema(job),
+            },
+            rejects: {
+              description:
+                "list the rejected records (JSON lines); --replay runs them through validation and write again (pass the run's flags)",
+              options: { ...REJECTS_OPTIONS, ...schema },
+            },
+          }
+        : {}),
     },
     epilog: EPILOG,
   };
 }
 
 function resolve(job: Job, schema: ConfigSchema, flags: Record<string, unknown>, io: ProcessIO): ResolvedConfig {
-  const sources: ConfigSources = { flags, env: io.env, cwd: io.cwd, ...(job.envPrefix ? { prefix: job.envPrefix } : {}) };
+  const sources: ConfigSources = {
+    flags,
+    env: io.env,
+    cwd: io.cwd,
+    ...(job.envPrefix ? { prefix: job.envPrefix } : {}),
+  };
   const envFile = resolveConfig({ envFile: builtinOptions.envFile }, sources).values.envFile;
   if (typeof envFile === 'string') sources.envFile = { path: envFile, values: readEnvFile(envFile) };
   return resolveConfig(schema, sources);
 }
 
-async function run(job: Job, config: ResolvedConfig, format: LogFormat, redactor: Redactor, io: ProcessIO, mode: 'run' | 'replay'): Promise<number> {
-  const { envFile: _e, logFormat: _f, logLevel, dryRun, maxRejects, minRecords, replay: _r, limit: _l, ...rest } = config.values;
+async function run(
+  job: Job,
+  config: ResolvedConfig,
+  format: LogFormat,
+  redactor: Redactor,
+  io: ProcessIO,
+  mode: 'run' | 'replay',
+): Promise<number> {
+  const {
+    envFile: _e,
+    logFormat: _f,
+    logLevel,
+    dryRun,
+    maxRejects,
+    minRecords,
+    replay: _r,
+    limit: _l,
+    ...rest
+  } = config.values;
   const jobConfig = Object.fromEntries(Object.keys(job.config).map((k) => [k, rest[k]]));
   const store = job.store;
   const controller = new AbortController();
@@ -116,7 +157,9 @@ async function run(job: Job, config: ResolvedConfig, format: LogFormat, redactor
       fullRefresh: rest.fullRefresh === true,
       redactor,
       crash: io.crash,
-      ...(store ? { store: async () => (await store.open(rest, 'write')) as Store, batchSize: rest.batchSize as number } : {}),
+      ...(store
+        ? { store: async () => (await store.open(rest, 'write')) as Store, batchSize: rest.batchSize as number }
+        : {}),
     });
     return result.exitCode;
   } finally {
@@ -129,8 +172,16 @@ function reportConfigError(job: Job, error: FerryError, format: LogFormat, redac
   io.stderr.write(`${job.name}: ${message.replaceAll('\n', `\n${job.name}: `)}\n`);
   if (format === 'json' || (format === 'auto' && !io.stdoutIsTTY)) {
     const result = {
-      ...envelope(), type: 'result', job: job.name, runId: '', status: 'failed', exitCode: ExitCode.usage, dryRun: false,
-      counts: emptyCounts(), durationMs: 0, error: { ...summarizeError(error), message },
+      ...envelope(),
+      type: 'result',
+      job: job.name,
+      runId: '',
+      status: 'failed',
+      exitCode: ExitCode.usage,
+      dryRun: false,
+      counts: emptyCounts(),
+      durationMs: 0,
+      error: { ...summarizeError(error), message },
     };
     io.stdout.write(`${JSON.stringify(result)}\n`);
   }
@@ -147,7 +198,9 @@ function rawSecrets(job: Job, schema: ConfigSchema, io: ProcessIO): string[] {
 }
 
 function secretFlagValues(schema: ConfigSchema, argv: readonly string[]): string[] {
-  const flags = Object.entries(schema).filter(([, s]) => s.secret).map(([key]) => flagName(key));
+  const flags = Object.entries(schema)
+    .filter(([, s]) => s.secret)
+    .map(([key]) => flagName(key));
   return argv.flatMap((arg, i) => {
     const flag = flags.find((f) => arg === f || arg.startsWith(`${f}=`));
     if (!flag) return [];
@@ -164,7 +217,11 @@ function checkSchema(job: Job): ConfigSchema {
 async function check(job: Job, config: ResolvedConfig, format: LogFormat, io: ProcessIO): Promise<number> {
   const pretty = format === 'pretty' || (format === 'auto' && io.stdoutIsTTY);
   const print = (line: Record<string, unknown> & { summary: string }) =>
-    io.stdout.write(pretty ? `${job.name}: ${line.summary}\n` : `${JSON.stringify(io.redactor.event({ ...envelope(), type: 'check', job: job.name, ...line }))}\n`);
+    io.stdout.write(
+      pretty
+        ? `${job.name}: ${line.summary}\n`
+        : `${JSON.stringify(io.redactor.event({ ...envelope(), type: 'check', job: job.name, ...line }))}\n`,
+    );
   let runs: RunRecord[];
   try {
     runs = await readRuns(job, config);
@@ -173,11 +230,22 @@ async function check(job: Job, config: ResolvedConfig, format: LogFormat, io: Pr
     const exitCode = exitCodeFor(error);
     if (exitCode === ExitCode.bug) throw error;
     const summary = summarizeError(error);
-    print({ ok: false, problems: [summary.message], lastRun: null, lastSuccess: null, error: summary, summary: `CANNOT CHECK: ${summary.message}` });
+    print({
+      ok: false,
+      problems: [summary.message],
+      lastRun: null,
+      lastSuccess: null,
+      error: summary,
+      summary: `CANNOT CHECK: ${summary.message}`,
+    });
     return exitCode;
   }
   const maxAge = config.values.maxAge as number | undefined;
-  const health = evaluateHealth(runs, { minRecords: config.values.minRecords as number, now: new Date(), ...(maxAge === undefined ? {} : { maxAgeMs: maxAge }) });
+  const health = evaluateHealth(runs, {
+    minRecords: config.values.minRecords as number,
+    now: new Date(),
+    ...(maxAge === undefined ? {} : { maxAgeMs: maxAge }),
+  });
   print({ ...health });
   return health.ok ? ExitCode.ok : ExitCode.unhealthy;
 }
@@ -194,7 +262,11 @@ async function readRuns(job: Job, config: ResolvedConfig): Promise<RunRecord[]> 
 /** Listing needs no job options; a replay runs the write path and needs the run's own. */
 function rejectsSchema(job: Job, flags: Record<string, unknown>, schema: ConfigSchema): ConfigSchema {
   if (flags.replay === true) return { ...REJECTS_OPTIONS, ...schema };
-  return { ...REJECTS_OPTIONS, ...checkSchema(job), ...Object.fromEntries(Object.entries(job.config).map(([k, spec]) => [k, { ...spec, required: false }])) };
+  return {
+    ...REJECTS_OPTIONS,
+    ...checkSchema(job),
+    ...Object.fromEntries(Object.entries(job.config).map(([k, spec]) => [k, { ...spec, required: false }])),
+  };
 }
 
 async function listRejects(job: Job, config: ResolvedConfig, format: LogFormat, io: ProcessIO): Promise<number> {
@@ -203,7 +275,11 @@ async function listRejects(job: Job, config: ResolvedConfig, format: LogFormat, 
   await store?.close();
   const pretty = format === 'pretty' || (format === 'auto' && io.stdoutIsTTY);
   for (const r of rejects) {
-    io.stdout.write(pretty ? `${r.lastSeen} ${describePosition(r.position as unknown as Position)}: ${r.reason}\n` : `${JSON.stringify(io.redactor.event({ ...envelope(), type: 'reject', job: job.name, ...r }))}\n`);
+    io.stdout.write(
+      pretty
+        ? `${r.lastSeen} ${describePosition(r.position as unknown as Position)}: ${r.reason}\n`
+        : `${JSON.stringify(io.redactor.event({ ...envelope(), type: 'reject', job: job.name, ...r }))}\n`,
+    );
   }
   return ExitCode.ok;
 }

@@ -10,9 +10,11 @@ export const JOB_NODE_MAJOR = 24;
 /** Why this Node cannot run a job, and what to run instead; undefined when it can. */
 export function jobNodeProblem(version: string = process.versions.node): string | undefined {
   if (Number.parseInt(version, 10) >= JOB_NODE_MAJOR) return undefined;
-  return `jobs need Node >= ${JOB_NODE_MAJOR}; this is Node ${version}. Run ferry on the Node your project pins `
-    + '(its `node` devDependency): through npm scripts, `npx ferry …` or `npm exec -- ferry …`, '
-    + 'or build the job into one executable that carries its Node (`npx ferry build`)';
+  return (
+    `jobs need Node >= ${JOB_NODE_MAJOR}; this is Node ${version}. Run ferry on the Node your project pins ` +
+    '(its `node` devDependency): through npm scripts, `npx ferry …` or `npm exec -- ferry …`, ' +
+    'or build the job into one executable that carries its Node (`npx ferry build`)'
+  );
 }
 
 /** `ferry run` and `ferry verify` on too old a Node stop before loading a job: exit 64 and why. */

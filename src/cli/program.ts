@@ -20,8 +20,7 @@ export interface CommandLineSpec {
 }
 
 export type Invocation =
-  | { kind: 'command'; command: string; flags: Record<string, unknown> }
-  | { kind: 'printed'; text: string };
+  { kind: 'command'; command: string; flags: Record<string, unknown> } | { kind: 'printed'; text: string };
 
 /** Parses argv with commander. `--help` and `--version` come back as text to print. */
 export function parseCommandLine(spec: CommandLineSpec, argv: readonly string[]): Invocation {
@@ -41,7 +40,11 @@ export function parseCommandLine(spec: CommandLineSpec, argv: readonly string[])
       // `job --db-path x check` and `job check --db-path x` mean the same.
       const before = byKey(program, spec.options, program.opts());
       const shared = Object.fromEntries(Object.entries(before).filter(([k, v]) => k in sub.options && v !== undefined));
-      invocation = { kind: 'command', command: name, flags: { ...shared, ...defined(byKey(command, sub.options, flags)) } };
+      invocation = {
+        kind: 'command',
+        command: name,
+        flags: { ...shared, ...defined(byKey(command, sub.options, flags)) },
+      };
     });
   }
   try {
@@ -59,11 +62,17 @@ function configure(command: Command, schema: ConfigSchema, prefix: string | unde
   command
     .exitOverride()
     .allowExcessArguments(false)
-    .configureOutput({ writeOut: (s) => printed.push(s), writeErr: () => {}, getOutHelpWidth: () => 100, getOutHasColors: () => false })
+    .configureOutput({
+      writeOut: (s) => printed.push(s),
+      writeErr: () => {},
+      getOutHelpWidth: () => 100,
+      getOutHasColors: () => false,
+    })
     .configureHelp({ sortOptions: false, sortSubcommands: false, showGlobalOptions: false });
   for (const doc of describeSchema(schema, prefix)) {
     const option = new Option(`${doc.flag}${doc.placeholder ? ` ${doc.placeholder}` : ''}`, helpText(doc));
-    if (doc.spec.type === 'list') option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+    if (doc.spec.type === 'list')
+      option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
     command.addOption(option);
     if (doc.spec.type === 'boolean') command.addOption(new Option(`--no-${doc.flag.slice(2)}`).hideHelp());
   }

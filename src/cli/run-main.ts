@@ -23,7 +23,9 @@ export async function runMain(job: Job, argv: readonly string[] = process.argv.s
   try {
     process.exitCode = await main(job, io);
   } catch (error) {
-    process.stderr.write(`${job.name}: unexpected error: ${io.redactor.string(String((error as Error)?.stack ?? error))}\n`);
+    process.stderr.write(
+      `${job.name}: unexpected error: ${io.redactor.string(String((error as Error)?.stack ?? error))}\n`,
+    );
     process.exitCode = 1;
   }
   process.off('beforeExit', unsettled);
@@ -61,14 +63,23 @@ class RunWatch {
  * take a cut-short import for a success. It is a bug in ferry by definition: exit 1, said twice.
  */
 function reportUnsettled(job: Job, watch: RunWatch): void {
-  const message = 'the run was left waiting for something that can never happen (a bug in ferry: please report it); '
-    + 'what it committed stays: run it again';
+  const message =
+    'the run was left waiting for something that can never happen (a bug in ferry: please report it); ' +
+    'what it committed stays: run it again';
   const { reporter, start } = watch;
   if (reporter && start && !watch.ended) {
     const durationMs = Math.max(0, Date.now() - Date.parse(start.ts));
     reporter.emit({
-      ...envelope(), type: 'result', job: job.name, runId: start.runId, status: 'failed', exitCode: ExitCode.bug, dryRun: start.dryRun,
-      counts: emptyCounts(), durationMs, error: { code: 'UNSETTLED', message, retryable: false },
+      ...envelope(),
+      type: 'result',
+      job: job.name,
+      runId: start.runId,
+      status: 'failed',
+      exitCode: ExitCode.bug,
+      dryRun: start.dryRun,
+      counts: emptyCounts(),
+      durationMs,
+      error: { code: 'UNSETTLED', message, retryable: false },
     });
     reporter.close?.();
   }

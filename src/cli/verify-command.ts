@@ -27,7 +27,7 @@ export function addVerifyCommand(program: Command): void {
     .command('verify')
     .description('prove a job retry-safe: reruns, kills and SIGTERM must all end with the same tables')
     .argument('<job>', 'a built job executable, or a job module (.ts/.js)')
-    .argument('[flags...]', 'the job\'s flags, after --')
+    .argument('[flags...]', "the job's flags, after --")
     .option('--trials <n>', 'SIGKILL trials', (v) => Number.parseInt(v, 10), 20)
     .option('--concurrent', 'also start two runs at once: one must exit 75')
     .option('--db-url <url>', 'run on this PostgreSQL server, a fresh schema per run (env: DATABASE_URL)')
@@ -40,7 +40,15 @@ export function addVerifyCommand(program: Command): void {
         // Loaded here: verify reads SQLite (node:sqlite), and ferry's other commands start on any Node >= 20.
         const { verifyJob } = await import('../verify/verify.ts');
         // verifyJob refuses a job flag naming a database, or a URL that is not PostgreSQL's, as ConfigError (64)
-        const report = await verifyJob({ target, args: flags, trials: opts.trials, concurrent: opts.concurrent === true, ...(databaseUrl ? { databaseUrl } : {}), signal: stop.signal, onProgress: (line) => process.stdout.write(`${line}\n`) });
+        const report = await verifyJob({
+          target,
+          args: flags,
+          trials: opts.trials,
+          concurrent: opts.concurrent === true,
+          ...(databaseUrl ? { databaseUrl } : {}),
+          signal: stop.signal,
+          onProgress: (line) => process.stdout.write(`${line}\n`),
+        });
         process.exitCode = report.ok ? 0 : 1;
       } catch (error) {
         process.stderr.write(`ferry verify: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -10,15 +10,24 @@ const FALSE = new Set(['0', 'false', 'no', 'off', '']);
 /** The form an option expects, as shown in help and in error messages. */
 export function expectedForm(spec: OptionSpec): string {
   switch (spec.type) {
-    case 'string': return 'a string';
-    case 'int': return `an integer${range(spec.min, spec.max)}`;
-    case 'number': return `a number${range(spec.min, spec.max)}`;
-    case 'boolean': return 'true or false (also 1/0, yes/no)';
-    case 'url': return `an absolute URL (${(spec.protocols ?? ['http', 'https']).map((p) => `${p}://`).join(', ')})`;
-    case 'path': return 'a file path';
-    case 'enum': return `one of ${spec.values.join(', ')}`;
-    case 'duration': return 'a duration such as 500ms, 30s, 5m, 25h or 7d';
-    case 'list': return 'a comma-separated list';
+    case 'string':
+      return 'a string';
+    case 'int':
+      return `an integer${range(spec.min, spec.max)}`;
+    case 'number':
+      return `a number${range(spec.min, spec.max)}`;
+    case 'boolean':
+      return 'true or false (also 1/0, yes/no)';
+    case 'url':
+      return `an absolute URL (${(spec.protocols ?? ['http', 'https']).map((p) => `${p}://`).join(', ')})`;
+    case 'path':
+      return 'a file path';
+    case 'enum':
+      return `one of ${spec.values.join(', ')}`;
+    case 'duration':
+      return 'a duration such as 500ms, 30s, 5m, 25h or 7d';
+    case 'list':
+      return 'a comma-separated list';
   }
 }
 
@@ -82,6 +91,9 @@ function coerceDuration(text: unknown, fail: Coerced): Coerced {
 function coerceList(raw: unknown, fail: Coerced): Coerced {
   const parts = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : undefined;
   if (!parts?.every((p) => typeof p === 'string')) return fail;
-  const value = parts.flatMap((p: string) => p.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  const value = parts
+    .flatMap((p: string) => p.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   return { ok: true, value };
 }

@@ -27,10 +27,14 @@ export function describeSchema(schema: ConfigSchema, prefix?: string): OptionDoc
 
 function placeholder(spec: OptionSpec): string {
   switch (spec.type) {
-    case 'boolean': return '';
-    case 'enum': return `<${spec.values.join('|')}>`;
-    case 'list': return '<a,b,…>';
-    default: return `<${spec.type}>`;
+    case 'boolean':
+      return '';
+    case 'enum':
+      return `<${spec.values.join('|')}>`;
+    case 'list':
+      return '<a,b,…>';
+    default:
+      return `<${spec.type}>`;
   }
 }
 

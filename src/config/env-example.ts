@@ -8,7 +8,11 @@ import type { ConfigSchema } from './options.ts';
 export function envExample(title: string, schema: ConfigSchema, prefix?: string): string {
   const { envFile: _self, ...options } = schema; // an env file does not name itself
   const blocks = describeSchema(options, prefix).map((doc) => {
-    const notes = [doc.spec.required ? 'required' : 'optional', doc.spec.secret ? 'secret' : undefined, doc.default === undefined ? undefined : `default ${doc.default}`];
+    const notes = [
+      doc.spec.required ? 'required' : 'optional',
+      doc.spec.secret ? 'secret' : undefined,
+      doc.default === undefined ? undefined : `default ${doc.default}`,
+    ];
     const comment = `# ${doc.description} (${notes.filter(Boolean).join(', ')}; flag ${doc.flag})`;
     const value = doc.spec.secret ? '' : (doc.spec.example ?? doc.default ?? '');
     const commented = !doc.spec.required && (doc.spec.secret || doc.spec.example === undefined);

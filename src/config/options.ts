@@ -117,9 +117,7 @@ type ValueOf<O> = O extends { type: 'enum'; values: readonly (infer V)[] }
         ? string[]
         : string;
 
-type IsAlwaysSet<O> = O extends { required: true } | { default: unknown } | { type: 'boolean' | 'list' }
-  ? true
-  : false;
+type IsAlwaysSet<O> = O extends { required: true } | { default: unknown } | { type: 'boolean' | 'list' } ? true : false;
 
 /** The plain typed object a job's `run` receives. */
 export type ConfigOf<S extends ConfigSchema> = {

@@ -51,7 +51,9 @@ export function resolveConfig(schema: ConfigSchema, sources: ConfigSources): Res
     out.secrets.push(...secretsOf(spec, result.value));
   }
   if (problems.length > 0) {
-    throw new ConfigError(problems.join('\n'), { code: problems.length === 1 ? codeOf(problems[0]) : 'CONFIG_INVALID' });
+    throw new ConfigError(problems.join('\n'), {
+      code: problems.length === 1 ? codeOf(problems[0]) : 'CONFIG_INVALID',
+    });
   }
   return out;
 }
@@ -73,7 +75,9 @@ function missing(key: string, spec: OptionSpec, prefix?: string): string {
 }
 
 function invalid(key: string, spec: OptionSpec, raw: unknown, origin: Origin, s: ConfigSources): string {
-  const shown = spec.secret ? '[redacted]' : JSON.stringify(spec.type === 'url' ? withoutCredentials(String(raw)) : raw);
+  const shown = spec.secret
+    ? '[redacted]'
+    : JSON.stringify(spec.type === 'url' ? withoutCredentials(String(raw)) : raw);
   const where = origin === 'env-file' ? ` in ${s.envFile?.path}` : origin === 'default' ? ' (the default)' : '';
   return `invalid value ${shown}${where} for ${describeOption(key, spec, s.prefix)}: expected ${expectedForm(spec)}`;
 }

@@ -18,7 +18,10 @@ export class PrettyReporter implements Reporter {
   emit(event: FerryEvent): void {
     switch (event.type) {
       case 'start':
-        return this.#line(this.#out, `${styleText('bold', event.job)} ${event.version}${event.dryRun ? ' (dry run)' : ''} · run ${event.runId}`);
+        return this.#line(
+          this.#out,
+          `${styleText('bold', event.job)} ${event.version}${event.dryRun ? ' (dry run)' : ''} · run ${event.runId}`,
+        );
       case 'log':
         return this.#line(event.level === 'error' ? this.#err : this.#out, formatLog(event));
       case 'progress':
@@ -61,6 +64,8 @@ function formatResult(event: ResultEvent): string {
   const c = event.counts;
   const counts = `read ${c.read}, inserted ${c.inserted}, updated ${c.updated}, unchanged ${c.unchanged}, deleted ${c.deleted}, rejected ${c.rejected}`;
   const head = event.status === 'succeeded' ? styleText('green', '✔ succeeded') : styleText('red', `✖ ${event.status}`);
-  const error = event.error ? `\n  ${event.error.code}: ${event.error.message}${event.error.retryable ? ' (retryable)' : ''}` : '';
+  const error = event.error
+    ? `\n  ${event.error.code}: ${event.error.message}${event.error.retryable ? ' (retryable)' : ''}`
+    : '';
   return `${head} in ${(event.durationMs / 1000).toFixed(2)}s, exit ${event.exitCode}${event.dryRun ? ' (dry run, nothing kept)' : ''}: ${counts}${error}`;
 }

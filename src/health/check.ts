@@ -26,26 +26,38 @@ export function evaluateHealth(runs: readonly RunRecord[], policy: HealthPolicy)
   const problems: string[] = [];
   if (!lastRun) problems.push('never ran: no finished run in the history');
   if (lastRun && lastRun.status !== 'succeeded') {
-    const what = lastRun.error ? `with ${lastRun.error.code}: ${lastRun.error.message}` : `with exit code ${lastRun.exitCode}`;
+    const what = lastRun.error
+      ? `with ${lastRun.error.code}: ${lastRun.error.message}`
+      : `with exit code ${lastRun.exitCode}`;
     problems.push(`last run ${lastRun.status} at ${lastRun.finishedAt ?? lastRun.startedAt} ${what}`);
   }
   if (lastRun && !lastSuccess) problems.push('no run has ever succeeded');
   if (lastSuccess && policy.maxAgeMs !== undefined) {
     const age = policy.now.getTime() - Date.parse(lastSuccess.finishedAt ?? lastSuccess.startedAt);
     if (age > policy.maxAgeMs) {
-      problems.push(`too old: the last success finished ${span(age)} ago, ${span(age - policy.maxAgeMs)} over --max-age ${asFlag(policy.maxAgeMs)}`);
+      problems.push(
+        `too old: the last success finished ${span(age)} ago, ${span(age - policy.maxAgeMs)} over --max-age ${asFlag(policy.maxAgeMs)}`,
+      );
     }
   }
   if (lastSuccess && lastSuccess.counts.read < policy.minRecords) {
-    problems.push(`too few records: the last success read ${lastSuccess.counts.read}, fewer than --min-records ${policy.minRecords}`);
+    problems.push(
+      `too few records: the last success read ${lastSuccess.counts.read}, fewer than --min-records ${policy.minRecords}`,
+    );
   }
-  const summary = problems.length === 0 && lastSuccess
-    ? `OK: last success at ${lastSuccess.finishedAt}, ${lastSuccess.counts.read} records read`
-    : `FAILING: ${problems.join('; ')}`;
+  const summary =
+    problems.length === 0 && lastSuccess
+      ? `OK: last success at ${lastSuccess.finishedAt}, ${lastSuccess.counts.read} records read`
+      : `FAILING: ${problems.join('; ')}`;
   return { ok: problems.length === 0, problems, summary, lastRun, lastSuccess };
 }
 
-const UNITS: [number, string, string][] = [[86_400_000, 'd', 'day'], [3_600_000, 'h', 'hour'], [60_000, 'm', 'minute'], [1000, 's', 'second']];
+const UNITS: [number, string, string][] = [
+  [86_400_000, 'd', 'day'],
+  [3_600_000, 'h', 'hour'],
+  [60_000, 'm', 'minute'],
+  [1000, 's', 'second'],
+];
 
 /** A duration as a person reads it, to two units: `1 day 2 hours` (ms alone would say `1 day`). */
 function span(value: number): string {

@@ -3,19 +3,19 @@ import type { FerryEvent } from '../events/protocol.ts';
 /** A line a job printed: a protocol event, or text that is not one (a crash dump, a stray print). */
 export type JobLine =
   | {
-    /** A protocol event. */
-    kind: 'event';
-    /** The parsed event; `event.type` tells which. */
-    event: FerryEvent;
-  }
+      /** A protocol event. */
+      kind: 'event';
+      /** The parsed event; `event.type` tells which. */
+      event: FerryEvent;
+    }
   | {
-    /** Text that is not an event. */
-    kind: 'text';
-    /** Where it was printed. */
-    stream: 'stdout' | 'stderr';
-    /** The line, without its line end. */
-    line: string;
-  };
+      /** Text that is not an event. */
+      kind: 'text';
+      /** Where it was printed. */
+      stream: 'stdout' | 'stderr';
+      /** The line, without its line end. */
+      line: string;
+    };
 
 const TYPES = new Set(['start', 'log', 'progress', 'result']);
 
@@ -28,7 +28,13 @@ export function parseEvent(line: string): JobLine {
   if (!text.startsWith('{')) return { kind: 'text', stream: 'stdout', line: text };
   try {
     const value = JSON.parse(text) as Partial<FerryEvent> | null;
-    if (value && value.v === 1 && typeof value.type === 'string' && TYPES.has(value.type) && typeof value.ts === 'string') {
+    if (
+      value &&
+      value.v === 1 &&
+      typeof value.type === 'string' &&
+      TYPES.has(value.type) &&
+      typeof value.ts === 'string'
+    ) {
       return { kind: 'event', event: value as FerryEvent };
     }
   } catch {

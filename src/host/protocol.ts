@@ -4,5 +4,13 @@
  * @module ferry/protocol
  */
 export { parseEvent, type JobLine } from './parse-event.ts';
-export type { FerryEvent, Counts, ResultEvent, ProgressEvent, LogEvent, StartEvent, RunStatus } from '../events/protocol.ts';
+export type {
+  FerryEvent,
+  Counts,
+  ResultEvent,
+  ProgressEvent,
+  LogEvent,
+  StartEvent,
+  RunStatus,
+} from '../events/protocol.ts';
 export { PROTOCOL_VERSION } from '../events/protocol.ts';

@@ -23,7 +23,8 @@ export async function runWithRetry(start: () => JobHandle, policy: RetryPolicy =
   const attempts = policy.attempts ?? 5;
   for (let attempt = 1; ; attempt++) {
     const result = await start().result;
-    if (!result.retryable || result.status === 'cancelled' || attempt >= attempts || policy.signal?.aborted) return result;
+    if (!result.retryable || result.status === 'cancelled' || attempt >= attempts || policy.signal?.aborted)
+      return result;
     const cap = Math.min(policy.maxMs ?? 60_000, (policy.baseMs ?? 1000) * 2 ** (attempt - 1));
     const delayMs = Math.round(Math.random() * cap);
     policy.onRetry?.({ attempt, delayMs, result });

@@ -78,7 +78,10 @@ const NO_COUNTS: Counts = { read: 0, inserted: 0, updated: 0, unchanged: 0, dele
  */
 export function startJob(executable: string, options: StartOptions = {}): JobHandle {
   const args = [...(options.args ?? []), ...toFlags({ logFormat: 'json', ...options.config })];
-  const key = options.key === null ? undefined : (options.key ?? JSON.stringify([executable, options.args ?? [], options.cwd ?? '']));
+  const key =
+    options.key === null
+      ? undefined
+      : (options.key ?? JSON.stringify([executable, options.args ?? [], options.cwd ?? '']));
   const existing = key === undefined ? undefined : running.get(key);
   if (existing) return existing;
   const child = spawn(executable, args, {
@@ -131,19 +134,40 @@ function follow(child: ChildProcessByStdio<null, Readable, Readable>, options: S
   };
 }
 
-function outcome(result: ResultEvent | undefined, code: number | null, signal: NodeJS.Signals | null, stderr: string[], started: boolean): JobResult {
+function outcome(
+  result: ResultEvent | undefined,
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  stderr: string[],
+  started: boolean,
+): JobResult {
   if (result && code === result.exitCode) {
-    return { status: result.status, exitCode: code, signal, retryable: result.error?.retryable ?? false, counts: result.counts, runId: result.runId, ...(result.error ? { error: result.error } : {}) };
+    return {
+      status: result.status,
+      exitCode: code,
+      signal,
+      retryable: result.error?.retryable ?? false,
+      counts: result.counts,
+      runId: result.runId,
+      ...(result.error ? { error: result.error } : {}),
+    };
   }
   // No result line (or one the exit code contradicts): the exit code is the truth, but for a run
   // that started and then exited 0 unreported: its import may have stopped halfway.
   const unreported = code === 0 && started;
   const status = code === 0 && !unreported ? 'succeeded' : code === 130 ? 'cancelled' : 'failed';
   const killed = code === null || code === 75 || unreported;
-  const message = signal ? `the job was killed by ${signal} before it reported a result`
-    : unreported ? 'the job started a run and exited 0 without its result: it may have stopped halfway; run it again' : `the job exited ${code} without a result`;
+  const message = signal
+    ? `the job was killed by ${signal} before it reported a result`
+    : unreported
+      ? 'the job started a run and exited 0 without its result: it may have stopped halfway; run it again'
+      : `the job exited ${code} without a result`;
   return {
-    status, exitCode: code, signal, retryable: killed, counts: result?.counts ?? NO_COUNTS,
+    status,
+    exitCode: code,
+    signal,
+    retryable: killed,
+    counts: result?.counts ?? NO_COUNTS,
     ...(status === 'succeeded' ? {} : { error: { code: signal ? 'KILLED' : 'NO_RESULT', message, retryable: killed } }),
     lastStderr: stderr.join('\n'),
   };

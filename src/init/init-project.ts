@@ -30,8 +30,13 @@ interface FerryPackage {
 /** Writes a project that installs, tests and builds as it comes (see templates/). */
 export async function initProject(options: InitOptions): Promise<InitResult> {
   const dir = path.resolve(options.cwd, options.dir);
-  const present = await readdir(dir).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? [] : Promise.reject(error)));
-  if (present.length > 0) throw new ConfigError(`${options.dir} is not empty: name a new folder (ferry init creates it) or an empty one`, { code: 'INIT_NOT_EMPTY' });
+  const present = await readdir(dir).catch((error: NodeJS.ErrnoException) =>
+    error.code === 'ENOENT' ? [] : Promise.reject(error),
+  );
+  if (present.length > 0)
+    throw new ConfigError(`${options.dir} is not empty: name a new folder (ferry init creates it) or an empty one`, {
+      code: 'INIT_NOT_EMPTY',
+    });
   const root = ferryRoot();
   const { own, common } = templateDirs(options.template, root);
   await mkdir(dir, { recursive: true });
@@ -41,9 +46,22 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   await cp(path.join(common, 'gitignore'), path.join(dir, '.gitignore'));
   const ferry = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as FerryPackage;
   const job = `jobs/${TEMPLATES[options.template].job}.ts`;
-  const manifest = packageJson(dir, job, options.template, ferry, options.ferry ?? ferryDependency(root, ferry.version));
+  const manifest = packageJson(
+    dir,
+    job,
+    options.template,
+    ferry,
+    options.ferry ?? ferryDependency(root, ferry.version),
+  );
   await writeFile(path.join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  return { dir, job, files: (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort() };
+  return {
+    dir,
+    job,
+    files: (await readdir(dir, { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+      .sort(),
+  };
 }
 
 /** The project's package.json: an ES module package, Node and TypeScript pinned as ferry pins them. */
@@ -84,6 +102,9 @@ function localSource(dir: string, spec: string): string | undefined {
 
 /** npm's rules for a name: lower case, no spaces, URL-safe characters. */
 function packageName(folder: string): string {
-  const name = folder.toLowerCase().replace(/[^a-z0-9._~-]+/g, '-').replace(/^[-._]+|-+$/g, '');
+  const name = folder
+    .toLowerCase()
+    .replace(/[^a-z0-9._~-]+/g, '-')
+    .replace(/^[-._]+|-+$/g, '');
   return name === '' ? 'ferry-project' : name;
 }

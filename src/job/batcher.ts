@@ -26,7 +26,10 @@ export class Batcher {
   readonly #covered: Set<string>;
   #inFlight: Promise<void> = Promise.resolve();
 
-  constructor(store: Store, run: { runId: string; job: string; batchSize: number; counts: Counts; covered: readonly string[] }) {
+  constructor(
+    store: Store,
+    run: { runId: string; job: string; batchSize: number; counts: Counts; covered: readonly string[] },
+  ) {
     this.#covered = new Set(run.covered);
     this.#store = store;
     this.#runId = run.runId;
@@ -81,11 +84,20 @@ export class Batcher {
 
   async #commitBehind(): Promise<void> {
     await this.#inFlight;
-    if (this.#pending.length === 0 && this.#rejects.length === 0 && this.#resolved.length === 0 && !this.#checkpoint) return;
-    const batch = { writes: this.#pending, rejects: this.#rejects, resolved: this.#resolved, read: this.#counts.read, rejected: this.#counts.rejected };
+    if (this.#pending.length === 0 && this.#rejects.length === 0 && this.#resolved.length === 0 && !this.#checkpoint)
+      return;
+    const batch = {
+      writes: this.#pending,
+      rejects: this.#rejects,
+      resolved: this.#resolved,
+      read: this.#counts.read,
+      rejected: this.#counts.rejected,
+    };
     const checkpoint = this.#withTables(this.#checkpoint);
     this.discard();
-    this.#inFlight = this.#store.commit(this.#runId, this.#job, { ...batch, ...(checkpoint ? { checkpoint } : {}) }).then((c) => this.#add(c));
+    this.#inFlight = this.#store
+      .commit(this.#runId, this.#job, { ...batch, ...(checkpoint ? { checkpoint } : {}) })
+      .then((c) => this.#add(c));
     this.#inFlight.catch(() => undefined); // not unhandled: the next write, flush or settle takes it
   }
 
@@ -96,7 +108,14 @@ export class Batcher {
     const checkpoint = this.#withTables(this.#checkpoint);
     this.#checkpoint = undefined;
     const counts = this.#counts;
-    const done = await this.#store.replace(this.#runId, this.#job, { table, scope, rows, read: () => counts.read, rejected: () => counts.rejected, ...(checkpoint ? { checkpoint } : {}) });
+    const done = await this.#store.replace(this.#runId, this.#job, {
+      table,
+      scope,
+      rows,
+      read: () => counts.read,
+      rejected: () => counts.rejected,
+      ...(checkpoint ? { checkpoint } : {}),
+    });
     this.#add(done);
   }
 

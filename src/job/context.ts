@@ -34,10 +34,12 @@ const LOGGED_REJECTS = 10;
 
 export function createLogger(emit: (event: FerryEvent) => void, minLevel: LogLevel): Logger {
   const min = LEVELS.indexOf(minLevel);
-  const logAt = (level: LogLevel) => (msg: string, fields: Fields = {}) => {
-    if (LEVELS.indexOf(level) < min) return;
-    emit({ ...envelope(), type: 'log', level, msg, ...escapeReserved(fields) });
-  };
+  const logAt =
+    (level: LogLevel) =>
+    (msg: string, fields: Fields = {}) => {
+      if (LEVELS.indexOf(level) < min) return;
+      emit({ ...envelope(), type: 'log', level, msg, ...escapeReserved(fields) });
+    };
   return { debug: logAt('debug'), info: logAt('info'), warn: logAt('warn'), error: logAt('error') };
 }
 
@@ -61,7 +63,10 @@ export function createContext<C>(parts: ContextParts<C>): JobContext<C> {
     if (counts.rejected <= LOGGED_REJECTS) log.warn(`rejected ${where}: ${reason}`, { position: item.position });
     parts.batcher?.reject(storedReject(parts, item.position, raw, reason));
     if (counts.rejected > parts.maxRejects) {
-      throw new GuardError(`${counts.rejected} record${counts.rejected === 1 ? '' : 's'} rejected, more than --max-rejects ${parts.maxRejects} (the last: ${where}: ${reason}); nothing of this run is kept — see the rejects command`, { code: 'REJECTS_OVER_LIMIT' });
+      throw new GuardError(
+        `${counts.rejected} record${counts.rejected === 1 ? '' : 's'} rejected, more than --max-rejects ${parts.maxRejects} (the last: ${where}: ${reason}); nothing of this run is kept — see the rejects command`,
+        { code: 'REJECTS_OVER_LIMIT' },
+      );
     }
   };
   return {

@@ -10,18 +10,26 @@ import type { Job, JobContext, JobDefinition, PipelineJobDefinition } from './ty
  * Declares a job. Returns it unchanged but for a brand, so the type of `ctx.config`
  * flows from the `config` literal: `required` or `default` make a value always set.
  */
-export function defineJob<const S extends ConfigSchema, T = Record<string, unknown>>(definition: JobDefinition<S, T>): Job<S> {
+export function defineJob<const S extends ConfigSchema, T = Record<string, unknown>>(
+  definition: JobDefinition<S, T>,
+): Job<S> {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(definition.name)) {
     throw new TypeError(`job name ${JSON.stringify(definition.name)}: use lowercase letters, digits and dashes`);
   }
   for (const key of Object.keys(definition.config)) {
-    if (key in builtinOptions) throw new TypeError(`job ${definition.name}: option ${key} is built in; choose another name`);
-    if (!/^[a-z][a-zA-Z0-9]*$/.test(key)) throw new TypeError(`job ${definition.name}: option ${key} must be camelCase`);
+    if (key in builtinOptions)
+      throw new TypeError(`job ${definition.name}: option ${key} is built in; choose another name`);
+    if (!/^[a-z][a-zA-Z0-9]*$/.test(key))
+      throw new TypeError(`job ${definition.name}: option ${key} must be camelCase`);
     if (kebabCase(key) === 'help' || kebabCase(key) === 'version') throw new TypeError(`option ${key} is reserved`);
   }
-  if (definition.tables && !definition.store) throw new TypeError(`job ${definition.name} declares tables but no store (e.g. store: sqlite())`);
+  if (definition.tables && !definition.store)
+    throw new TypeError(`job ${definition.name} declares tables but no store (e.g. store: sqlite())`);
   for (const key of Object.keys(definition.store?.options ?? {})) {
-    if (key in definition.config) throw new TypeError(`job ${definition.name}: option ${key} comes with the ${definition.store?.kind} store; choose another name`);
+    if (key in definition.config)
+      throw new TypeError(
+        `job ${definition.name}: option ${key} comes with the ${definition.store?.kind} store; choose another name`,
+      );
   }
   if (definition.tables) validateTables(definition.tables);
   if (definition.run) return { ...definition, run: definition.run, kind: 'ferry.job' };
@@ -30,7 +38,8 @@ export function defineJob<const S extends ConfigSchema, T = Record<string, unkno
 
 function pipelineJob<S extends ConfigSchema, T>(definition: PipelineJobDefinition<S, T>): Job<S> {
   const { read, write, schema, ...base } = definition;
-  const schemaFor = (config: ConfigOf<S>) => (typeof schema === 'function' ? schema(config) : schema) as StandardSchemaV1<unknown, unknown> | undefined;
+  const schemaFor = (config: ConfigOf<S>) =>
+    (typeof schema === 'function' ? schema(config) : schema) as StandardSchemaV1<unknown, unknown> | undefined;
   return {
     ...base,
     kind: 'ferry.job',

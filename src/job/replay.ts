@@ -11,10 +11,17 @@ import type { Job, JobContext } from './types.ts';
  * fixed a schema or a mapping). A reject that now passes is written and removed; one that still
  * fails keeps its place with the new reason.
  */
-export async function replayRejects(job: Job, ctx: JobContext<ConfigOf<ConfigSchema>>, store: Store, batcher: Batcher): Promise<void> {
+export async function replayRejects(
+  job: Job,
+  ctx: JobContext<ConfigOf<ConfigSchema>>,
+  store: Store,
+  batcher: Batcher,
+): Promise<void> {
   const pipeline = job.pipeline;
   if (!pipeline) {
-    throw new ConfigError(`${job.name} cannot replay rejects: only a job defined with read and write can`, { code: 'REPLAY_UNSUPPORTED' });
+    throw new ConfigError(`${job.name} cannot replay rejects: only a job defined with read and write can`, {
+      code: 'REPLAY_UNSUPPORTED',
+    });
   }
   const schema = pipeline.schemaFor(ctx.config);
   const rejects = await store.rejects(job.name, Number.MAX_SAFE_INTEGER);
@@ -24,7 +31,9 @@ export async function replayRejects(job: Job, ctx: JobContext<ConfigOf<ConfigSch
     ctx.count('read');
     ctx.progress('replay', i + 1, rejects.length);
     const result = isRecord(reject.raw)
-      ? schema ? await validate(schema, reject.raw) : { ok: true as const, value: reject.raw }
+      ? schema
+        ? await validate(schema, reject.raw)
+        : { ok: true as const, value: reject.raw }
       : { ok: false as const, reason: `${reject.reason} (unreadable at the source: fix the input and run again)` };
     if (!result.ok) {
       ctx.count('rejected');

@@ -1,7 +1,15 @@
 import { CancelledError, isErrorKind } from '../errors/errors.ts';
 import { ExitCode, exitCodeFor, summarizeError } from '../errors/exit-codes.ts';
 import { GuardError } from '../errors/guard-error.ts';
-import { emptyCounts, envelope, type Counts, type FerryEvent, type LogLevel, type ResultError, type RunStatus } from '../events/protocol.ts';
+import {
+  emptyCounts,
+  envelope,
+  type Counts,
+  type FerryEvent,
+  type LogLevel,
+  type ResultError,
+  type RunStatus,
+} from '../events/protocol.ts';
 import { nullReporter, type Reporter } from '../events/reporter.ts';
 import { Redactor } from '../secrets/redact.ts';
 import type { Checkpoint, Store } from '../stores/store.ts';
@@ -64,7 +72,11 @@ export interface RunResult {
  * start → open store → lock → record the run → run → last batch → record the end → result.
  * Never throws; the result says what happened.
  */
-export async function runJob<S extends ConfigSchema>(job: Job<S>, config: ConfigOf<S>, options: RunOptions = {}): Promise<RunResult> {
+export async function runJob<S extends ConfigSchema>(
+  job: Job<S>,
+  config: ConfigOf<S>,
+  options: RunOptions = {},
+): Promise<RunResult> {
   const started = performance.now();
   const runId = options.runId ?? newRunId();
   const dryRun = options.dryRun ?? false;
@@ -78,7 +90,16 @@ export async function runJob<S extends ConfigSchema>(job: Job<S>, config: Config
   let recorded = false;
   let batcher: Batcher | undefined;
 
-  emit({ ...envelope(), type: 'start', job: job.name, version: job.version, ferry: FERRY_VERSION, runId, pid: process.pid, dryRun });
+  emit({
+    ...envelope(),
+    type: 'start',
+    job: job.name,
+    version: job.version,
+    ferry: FERRY_VERSION,
+    runId,
+    pid: process.pid,
+    dryRun,
+  });
   let failure: unknown;
   try {
     let checkpoint: Checkpoint | undefined;
@@ -89,9 +110,28 @@ export async function runJob<S extends ConfigSchema>(job: Job<S>, config: Config
       await store.startRun({ id: runId, job: job.name, dryRun });
       recorded = true;
       checkpoint = await usableCheckpoint(store, job.name, options.fullRefresh ?? false, log);
-      batcher = new Batcher(store, { runId, job: job.name, batchSize: options.batchSize ?? 1000, counts, covered: checkpoint?.tables ?? [] });
+      batcher = new Batcher(store, {
+        runId,
+        job: job.name,
+        batchSize: options.batchSize ?? 1000,
+        counts,
+        covered: checkpoint?.tables ?? [],
+      });
     }
-    const ctx = createContext({ config, job: { name: job.name, version: job.version }, runId, dryRun, signal, logLevel: options.logLevel ?? 'info', counts, emit, checkpoint: checkpoint?.value, batcher, maxRejects: options.maxRejects ?? 0, redactor });
+    const ctx = createContext({
+      config,
+      job: { name: job.name, version: job.version },
+      runId,
+      dryRun,
+      signal,
+      logLevel: options.logLevel ?? 'info',
+      counts,
+      emit,
+      checkpoint: checkpoint?.value,
+      batcher,
+      maxRejects: options.maxRejects ?? 0,
+      redactor,
+    });
     ctx.throwIfCancelled();
     const work = options.mode === 'replay' && store && batcher ? replayRejects(job, ctx, store, batcher) : job.run(ctx);
     await Promise.race([work, ...(options.crash ? [options.crash] : [])]);
@@ -99,25 +139,52 @@ export async function runJob<S extends ConfigSchema>(job: Job<S>, config: Config
     checkMinRecords(counts.read, options.minRecords ?? 0);
   } catch (error) {
     if (!(error instanceof GuardError)) batcher?.discard();
-    failure = signal.aborted && !isErrorKind(error, 'cancelled') ? new CancelledError(reasonOf(signal), { cause: error }) : error;
+    failure =
+      signal.aborted && !isErrorKind(error, 'cancelled')
+        ? new CancelledError(reasonOf(signal), { cause: error })
+        : error;
   }
   await batcher?.settle(); // a batch still committing finishes (or fails) before anything else touches the store
-  if (failure instanceof GuardError && store && recorded) failure = await takeBack(store, batcher, runId, job.name, failure, log);
+  if (failure instanceof GuardError && store && recorded)
+    failure = await takeBack(store, batcher, runId, job.name, failure, log);
 
   const exitCode = failure === undefined ? ExitCode.ok : exitCodeFor(failure);
-  const status: RunStatus = exitCode === ExitCode.ok ? 'succeeded' : exitCode === ExitCode.cancelled ? 'cancelled' : 'failed';
+  const status: RunStatus =
+    exitCode === ExitCode.ok ? 'succeeded' : exitCode === ExitCode.cancelled ? 'cancelled' : 'failed';
   const error = failure === undefined ? undefined : redactor.event(summarizeError(failure));
   if (failure !== undefined) logFailure(log, failure, exitCode);
-  if (store) counts = await record(store, recorded, runId, { status, exitCode, read: counts.read, ...(error ? { error } : {}) }, counts, log);
+  if (store)
+    counts = await record(
+      store,
+      recorded,
+      runId,
+      { status, exitCode, read: counts.read, ...(error ? { error } : {}) },
+      counts,
+      log,
+    );
 
-  const result: RunResult = { runId, status, exitCode, counts: { ...counts }, durationMs: Math.round(performance.now() - started), ...(error ? { error } : {}) };
+  const result: RunResult = {
+    runId,
+    status,
+    exitCode,
+    counts: { ...counts },
+    durationMs: Math.round(performance.now() - started),
+    ...(error ? { error } : {}),
+  };
   emit({ ...envelope(), type: 'result', job: job.name, dryRun, ...result });
   reporter.close?.();
   return result;
 }
 
 /** Records the end in the run history and closes the store; the result's counts come from there. */
-async function record(store: Store, recorded: boolean, runId: string, end: Parameters<Store['finishRun']>[1], counts: Counts, log: Logger): Promise<Counts> {
+async function record(
+  store: Store,
+  recorded: boolean,
+  runId: string,
+  end: Parameters<Store['finishRun']>[1],
+  counts: Counts,
+  log: Logger,
+): Promise<Counts> {
   try {
     return recorded ? { ...(await store.finishRun(runId, end)), rejected: counts.rejected } : counts;
   } catch (error) {
@@ -133,7 +200,12 @@ async function record(store: Store, recorded: boolean, runId: string, end: Param
  * is empty now (dropped, truncated or deleted from since): resuming would refill only what
  * changed after it, and the rest would be missing for good.
  */
-async function usableCheckpoint(store: Store, job: string, fullRefresh: boolean, log: Logger): Promise<Checkpoint | undefined> {
+async function usableCheckpoint(
+  store: Store,
+  job: string,
+  fullRefresh: boolean,
+  log: Logger,
+): Promise<Checkpoint | undefined> {
   const checkpoint = await store.readCheckpoint(job);
   if (checkpoint === undefined) return undefined;
   if (fullRefresh) {
@@ -142,7 +214,10 @@ async function usableCheckpoint(store: Store, job: string, fullRefresh: boolean,
   }
   for (const table of checkpoint.tables) {
     if (await store.isEmpty(table)) {
-      log.warn(`table ${table} is empty, but the checkpoint says rows were imported into it: setting the checkpoint aside and reading the whole source again`, { code: 'CHECKPOINT_STALE' });
+      log.warn(
+        `table ${table} is empty, but the checkpoint says rows were imported into it: setting the checkpoint aside and reading the whole source again`,
+        { code: 'CHECKPOINT_STALE' },
+      );
       return undefined;
     }
   }
@@ -151,12 +226,22 @@ async function usableCheckpoint(store: Store, job: string, fullRefresh: boolean,
 
 function checkMinRecords(read: number, min: number): void {
   if (read < min) {
-    throw new GuardError(`read ${read} records, fewer than --min-records ${min}: the source looks broken; nothing of this run is kept`, { code: 'TOO_FEW_RECORDS' });
+    throw new GuardError(
+      `read ${read} records, fewer than --min-records ${min}: the source looks broken; nothing of this run is kept`,
+      { code: 'TOO_FEW_RECORDS' },
+    );
   }
 }
 
 /** A failed guard keeps nothing of the run but its rejects, which say why. */
-async function takeBack(store: Store, batcher: Batcher | undefined, runId: string, job: string, failure: GuardError, log: Logger): Promise<unknown> {
+async function takeBack(
+  store: Store,
+  batcher: Batcher | undefined,
+  runId: string,
+  job: string,
+  failure: GuardError,
+  log: Logger,
+): Promise<unknown> {
   try {
     await batcher?.keepOnlyRejects();
     await store.undoRun(runId, job);

@@ -52,7 +52,10 @@ export interface JobContext<C = Record<string, unknown>> {
    * `schema`): returns the record, or undefined after keeping it in _ferry_rejects. More rejects
    * than --max-rejects fail the run (65) and take back what it wrote.
    */
-  accept<T = Record<string, unknown>>(item: SourceItem<unknown>, schema?: StandardSchemaV1<unknown, T>): Promise<T | undefined>;
+  accept<T = Record<string, unknown>>(
+    item: SourceItem<unknown>,
+    schema?: StandardSchemaV1<unknown, T>,
+  ): Promise<T | undefined>;
   /** Makes a replace-mode table's rows of one scope exactly these rows, in one transaction. */
   replace(table: string, scope: Row, rows: AsyncIterable<Row> | Iterable<Row>): Promise<void>;
 }
@@ -104,7 +107,8 @@ export interface PipelineJobDefinition<S extends ConfigSchema, T> extends JobBas
 }
 
 /** What {@link defineJob} takes: a job with `run`, or one with `read` and `write`. */
-export type JobDefinition<S extends ConfigSchema, T = Record<string, unknown>> = RunJobDefinition<S> | PipelineJobDefinition<S, T>;
+export type JobDefinition<S extends ConfigSchema, T = Record<string, unknown>> =
+  RunJobDefinition<S> | PipelineJobDefinition<S, T>;
 
 /**
  * A job as {@link defineJob} returns it: what `runMain`, `runJob`, `ferry run` and `ferry build`

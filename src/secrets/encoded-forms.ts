@@ -6,7 +6,16 @@
  */
 export function encodedForms(secret: string): string[] {
   const json = jsonForms(secret);
-  return [...new Set([secret, ...percentForms(secret), ...json, ...json.map(jsonEscape), ...htmlForms(secret), ...base64Forms(secret)])];
+  return [
+    ...new Set([
+      secret,
+      ...percentForms(secret),
+      ...json,
+      ...json.map(jsonEscape),
+      ...htmlForms(secret),
+      ...base64Forms(secret),
+    ]),
+  ];
 }
 
 function percentForms(secret: string): string[] {
@@ -19,7 +28,8 @@ function percentForms(secret: string): string[] {
 /** JSON.stringify's escaping, then with non-ASCII as `\uXXXX` (either case), each with and without `\/`. */
 function jsonForms(secret: string): string[] {
   const plain = jsonEscape(secret);
-  const ascii = (hex: (h: string) => string) => plain.replace(/[\u0080-\uffff]/g, (c) => `\\u${hex(c.charCodeAt(0).toString(16).padStart(4, '0'))}`);
+  const ascii = (hex: (h: string) => string) =>
+    plain.replace(/[\u0080-\uffff]/g, (c) => `\\u${hex(c.charCodeAt(0).toString(16).padStart(4, '0'))}`);
   return [plain, ascii((h) => h), ascii((h) => h.toUpperCase())].flatMap((form) => [form, form.replaceAll('/', '\\/')]);
 }
 
@@ -30,7 +40,12 @@ function jsonEscape(text: string): string {
 /** `&`, `<`, `>` always; quotes as entities by name or number, or left alone (text content). */
 function htmlForms(secret: string): string[] {
   const text = secret.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-  const quotes = [['&quot;', '&#39;'], ['&quot;', '&#x27;'], ['&#34;', '&#39;'], ['"', "'"]] as const;
+  const quotes = [
+    ['&quot;', '&#39;'],
+    ['&quot;', '&#x27;'],
+    ['&#34;', '&#39;'],
+    ['"', "'"],
+  ] as const;
   return quotes.map(([double, single]) => text.replaceAll('"', double).replaceAll("'", single));
 }
 

@@ -3,7 +3,24 @@ import { encodedForms } from './encoded-forms.ts';
 
 export const REDACTED = '[redacted]';
 
-const STRUCTURAL = new Set(['v', 'ts', 'type', 'level', 'job', 'version', 'ferry', 'runId', 'pid', 'dryRun', 'status', 'exitCode', 'counts', 'durationMs', 'done', 'total']);
+const STRUCTURAL = new Set([
+  'v',
+  'ts',
+  'type',
+  'level',
+  'job',
+  'version',
+  'ferry',
+  'runId',
+  'pid',
+  'dryRun',
+  'status',
+  'exitCode',
+  'counts',
+  'durationMs',
+  'done',
+  'total',
+]);
 
 // scheme://user:password@host → scheme://[redacted]@host, whoever's URL it is.
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;

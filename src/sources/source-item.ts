@@ -15,23 +15,23 @@ export interface Position {
 /** What a source yields: a record, or a piece of input that could not be read as one. */
 export type SourceItem<T = Record<string, unknown>> =
   | {
-    /** A record, to validate against the job's `schema` and then `write`. */
-    ok: true;
-    /** The record as the source read it (a CSV row as strings by header, a JSON object). */
-    record: T;
-    /** Where it came from. */
-    position: Position;
-  }
+      /** A record, to validate against the job's `schema` and then `write`. */
+      ok: true;
+      /** The record as the source read it (a CSV row as strings by header, a JSON object). */
+      record: T;
+      /** Where it came from. */
+      position: Position;
+    }
   | {
-    /** Input that could not be read as a record (a ragged CSV row, a line that is not JSON). */
-    ok: false;
-    /** What was read, as it was, for `_ferry_rejects`. */
-    raw: unknown;
-    /** Why it is not a record. */
-    reason: string;
-    /** Where it came from. */
-    position: Position;
-  };
+      /** Input that could not be read as a record (a ragged CSV row, a line that is not JSON). */
+      ok: false;
+      /** What was read, as it was, for `_ferry_rejects`. */
+      raw: unknown;
+      /** Why it is not a record. */
+      reason: string;
+      /** Where it came from. */
+      position: Position;
+    };
 
 export function describePosition(p: Position): string {
   const parts = [p.source];

@@ -21,7 +21,12 @@ export interface Dialect {
   readonly lock: RunLock;
 
   /** Runs one statement with `?` parameters; `prepare` keeps its plan (statements run every batch). */
-  query<R = Record<string, unknown>>(doing: string, sql: string, params?: readonly unknown[], prepare?: boolean): Promise<R[]>;
+  query<R = Record<string, unknown>>(
+    doing: string,
+    sql: string,
+    params?: readonly unknown[],
+    prepare?: boolean,
+  ): Promise<R[]>;
   /** A value for a boolean parameter. */
   bool(value: boolean): unknown;
   /** A database error as a ferry error (65, 75…) that says what `doing` was; ferry errors pass. */
@@ -52,7 +57,11 @@ export interface Dialect {
    * new session (`record` does the work; its counts come back), or elsewhere (the lock file; a note
    * saying where comes back). Undefined when it cannot.
    */
-  recordElsewhere?(end: KeptEnd, error: unknown, record: (d: Dialect) => Promise<Counts>): Promise<Counts | string | undefined>;
+  recordElsewhere?(
+    end: KeptEnd,
+    error: unknown,
+    record: (d: Dialect) => Promise<Counts>,
+  ): Promise<Counts | string | undefined>;
   close(): Promise<void>;
 }
 

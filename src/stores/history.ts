@@ -4,14 +4,22 @@ import type { KeptEnd } from './dialect.ts';
 import type { RunRecord, StoredReject } from './store.ts';
 
 /** The columns of _ferry_runs a RunRecord is made of. */
-export const RUN_COLUMNS = 'id, job, started_at, finished_at, status, exit_code, dry_run, read, inserted, updated, unchanged, deleted, rejected, error_code, error_message';
+export const RUN_COLUMNS =
+  'id, job, started_at, finished_at, status, exit_code, dry_run, read, inserted, updated, unchanged, deleted, rejected, error_code, error_message';
 
 /** A timestamp as either store returns it (SQLite: ISO text; PostgreSQL: a Date). */
 export const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : String(value));
 
 export function toCounts(row: Partial<Record<keyof Counts, unknown>> | undefined): Counts {
   const n = (key: keyof Counts) => Number(row?.[key] ?? 0);
-  return { read: n('read'), inserted: n('inserted'), updated: n('updated'), unchanged: n('unchanged'), deleted: n('deleted'), rejected: n('rejected') };
+  return {
+    read: n('read'),
+    inserted: n('inserted'),
+    updated: n('updated'),
+    unchanged: n('unchanged'),
+    deleted: n('deleted'),
+    rejected: n('rejected'),
+  };
 }
 
 export function toRunRecord(r: Record<string, unknown>): RunRecord {
@@ -46,5 +54,12 @@ export function withKeptEnd(run: RunRecord, kept: readonly KeptEnd[]): RunRecord
   const end = run.status === 'running' ? kept.find((k) => k.runId === run.id) : undefined;
   if (!end) return run;
   const error = end.errorCode === null ? null : { code: end.errorCode, message: end.errorMessage ?? '' };
-  return { ...run, status: end.status as RunRecord['status'], exitCode: end.exitCode, finishedAt: end.finishedAt, counts: { ...run.counts, read: end.read }, error };
+  return {
+    ...run,
+    status: end.status as RunRecord['status'],
+    exitCode: end.exitCode,
+    finishedAt: end.finishedAt,
+    counts: { ...run.counts, read: end.read },
+    error,
+  };
 }

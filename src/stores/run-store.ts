@@ -4,7 +4,19 @@ import { parseJson } from '../values/exact-json.ts';
 import { WriteAgain, type Dialect, type KeptEnd, type TableWriter, type UndoJournal } from './dialect.ts';
 import { iso, RUN_COLUMNS, toCounts, toReject, toRunRecord, withKeptEnd } from './history.ts';
 import { RETENTION_MS } from './store-options.ts';
-import { byTable, type Batch, type Checkpoint, type Reject, type ReplaceBatch, type RunEnd, type RunRecord, type RunStart, type Store, type StoredReject, type WriteCounts } from './store.ts';
+import {
+  byTable,
+  type Batch,
+  type Checkpoint,
+  type Reject,
+  type ReplaceBatch,
+  type RunEnd,
+  type RunRecord,
+  type RunStart,
+  type Store,
+  type StoredReject,
+  type WriteCounts,
+} from './store.ts';
 import { q } from './quote.ts';
 import { validateTables, type Row, type TableSpec, type TablesSchema } from './tables.ts';
 
@@ -64,7 +76,9 @@ export class RunStore implements Store {
 
   async #holder(job: string): Promise<string> {
     const sql = `SELECT id, started_at FROM _ferry_runs WHERE job = ? AND status = 'running' ORDER BY started_at DESC LIMIT 1`;
-    const [row] = await this.#d.query<{ id: string; started_at: unknown }>('reading the run history', sql, [job]).catch(() => []);
+    const [row] = await this.#d
+      .query<{ id: string; started_at: unknown }>('reading the run history', sql, [job])
+      .catch(() => []);
     return row ? `run ${row.id} of ${job} started at ${iso(row.started_at)}` : `another run of ${job} holds the lock`;
   }
 
@@ -78,17 +92,33 @@ export class RunStore implements Store {
     await this.#transaction(doing, async () => {
       // Ends that earlier runs could not write here, kept elsewhere (see Dialect.recordElsewhere).
       for (const end of d.lock.kept) {
-        await d.query(doing, `UPDATE _ferry_runs SET status = ?, exit_code = ?, finished_at = ?, read = ?, error_code = ?, error_message = ? WHERE id = ? AND status = 'running'`,
-          [end.status, end.exitCode, end.finishedAt, end.read, end.errorCode, end.errorMessage, end.runId]);
+        await d.query(
+          doing,
+          `UPDATE _ferry_runs SET status = ?, exit_code = ?, finished_at = ?, read = ?, error_code = ?, error_message = ? WHERE id = ? AND status = 'running'`,
+          [end.status, end.exitCode, end.finishedAt, end.read, end.errorCode, end.errorMessage, end.runId],
+        );
       }
       // We hold the lock, so a run still marked running is one whose process died; its work stands.
-      await d.query(doing, `UPDATE _ferry_runs SET status = 'failed', finished_at = ${d.now}, error_code = 'ABANDONED', ` +
-        `error_message = 'the process ended without finishing (killed or crashed)' WHERE job = ? AND status = 'running'`, [run.job]);
-      await d.query(doing, `INSERT INTO _ferry_runs (id, job, started_at, status, dry_run) VALUES (?, ?, ${d.now}, 'running', ?)`, [run.id, run.job, d.bool(run.dryRun)]);
-      [this.#checkpointAtStart] = await d.query<{ value: string; tables: string | null }>(doing, 'SELECT value, tables FROM _ferry_checkpoints WHERE job = ?', [run.job]);
+      await d.query(
+        doing,
+        `UPDATE _ferry_runs SET status = 'failed', finished_at = ${d.now}, error_code = 'ABANDONED', ` +
+          `error_message = 'the process ended without finishing (killed or crashed)' WHERE job = ? AND status = 'running'`,
+        [run.job],
+      );
+      await d.query(
+        doing,
+        `INSERT INTO _ferry_runs (id, job, started_at, status, dry_run) VALUES (?, ?, ${d.now}, 'running', ?)`,
+        [run.id, run.job, d.bool(run.dryRun)],
+      );
+      [this.#checkpointAtStart] = await d.query<{ value: string; tables: string | null }>(
+        doing,
+        'SELECT value, tables FROM _ferry_checkpoints WHERE job = ?',
+        [run.job],
+      );
       // A dry run's undo is its final rollback: no journal.
       if (!run.dryRun) this.#journal = await d.openJournal();
-      for (const [name, writer] of this.#writers) await this.#journal?.watch(name, this.#tables[name] as TableSpec, writer);
+      for (const [name, writer] of this.#writers)
+        await this.#journal?.watch(name, this.#tables[name] as TableSpec, writer);
     });
     this.#keptWritten = !run.dryRun && d.lock.kept.length > 0;
     await d.started(run.dryRun);
@@ -100,8 +130,17 @@ export class RunStore implements Store {
       await this.#journal?.undo(this.#tables);
       const start = this.#checkpointAtStart;
       if (start === undefined) await this.#d.query(doing, 'DELETE FROM _ferry_checkpoints WHERE job = ?', [job]);
-      else await this.#d.query(doing, 'UPDATE _ferry_checkpoints SET value = ?, tables = ? WHERE job = ?', [start.value, start.tables, job]);
-      await this.#d.query(doing, 'UPDATE _ferry_runs SET inserted = 0, updated = 0, unchanged = 0, deleted = 0 WHERE id = ?', [runId]);
+      else
+        await this.#d.query(doing, 'UPDATE _ferry_checkpoints SET value = ?, tables = ? WHERE job = ?', [
+          start.value,
+          start.tables,
+          job,
+        ]);
+      await this.#d.query(
+        doing,
+        'UPDATE _ferry_runs SET inserted = 0, updated = 0, unchanged = 0, deleted = 0 WHERE id = ?',
+        [runId],
+      );
     });
   }
 
@@ -111,8 +150,14 @@ export class RunStore implements Store {
   }
 
   async readCheckpoint(job: string): Promise<Checkpoint | undefined> {
-    const [row] = await this.#d.query<{ value: string; tables: string | null }>('reading the checkpoint', 'SELECT value, tables FROM _ferry_checkpoints WHERE job = ?', [job]);
-    return row === undefined ? undefined : { value: parseJson(row.value), tables: JSON.parse(row.tables ?? '[]') as string[] };
+    const [row] = await this.#d.query<{ value: string; tables: string | null }>(
+      'reading the checkpoint',
+      'SELECT value, tables FROM _ferry_checkpoints WHERE job = ?',
+      [job],
+    );
+    return row === undefined
+      ? undefined
+      : { value: parseJson(row.value), tables: JSON.parse(row.tables ?? '[]') as string[] };
   }
 
   async isEmpty(table: string): Promise<boolean> {
@@ -132,12 +177,18 @@ export class RunStore implements Store {
   async #commitOnce(runId: string, job: string, batch: Batch): Promise<WriteCounts> {
     const counts = noCounts();
     const doing = 'writing a batch';
-    await this.#transaction(doing, async () => {
-      for (const [table, rows] of byTable(batch.writes)) await this.#writer(table).write(rows, counts, { journal: this.#journal !== undefined });
-      for (const reject of batch.rejects ?? []) await this.#saveReject(runId, job, reject);
-      for (const id of batch.resolved ?? []) await this.#d.query(doing, 'DELETE FROM _ferry_rejects WHERE id = ?', [id]);
-      await this.#finishBatch(runId, job, batch.checkpoint, batch.read, batch.rejected, counts);
-    }, counts);
+    await this.#transaction(
+      doing,
+      async () => {
+        for (const [table, rows] of byTable(batch.writes))
+          await this.#writer(table).write(rows, counts, { journal: this.#journal !== undefined });
+        for (const reject of batch.rejects ?? []) await this.#saveReject(runId, job, reject);
+        for (const id of batch.resolved ?? [])
+          await this.#d.query(doing, 'DELETE FROM _ferry_rejects WHERE id = ?', [id]);
+        await this.#finishBatch(runId, job, batch.checkpoint, batch.read, batch.rejected, counts);
+      },
+      counts,
+    );
     return counts;
   }
 
@@ -147,45 +198,74 @@ export class RunStore implements Store {
     const spec = this.#tables[batch.table];
     if (spec?.mode !== 'replace') throw new TypeError(`table ${batch.table} is not declared with mode: 'replace'`);
     const journal = this.#journal !== undefined;
-    await this.#transaction('replacing a scope', async () => {
-      const sweep = await this.#d.scopeSweep(batch.table, spec, batch.scope);
-      let chunk: Row[] = [];
-      for await (const row of batch.rows) {
-        chunk.push({ ...row, ...batch.scope });
-        if (chunk.length < this.#d.replaceChunk) continue;
-        await writer.write(chunk, counts, { journal, sweep });
-        chunk = [];
-      }
-      if (chunk.length > 0) await writer.write(chunk, counts, { journal, sweep });
-      await sweep.sweep(counts, journal);
-      await this.#finishBatch(runId, job, batch.checkpoint, batch.read(), batch.rejected(), counts);
-    }, counts);
+    await this.#transaction(
+      'replacing a scope',
+      async () => {
+        const sweep = await this.#d.scopeSweep(batch.table, spec, batch.scope);
+        let chunk: Row[] = [];
+        for await (const row of batch.rows) {
+          chunk.push({ ...row, ...batch.scope });
+          if (chunk.length < this.#d.replaceChunk) continue;
+          await writer.write(chunk, counts, { journal, sweep });
+          chunk = [];
+        }
+        if (chunk.length > 0) await writer.write(chunk, counts, { journal, sweep });
+        await sweep.sweep(counts, journal);
+        await this.#finishBatch(runId, job, batch.checkpoint, batch.read(), batch.rejected(), counts);
+      },
+      counts,
+    );
     return counts;
   }
 
   async #saveReject(runId: string, job: string, r: Reject): Promise<void> {
     const now = this.#d.now;
-    await this.#d.query('saving rejects',
+    await this.#d.query(
+      'saving rejects',
       `INSERT INTO _ferry_rejects (id, job, run_id, source, position, raw, reason, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ${now}, ${now}) ` +
         'ON CONFLICT (id) DO UPDATE SET run_id = excluded.run_id, source = excluded.source, position = excluded.position, reason = excluded.reason, last_seen = excluded.last_seen',
-      [r.id, job, runId, r.source, JSON.stringify(r.position), JSON.stringify(r.raw ?? null), r.reason], true);
+      [r.id, job, runId, r.source, JSON.stringify(r.position), JSON.stringify(r.raw ?? null), r.reason],
+      true,
+    );
   }
 
   /** The batch's checkpoint and the run's counts so far, in the batch's transaction. */
-  async #finishBatch(runId: string, job: string, checkpoint: Checkpoint | undefined, read: number, rejected: number, c: WriteCounts): Promise<void> {
+  async #finishBatch(
+    runId: string,
+    job: string,
+    checkpoint: Checkpoint | undefined,
+    read: number,
+    rejected: number,
+    c: WriteCounts,
+  ): Promise<void> {
     const d = this.#d;
     if (checkpoint) {
-      await d.query('writing a batch',
+      await d.query(
+        'writing a batch',
         `INSERT INTO _ferry_checkpoints (job, value, tables, run_id, updated_at) VALUES (?, ?, ?, ?, ${d.now}) ` +
           'ON CONFLICT (job) DO UPDATE SET value = excluded.value, tables = excluded.tables, run_id = excluded.run_id, updated_at = excluded.updated_at',
-        [job, JSON.stringify(checkpoint.value ?? null), JSON.stringify(checkpoint.tables), runId], true);
+        [job, JSON.stringify(checkpoint.value ?? null), JSON.stringify(checkpoint.tables), runId],
+        true,
+      );
     }
-    await d.query('writing a batch', 'UPDATE _ferry_runs SET read = ?, rejected = ?, inserted = inserted + ?, updated = updated + ?, unchanged = unchanged + ?, deleted = deleted + ? WHERE id = ?',
-      [read, rejected, c.inserted, c.updated, c.unchanged, c.deleted, runId], true);
+    await d.query(
+      'writing a batch',
+      'UPDATE _ferry_runs SET read = ?, rejected = ?, inserted = inserted + ?, updated = updated + ?, unchanged = unchanged + ?, deleted = deleted + ? WHERE id = ?',
+      [read, rejected, c.inserted, c.updated, c.unchanged, c.deleted, runId],
+      true,
+    );
   }
 
   async finishRun(runId: string, end: RunEnd): Promise<Counts> {
-    const kept: KeptEnd = { runId, status: end.status, exitCode: end.exitCode, finishedAt: new Date().toISOString(), read: end.read, errorCode: end.error?.code ?? null, errorMessage: end.error?.message ?? null };
+    const kept: KeptEnd = {
+      runId,
+      status: end.status,
+      exitCode: end.exitCode,
+      finishedAt: new Date().toISOString(),
+      read: end.read,
+      errorCode: end.error?.code ?? null,
+      errorMessage: end.error?.message ?? null,
+    };
     let counts: Counts;
     try {
       counts = await this.#record(this.#d, kept);
@@ -205,15 +285,27 @@ export class RunStore implements Store {
   /** Records the end, prunes the history and reads the run's counts back, in one transaction of `d`. */
   async #record(d: Dialect, end: KeptEnd): Promise<Counts> {
     const doing = 'recording the result';
-    return this.#transaction(doing, async () => {
-      await d.ending(this.#dryRun);
-      await d.query(doing, `UPDATE _ferry_runs SET status = ?, exit_code = ?, finished_at = ${d.now}, read = ?, error_code = ?, error_message = ? WHERE id = ?`,
-        [end.status, end.exitCode, end.read, end.errorCode, end.errorMessage, end.runId]);
-      if (!this.#dryRun) await this.#prune(d, end.runId);
-      if (d === this.#d) await this.#journal?.forget(); // the run's work stands (or was taken back already)
-      const [row] = await d.query(doing, 'SELECT read, inserted, updated, unchanged, deleted, rejected FROM _ferry_runs WHERE id = ?', [end.runId]);
-      return toCounts(row);
-    }, undefined, d);
+    return this.#transaction(
+      doing,
+      async () => {
+        await d.ending(this.#dryRun);
+        await d.query(
+          doing,
+          `UPDATE _ferry_runs SET status = ?, exit_code = ?, finished_at = ${d.now}, read = ?, error_code = ?, error_message = ? WHERE id = ?`,
+          [end.status, end.exitCode, end.read, end.errorCode, end.errorMessage, end.runId],
+        );
+        if (!this.#dryRun) await this.#prune(d, end.runId);
+        if (d === this.#d) await this.#journal?.forget(); // the run's work stands (or was taken back already)
+        const [row] = await d.query(
+          doing,
+          'SELECT read, inserted, updated, unchanged, deleted, rejected FROM _ferry_runs WHERE id = ?',
+          [end.runId],
+        );
+        return toCounts(row);
+      },
+      undefined,
+      d,
+    );
   }
 
   /** Runs and rejects older than the retention leave the history; the newest success always stays. */
@@ -223,7 +315,11 @@ export class RunStore implements Store {
     const [run] = await d.query<{ job: string }>(doing, 'SELECT job FROM _ferry_runs WHERE id = ?', [runId]);
     if (!run) return;
     const lastSuccess = `SELECT id FROM _ferry_runs WHERE job = ? AND status = 'succeeded' AND dry_run = ? ORDER BY started_at DESC LIMIT 1`;
-    await d.query(doing, `DELETE FROM _ferry_runs WHERE job = ? AND status <> 'running' AND finished_at < ? AND id NOT IN (${lastSuccess})`, [run.job, cutoff, run.job, d.bool(false)]);
+    await d.query(
+      doing,
+      `DELETE FROM _ferry_runs WHERE job = ? AND status <> 'running' AND finished_at < ? AND id NOT IN (${lastSuccess})`,
+      [run.job, cutoff, run.job, d.bool(false)],
+    );
     await d.query(doing, 'DELETE FROM _ferry_rejects WHERE job = ? AND last_seen < ?', [run.job, cutoff]);
   }
 

@@ -13,7 +13,9 @@ export function selectStore(...factories: readonly StoreFactory[]): StoreFactory
   const choices = factories.slice(0, -1);
   for (const f of choices) {
     if (f.selectedBy === undefined || !(f.selectedBy in f.options)) {
-      throw new TypeError(`selectStore: the ${f.kind} store names no option of its own that selects it (selectedBy); only the last store may be the fallback`);
+      throw new TypeError(
+        `selectStore: the ${f.kind} store names no option of its own that selects it (selectedBy); only the last store may be the fallback`,
+      );
     }
   }
   const options: ConfigSchema = {};
@@ -22,7 +24,9 @@ export function selectStore(...factories: readonly StoreFactory[]): StoreFactory
       const own = optionFor(f, key, spec, choices);
       const seen = options[key];
       if (seen !== undefined && JSON.stringify(seen) !== JSON.stringify(own)) {
-        throw new TypeError(`selectStore: option ${key} means different things to the ${factories.map((s) => s.kind).join(' and ')} stores`);
+        throw new TypeError(
+          `selectStore: option ${key} means different things to the ${factories.map((s) => s.kind).join(' and ')} stores`,
+        );
       }
       options[key] = own;
     }
@@ -36,7 +40,11 @@ export function selectStore(...factories: readonly StoreFactory[]): StoreFactory
   };
 }
 
-function pick(choices: readonly StoreFactory[], config: Readonly<Record<string, ConfigValue>>, fallback: StoreFactory): StoreFactory {
+function pick(
+  choices: readonly StoreFactory[],
+  config: Readonly<Record<string, ConfigValue>>,
+  fallback: StoreFactory,
+): StoreFactory {
   return choices.find((f) => isGiven(config[f.selectedBy ?? ''])) ?? fallback;
 }
 
@@ -51,7 +59,10 @@ function isGiven(value: ConfigValue): boolean {
 function optionFor(factory: StoreFactory, key: string, spec: OptionSpec, choices: readonly StoreFactory[]): OptionSpec {
   if (key === factory.selectedBy) {
     const { required: _required, example, ...optional } = spec;
-    return { ...optional, description: example === undefined ? spec.description : `${spec.description}, e.g. ${example}` } as OptionSpec;
+    return {
+      ...optional,
+      description: example === undefined ? spec.description : `${spec.description}, e.g. ${example}`,
+    } as OptionSpec;
   }
   const shared = choices.some((c) => c !== factory && key in c.options);
   if (choices.includes(factory) || shared) return spec;

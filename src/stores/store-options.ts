@@ -5,11 +5,21 @@ export const RETENTION_MS = 90 * 24 * 3600 * 1000;
 
 /** Options every store adds to a job, besides where the database is. */
 export const commonStoreOptions = {
-  batchSize: { type: 'int', default: 1000, min: 1, description: 'records per transaction; each commits with its checkpoint' },
+  batchSize: {
+    type: 'int',
+    default: 1000,
+    min: 1,
+    description: 'records per transaction; each commits with its checkpoint',
+  },
   historyRetention: {
     type: 'duration',
     default: '90d',
-    description: 'runs and rejects older than this leave the history at the end of each run (the last success always stays)',
+    description:
+      'runs and rejects older than this leave the history at the end of each run (the last success always stays)',
   },
-  fullRefresh: { type: 'boolean', description: 'set the checkpoint aside and read the whole source again (rows are upserted as usual; nothing is deleted)' },
+  fullRefresh: {
+    type: 'boolean',
+    description:
+      'set the checkpoint aside and read the whole source again (rows are upserted as usual; nothing is deleted)',
+  },
 } as const satisfies ConfigSchema;

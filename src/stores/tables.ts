@@ -35,7 +35,9 @@ export const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function validateTables(tables: TablesSchema): void {
   for (const [name, spec] of Object.entries(tables)) {
     if (!TABLE_NAME.test(name) || name.toLowerCase().startsWith('_ferry')) {
-      throw tableError(`table name ${JSON.stringify(name)}: use letters, digits and _ (not first a digit), not starting with _ferry`);
+      throw tableError(
+        `table name ${JSON.stringify(name)}: use letters, digits and _ (not first a digit), not starting with _ferry`,
+      );
     }
     const cols = Object.keys(spec.columns);
     const unnamed = cols.find((c) => c === '' || c.includes('\0'));
@@ -79,7 +81,9 @@ function paramsOf(spec: TableSpec): Converter {
     for (let i = 0; i < columns.length; i++) {
       const value = toSql(row[columns[i] as string], types[i] as ColumnType);
       if (value === null && isKey[i]) {
-        throw new PermanentError(`table ${table}: key column ${columns[i]} is empty in ${preview(row)}`, { code: 'KEY_MISSING' });
+        throw new PermanentError(`table ${table}: key column ${columns[i]} is empty in ${preview(row)}`, {
+          code: 'KEY_MISSING',
+        });
       }
       params[i] = value;
     }
@@ -91,13 +95,17 @@ export function toSql(value: unknown, type: ColumnType): SqlValue {
   if (value === undefined || value === null) return null;
   if (isExactNumber(value)) return exactToSql(value, type);
   switch (type) {
-    case 'json': return JSON.stringify(value);
-    case 'boolean': return value ? 1 : 0;
-    case 'text': return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    case 'json':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 1 : 0;
+    case 'text':
+      return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
     case 'integer':
     case 'real':
       return typeof value === 'number' || typeof value === 'bigint' ? value : Number(value);
-    case 'blob': return value instanceof Uint8Array ? value : Buffer.from(String(value));
+    case 'blob':
+      return value instanceof Uint8Array ? value : Buffer.from(String(value));
   }
 }
 
@@ -110,12 +118,19 @@ function exactToSql(value: ExactNumber, type: ColumnType): SqlValue {
     case 'integer': {
       const n = /^-?\d+$/.test(text) ? BigInt(text) : undefined;
       if (n !== undefined && n >= INT64.min && n <= INT64.max) return n;
-      throw new PermanentError(`${text} does not fit a 64-bit integer column: declare the column text to keep it exactly`, { code: 'VALUE_OUT_OF_RANGE' });
+      throw new PermanentError(
+        `${text} does not fit a 64-bit integer column: declare the column text to keep it exactly`,
+        { code: 'VALUE_OUT_OF_RANGE' },
+      );
     }
-    case 'real': return Number(text);
-    case 'boolean': return Number(text) === 0 ? 0 : 1;
-    case 'blob': return Buffer.from(text);
-    default: return text; // text and json: JSON.stringify writes it as this text too
+    case 'real':
+      return Number(text);
+    case 'boolean':
+      return Number(text) === 0 ? 0 : 1;
+    case 'blob':
+      return Buffer.from(text);
+    default:
+      return text; // text and json: JSON.stringify writes it as this text too
   }
 }
 

@@ -14,7 +14,10 @@ export interface ExactNumber {
 interface JsonWithSource {
   rawJSON(text: string): ExactNumber;
   isRawJSON(value: unknown): value is ExactNumber;
-  parse(text: string, reviver: (this: unknown, key: string, value: unknown, context?: { source?: string }) => unknown): unknown;
+  parse(
+    text: string,
+    reviver: (this: unknown, key: string, value: unknown, context?: { source?: string }) => unknown,
+  ): unknown;
 }
 
 const json = JSON as unknown as JsonWithSource;
@@ -29,7 +32,9 @@ const MAYBE_INEXACT = /[\d.]{16}|\d[eE][+-]?\d{3}/;
 /** JSON.parse, but a number a double cannot hold exactly comes back as an ExactNumber. */
 export function parseJson(text: string): unknown {
   if (!MAYBE_INEXACT.test(text)) return JSON.parse(text);
-  return json.parse(text, (_key, value, context) => (typeof value === 'number' && context?.source !== undefined ? exactNumber(context.source) : value));
+  return json.parse(text, (_key, value, context) =>
+    typeof value === 'number' && context?.source !== undefined ? exactNumber(context.source) : value,
+  );
 }
 
 /** The value of a JSON number token: a number when it is exact, else an ExactNumber. */

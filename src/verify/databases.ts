@@ -43,7 +43,8 @@ export async function sqliteDatabases(): Promise<TrialDatabases> {
  * search_path of its --db-url (the store works in the schema its search_path selects).
  */
 export function postgresDatabases(url: string): TrialDatabases {
-  if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('--db-url (DATABASE_URL) must be a postgres:// or postgresql:// URL');
+  if (!/^postgres(ql)?:\/\//.test(url))
+    throw new ConfigError('--db-url (DATABASE_URL) must be a postgres:// or postgresql:// URL');
   const base = new URL(url);
   const prefix = `ferry_verify_${randomBytes(4).toString('hex')}_`;
   const made: string[] = [];
@@ -57,7 +58,12 @@ export function postgresDatabases(url: string): TrialDatabases {
       return { args: ['--db-url', own], snapshot: () => snapshotPostgres(own) };
     },
     async dispose() {
-      if (made.length > 0) await onServer(url, 'dropping the runs\' schemas', made.map((s) => `DROP SCHEMA IF EXISTS ${q(s)} CASCADE`).join('; '));
+      if (made.length > 0)
+        await onServer(
+          url,
+          "dropping the runs' schemas",
+          made.map((s) => `DROP SCHEMA IF EXISTS ${q(s)} CASCADE`).join('; '),
+        );
     },
   };
 }

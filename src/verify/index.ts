@@ -4,4 +4,11 @@
  * @module ferry/testing
  */
 export { verifyJob, type VerifyOptions, type VerifyReport, type Check } from './verify.ts';
-export { snapshotSqlite, snapshotPostgres, compareSnapshots, describeDifferences, type Snapshot, type TableDifference } from './snapshot.ts';
+export {
+  snapshotSqlite,
+  snapshotPostgres,
+  compareSnapshots,
+  describeDifferences,
+  type Snapshot,
+  type TableDifference,
+} from './snapshot.ts';

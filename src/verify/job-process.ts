@@ -35,14 +35,21 @@ export interface RunControl {
 }
 
 /** Runs the job once on a database and reports how it ended. */
-export function runJobProcess(command: JobCommand, dbArgs: readonly string[], control: RunControl = {}): Promise<Ended> {
+export function runJobProcess(
+  command: JobCommand,
+  dbArgs: readonly string[],
+  control: RunControl = {},
+): Promise<Ended> {
   const { signal } = command;
   if (signal?.aborted) return Promise.reject(signal.reason as Error);
   const [file, args] = MODULE.test(command.target)
     ? [process.execPath, [...process.execArgv.filter((a) => a.startsWith('--conditions')), bin, 'run', command.target]]
     : [command.target, []];
   const started = performance.now();
-  const child = spawn(file, [...args, ...command.args, ...dbArgs, '--log-format', 'json'], { env: { ...process.env, ...command.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file, [...args, ...command.args, ...dbArgs, '--log-format', 'json'], {
+    env: { ...process.env, ...command.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   let term: NodeJS.Timeout | undefined;
@@ -57,7 +64,8 @@ export function runJobProcess(command: JobCommand, dbArgs: readonly string[], co
     }
   });
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  const kill = control.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), control.killAfterMs);
+  const kill =
+    control.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), control.killAfterMs);
   const stop = () => child.kill('SIGKILL');
   signal?.addEventListener('abort', stop, { once: true });
   return new Promise((resolve, reject) => {
@@ -69,7 +77,15 @@ export function runJobProcess(command: JobCommand, dbArgs: readonly string[], co
       if (signal?.aborted) return reject(signal.reason as Error);
       const counts = resultCounts(stdout);
       const sent = termSentMs === undefined ? {} : { termSentMs };
-      resolve({ code, signal: ended, stdout, stderr, ms: performance.now() - started, ...(counts ? { counts } : {}), ...sent });
+      resolve({
+        code,
+        signal: ended,
+        stdout,
+        stderr,
+        ms: performance.now() - started,
+        ...(counts ? { counts } : {}),
+        ...sent,
+      });
     });
   });
 }

@@ -22,13 +22,25 @@ export interface TableDifference {
 export function snapshotSqlite(file: string): Snapshot {
   const db = new DatabaseSync(file, { readOnly: true });
   try {
-    const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_ferry%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name`).all() as { name: string }[];
+    const tables = db
+      .prepare(
+        `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_ferry%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name`,
+      )
+      .all() as { name: string }[];
     const snapshot: Snapshot = new Map();
     for (const { name } of tables) {
-      const columns = db.prepare(`PRAGMA table_info("${name.replaceAll('"', '""')}")`).all() as { name: string; pk: number }[];
-      const key = columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+      const columns = db.prepare(`PRAGMA table_info("${name.replaceAll('"', '""')}")`).all() as {
+        name: string;
+        pk: number;
+      }[];
+      const key = columns
+        .filter((c) => c.pk > 0)
+        .sort((a, b) => a.pk - b.pk)
+        .map((c) => c.name);
       const rows = new Map<string, string>();
-      for (const row of db.prepare(`SELECT * FROM "${name.replaceAll('"', '""')}"`).iterate() as Iterable<Record<string, unknown>>) {
+      for (const row of db.prepare(`SELECT * FROM "${name.replaceAll('"', '""')}"`).iterate() as Iterable<
+        Record<string, unknown>
+      >) {
         const id = JSON.stringify((key.length > 0 ? key : columns.map((c) => c.name)).map((c) => plain(row[c])));
         // A duplicate key can only happen without a primary key: count it as a row of its own.
         rows.set(rows.has(id) ? `${id}#${rows.size}` : id, JSON.stringify(Object.values(row).map(plain)));
@@ -64,13 +76,24 @@ export async function snapshotPostgres(url: string): Promise<Snapshot> {
   const { Connection } = await import('../stores/postgres/connection.ts');
   const conn = await Connection.open(url, 'taking a snapshot');
   try {
-    const [{ schema } = { schema: null }] = await conn.query<{ schema: string | null }>('taking a snapshot', 'SELECT current_schema() AS schema');
-    if (schema === null) throw new TypeError('snapshotPostgres: no schema on the URL\'s search_path exists');
+    const [{ schema } = { schema: null }] = await conn.query<{ schema: string | null }>(
+      'taking a snapshot',
+      'SELECT current_schema() AS schema',
+    );
+    if (schema === null) throw new TypeError("snapshotPostgres: no schema on the URL's search_path exists");
     const snapshot: Snapshot = new Map();
     for (const table of await conn.query<PgTable>('taking a snapshot', PG_TABLES_SQL, [schema])) {
-      const rows = await conn.query<{ v: (string | null)[] }>('taking a snapshot',
-        `SELECT ARRAY[${table.columns.map((c) => `${q(c)}::text`).join(', ')}]::text[] AS v FROM ${q(schema)}.${q(table.name)}`);
-      snapshot.set(table.name, keyed(rows.map((r) => r.v), table));
+      const rows = await conn.query<{ v: (string | null)[] }>(
+        'taking a snapshot',
+        `SELECT ARRAY[${table.columns.map((c) => `${q(c)}::text`).join(', ')}]::text[] AS v FROM ${q(schema)}.${q(table.name)}`,
+      );
+      snapshot.set(
+        table.name,
+        keyed(
+          rows.map((r) => r.v),
+          table,
+        ),
+      );
     }
     return snapshot;
   } finally {
@@ -117,5 +140,10 @@ export function compareSnapshots(expected: Snapshot, got: Snapshot, examples = 3
 
 /** One line per table: `table items: 3 missing, 0 extra, 0 different (missing ["…"])`. */
 export function describeDifferences(diffs: readonly TableDifference[]): string {
-  return diffs.map((d) => `table ${d.table}: ${d.missing} missing, ${d.extra} extra, ${d.different} different (${d.examples.join('; ')})`).join('\n');
+  return diffs
+    .map(
+      (d) =>
+        `table ${d.table}: ${d.missing} missing, ${d.extra} extra, ${d.different} different (${d.examples.join('; ')})`,
+    )
+    .join('\n');
 }

@@ -1,5 +1,11 @@
 import { ConfigError } from '../errors/errors.ts';
-import { ownDatabaseFlag, postgresDatabases, sqliteDatabases, type TrialDatabase, type TrialDatabases } from './databases.ts';
+import {
+  ownDatabaseFlag,
+  postgresDatabases,
+  sqliteDatabases,
+  type TrialDatabase,
+  type TrialDatabases,
+} from './databases.ts';
 import { runJobProcess, type Ended, type JobCommand } from './job-process.ts';
 import { compareSnapshots, describeDifferences, type Snapshot } from './snapshot.ts';
 
@@ -51,8 +57,12 @@ export interface VerifyReport {
  */
 export async function verifyJob(options: VerifyOptions): Promise<VerifyReport> {
   const own = ownDatabaseFlag(options.args);
-  if (own !== undefined) throw new ConfigError(`leave ${own} out of the job's flags; verify gives each run a fresh database (give verify --db-url to use PostgreSQL)`);
-  const databases = options.databaseUrl === undefined ? await sqliteDatabases() : postgresDatabases(options.databaseUrl);
+  if (own !== undefined)
+    throw new ConfigError(
+      `leave ${own} out of the job's flags; verify gives each run a fresh database (give verify --db-url to use PostgreSQL)`,
+    );
+  const databases =
+    options.databaseUrl === undefined ? await sqliteDatabases() : postgresDatabases(options.databaseUrl);
   // The job's database is the flag verify gives it, never the DATABASE_URL of this process.
   const command: VerifyOptions = { ...options, env: { DATABASE_URL: undefined, ...options.env } };
   let report: VerifyReport;
@@ -61,7 +71,9 @@ export async function verifyJob(options: VerifyOptions): Promise<VerifyReport> {
   } catch (error) {
     // The first failure is the one to report; a failed clean-up is said, not thrown.
     await databases.dispose().catch((cleanup: unknown) => {
-      options.onProgress?.(`could not remove the runs' databases${databases.where ? ` (${databases.where})` : ''}: ${cleanup instanceof Error ? cleanup.message : String(cleanup)}`);
+      options.onProgress?.(
+        `could not remove the runs' databases${databases.where ? ` (${databases.where})` : ''}: ${cleanup instanceof Error ? cleanup.message : String(cleanup)}`,
+      );
     });
     throw error;
   }
@@ -99,13 +111,20 @@ function summary(checks: readonly Check[]): string {
   if (failed > 0) return `NOT retry-safe: ${failed} of ${checks.length} checks failed`;
   const skipped = checks.filter((c) => c.skipped).map((c) => c.name);
   const held = checks.length - skipped.length;
-  return skipped.length === 0 ? `retry-safe: all ${held} checks hold` : `retry-safe: ${held} checks hold; not tried: ${skipped.join(', ')}`;
+  return skipped.length === 0
+    ? `retry-safe: all ${held} checks hold`
+    : `retry-safe: ${held} checks hold; not tried: ${skipped.join(', ')}`;
 }
 
 type CheckFn = (name: string, ok: boolean, detail: string, skipped?: boolean) => void;
 
 /** The reference run: how long it took, and the tables every other run must end with (none: it failed). */
-async function referenceTrial(options: VerifyOptions, db: TrialDatabase, where: string | undefined, check: CheckFn): Promise<{ expected?: Snapshot; ms: number }> {
+async function referenceTrial(
+  options: VerifyOptions,
+  db: TrialDatabase,
+  where: string | undefined,
+  check: CheckFn,
+): Promise<{ expected?: Snapshot; ms: number }> {
   const suffix = where === undefined ? '' : ` (${where})`;
   const reference = await runJobProcess(options, db.args);
   if (reference.code !== 0) {
@@ -113,37 +132,68 @@ async function referenceTrial(options: VerifyOptions, db: TrialDatabase, where: 
     return { ms: reference.ms };
   }
   const expected = await db.snapshot();
-  check('reference run', true, `${Math.round(reference.ms)} ms, ${[...expected].map(([t, rows]) => `${t}: ${rows.size} rows`).join(', ')}${suffix}`);
+  check(
+    'reference run',
+    true,
+    `${Math.round(reference.ms)} ms, ${[...expected].map(([t, rows]) => `${t}: ${rows.size} rows`).join(', ')}${suffix}`,
+  );
   return { expected, ms: reference.ms };
 }
 
-async function rerunTrial(options: VerifyOptions, db: TrialDatabase, expected: Snapshot, check: CheckFn): Promise<void> {
+async function rerunTrial(
+  options: VerifyOptions,
+  db: TrialDatabase,
+  expected: Snapshot,
+  check: CheckFn,
+): Promise<void> {
   const rerun = await runJobProcess(options, db.args);
   const rerunDiff = compareSnapshots(expected, await db.snapshot());
   const wrote = (rerun.counts?.inserted ?? 0) + (rerun.counts?.updated ?? 0) + (rerun.counts?.deleted ?? 0);
-  check('rerun changes nothing', rerun.code === 0 && wrote === 0 && rerunDiff.length === 0,
-    rerun.code !== 0 ? `exited ${rerun.code ?? rerun.signal}: ${lastLines(rerun)}`
-      : wrote > 0 ? `the second run wrote again: ${JSON.stringify(rerun.counts)} (does it derive ids from something other than the data, or insert without a key?)`
-        : rerunDiff.length > 0 ? describeDifferences(rerunDiff) : `0 inserted, 0 updated, ${rerun.counts?.unchanged ?? 0} unchanged`);
+  check(
+    'rerun changes nothing',
+    rerun.code === 0 && wrote === 0 && rerunDiff.length === 0,
+    rerun.code !== 0
+      ? `exited ${rerun.code ?? rerun.signal}: ${lastLines(rerun)}`
+      : wrote > 0
+        ? `the second run wrote again: ${JSON.stringify(rerun.counts)} (does it derive ids from something other than the data, or insert without a key?)`
+        : rerunDiff.length > 0
+          ? describeDifferences(rerunDiff)
+          : `0 inserted, 0 updated, ${rerun.counts?.unchanged ?? 0} unchanged`,
+  );
 }
 
 /** One kill trial; returns how long a whole run from a fresh database took, if the first kill came after it ended. */
-async function killTrial(options: VerifyOptions, db: TrialDatabase, expected: Snapshot, spanMs: number, trial: number, check: CheckFn): Promise<number> {
+async function killTrial(
+  options: VerifyOptions,
+  db: TrialDatabase,
+  expected: Snapshot,
+  spanMs: number,
+  trial: number,
+  check: CheckFn,
+): Promise<number> {
   const kills = trial % 4 === 0 ? 3 : 1; // every fourth trial is killed several times in a row
   const runs: string[] = [];
   let wholeRunMs = Infinity;
   for (let k = 0; k < kills; k++) {
     const ms = Math.round(Math.random() * spanMs);
     const killed = await runJobProcess(options, db.args, { killAfterMs: ms });
-    runs.push(killed.signal === 'SIGKILL' ? `killed ${ms} ms in` : `${endedBy(killed)} before the kill due ${ms} ms in`);
+    runs.push(
+      killed.signal === 'SIGKILL' ? `killed ${ms} ms in` : `${endedBy(killed)} before the kill due ${ms} ms in`,
+    );
     if (k === 0 && killed.signal !== 'SIGKILL' && killed.code === 0) wholeRunMs = killed.ms;
   }
   const final = await runJobProcess(options, db.args);
   const diff = final.code === 0 ? compareSnapshots(expected, await db.snapshot()) : [];
   const when = runs.join(', then ');
-  check(`kill trial ${trial}`, final.code === 0 && diff.length === 0,
-    final.code !== 0 ? `${when}; the run to completion exited ${final.code}: ${lastLines(final)}`
-      : diff.length > 0 ? `${when}; then the tables differ from the reference:\n${describeDifferences(diff)}` : `${when}; rerun matches the reference`);
+  check(
+    `kill trial ${trial}`,
+    final.code === 0 && diff.length === 0,
+    final.code !== 0
+      ? `${when}; the run to completion exited ${final.code}: ${lastLines(final)}`
+      : diff.length > 0
+        ? `${when}; then the tables differ from the reference:\n${describeDifferences(diff)}`
+        : `${when}; rerun matches the reference`,
+  );
   return wholeRunMs;
 }
 
@@ -157,14 +207,24 @@ function endedBy(ended: Ended): string {
  * end with the reference's tables. A job that ends first was not stopped: the trial is tried again
  * on a fresh database, earlier, and said not tried if the job always ends before the signal.
  */
-async function termTrial(options: VerifyOptions, databases: TrialDatabases, expected: Snapshot, spanMs: number, graceMs: number, check: CheckFn): Promise<void> {
+async function termTrial(
+  options: VerifyOptions,
+  databases: TrialDatabases,
+  expected: Snapshot,
+  spanMs: number,
+  graceMs: number,
+  check: CheckFn,
+): Promise<void> {
   const first = Math.round(spanMs * Math.random() * 0.5);
   let endedFirst = '';
   for (const at of [first, Math.round(first / 4), 0]) {
     const db = await databases.fresh();
     const stopped = await runJobProcess(options, db.args, { termAfterMs: at, killAfterMs: spanMs + at + graceMs });
     if (finishedBeforeSignal(stopped)) {
-      const when = stopped.termSentMs === undefined ? `before the signal due ${at} ms in` : `as the signal came ${at} ms in (it had finished, or does not stop on SIGTERM)`;
+      const when =
+        stopped.termSentMs === undefined
+          ? `before the signal due ${at} ms in`
+          : `as the signal came ${at} ms in (it had finished, or does not stop on SIGTERM)`;
       endedFirst = `exited 0 ${when}: not a SIGTERM trial`;
       continue;
     }
@@ -175,9 +235,15 @@ async function termTrial(options: VerifyOptions, databases: TrialDatabases, expe
     }
     const final = await runJobProcess(options, db.args);
     const diff = final.code === 0 ? compareSnapshots(expected, await db.snapshot()) : [];
-    return check('SIGTERM trial', final.code === 0 && diff.length === 0,
-      final.code !== 0 ? `exited 130 on ${sent}; the rerun exited ${final.code}: ${lastLines(final)}`
-        : diff.length > 0 ? `exited 130 on ${sent}; then ${describeDifferences(diff)}` : `exited 130 on ${sent}; rerun matches the reference`);
+    return check(
+      'SIGTERM trial',
+      final.code === 0 && diff.length === 0,
+      final.code !== 0
+        ? `exited 130 on ${sent}; the rerun exited ${final.code}: ${lastLines(final)}`
+        : diff.length > 0
+          ? `exited 130 on ${sent}; then ${describeDifferences(diff)}`
+          : `exited 130 on ${sent}; rerun matches the reference`,
+    );
   }
   check('SIGTERM trial', true, `${endedFirst} (3 tries, the last one signalled as soon as it started)`, true);
 }
@@ -206,9 +272,13 @@ async function concurrentTrial(options: VerifyOptions, databases: TrialDatabases
     const bothRan = codes[0] === 0 && codes[1] === 0;
     if (bothRan && attempt < TRIES) continue;
     const tries = attempt === 1 ? '' : ` (try ${attempt} of ${TRIES}; the earlier ones both exited 0)`;
-    check('two runs at once', codes[0] === 0 && codes[1] === 75,
-      bothRan ? `exit codes 0 and 0 in all ${TRIES} tries: both ran to the end, so the second never met the first one's lock (one must succeed and one exit 75)`
-        : `exit codes ${codes.join(' and ')}${tries} (one must succeed and one exit 75)`);
+    check(
+      'two runs at once',
+      codes[0] === 0 && codes[1] === 75,
+      bothRan
+        ? `exit codes 0 and 0 in all ${TRIES} tries: both ran to the end, so the second never met the first one's lock (one must succeed and one exit 75)`
+        : `exit codes ${codes.join(' and ')}${tries} (one must succeed and one exit 75)`,
+    );
     return;
   }
 }

@@ -8,15 +8,28 @@ import { ROOT, run } from '../helpers/spawn.ts';
 
 const BIN = path.join(ROOT, 'src/cli/bin.ts');
 const JOB = path.join(ROOT, 'examples/file-import/file-import.ts');
-const ferry = (args: string[], cwd?: string) => run(process.execPath, ['--conditions=source', BIN, ...args], { ...(cwd ? { cwd } : {}), timeoutMs: 60_000 });
+const ferry = (args: string[], cwd?: string) =>
+  run(process.execPath, ['--conditions=source', BIN, ...args], { ...(cwd ? { cwd } : {}), timeoutMs: 60_000 });
 
 describe('ferry build: bad flags exit 64 before any work', () => {
   const cases: [string, string[], RegExp][] = [
-    ['an unknown target', ['--target', 'linux-x86'], /unknown target "linux-x86" in --target: use one or more of linux-x64, linux-arm64, win-x64, darwin-x64, darwin-arm64/],
+    [
+      'an unknown target',
+      ['--target', 'linux-x86'],
+      /unknown target "linux-x86" in --target: use one or more of linux-x64, linux-arm64, win-x64, darwin-x64, darwin-arm64/,
+    ],
     ['an empty target list', ['--target', ','], /--target is empty/],
     ['a name with a directory in it', ['--name', '../evil'], /--name "\.\.\/evil": use letters, digits/],
-    ['--node-binary with two targets', ['--node-binary', process.execPath, '--target', 'linux-x64,win-x64'], /--node-binary is one binary for one target/],
-    ['--node-binary that does not exist', ['--node-binary', '/nonexistent/node'], /--node-binary \/nonexistent\/node: no such file/],
+    [
+      '--node-binary with two targets',
+      ['--node-binary', process.execPath, '--target', 'linux-x64,win-x64'],
+      /--node-binary is one binary for one target/,
+    ],
+    [
+      '--node-binary that does not exist',
+      ['--node-binary', '/nonexistent/node'],
+      /--node-binary \/nonexistent\/node: no such file/,
+    ],
     ['an unknown flag', ['--frobnicate'], /unknown option '--frobnicate'/],
   ];
   for (const [name, args, message] of cases) {
@@ -33,15 +46,26 @@ describe('ferry build: bad flags exit 64 before any work', () => {
   it('a job module that does not exist', async () => {
     const { code, stderr } = await ferry(['build', 'jobs/nope.ts']);
     assert.equal(code, 64);
-    assert.match(stderr, /^ferry build: the job module .*jobs\/nope\.ts does not exist: pass the path of a module whose default export is a job\n$/);
+    assert.match(
+      stderr,
+      /^ferry build: the job module .*jobs\/nope\.ts does not exist: pass the path of a module whose default export is a job\n$/,
+    );
   });
 
   it('--help lists the options; exit 0', async () => {
     const { code, stdout } = await ferry(['build', '--help']);
     assert.equal(code, 0);
-    for (const option of ['--target <targets>', '--out <dir>', '--name <name>', '--tauri', '--node-binary <path>', '--no-strip', '--no-code-cache']) assert.ok(stdout.includes(option), option);
+    for (const option of [
+      '--target <targets>',
+      '--out <dir>',
+      '--name <name>',
+      '--tauri',
+      '--node-binary <path>',
+      '--no-strip',
+      '--no-code-cache',
+    ])
+      assert.ok(stdout.includes(option), option);
   });
-
 });
 
 describe('ferry run and ferry verify: usage errors exit 64 too', () => {

@@ -17,15 +17,27 @@ import { run, runJobFile, ROOT, type Finished } from '../helpers/spawn.ts';
 
 const NO_NODE = { PATH: '/nonexistent' };
 
-async function runBuilt(name: string, args: string[], env: Record<string, string> = {}, cwd?: string): Promise<Finished> {
+async function runBuilt(
+  name: string,
+  args: string[],
+  env: Record<string, string> = {},
+  cwd?: string,
+): Promise<Finished> {
   const binary = await builtExample(name);
-  return run(binary, args, { env: { ...NO_NODE, ...env }, cwd: cwd ?? (await mkdtemp(path.join(tmpdir(), 'ferry-built-'))), timeoutMs: 60_000 });
+  return run(binary, args, {
+    env: { ...NO_NODE, ...env },
+    cwd: cwd ?? (await mkdtemp(path.join(tmpdir(), 'ferry-built-'))),
+    timeoutMs: 60_000,
+  });
 }
 
 function rows(db: string, table: string, orderBy: string): Record<string, unknown>[] {
   const database = new DatabaseSync(db, { readOnly: true });
   try {
-    return database.prepare(`SELECT * FROM "${table}" ORDER BY ${orderBy}`).all().map((r) => ({ ...r }));
+    return database
+      .prepare(`SELECT * FROM "${table}" ORDER BY ${orderBy}`)
+      .all()
+      .map((r) => ({ ...r }));
   } finally {
     database.close();
   }
@@ -40,7 +52,11 @@ const resultOf = (events: FerryEvent[]) => {
 describe('built examples: --help and --version', () => {
   const jobs: [string, typeof fileImport | typeof restImport, string[]][] = [
     ['file-import', fileImport, ['--file <path>', '--key <a,b,…>', '--db-path <path>']],
-    ['rest-import', restImport, ['--api-url <url>', '--api-key <string>', '--cursor-field <string>', '--db-path <path>']],
+    [
+      'rest-import',
+      restImport,
+      ['--api-url <url>', '--api-key <string>', '--cursor-field <string>', '--db-path <path>'],
+    ],
   ];
   for (const [name, job, options] of jobs) {
     it(`${name} --help: exit 0, usage with the job's and the built-in options, nothing on stderr`, async () => {
@@ -48,13 +64,17 @@ describe('built examples: --help and --version', () => {
       assert.equal(stderr, '');
       assert.equal(code, 0);
       assert.ok(stdout.startsWith(`Usage: ${name} [options] [command]\n`), stdout);
-      for (const option of [...options, '--env-file <path>', '--log-format <auto|json|pretty>', '--dry-run', '--help']) assert.ok(stdout.includes(option), `--help lists ${option}`);
+      for (const option of [...options, '--env-file <path>', '--log-format <auto|json|pretty>', '--dry-run', '--help'])
+        assert.ok(stdout.includes(option), `--help lists ${option}`);
       assert.match(stdout, /Exit codes: 0 success, 64 usage or config error/);
     });
 
     it(`${name} --version: the job's and ferry's versions`, async () => {
       const { code, stdout, stderr } = await runBuilt(name, ['--version']);
-      assert.deepEqual({ code, stdout, stderr }, { code: 0, stdout: `${job.name} ${job.version} (ferry ${FERRY_VERSION})\n`, stderr: '' });
+      assert.deepEqual(
+        { code, stdout, stderr },
+        { code: 0, stdout: `${job.name} ${job.version} (ferry ${FERRY_VERSION})\n`, stderr: '' },
+      );
     });
   }
 });
@@ -70,38 +90,72 @@ describe('built file-import: a real import', () => {
   it('imports a CSV into a SQLite file: the rows as written, a start and a succeeded result line, nothing on stderr', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'ferry-built-csv-'));
     await writeFile(path.join(dir, 'people.csv'), csv);
-    const finished = await runBuilt('file-import', ['--file', 'people.csv', '--db-path', 'people.db', '--key', 'id'], {}, dir);
+    const finished = await runBuilt(
+      'file-import',
+      ['--file', 'people.csv', '--db-path', 'people.db', '--key', 'id'],
+      {},
+      dir,
+    );
     assert.equal(finished.stderr, '');
     assert.equal(finished.code, 0);
     const events = parseEventLines(finished.stdout); // one valid event per line, one start, the result last
     assert.equal(events[0]?.type, 'start');
     const result = resultOf(events);
-    assert.deepEqual({ status: result.status, exitCode: result.exitCode, read: result.counts.read, inserted: result.counts.inserted }, { status: 'succeeded', exitCode: 0, read: 3, inserted: 3 });
-    assert.deepEqual(rows(path.join(dir, 'people.db'), 'people', 'id').map(({ _ferry_id: _i, ...rest }) => rest), expected);
+    assert.deepEqual(
+      { status: result.status, exitCode: result.exitCode, read: result.counts.read, inserted: result.counts.inserted },
+      { status: 'succeeded', exitCode: 0, read: 3, inserted: 3 },
+    );
+    assert.deepEqual(
+      rows(path.join(dir, 'people.db'), 'people', 'id').map(({ _ferry_id: _i, ...rest }) => rest),
+      expected,
+    );
   });
 
   it('takes its options from the environment and from --env-file as the source run does', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'ferry-built-env-'));
     await writeFile(path.join(dir, 'people.csv'), csv);
     await writeFile(path.join(dir, '.env'), 'FILE_IMPORT_FILE=people.csv\nFILE_IMPORT_KEY=id\n');
-    const finished = await runBuilt('file-import', ['--env-file', '.env'], { DB_PATH: path.join(dir, 'env.db'), LOG_FORMAT: 'json' }, dir);
+    const finished = await runBuilt(
+      'file-import',
+      ['--env-file', '.env'],
+      { DB_PATH: path.join(dir, 'env.db'), LOG_FORMAT: 'json' },
+      dir,
+    );
     assert.equal(finished.code, 0, finished.stderr);
     assert.equal(finished.stderr, '');
-    assert.deepEqual(rows(path.join(dir, 'env.db'), 'people', 'id').map(({ _ferry_id: _i, ...rest }) => rest), expected);
+    assert.deepEqual(
+      rows(path.join(dir, 'env.db'), 'people', 'id').map(({ _ferry_id: _i, ...rest }) => rest),
+      expected,
+    );
   });
 
   it('loses no line at exit: 10,000 rejects (4 MB) listed through a pipe, every line whole', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'ferry-built-big-'));
     const lines = Array.from({ length: 20_000 }, (_, i) => (i % 2 ? `${i},name ${i}` : `,name ${i}`)); // every other key empty
     await writeFile(path.join(dir, 'half.csv'), `id,name\n${lines.join('\n')}\n`);
-    const imported = await runBuilt('file-import', ['--file', 'half.csv', '--db-path', 'half.db', '--key', 'id', '--max-rejects', '20000'], {}, dir);
+    const imported = await runBuilt(
+      'file-import',
+      ['--file', 'half.csv', '--db-path', 'half.db', '--key', 'id', '--max-rejects', '20000'],
+      {},
+      dir,
+    );
     assert.equal(imported.code, 0, imported.stderr);
-    assert.deepEqual(resultOf(parseEventLines(imported.stdout)).counts, { read: 20_000, inserted: 10_000, updated: 0, unchanged: 0, deleted: 0, rejected: 10_000 });
+    assert.deepEqual(resultOf(parseEventLines(imported.stdout)).counts, {
+      read: 20_000,
+      inserted: 10_000,
+      updated: 0,
+      unchanged: 0,
+      deleted: 0,
+      rejected: 10_000,
+    });
     const listed = await runBuilt('file-import', ['rejects', '--db-path', 'half.db', '--limit', '20000'], {}, dir);
     assert.equal(listed.code, 0, listed.stderr);
     assert.ok(listed.stdout.length > 1_000_000, `${listed.stdout.length} bytes: more than a pipe holds`);
     assert.ok(listed.stdout.endsWith('}\n'));
-    const rejects = listed.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { type: string; position: { row: number } });
+    const rejects = listed.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; position: { row: number } });
     assert.equal(rejects.length, 10_000);
     assert.deepEqual(new Set(rejects.map((r) => r.position.row)).size, 10_000);
   });
@@ -114,7 +168,7 @@ describe('built file-import: a real import', () => {
     assert.equal(result.error?.code, 'CONFIG_MISSING');
   });
 
-  it('--env-file reaches the job, not the embedded Node: a missing file is ferry\'s exit 64, not Node\'s exit 9', async () => {
+  it("--env-file reaches the job, not the embedded Node: a missing file is ferry's exit 64, not Node's exit 9", async () => {
     // `node job.ts --env-file x` would have Node itself read x first (nodejs/node#54232).
     for (const args of [['--env-file', '/nonexistent/.env'], ['--env-file=/nonexistent/.env']]) {
       const { code, stderr } = await runBuilt('file-import', args);
@@ -123,8 +177,10 @@ describe('built file-import: a real import', () => {
     }
   });
 
-  it('ignores NODE_OPTIONS from the caller\'s environment', async () => {
-    const { code, stdout, stderr } = await runBuilt('file-import', ['--version'], { NODE_OPTIONS: '--require /nonexistent/hook.js --no-such-flag' });
+  it("ignores NODE_OPTIONS from the caller's environment", async () => {
+    const { code, stdout, stderr } = await runBuilt('file-import', ['--version'], {
+      NODE_OPTIONS: '--require /nonexistent/hook.js --no-such-flag',
+    });
     assert.deepEqual({ code, stderr }, { code: 0, stderr: '' });
     assert.match(stdout, /^file-import 1\.0\.0/);
   });
@@ -134,7 +190,10 @@ describe('built file-import: a real import', () => {
     await writeFile(path.join(dir, 'orders.csv'), 'id,total\n1,10\n2,20,extra\n');
     const args = ['--file', 'orders.csv', '--db-path', 'orders.db'];
     const built = await runBuilt('file-import', args, {}, dir);
-    const source = await runJobFile(path.join(ROOT, 'examples/file-import/file-import.ts'), args, { cwd: dir, env: { DB_PATH: 'unused.db' } });
+    const source = await runJobFile(path.join(ROOT, 'examples/file-import/file-import.ts'), args, {
+      cwd: dir,
+      env: { DB_PATH: 'unused.db' },
+    });
     const summary = (f: Finished) => {
       const result = resultOf(parseEventLines(f.stdout));
       return { code: f.code, status: result.status, error: result.error, stderrLines: f.stderr.split('\n').length };
@@ -146,7 +205,11 @@ describe('built file-import: a real import', () => {
 
 describe('built rest-import: a real import over HTTP', () => {
   it('SIGTERM mid-run: exit 130 with a cancelled result line, as a sidecar host expects', async () => {
-    await using server = await startFaultServer({ records: 45, pageSize: 10, faults: { 2: { kind: 'slow', delayMs: 20_000 } } });
+    await using server = await startFaultServer({
+      records: 45,
+      pageSize: 10,
+      faults: { 2: { kind: 'slow', delayMs: 20_000 } },
+    });
     const binary = await builtExample('rest-import');
     const dir = await mkdtemp(path.join(tmpdir(), 'ferry-built-term-'));
     const finished = await run(binary, ['--api-url', server.url, '--db-path', 'term.db'], {
@@ -161,13 +224,19 @@ describe('built rest-import: a real import over HTTP', () => {
     assert.deepEqual({ status: result.status, exitCode: result.exitCode }, { status: 'cancelled', exitCode: 130 });
   });
 
-
   it('fills the same table as the job run from source, through a burst of 503s', async () => {
     await using server = await startFaultServer({ records: 45, pageSize: 10 });
     const dir = await mkdtemp(path.join(tmpdir(), 'ferry-built-rest-'));
-    const source = await runJobFile(path.join(ROOT, 'examples/rest-import/rest-import.ts'), ['--api-url', server.url, '--db-path', path.join(dir, 'source.db')], { timeoutMs: 60_000 });
+    const source = await runJobFile(
+      path.join(ROOT, 'examples/rest-import/rest-import.ts'),
+      ['--api-url', server.url, '--db-path', path.join(dir, 'source.db')],
+      { timeoutMs: 60_000 },
+    );
     assert.equal(source.code, 0, source.stderr);
-    server.faults = { [server.requests.length + 2]: { kind: 'status', status: 503 }, [server.requests.length + 3]: { kind: 'status', status: 503 } };
+    server.faults = {
+      [server.requests.length + 2]: { kind: 'status', status: 503 },
+      [server.requests.length + 3]: { kind: 'status', status: 503 },
+    };
     const built = await runBuilt('rest-import', ['--api-url', server.url, '--db-path', 'built.db'], {}, dir);
     assert.equal(built.code, 0, built.stderr);
     const events = parseEventLines(built.stdout);

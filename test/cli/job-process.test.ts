@@ -42,11 +42,21 @@ describe('config precedence: flag > environment > env file > default', async () 
   }
 
   it('types every value: url, path, enum, duration, list, boolean', async () => {
-    const { events } = await runEcho(['--api-key', 'test-key-1', '--tags', 'a,b', '--tags', 'c', '--verbose', '--timeout', '25h', '--out-dir', 'x/y'], { MODE: 'incremental', RATIO: '0.5' });
+    const { events } = await runEcho(
+      ['--api-key', 'test-key-1', '--tags', 'a,b', '--tags', 'c', '--verbose', '--timeout', '25h', '--out-dir', 'x/y'],
+      { MODE: 'incremental', RATIO: '0.5' },
+    );
     const c = configOf(events);
     assert.deepEqual(
       { tags: c.tags, verbose: c.verbose, timeout: c.timeout, outDir: c.outDir, mode: c.mode, ratio: c.ratio },
-      { tags: ['a', 'b', 'c'], verbose: true, timeout: 25 * 3600_000, outDir: path.resolve('x/y'), mode: 'incremental', ratio: 0.5 },
+      {
+        tags: ['a', 'b', 'c'],
+        verbose: true,
+        timeout: 25 * 3600_000,
+        outDir: path.resolve('x/y'),
+        mode: 'incremental',
+        ratio: 0.5,
+      },
     );
   });
 
@@ -61,13 +71,21 @@ describe('bad config fails before any work, exit 64', () => {
     const { code, stderr, events } = await runEcho([]);
     assert.equal(code, 64);
     assert.match(stderr, /missing required option --api-key \(or env API_KEY\): the API token/);
-    assert.deepEqual(events.map((e) => e.type), ['result'], 'no start, no work: only the result');
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['result'],
+      'no start, no work: only the result',
+    );
     const [result] = events;
     assert.equal(result?.type === 'result' && result.error?.code, 'CONFIG_MISSING');
   });
 
   const invalid: [string, string[], RegExp][] = [
-    ['an int', ['--page-size', 'ten'], /invalid value "ten" for --page-size \(or env PAGE_SIZE\): expected an integer >= 1/],
+    [
+      'an int',
+      ['--page-size', 'ten'],
+      /invalid value "ten" for --page-size \(or env PAGE_SIZE\): expected an integer >= 1/,
+    ],
     ['a range', ['--page-size', '0'], /--page-size .*expected an integer >= 1/],
     ['a url', ['--api-url', 'not a url'], /--api-url \(or env API_URL\): expected an absolute URL/],
     ['an enum', ['--mode', 'half'], /--mode \(or env MODE\): expected one of full, incremental/],
@@ -113,7 +131,10 @@ describe('exit codes', () => {
       assert.equal(code, exitCode);
       const result = events.at(-1);
       assert.ok(result?.type === 'result');
-      assert.deepEqual([result.status, result.exitCode, result.error?.retryable ?? false], [status, exitCode, retryable]);
+      assert.deepEqual(
+        [result.status, result.exitCode, result.error?.retryable ?? false],
+        [status, exitCode, retryable],
+      );
       if (exitCode !== 0) assert.match(stderr, /"level":"error"/, 'the error event is copied to stderr');
     });
   }
@@ -123,8 +144,14 @@ describe('exit codes', () => {
     const start = events[0];
     const result = events.at(-1);
     assert.ok(start?.type === 'start' && result?.type === 'result');
-    assert.deepEqual([code, result.runId, result.status, result.exitCode, result.error?.code, result.error?.retryable], [1, start.runId, 'failed', 1, 'UNSETTLED', false]);
-    assert.match(stderr, /^echo-config: the run was left waiting for something that can never happen \(a bug in ferry: please report it\)/m);
+    assert.deepEqual(
+      [code, result.runId, result.status, result.exitCode, result.error?.code, result.error?.retryable],
+      [1, start.runId, 'failed', 1, 'UNSETTLED', false],
+    );
+    assert.match(
+      stderr,
+      /^echo-config: the run was left waiting for something that can never happen \(a bug in ferry: please report it\)/m,
+    );
   });
 
   it('a plain Error logs its stack', async () => {
@@ -165,7 +192,7 @@ describe('signals, continued', () => {
     assert.match(finished.stderr, /echo-config: second SIGTERM, exiting at once/);
   });
 
-  it('a SIGTERM after the result line, while a stray handle holds the process, exits at once with the run\'s code', async () => {
+  it("a SIGTERM after the result line, while a stray handle holds the process, exits at once with the run's code", async () => {
     let sentAt = 0;
     const finished = await runJobFile(JOB, ['--api-key', 'test-key-1', '--behaviour', 'linger'], {
       onOutput: (out, child) => {
@@ -202,7 +229,14 @@ describe('pretty output for a person at a terminal', () => {
   });
 
   it('a failure goes to stderr in pretty mode, with the code', async () => {
-    const finished = await runJobFile(JOB, ['--api-key', 'test-key-1', '--log-format', 'pretty', '--behaviour', 'retryable']);
+    const finished = await runJobFile(JOB, [
+      '--api-key',
+      'test-key-1',
+      '--log-format',
+      'pretty',
+      '--behaviour',
+      'retryable',
+    ]);
     assert.equal(finished.code, 75);
     assert.match(finished.stderr, /✖ failed in .*exit 75.*\n {2}HTTP_503: the API answered 503 \(retryable\)/);
   });
@@ -233,7 +267,10 @@ describe('secrets never reach any output', () => {
   it('a one-letter secret is redacted where it stands alone, not from words, without breaking any line', async () => {
     const { code, events } = await runEcho(['--api-key', 'r', '--behaviour', 'leak-secret']);
     assert.equal(code, 1);
-    assert.deepEqual(events.map((e) => e.type), ['start', 'log', 'log', 'result']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['start', 'log', 'log', 'result'],
+    );
     const result = events.at(-1);
     assert.ok(result?.type === 'result');
     assert.equal(result.error?.message, 'request to https://api.example.test/items failed with key [redacted]');
@@ -284,7 +321,9 @@ describe('--help, --version, env-example', () => {
   it('env-example prints a .env.example', async () => {
     const { code, stdout } = await runJobFile(JOB, ['env-example']);
     assert.equal(code, 0);
-    assert.equal(stdout, `# echo-config 1.2.3: a test job that reports its config
+    assert.equal(
+      stdout,
+      `# echo-config 1.2.3: a test job that reports its config
 # Copy to .env, fill in, and pass --env-file .env (flags and the environment win over it).
 
 # the API token (required, secret; flag --api-key)
@@ -331,7 +370,8 @@ TAGS=a,b
 
 # do the whole run, then roll it back; the result tells what would have changed (optional; flag --dry-run)
 # DRY_RUN=
-`);
+`,
+    );
   });
 
   it('the generated .env.example, filled in, configures the job', async () => {

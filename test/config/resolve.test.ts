@@ -16,8 +16,14 @@ it('its user name or password still is one', () => {
 });
 
 it('a url refused as invalid is shown without the key in its query string', () => {
-  assert.throws(() => resolve('ftp://api.example.test/items?token=S3CR3T-TOKEN'), (error: Error) => {
-    assert.equal(error.message, 'invalid value "ftp://api.example.test/items?token=[redacted]" for --api-url (or env API_URL): expected an absolute URL (http://, https://)');
-    return true;
-  });
+  assert.throws(
+    () => resolve('ftp://api.example.test/items?token=S3CR3T-TOKEN'),
+    (error: Error) => {
+      assert.equal(
+        error.message,
+        'invalid value "ftp://api.example.test/items?token=[redacted]" for --api-url (or env API_URL): expected an absolute URL (http://, https://)',
+      );
+      return true;
+    },
+  );
 });

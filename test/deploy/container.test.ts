@@ -17,25 +17,43 @@ import { tableRows } from '../examples/sqlite-rows.ts';
 
 const CHROOT = '/usr/sbin/chroot';
 // What the README says the executable links, and the Dockerfile's base image plus libatomic1 provide.
-const LIBRARIES = ['linux-vdso.so.1', 'libc.so.6', 'libm.so.6', 'libdl.so.2', 'libpthread.so.0', 'ld-linux-x86-64.so.2', 'libstdc++.so.6', 'libgcc_s.so.1', 'libatomic.so.1'];
+const LIBRARIES = [
+  'linux-vdso.so.1',
+  'libc.so.6',
+  'libm.so.6',
+  'libdl.so.2',
+  'libpthread.so.0',
+  'ld-linux-x86-64.so.2',
+  'libstdc++.so.6',
+  'libgcc_s.so.1',
+  'libatomic.so.1',
+];
 
 const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
 const deploying = readme.slice(readme.indexOf('\n## Deploying beyond one machine\n'));
 
 /** The shared libraries an executable needs, as ldd resolves them on this machine. */
 function linkedLibraries(file: string): { name: string; file: string | undefined }[] {
-  return execFileSync('ldd', [file], { encoding: 'utf8' }).trim().split('\n').map((line) => {
-    const [name = '', resolved] = line.trim().split(/\s+=>\s+|\s+\(/);
-    const found = /(\/\S+)/.exec(resolved?.startsWith('/') ? resolved : line.trim())?.[1];
-    return { name: path.basename(name), file: found };
-  });
+  return execFileSync('ldd', [file], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [name = '', resolved] = line.trim().split(/\s+=>\s+|\s+\(/);
+      const found = /(\/\S+)/.exec(resolved?.startsWith('/') ? resolved : line.trim())?.[1];
+      return { name: path.basename(name), file: found };
+    });
 }
 
 it('the built job runs in an empty root that holds only itself and the libraries the recipe provides, as user 65532', async (t) => {
-  if (process.platform !== 'linux' || process.getuid?.() !== 0 || !existsSync(CHROOT)) return t.skip('needs Linux, root and chroot');
+  if (process.platform !== 'linux' || process.getuid?.() !== 0 || !existsSync(CHROOT))
+    return t.skip('needs Linux, root and chroot');
   const binary = await builtExample('rest-import');
   const libraries = linkedLibraries(binary);
-  assert.deepEqual(libraries.map((l) => l.name).filter((name) => !LIBRARIES.includes(name)), [], 'a library the README and the Dockerfile do not name');
+  assert.deepEqual(
+    libraries.map((l) => l.name).filter((name) => !LIBRARIES.includes(name)),
+    [],
+    'a library the README and the Dockerfile do not name',
+  );
   const root = await mkdtemp(path.join(tmpdir(), 'ferry-empty-root-'));
   after(() => rm(root, { recursive: true, force: true }));
   await chmod(root, 0o755); // mkdtemp's 0700 would keep user 65532 out of its own root
@@ -47,17 +65,32 @@ it('the built job runs in an empty root that holds only itself and the libraries
   await mkdir(path.join(root, 'data'));
   await chown(path.join(root, 'data'), 65532, 65532);
   const records = [1, 2, 3].map((n) => ({ id: `r-${n}`, name: `record ${n}` }));
-  const server = createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify(records)));
+  const server = createServer((_req, res) =>
+    res.setHeader('content-type', 'application/json').end(JSON.stringify(records)),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/items`;
-    const args = ['--userspec=65532:65532', root, '/rest-import', '--api-url', url, '--db-path', '/data/ferry.db', '--log-format', 'json'];
+    const args = [
+      '--userspec=65532:65532',
+      root,
+      '/rest-import',
+      '--api-url',
+      url,
+      '--db-path',
+      '/data/ferry.db',
+      '--log-format',
+      'json',
+    ];
     const finished = await run(CHROOT, args, { env: { PATH: '/nonexistent' } });
     assert.equal(finished.code, 0, finished.stdout + finished.stderr);
   } finally {
     server.close();
   }
-  assert.deepEqual(tableRows(path.join(root, 'data/ferry.db'), 'items', 'id').map((r) => r.id), ['r-1', 'r-2', 'r-3']);
+  assert.deepEqual(
+    tableRows(path.join(root, 'data/ferry.db'), 'items', 'id').map((r) => r.id),
+    ['r-1', 'r-2', 'r-3'],
+  );
 });
 
 interface Rule {
@@ -68,16 +101,27 @@ interface Rule {
 
 /** What a Job does with a pod that exited with this code: the first rule that matches, else Count. */
 function actionFor(rules: readonly Rule[], container: string, code: number): Rule['action'] {
-  const matches = (r: Rule) => r.onExitCodes !== undefined
-    && (r.onExitCodes.containerName ?? container) === container
-    && r.onExitCodes.values.includes(code) === (r.onExitCodes.operator === 'In');
+  const matches = (r: Rule) =>
+    r.onExitCodes !== undefined &&
+    (r.onExitCodes.containerName ?? container) === container &&
+    r.onExitCodes.values.includes(code) === (r.onExitCodes.operator === 'In');
   return rules.find(matches)?.action ?? 'Count';
 }
 
-it('the README\'s CronJob: 64 and 65 fail the Job, 75 and 1 count toward backoffLimit, 130 is ignored; Kubernetes\' rules hold', () => {
+it("the README's CronJob: 64 and 65 fail the Job, 75 and 1 count toward backoffLimit, 130 is ignored; Kubernetes' rules hold", () => {
   const manifest = parse(/```yaml\n([\s\S]*?)```/.exec(deploying)?.[1] ?? '') as {
-    apiVersion: string; kind: string;
-    spec: { concurrencyPolicy: string; jobTemplate: { spec: { backoffLimit: number; podFailurePolicy: { rules: Rule[] }; template: { spec: { restartPolicy: string; containers: { name: string; args: string[] }[] } } } } };
+    apiVersion: string;
+    kind: string;
+    spec: {
+      concurrencyPolicy: string;
+      jobTemplate: {
+        spec: {
+          backoffLimit: number;
+          podFailurePolicy: { rules: Rule[] };
+          template: { spec: { restartPolicy: string; containers: { name: string; args: string[] }[] } };
+        };
+      };
+    };
   };
   assert.equal(`${manifest.apiVersion} ${manifest.kind}`, 'batch/v1 CronJob');
   const job = manifest.spec.jobTemplate.spec;
@@ -91,11 +135,25 @@ it('the README\'s CronJob: 64 and 65 fail the Job, 75 and 1 count toward backoff
     assert.ok(['FailJob', 'Ignore', 'Count'].includes(rule.action), rule.action);
     const values = rule.onExitCodes?.values;
     if (values === undefined) continue;
-    assert.deepEqual(values, [...new Set(values)].sort((a, b) => a - b), 'exit codes unique and in increasing order');
+    assert.deepEqual(
+      values,
+      [...new Set(values)].sort((a, b) => a - b),
+      'exit codes unique and in increasing order',
+    );
     assert.ok(!values.includes(0) && values.length <= 255, 'no 0 with In; at most 255 values');
-    assert.ok(pod.containers.some((c) => c.name === rule.onExitCodes?.containerName), 'containerName names a container');
+    assert.ok(
+      pod.containers.some((c) => c.name === rule.onExitCodes?.containerName),
+      'containerName names a container',
+    );
   }
-  const actions = Object.fromEntries([1, 64, 65, 69, 75, 130].map((code) => [code, actionFor(job.podFailurePolicy.rules, container, code)]));
+  const actions = Object.fromEntries(
+    [1, 64, 65, 69, 75, 130].map((code) => [code, actionFor(job.podFailurePolicy.rules, container, code)]),
+  );
   assert.deepEqual(actions, { 1: 'Count', 64: 'FailJob', 65: 'FailJob', 69: 'Count', 75: 'Count', 130: 'Ignore' });
-  assert.ok(job.podFailurePolicy.rules.some((r) => r.action === 'Ignore' && r.onPodConditions?.some((c) => c.type === 'DisruptionTarget')), 'a disrupted pod is not counted');
+  assert.ok(
+    job.podFailurePolicy.rules.some(
+      (r) => r.action === 'Ignore' && r.onPodConditions?.some((c) => c.type === 'DisruptionTarget'),
+    ),
+    'a disrupted pod is not counted',
+  );
 });

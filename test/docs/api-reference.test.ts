@@ -15,26 +15,57 @@ after(() => rm(scratch, { recursive: true, force: true }));
 /** Every file under a folder, by relative path, with its text. */
 async function files(dir: string): Promise<Map<string, string>> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const found = entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
+  const found = entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
   return new Map(await Promise.all(found.map(async (f) => [f, await readFile(path.join(dir, f), 'utf8')] as const)));
 }
 
 it('docs/api is what TypeDoc generates from the sources now, with every export documented (else: npm run docs)', async () => {
   const out = path.join(scratch, 'api');
   const generated = await run(process.execPath, [TYPEDOC, '--out', out], { timeoutMs: 180_000 });
-  assert.equal(generated.code, 0, `TypeDoc failed (an export without a doc comment?):\n${generated.stdout}${generated.stderr}`);
+  assert.equal(
+    generated.code,
+    0,
+    `TypeDoc failed (an export without a doc comment?):\n${generated.stdout}${generated.stderr}`,
+  );
   const [fresh, committed] = await Promise.all([files(out), files(path.join(ROOT, 'docs/api'))]);
-  assert.deepEqual([...committed.keys()], [...fresh.keys()], 'docs/api has other files than TypeDoc makes now: run npm run docs');
-  for (const [file, text] of fresh) assert.equal(committed.get(file), text, `docs/api/${file} is stale: run npm run docs`);
+  assert.deepEqual(
+    [...committed.keys()],
+    [...fresh.keys()],
+    'docs/api has other files than TypeDoc makes now: run npm run docs',
+  );
+  for (const [file, text] of fresh)
+    assert.equal(committed.get(file), text, `docs/api/${file} is stale: run npm run docs`);
 });
 
 it('an export without a doc comment fails the check, naming it', async () => {
   const dir = path.join(scratch, 'undocumented');
   await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, 'entry.ts'), '/** Documented. */\nexport const documented = 1;\nexport function forgotten(): void {}\n');
-  await writeFile(path.join(dir, 'tsconfig.json'), JSON.stringify({ extends: path.join(ROOT, 'tsconfig.json'), include: ['entry.ts'] }));
-  const args = [TYPEDOC, '--options', path.join(ROOT, 'typedoc.json'), '--tsconfig', path.join(dir, 'tsconfig.json'), '--entryPoints', path.join(dir, 'entry.ts'), '--out', path.join(dir, 'api')];
+  await writeFile(
+    path.join(dir, 'entry.ts'),
+    '/** Documented. */\nexport const documented = 1;\nexport function forgotten(): void {}\n',
+  );
+  await writeFile(
+    path.join(dir, 'tsconfig.json'),
+    JSON.stringify({ extends: path.join(ROOT, 'tsconfig.json'), include: ['entry.ts'] }),
+  );
+  const args = [
+    TYPEDOC,
+    '--options',
+    path.join(ROOT, 'typedoc.json'),
+    '--tsconfig',
+    path.join(dir, 'tsconfig.json'),
+    '--entryPoints',
+    path.join(dir, 'entry.ts'),
+    '--out',
+    path.join(dir, 'api'),
+  ];
   const finished = await run(process.execPath, args, { timeoutMs: 120_000 });
   assert.notEqual(finished.code, 0, finished.stdout);
-  assert.match(finished.stdout + finished.stderr, /forgotten \(CallSignature\), defined in .*entry\.ts, does not have any documentation/);
+  assert.match(
+    finished.stdout + finished.stderr,
+    /forgotten \(CallSignature\), defined in .*entry\.ts, does not have any documentation/,
+  );
 });

@@ -1,20 +1,37 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CancelledError, defineJob, MemoryReporter, PermanentError, RetryableError, runJob, type FerryEvent, type Job } from 'ferry';
+import {
+  CancelledError,
+  defineJob,
+  MemoryReporter,
+  PermanentError,
+  RetryableError,
+  runJob,
+  type FerryEvent,
+  type Job,
+} from 'ferry';
 import { main, type ProcessIO } from 'ferry/cli';
 import { JsonReporter } from '../../src/events/json-reporter.ts';
 import { Redactor } from '../../src/secrets/redact.ts';
 import { parseEventLines, validateEvent } from '../helpers/protocol.ts';
 
 type JobRun = Job['run'];
-const job = (run: JobRun) => defineJob({ name: 'protocol-test', version: '2.0.0', description: 'protocol test', config: {}, run });
+const job = (run: JobRun) =>
+  defineJob({ name: 'protocol-test', version: '2.0.0', description: 'protocol test', config: {}, run });
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
 
 /** Runs a job in-process; every event must be valid and the sequence must parse as a job's stdout would. */
-async function runCollecting(run: JobRun, options: { signal?: AbortSignal; onEvent?: (e: FerryEvent) => void; dryRun?: boolean } = {}) {
+async function runCollecting(
+  run: JobRun,
+  options: { signal?: AbortSignal; onEvent?: (e: FerryEvent) => void; dryRun?: boolean } = {},
+) {
   const reporter = new MemoryReporter();
   const tap = { emit: (e: FerryEvent) => (reporter.emit(e), options.onEvent?.(e)) };
-  const result = await runJob(job(run), {}, { reporter: tap, ...(options.signal ? { signal: options.signal } : {}), dryRun: options.dryRun ?? false });
+  const result = await runJob(
+    job(run),
+    {},
+    { reporter: tap, ...(options.signal ? { signal: options.signal } : {}), dryRun: options.dryRun ?? false },
+  );
   for (const event of reporter.events) validateEvent(event);
   const parsed = parseEventLines(reporter.events.map((e) => `${JSON.stringify(e)}\n`).join(''));
   assert.deepEqual(parsed, reporter.events, 'every event survives JSON unchanged');
@@ -27,7 +44,13 @@ describe('the events of in-process runs match the schema', () => {
   it('a successful run: start, logs with fields, progress, result', async () => {
     const { reporter, result, last } = await runCollecting(async (ctx) => {
       ctx.log.debug('filtered out at the default level');
-      ctx.log.info('fetching', { page: 1, url: 'https://api.example.test', nested: { a: [1, 2] }, type: 'reserved', msg: 'reserved' });
+      ctx.log.info('fetching', {
+        page: 1,
+        url: 'https://api.example.test',
+        nested: { a: [1, 2] },
+        type: 'reserved',
+        msg: 'reserved',
+      });
       for (let i = 0; i <= 50; i++) {
         ctx.progress('fetch', i, 50);
         ctx.count('read');
@@ -37,8 +60,16 @@ describe('the events of in-process runs match the schema', () => {
       ctx.count('unchanged', 10);
       ctx.log.warn('one record skipped', { id: 'r-9' });
     });
-    assert.deepEqual(reporter.events.map((e) => e.type), ['start', 'log', ...reporter.ofType('progress').map(() => 'progress'), 'log', 'result']);
-    assert.deepEqual(reporter.ofType('log')[0], { ...reporter.ofType('log')[0], _type: 'reserved', _msg: 'reserved', msg: 'fetching' });
+    assert.deepEqual(
+      reporter.events.map((e) => e.type),
+      ['start', 'log', ...reporter.ofType('progress').map(() => 'progress'), 'log', 'result'],
+    );
+    assert.deepEqual(reporter.ofType('log')[0], {
+      ...reporter.ofType('log')[0],
+      _type: 'reserved',
+      _msg: 'reserved',
+      msg: 'fetching',
+    });
     const fetch = reporter.ofType('progress').filter((p) => p.phase === 'fetch');
     assert.deepEqual(fetch.at(-1), { ...fetch.at(-1), done: 50, total: 50 }, 'the final progress line is always sent');
     assert.ok(fetch.length < 51, 'progress is rate-limited');
@@ -57,7 +88,10 @@ describe('the events of in-process runs match the schema', () => {
       ctx.count('read', 2);
       throw new PermanentError('row 2 has no id', { code: 'BAD_ROW' });
     });
-    assert.deepEqual([last.status, last.exitCode, last.error], ['failed', 65, { code: 'BAD_ROW', message: 'row 2 has no id', retryable: false }]);
+    assert.deepEqual(
+      [last.status, last.exitCode, last.error],
+      ['failed', 65, { code: 'BAD_ROW', message: 'row 2 has no id', retryable: false }],
+    );
     assert.equal(last.counts.read, 2);
     assert.ok(reporter.ofType('log').some((e) => e.level === 'error' && e.code === 'BAD_ROW'));
   });
@@ -86,10 +120,16 @@ describe('the events of in-process runs match the schema', () => {
           await tick();
         }
       },
-      { signal: controller.signal, onEvent: (e) => e.type === 'progress' && controller.abort(new CancelledError('host asked to stop')) },
+      {
+        signal: controller.signal,
+        onEvent: (e) => e.type === 'progress' && controller.abort(new CancelledError('host asked to stop')),
+      },
     );
     assert.equal(iterations, 1, 'the job stopped at the next check');
-    assert.deepEqual([last.status, last.exitCode, last.error], ['cancelled', 130, { code: 'CANCELLED', message: 'host asked to stop', retryable: false }]);
+    assert.deepEqual(
+      [last.status, last.exitCode, last.error],
+      ['cancelled', 130, { code: 'CANCELLED', message: 'host asked to stop', retryable: false }],
+    );
     assert.ok(reporter.ofType('log').some((e) => e.level === 'warn' && e.msg === 'run cancelled: host asked to stop'));
   });
 
@@ -109,7 +149,10 @@ describe('the events of in-process runs match the schema', () => {
   it('the JSON lines parse and validate; error lines are copied to stderr', async () => {
     let stdout = '';
     let stderr = '';
-    const reporter = new JsonReporter({ stdout: { write: (s: string) => void (stdout += s) }, stderr: { write: (s: string) => void (stderr += s) } });
+    const reporter = new JsonReporter({
+      stdout: { write: (s: string) => void (stdout += s) },
+      stderr: { write: (s: string) => void (stderr += s) },
+    });
     const redactor = new Redactor(['s3cr3t-token']);
     await runJob(
       job((ctx) => {
@@ -121,12 +164,21 @@ describe('the events of in-process runs match the schema', () => {
       { reporter, redactor },
     );
     const events = parseEventLines(stdout);
-    assert.deepEqual(events.map((e) => e.type), ['start', 'log', 'progress', 'log', 'result']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['start', 'log', 'progress', 'log', 'result'],
+    );
     assert.match(stdout.split('\n')[1] ?? '', /^\{"v":1,"ts":"[^"]+","type":"log","level":"info","msg":"hello",.*\}$/);
     assert.ok(!stdout.includes('s3cr3t-token') && stdout.includes('[redacted]'));
-    const copies = stderr.trimEnd().split('\n').map((line) => JSON.parse(line) as unknown);
+    const copies = stderr
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as unknown);
     for (const copy of copies) validateEvent(copy);
-    assert.deepEqual(copies, events.filter((e) => e.type === 'log' && e.level === 'error'));
+    assert.deepEqual(
+      copies,
+      events.filter((e) => e.type === 'log' && e.level === 'error'),
+    );
   });
 
   it('a config error: a lone result with runId "" and exit 64', async () => {
@@ -145,7 +197,13 @@ describe('the events of in-process runs match the schema', () => {
         throw new Error('exitNow');
       },
     };
-    const needsKey = defineJob({ name: 'needs-key', version: '1.0.0', description: 'd', config: { apiKey: { type: 'string', required: true, description: 'k' } }, run() {} });
+    const needsKey = defineJob({
+      name: 'needs-key',
+      version: '1.0.0',
+      description: 'd',
+      config: { apiKey: { type: 'string', required: true, description: 'k' } },
+      run() {},
+    });
     assert.equal(await main(needsKey, io), 64);
     const events = parseEventLines(stdout);
     assert.equal(events.length, 1);
@@ -157,24 +215,73 @@ describe('the schema rejects what the protocol forbids', () => {
   const ts = '2026-01-02T03:04:05.678Z';
   const counts = { read: 3, inserted: 1, updated: 1, unchanged: 1, deleted: 0, rejected: 0 };
   const good = {
-    start: { v: 1, ts, type: 'start', job: 'j', version: '1.0.0', ferry: '0.1.0', runId: 'r-1', pid: 42, dryRun: false },
+    start: {
+      v: 1,
+      ts,
+      type: 'start',
+      job: 'j',
+      version: '1.0.0',
+      ferry: '0.1.0',
+      runId: 'r-1',
+      pid: 42,
+      dryRun: false,
+    },
     log: { v: 1, ts, type: 'log', level: 'info', msg: 'hi', anything: { goes: true } },
     progress: { v: 1, ts, type: 'progress', phase: 'fetch', done: 3, total: 10 },
-    succeeded: { v: 1, ts, type: 'result', job: 'j', runId: 'r-1', status: 'succeeded', exitCode: 0, dryRun: false, counts, durationMs: 12 },
+    succeeded: {
+      v: 1,
+      ts,
+      type: 'result',
+      job: 'j',
+      runId: 'r-1',
+      status: 'succeeded',
+      exitCode: 0,
+      dryRun: false,
+      counts,
+      durationMs: 12,
+    },
     failed: {
-      v: 1, ts, type: 'result', job: 'j', runId: 'r-1', status: 'failed', exitCode: 65, dryRun: false, counts, durationMs: 12,
+      v: 1,
+      ts,
+      type: 'result',
+      job: 'j',
+      runId: 'r-1',
+      status: 'failed',
+      exitCode: 65,
+      dryRun: false,
+      counts,
+      durationMs: 12,
       error: { code: 'BAD_ROW', message: 'row 2', retryable: false },
     },
     config: {
-      v: 1, ts, type: 'result', job: 'j', runId: '', status: 'failed', exitCode: 64, dryRun: false, counts, durationMs: 0,
+      v: 1,
+      ts,
+      type: 'result',
+      job: 'j',
+      runId: '',
+      status: 'failed',
+      exitCode: 64,
+      dryRun: false,
+      counts,
+      durationMs: 0,
       error: { code: 'CONFIG_MISSING', message: 'missing --api-key', retryable: false },
     },
     cancelled: {
-      v: 1, ts, type: 'result', job: 'j', runId: 'r-1', status: 'cancelled', exitCode: 130, dryRun: false, counts, durationMs: 12,
+      v: 1,
+      ts,
+      type: 'result',
+      job: 'j',
+      runId: 'r-1',
+      status: 'cancelled',
+      exitCode: 130,
+      dryRun: false,
+      counts,
+      durationMs: 12,
       error: { code: 'CANCELLED', message: 'received SIGTERM', retryable: false },
     },
   };
-  const without = <T extends object>(value: T, key: keyof T): Omit<T, typeof key> => Object.fromEntries(Object.entries(value).filter(([k]) => k !== key)) as Omit<T, typeof key>;
+  const without = <T extends object>(value: T, key: keyof T): Omit<T, typeof key> =>
+    Object.fromEntries(Object.entries(value).filter(([k]) => k !== key)) as Omit<T, typeof key>;
 
   for (const [name, event] of Object.entries(good)) {
     it(`accepts a valid ${name} event`, () => validateEvent(event));
@@ -215,11 +322,14 @@ describe('the schema rejects what the protocol forbids', () => {
   ];
   for (const [name, event, mentions] of bad) {
     it(`rejects ${name}`, () => {
-      assert.throws(() => validateEvent(event), (error: Error) => {
-        assert.match(error.message, mentions);
-        assert.ok(error.message.includes(JSON.stringify(event)), 'the message shows the line');
-        return true;
-      });
+      assert.throws(
+        () => validateEvent(event),
+        (error: Error) => {
+          assert.match(error.message, mentions);
+          assert.ok(error.message.includes(JSON.stringify(event)), 'the message shows the line');
+          return true;
+        },
+      );
     });
   }
 });
@@ -227,13 +337,37 @@ describe('the schema rejects what the protocol forbids', () => {
 describe('parseEventLines checks a whole stdout', () => {
   const ts = '2026-01-02T03:04:05.678Z';
   const counts = { read: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, rejected: 0 };
-  const start = JSON.stringify({ v: 1, ts, type: 'start', job: 'j', version: '1', ferry: '0.1.0', runId: 'r', pid: 1, dryRun: false });
+  const start = JSON.stringify({
+    v: 1,
+    ts,
+    type: 'start',
+    job: 'j',
+    version: '1',
+    ferry: '0.1.0',
+    runId: 'r',
+    pid: 1,
+    dryRun: false,
+  });
   const log = JSON.stringify({ level: 'info', v: 1, ts, type: 'log', msg: 'hi' });
-  const result = JSON.stringify({ v: 1, ts, type: 'result', job: 'j', runId: 'r', status: 'succeeded', exitCode: 0, dryRun: false, counts, durationMs: 1 });
+  const result = JSON.stringify({
+    v: 1,
+    ts,
+    type: 'result',
+    job: 'j',
+    runId: 'r',
+    status: 'succeeded',
+    exitCode: 0,
+    dryRun: false,
+    counts,
+    durationMs: 1,
+  });
   const lines = (...l: string[]) => l.map((x) => `${x}\n`).join('');
 
   it('accepts start, log, result with or without a final newline', () => {
-    assert.deepEqual(parseEventLines(lines(start, log, result)).map((e) => e.type), ['start', 'log', 'result']);
+    assert.deepEqual(
+      parseEventLines(lines(start, log, result)).map((e) => e.type),
+      ['start', 'log', 'result'],
+    );
     assert.equal(parseEventLines(lines(start, log, result).trimEnd()).length, 3);
   });
 
@@ -244,9 +378,17 @@ describe('parseEventLines checks a whole stdout', () => {
     ['a result that is not last', lines(start, result, log), /not the last/],
     ['a line that is not JSON', lines(start, 'Warning: something', result), /line 2 is not JSON.*Warning: something/],
     ['an empty line in the middle', lines(start, '', result), /line 2 is not JSON/],
-    ['an invalid event', lines(start, JSON.stringify({ v: 1, ts, type: 'log', level: 'info' }), result), /line 2: invalid ferry event: .*msg/],
+    [
+      'an invalid event',
+      lines(start, JSON.stringify({ v: 1, ts, type: 'log', level: 'info' }), result),
+      /line 2: invalid ferry event: .*msg/,
+    ],
     ['a start that is not first', lines(log, start, result), /start event is line 2/],
-    ['a result whose runId is not the start one', lines(start, result.replace('"runId":"r"', '"runId":"other"')), /runId/],
+    [
+      'a result whose runId is not the start one',
+      lines(start, result.replace('"runId":"r"', '"runId":"other"')),
+      /runId/,
+    ],
     ['no start for a run that had one', lines(log, result), /no start event/],
   ];
   for (const [name, stdout, message] of bad) {

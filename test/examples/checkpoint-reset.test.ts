@@ -55,7 +55,10 @@ async function postgresTarget(): Promise<Target> {
 }
 
 const skipPostgres = await postgresUnavailable();
-const targets: [string, () => Promise<Target>, string | undefined][] = [['sqlite', sqliteTarget, undefined], ['postgres', postgresTarget, skipPostgres]];
+const targets: [string, () => Promise<Target>, string | undefined][] = [
+  ['sqlite', sqliteTarget, undefined],
+  ['postgres', postgresTarget, skipPostgres],
+];
 
 for (const [name, make, skip] of targets) {
   describe(`rest-import on ${name}: a checkpoint whose table was emptied is set aside`, { skip }, () => {
@@ -68,7 +71,8 @@ for (const [name, make, skip] of targets) {
       it(`${what} between runs: the next run reads the whole collection again, and the run after it is incremental again`, async () => {
         await using api = await startDemoApi({ records: 400 });
         const target = await make();
-        const run = (extra: string[] = []) => runExample('rest-import', ['--api-url', api.url, ...target.args, ...incremental, ...extra]);
+        const run = (extra: string[] = []) =>
+          runExample('rest-import', ['--api-url', api.url, ...target.args, ...incremental, ...extra]);
         assert.equal(result(await run()).counts.inserted, 400);
         api.touch(['item-0003', 'item-0300']);
         await target.exec(sql);
@@ -84,7 +88,8 @@ for (const [name, make, skip] of targets) {
     it('--full-refresh reads everything again although the table looks fine', async () => {
       await using api = await startDemoApi({ records: 150 });
       const target = await make();
-      const run = (extra: string[] = []) => runExample('rest-import', ['--api-url', api.url, ...target.args, ...incremental, ...extra]);
+      const run = (extra: string[] = []) =>
+        runExample('rest-import', ['--api-url', api.url, ...target.args, ...incremental, ...extra]);
       result(await run());
       await target.exec("DELETE FROM items WHERE id < 'item-0100'"); // some rows lost: no way to see it
       assert.ok(result(await run()).counts.read <= 1);

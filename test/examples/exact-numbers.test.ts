@@ -12,11 +12,16 @@ import type { Finished } from '../helpers/spawn.ts';
 import { tableRows } from './sqlite-rows.ts';
 
 const BIG = ['9007199254740993', '9007199254740992', '12345678901234567890123', '-9223372036854775809'];
-const records = BIG.map((n, i) => `{"id":${n},"price":0.1000000000000000055511151231257827,"seq":${i},"nested":{"ref":${n}}}`);
+const records = BIG.map(
+  (n, i) => `{"id":${n},"price":0.1000000000000000055511151231257827,"seq":${i},"nested":{"ref":${n}}}`,
+);
 
 async function workspace() {
   const dir = await mkdtemp(path.join(tmpdir(), 'ferry-exact-'));
-  return { db: path.join(dir, 'x.db'), file: async (name: string, text: string) => (await writeFile(path.join(dir, name), text), path.join(dir, name)) };
+  return {
+    db: path.join(dir, 'x.db'),
+    file: async (name: string, text: string) => (await writeFile(path.join(dir, name), text), path.join(dir, name)),
+  };
 }
 
 function counts(finished: Finished) {
@@ -27,15 +32,30 @@ function counts(finished: Finished) {
 }
 
 describe('numbers a double cannot hold, end to end', () => {
-  for (const [format, text] of [['ndjson', records.join('\n')], ['json', `[${records.join(',')}]`]] as const) {
+  for (const [format, text] of [
+    ['ndjson', records.join('\n')],
+    ['json', `[${records.join(',')}]`],
+  ] as const) {
     it(`file-import ${format}: each big id is its own row, stored as written`, async () => {
       const w = await workspace();
       const file = await w.file(`big.${format}`, text);
-      assert.equal(counts(await runExample('file-import', ['--db-path', w.db, '--file', file, '--key', 'id'])).inserted, 4);
+      assert.equal(
+        counts(await runExample('file-import', ['--db-path', w.db, '--file', file, '--key', 'id'])).inserted,
+        4,
+      );
       const rows = tableRows(w.db, 'big', 'seq');
-      assert.deepEqual(rows.map((r) => r.id), BIG);
-      assert.deepEqual(rows.map((r) => r.price), BIG.map(() => '0.1000000000000000055511151231257827'));
-      assert.deepEqual(rows.map((r) => r.nested), BIG.map((n) => `{"ref":${n}}`));
+      assert.deepEqual(
+        rows.map((r) => r.id),
+        BIG,
+      );
+      assert.deepEqual(
+        rows.map((r) => r.price),
+        BIG.map(() => '0.1000000000000000055511151231257827'),
+      );
+      assert.deepEqual(
+        rows.map((r) => r.nested),
+        BIG.map((n) => `{"ref":${n}}`),
+      );
       const again = counts(await runExample('file-import', ['--db-path', w.db, '--file', file, '--key', 'id']));
       assert.deepEqual([again.inserted, again.updated, again.unchanged], [0, 0, 4]);
     });

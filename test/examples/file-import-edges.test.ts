@@ -13,7 +13,11 @@ import { tableRows } from './sqlite-rows.ts';
 
 async function workspace() {
   const dir = await mkdtemp(path.join(tmpdir(), 'ferry-edges-'));
-  return { dir, db: path.join(dir, 'e.db'), file: async (name: string, text: string) => (await writeFile(path.join(dir, name), text), path.join(dir, name)) };
+  return {
+    dir,
+    db: path.join(dir, 'e.db'),
+    file: async (name: string, text: string) => (await writeFile(path.join(dir, name), text), path.join(dir, name)),
+  };
 }
 const importFile = (db: string, file: string, args: string[] = [], env: Record<string, string> = {}) =>
   runExample('file-import', ['--db-path', db, '--file', file, ...args], { env });
@@ -28,11 +32,15 @@ function failure(finished: Finished, code: number, errorCode: string, message: R
   assert.deepEqual([finished.code, last.error?.code], [code, errorCode], finished.stderr);
   assert.match(last.error?.message ?? '', message);
 }
-const userColumns = (rows: Record<string, unknown>[]) => rows.map(({ _ferry_id: _i, _ferry_source: _s, ...rest }) => rest);
+const userColumns = (rows: Record<string, unknown>[]) =>
+  rows.map(({ _ferry_id: _i, _ferry_source: _s, ...rest }) => rest);
 const tables = (db: string) => {
   const database = new DatabaseSync(db, { readOnly: true });
   try {
-    return database.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_ferry%' ESCAPE '\\'").all().map((r) => r.name);
+    return database
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_ferry%' ESCAPE '\\'")
+      .all()
+      .map((r) => r.name);
   } finally {
     database.close();
   }
@@ -52,7 +60,11 @@ describe('file-import: a column named rowid (SQLite)', () => {
     assert.deepEqual(tableRows(w.db, 'r', 'v'), snapshot);
     const allowed = result(await importFile(w.db, first, ['--key', 'v', '--max-rejects', '1']));
     assert.deepEqual([allowed.counts.inserted, allowed.counts.updated, allowed.counts.rejected], [1, 1, 1]);
-    assert.deepEqual(userColumns(tableRows(w.db, 'r', 'v')), [{ rowid: '1', v: 'a', w: 'changed' }, { rowid: '20', v: 'b', w: 'y' }, { rowid: '999', v: 'c', w: 'z' }]);
+    assert.deepEqual(userColumns(tableRows(w.db, 'r', 'v')), [
+      { rowid: '1', v: 'a', w: 'changed' },
+      { rowid: '20', v: 'b', w: 'y' },
+      { rowid: '999', v: 'c', w: 'z' },
+    ]);
   });
 
   it('without a key too: a failed replace leaves the rows as they were', async () => {
@@ -67,7 +79,12 @@ describe('file-import: a column named rowid (SQLite)', () => {
 
   it('rowid, _rowid_ and oid all taken: 65, nothing created', async () => {
     const w = await workspace();
-    failure(await importFile(w.db, await w.file('o.csv', 'rowid,_rowid_,OID\n1,2,3\n')), 65, 'COLUMN_NAME_RESERVED', /no name left for its row ids/);
+    failure(
+      await importFile(w.db, await w.file('o.csv', 'rowid,_rowid_,OID\n1,2,3\n')),
+      65,
+      'COLUMN_NAME_RESERVED',
+      /no name left for its row ids/,
+    );
     assert.deepEqual(tables(w.db), []);
   });
 });
@@ -75,28 +92,44 @@ describe('file-import: a column named rowid (SQLite)', () => {
 describe('file-import: headers SQLite cannot take as they are', () => {
   it('Name and name: 65 naming both, nothing created', async () => {
     const w = await workspace();
-    failure(await importFile(w.db, await w.file('n.csv', 'id,Name,name\n1,a,b\n'), ['--key', 'id']), 65, 'COLUMN_NAMES_CLASH', /columns Name and name are one name to SQLite/);
+    failure(
+      await importFile(w.db, await w.file('n.csv', 'id,Name,name\n1,a,b\n'), ['--key', 'id']),
+      65,
+      'COLUMN_NAMES_CLASH',
+      /columns Name and name are one name to SQLite/,
+    );
     assert.deepEqual(tables(w.db), []);
   });
 
-  it('a header naming ferry\'s own columns (_ferry_id, _ferry_source) is refused, not overwritten', async () => {
+  it("a header naming ferry's own columns (_ferry_id, _ferry_source) is refused, not overwritten", async () => {
     const w = await workspace();
     for (const header of ['_ferry_id', '_FERRY_SOURCE', '_ferry_x']) {
-      failure(await importFile(w.db, await w.file('f.csv', `id,${header}\n1,mine\n`)), 65, 'COLUMN_NAME_RESERVED', new RegExp(`column named ${header}: names starting with _ferry_`));
+      failure(
+        await importFile(w.db, await w.file('f.csv', `id,${header}\n1,mine\n`)),
+        65,
+        'COLUMN_NAME_RESERVED',
+        new RegExp(`column named ${header}: names starting with _ferry_`),
+      );
     }
     assert.deepEqual(tables(w.db), []);
   });
 
-  it('1999 columns import (SQLite\'s 2000 with _ferry_id); 2000 fail with 65 naming the limit', async () => {
+  it("1999 columns import (SQLite's 2000 with _ferry_id); 2000 fail with 65 naming the limit", async () => {
     const w = await workspace();
-    const csv = (n: number) => `${Array.from({ length: n }, (_, i) => `c${i}`).join(',')}\n${Array.from({ length: n }, (_, i) => `v${i}`).join(',')}\n`;
+    const csv = (n: number) =>
+      `${Array.from({ length: n }, (_, i) => `c${i}`).join(',')}\n${Array.from({ length: n }, (_, i) => `v${i}`).join(',')}\n`;
     const wide = result(await importFile(w.db, await w.file('wide.csv', csv(1999)), ['--key', 'c0']));
     assert.equal(wide.counts.inserted, 1);
     // a changed value in the last column is an update; a failed guard takes it back
     await w.file('wide.csv', csv(1999).replace(/v1998\n$/, 'changed\n'));
     assert.equal(result(await importFile(w.db, path.join(w.dir, 'wide.csv'), ['--key', 'c0'])).counts.updated, 1);
     assert.equal(result(await importFile(w.db, path.join(w.dir, 'wide.csv'), ['--key', 'c0'])).counts.unchanged, 1);
-    failure(await importFile(w.db, await w.file('wider.csv', csv(2000)), ['--key', 'c0']), 65, 'TOO_MANY_COLUMNS', /2001 columns; SQLite allows at most 2000/);
+    failure(
+      await importFile(w.db, await w.file('wider.csv', csv(2000)), ['--key', 'c0']),
+      65,
+      'TOO_MANY_COLUMNS',
+      /2001 columns; SQLite allows at most 2000/,
+    );
   });
 });
 
@@ -107,7 +140,12 @@ describe('file-import: empty exports', () => {
     assert.equal((await importFile(w.db, file)).code, 0);
     for (const empty of ['', 'n\n', '\n\n']) {
       await w.file('e.csv', empty);
-      failure(await importFile(w.db, file), 65, 'EMPTY_FILE', /e\.csv has no records: without --key it would delete every row it brought last time/);
+      failure(
+        await importFile(w.db, file),
+        65,
+        'EMPTY_FILE',
+        /e\.csv has no records: without --key it would delete every row it brought last time/,
+      );
       assert.equal(tableRows(w.db, 'e', 'n').length, 2);
     }
     await w.file('e.csv', 'n\n');
@@ -121,8 +159,17 @@ describe('file-import: empty exports', () => {
     const file = await w.file('h.csv', 'id,v\n');
     const done = result(await importFile(w.db, file, ['--key', 'id']));
     assert.deepEqual([done.exitCode, done.counts.read], [0, 0]);
-    failure(await importFile(w.db, file, ['--key', 'nope']), 64, 'CONFIG_INVALID', /--key nope: no such column in .*h\.csv \(it has id, v\)/);
-    for (const [name, text] of [['z.csv', ''], ['z.json', '[]'], ['z.ndjson', '\n']] as const) {
+    failure(
+      await importFile(w.db, file, ['--key', 'nope']),
+      64,
+      'CONFIG_INVALID',
+      /--key nope: no such column in .*h\.csv \(it has id, v\)/,
+    );
+    for (const [name, text] of [
+      ['z.csv', ''],
+      ['z.json', '[]'],
+      ['z.ndjson', '\n'],
+    ] as const) {
       const empty = result(await importFile(w.db, await w.file(name, text), ['--key', 'id']));
       assert.deepEqual([empty.exitCode, empty.counts.read], [0, 0], name);
     }
@@ -134,14 +181,20 @@ describe('file-import: table names', () => {
   for (const table of bad) {
     it(`--table ${JSON.stringify(table)}: 64 naming the rule, nothing written`, async () => {
       const w = await workspace();
-      failure(await importFile(w.db, await w.file('t.csv', 'id\n1\n'), ['--table', table]), 64, 'CONFIG_INVALID', /--table .*: use letters, digits and _/);
+      failure(
+        await importFile(w.db, await w.file('t.csv', 'id\n1\n'), ['--table', table]),
+        64,
+        'CONFIG_INVALID',
+        /--table .*: use letters, digits and _/,
+      );
       assert.deepEqual(tables(w.db), []);
     });
   }
 
-  it('a file named like ferry\'s or SQLite\'s tables gets a table name of its own', async () => {
+  it("a file named like ferry's or SQLite's tables gets a table name of its own", async () => {
     const w = await workspace();
-    for (const name of ['_ferry_runs.csv', 'sqlite_master.csv']) assert.equal((await importFile(w.db, await w.file(name, 'id\n1\n'))).code, 0);
+    for (const name of ['_ferry_runs.csv', 'sqlite_master.csv'])
+      assert.equal((await importFile(w.db, await w.file(name, 'id\n1\n'))).code, 0);
     assert.deepEqual(tables(w.db).sort(), ['t__ferry_runs', 't_sqlite_master']);
   });
 });
@@ -153,7 +206,9 @@ describe('file-import: its environment variables cannot collide', () => {
     const stray = { KEY: 'name', TABLE: 'wrong', FORMAT: 'json', DELIMITER: ';', FILE: '/nonexistent' };
     assert.equal((await importFile(w.db, file, ['--key', 'id'], stray)).code, 0);
     assert.deepEqual(tables(w.db), ['people']);
-    const named = await runExample('file-import', ['--db-path', w.db], { env: { FILE_IMPORT_FILE: file, FILE_IMPORT_TABLE: 'chosen', FILE_IMPORT_KEY: 'id' } });
+    const named = await runExample('file-import', ['--db-path', w.db], {
+      env: { FILE_IMPORT_FILE: file, FILE_IMPORT_TABLE: 'chosen', FILE_IMPORT_KEY: 'id' },
+    });
     assert.equal(named.code, 0, named.stderr);
     assert.deepEqual(tables(w.db).sort(), ['chosen', 'people']);
   });

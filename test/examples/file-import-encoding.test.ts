@@ -11,7 +11,12 @@ import { tableRows } from './sqlite-rows.ts';
 
 async function workspace() {
   const dir = await mkdtemp(path.join(tmpdir(), 'ferry-encoding-'));
-  return { dir, db: path.join(dir, 'f.db'), file: (name: string, content: string | Uint8Array) => writeFile(path.join(dir, name), content).then(() => path.join(dir, name)) };
+  return {
+    dir,
+    db: path.join(dir, 'f.db'),
+    file: (name: string, content: string | Uint8Array) =>
+      writeFile(path.join(dir, name), content).then(() => path.join(dir, name)),
+  };
 }
 const importFile = (db: string, file: string, args: string[] = [], env: Record<string, string> = {}) =>
   runExample('file-import', ['--db-path', db, '--file', file, ...args], { env });
@@ -20,7 +25,8 @@ function result(finished: Finished) {
   assert.ok(last?.type === 'result', finished.stderr);
   return last;
 }
-const userColumns = (rows: Record<string, unknown>[]) => rows.map(({ _ferry_id: _i, _ferry_source: _s, ...rest }) => rest);
+const userColumns = (rows: Record<string, unknown>[]) =>
+  rows.map(({ _ferry_id: _i, _ferry_source: _s, ...rest }) => rest);
 
 /** How an older Windows program saves text: one byte per character; only what these tests use. */
 function windows1252(text: string): Buffer {
@@ -34,7 +40,12 @@ function assertNotUtf8(finished: Finished, line: number) {
   assert.equal(finished.code, 65, finished.stderr);
   const error = result(finished).error;
   assert.equal(error?.code, 'FILE_NOT_UTF8');
-  assert.match(error?.message ?? '', new RegExp(`, line ${line}: not UTF-8 at byte offset \\d+.*: bytes? e9\\b.*pass --encoding windows-1252 \\(or latin1\\)$`));
+  assert.match(
+    error?.message ?? '',
+    new RegExp(
+      `, line ${line}: not UTF-8 at byte offset \\d+.*: bytes? e9\\b.*pass --encoding windows-1252 \\(or latin1\\)$`,
+    ),
+  );
   assert.match(finished.stderr, /not UTF-8/);
 }
 
@@ -44,14 +55,24 @@ describe('file-import: text encodings', () => {
     const file = await w.file('cafes.csv', windows1252('id,name\n1,Plain\n2,Café\n3,Other\n'));
     const failed = await importFile(w.db, file);
     assertNotUtf8(failed, 3);
-    assert.equal(result(failed).error?.message, `${file}, line 3: not UTF-8 at byte offset 21: byte e9 after "2,Caf"; if the file was saved by an older Windows program, pass --encoding windows-1252 (or latin1)`);
-    assert.throws(() => tableRows(w.db, 'cafes', 'id'), /no such table/, 'the first read fails before the table is made');
+    assert.equal(
+      result(failed).error?.message,
+      `${file}, line 3: not UTF-8 at byte offset 21: byte e9 after "2,Caf"; if the file was saved by an older Windows program, pass --encoding windows-1252 (or latin1)`,
+    );
+    assert.throws(
+      () => tableRows(w.db, 'cafes', 'id'),
+      /no such table/,
+      'the first read fails before the table is made',
+    );
   });
 
   it('--encoding latin1 or windows-1252 (or FILE_IMPORT_ENCODING) stores é, €, “ ”, ß exactly', async () => {
     const w = await workspace();
     const file = await w.file('prices.csv', windows1252('id,name,price\r\n1,Café “Noël”,5 €\r\n2,Straße,ß\r\n'));
-    const expected = [{ id: '1', name: 'Café “Noël”', price: '5 €' }, { id: '2', name: 'Straße', price: 'ß' }];
+    const expected = [
+      { id: '1', name: 'Café “Noël”', price: '5 €' },
+      { id: '2', name: 'Straße', price: 'ß' },
+    ];
     const ways: [args: string[], env: Record<string, string>][] = [
       [['--encoding', 'latin1'], {}],
       [['--encoding', 'windows-1252'], {}],
@@ -61,17 +82,35 @@ describe('file-import: text encodings', () => {
       const db = path.join(w.dir, `${args.join('') || 'env'}.db`);
       const finished = await importFile(db, file, ['--key', 'id', ...args], env);
       assert.equal(finished.code, 0, finished.stderr);
-      assert.deepEqual(userColumns(tableRows(db, 'prices', 'id')), expected, `${args.join(' ')} ${JSON.stringify(env)}`);
+      assert.deepEqual(
+        userColumns(tableRows(db, 'prices', 'id')),
+        expected,
+        `${args.join(' ')} ${JSON.stringify(env)}`,
+      );
     }
   });
 
   it('UTF-16LE and UTF-16BE files with a byte-order mark import without --encoding; a reject names its line', async () => {
     const w = await workspace();
     const csv = 'id,city\r\n1,東京 🙂\r\n2,"São\r\nPaulo"\r\n3,x,ragged\r\n4,€\r\n';
-    const expected = [{ id: '1', city: '東京 🙂' }, { id: '2', city: 'São\r\nPaulo' }, { id: '4', city: '€' }];
-    for (const [name, bytes] of [['le', utf16le(csv)], ['be', utf16le(csv).swap16()]] as const) {
+    const expected = [
+      { id: '1', city: '東京 🙂' },
+      { id: '2', city: 'São\r\nPaulo' },
+      { id: '4', city: '€' },
+    ];
+    for (const [name, bytes] of [
+      ['le', utf16le(csv)],
+      ['be', utf16le(csv).swap16()],
+    ] as const) {
       const db = path.join(w.dir, `${name}.db`);
-      const finished = await importFile(db, await w.file(`cities-${name}.csv`, bytes), ['--key', 'id', '--max-rejects', '1', '--table', 'cities']);
+      const finished = await importFile(db, await w.file(`cities-${name}.csv`, bytes), [
+        '--key',
+        'id',
+        '--max-rejects',
+        '1',
+        '--table',
+        'cities',
+      ]);
       assert.equal(finished.code, 0, finished.stderr);
       assert.deepEqual(userColumns(tableRows(db, 'cities', 'id')), expected, name);
       const rejects = await runExample('file-import', ['rejects', '--db-path', db]);
@@ -83,7 +122,10 @@ describe('file-import: text encodings', () => {
     const w = await workspace();
     const ndjson = await w.file('events.ndjson', windows1252('{"id":1,"name":"ok"}\n{"id":2,"name":"Café"}\n'));
     assertNotUtf8(await importFile(w.db, ndjson), 2);
-    const json = await w.file('list.json', windows1252('[\n  {"id": 1, "name": "ok"},\n  {"id": 2, "name": "Café"}\n]\n'));
+    const json = await w.file(
+      'list.json',
+      windows1252('[\n  {"id": 1, "name": "ok"},\n  {"id": 2, "name": "Café"}\n]\n'),
+    );
     assertNotUtf8(await importFile(w.db, json), 3);
   });
 
@@ -103,7 +145,10 @@ describe('file-import: text encodings', () => {
     const file = await w.file('long.csv', rows);
     const finished = await importFile(w.db, file, ['--key', 'id']);
     assert.equal(finished.code, 0, finished.stderr);
-    assert.deepEqual(userColumns(tableRows(w.db, 'long', 'id')), [{ id: '1', text: `${filler}é` }, { id: '2', text: '€🙂' }]);
+    assert.deepEqual(userColumns(tableRows(w.db, 'long', 'id')), [
+      { id: '1', text: `${filler}é` },
+      { id: '2', text: '€🙂' },
+    ]);
   });
 
   it('an unknown --encoding exits 64; --help lists the encodings and FILE_IMPORT_ENCODING', async () => {

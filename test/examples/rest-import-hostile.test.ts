@@ -34,14 +34,21 @@ const CASES: Case[] = [
     name: 'empty pages forever, each with a Link next',
     fault: emptyPageLinkingOn,
     code: 'HTTP_EMPTY_PAGES',
-    message: /\?page=11: 11 pages in a row had no records, yet each pointed to a next page, so the import would never end; check/,
+    message:
+      /\?page=11: 11 pages in a row had no records, yet each pointed to a next page, so the import would never end; check/,
     requests: 11,
   },
   {
     name: 'a 200 with an HTML login page',
-    fault: () => ({ kind: 'status', status: 200, body: '<html><head><title>Sign in</title></head></html>', headers: { 'content-type': 'text/html' } }),
+    fault: () => ({
+      kind: 'status',
+      status: 200,
+      body: '<html><head><title>Sign in</title></head></html>',
+      headers: { 'content-type': 'text/html' },
+    }),
     code: 'HTTP_NOT_JSON',
-    message: /answered 200 OK with text\/html, not JSON: a page titled "Sign in"; check the URL .* and the credentials \(a login page\?\)/,
+    message:
+      /answered 200 OK with text\/html, not JSON: a page titled "Sign in"; check the URL .* and the credentials \(a login page\?\)/,
     requests: 1,
   },
   {
@@ -49,7 +56,8 @@ const CASES: Case[] = [
     fault: () => ({ kind: 'huge', bytes: 1024 * MiB }),
     args: ['--max-body', '1'],
     code: 'HTTP_BODY_TOO_LARGE',
-    message: /answered 200 OK with a body over the limit of 1 MiB \(1048576 bytes\), so the rest was not read; ask for smaller pages/,
+    message:
+      /answered 200 OK with a body over the limit of 1 MiB \(1048576 bytes\), so the rest was not read; ask for smaller pages/,
     requests: 1,
   },
   {
@@ -62,9 +70,14 @@ const CASES: Case[] = [
   },
   {
     name: 'a record in Latin-1',
-    fault: () => ({ kind: 'status', status: 200, body: Buffer.concat([Buffer.from('[{"id":1,"name":"caf'), Buffer.from([0xe9]), Buffer.from('"}]')]) }),
+    fault: () => ({
+      kind: 'status',
+      status: 200,
+      body: Buffer.concat([Buffer.from('[{"id":1,"name":"caf'), Buffer.from([0xe9]), Buffer.from('"}]')]),
+    }),
     code: 'HTTP_INVALID_UTF8',
-    message: /answered 200 OK \(application\/json\) with a body that is not UTF-8 at byte 20 of 24 \(0xe9\); JSON must be UTF-8/,
+    message:
+      /answered 200 OK \(application\/json\) with a body that is not UTF-8 at byte 20 of 24 \(0xe9\); JSON must be UTF-8/,
     requests: 1,
   },
 ];

@@ -12,17 +12,29 @@ import { tableRows } from './sqlite-rows.ts';
 
 const RECORDS = 400;
 const PAGE = 20;
-const ARGS = ['--cursor-field', 'updatedAt', '--page-param', 'page', '--page-size-param', 'per_page', '--page-size', String(PAGE)];
+const ARGS = [
+  '--cursor-field',
+  'updatedAt',
+  '--page-param',
+  'page',
+  '--page-size-param',
+  'per_page',
+  '--page-size',
+  String(PAGE),
+];
 
 async function importOnce(server: FaultServer, db: string) {
-  const finished = await runExample('rest-import', ['--api-url', server.url, '--db-path', db, ...ARGS], { timeoutMs: 60_000 });
+  const finished = await runExample('rest-import', ['--api-url', server.url, '--db-path', db, ...ARGS], {
+    timeoutMs: 60_000,
+  });
   const result = parseEventLines(finished.stdout).at(-1);
   assert.ok(result?.type === 'result' && finished.code === 0, finished.stderr);
   return result;
 }
 
 /** The table as a user sees it, and the collection as the server holds it: (id, data) by id. */
-const byId = (rows: { id: string; data: string }[]) => rows.map((r) => [r.id, r.data]).sort(([a], [b]) => Number(a) - Number(b));
+const byId = (rows: { id: string; data: string }[]) =>
+  rows.map((r) => [r.id, r.data]).sort(([a], [b]) => Number(a) - Number(b));
 
 it('records that move to the end mid-run push none past the run: after one more run, every record in its newest version', async () => {
   await using server = await startFaultServer({ records: RECORDS, pagination: 'page' });
@@ -31,7 +43,10 @@ it('records that move to the end mid-run push none past the run: after one more 
   server.faults = (request) => {
     if (request.n % 2 === 0 && moves < 8) {
       moves++;
-      server.update(moves, { name: `moved ${moves}`, updatedAt: new Date(Date.UTC(2027, 0, 1) + moves * 1000).toISOString() });
+      server.update(moves, {
+        name: `moved ${moves}`,
+        updatedAt: new Date(Date.UTC(2027, 0, 1) + moves * 1000).toISOString(),
+      });
     }
     return undefined;
   };
@@ -42,6 +57,10 @@ it('records that move to the end mid-run push none past the run: after one more 
   const expected = byId(server.list().map((r) => ({ id: String(r.id), data: JSON.stringify(r) })));
   const table = byId(tableRows(db, 'items', 'id') as { id: string; data: string }[]);
   const missing = expected.filter(([id]) => !table.some(([t]) => t === id)).map(([id]) => id);
-  assert.deepEqual(missing, [], `missing after two runs (first run read ${first.counts.read}, second ${second.counts.read})`);
+  assert.deepEqual(
+    missing,
+    [],
+    `missing after two runs (first run read ${first.counts.read}, second ${second.counts.read})`,
+  );
   assert.deepEqual(table, expected);
 });

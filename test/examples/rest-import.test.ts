@@ -24,7 +24,15 @@ function result(finished: Finished) {
 
 describe('rest-import against a server that injects faults', () => {
   const faults: [string, (n: number) => Fault | undefined][] = [
-    ['a burst of 500, 502, 503', (n) => ({ 2: { kind: 'status', status: 500 }, 3: { kind: 'status', status: 502 }, 4: { kind: 'status', status: 503 } }) [n] as Fault | undefined],
+    [
+      'a burst of 500, 502, 503',
+      (n) =>
+        ({
+          2: { kind: 'status', status: 500 },
+          3: { kind: 'status', status: 502 },
+          4: { kind: 'status', status: 503 },
+        })[n] as Fault | undefined,
+    ],
     ['429 with Retry-After', (n) => (n === 2 ? { kind: 'retry-after', seconds: 1, as: 'seconds' } : undefined)],
     ['a response slower than the timeout', (n) => (n === 3 ? { kind: 'slow', delayMs: 3000 } : undefined)],
     ['a connection reset', (n) => (n === 2 || n === 5 ? { kind: 'reset' } : undefined)],
@@ -41,7 +49,10 @@ describe('rest-import against a server that injects faults', () => {
       const before = server.requests.length;
       server.faults = (request) => plan(request.n - before);
       const faulty = await importFrom(server.url, db, ['--timeout', '1s', '--max-retries', '3']);
-      assert.ok(server.requests.slice(before).some((r) => r.fault !== undefined), 'faults were injected');
+      assert.ok(
+        server.requests.slice(before).some((r) => r.fault !== undefined),
+        'faults were injected',
+      );
       if (faulty.code === 75) {
         assert.equal(result(faulty).error?.retryable, true);
         server.faults = {};
@@ -68,7 +79,9 @@ describe('rest-import against a server that injects faults', () => {
 describe('rest-import, incremental', () => {
   const incremental = ['--cursor-field', 'updatedAt', '--page-size-param', 'limit', '--page-size', '20'];
   const asServed = (api: Awaited<ReturnType<typeof startDemoApi>>) =>
-    [...api.records.values()].map((r) => ({ id: r.id, data: JSON.stringify(r) })).sort((a, b) => (a.id < b.id ? -1 : 1));
+    [...api.records.values()]
+      .map((r) => ({ id: r.id, data: JSON.stringify(r) }))
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
 
   it('the next run imports exactly what changed and was added, asking with the checkpoint', async () => {
     await using api = await startDemoApi({ records: 120 });
@@ -78,7 +91,10 @@ describe('rest-import, incremental', () => {
     api.add(3);
     const second = result(await importFrom(api.url, db, incremental));
     assert.deepEqual([second.counts.inserted, second.counts.updated], [3, 2]);
-    assert.ok(second.counts.read <= 6, `only the changes (and the checkpoint's own record) are read: ${second.counts.read}`);
+    assert.ok(
+      second.counts.read <= 6,
+      `only the changes (and the checkpoint's own record) are read: ${second.counts.read}`,
+    );
     assert.deepEqual(items(db), asServed(api));
   });
 
@@ -96,15 +112,25 @@ describe('rest-import, incremental', () => {
   });
 
   it('the same bad record read again by the next incremental run is one reject, with the newer run and position', async () => {
-    const records = [{ id: 1, updatedAt: '2026-01-01T00:00:00.000Z' }, { name: 'no id', updatedAt: '2026-01-02T00:00:00.000Z' }];
-    const since = (query: Record<string, string>) => records.filter((r) => query.since === undefined || r.updatedAt >= query.since);
-    await using server = await startFaultServer({ faults: (r) => ({ kind: 'status', status: 200, body: JSON.stringify(since(r.query)) }) });
+    const records = [
+      { id: 1, updatedAt: '2026-01-01T00:00:00.000Z' },
+      { name: 'no id', updatedAt: '2026-01-02T00:00:00.000Z' },
+    ];
+    const since = (query: Record<string, string>) =>
+      records.filter((r) => query.since === undefined || r.updatedAt >= query.since);
+    await using server = await startFaultServer({
+      faults: (r) => ({ kind: 'status', status: 200, body: JSON.stringify(since(r.query)) }),
+    });
     const db = await freshDb();
     const args = ['--cursor-field', 'updatedAt', '--max-rejects', '1'];
     assert.equal(result(await importFrom(server.url, db, args)).counts.rejected, 1);
     const second = result(await importFrom(server.url, db, args));
     assert.equal(second.counts.rejected, 1);
-    assert.equal(server.requests[1]?.query.since, '2026-01-02T00:00:00.000Z', 'the second run asked since the bad record');
+    assert.equal(
+      server.requests[1]?.query.since,
+      '2026-01-02T00:00:00.000Z',
+      'the second run asked since the bad record',
+    );
     const rejects = tableRows(db, '_ferry_rejects', 'id').map((r) => [r.run_id, JSON.parse(String(r.position)).source]);
     assert.deepEqual(rejects, [[second.runId, `${server.url}?since=2026-01-02T00%3A00%3A00.000Z`]]);
   });
@@ -112,26 +138,41 @@ describe('rest-import, incremental', () => {
 
 describe('rest-import keeps secrets out of every output and table', () => {
   /** Every cell of a table, one per line: what a user reading the SQLite file would see. */
-  const cells = (db: string, table: string) => tableRows(db, table, 'rowid').flatMap((row) => Object.values(row).map(String)).join('\n');
+  const cells = (db: string, table: string) =>
+    tableRows(db, table, 'rowid')
+      .flatMap((row) => Object.values(row).map(String))
+      .join('\n');
 
   it('a key the server echoes JSON-escaped in a 401 body (as PHP does): exit 65, and in no output or run row', async () => {
     const key = String.raw`sk/live"S3CR3T\é-1`;
-    const echo = (authorization: unknown) => `{"error":"invalid api key","received":"${phpJson(String(authorization))}"}`;
-    await using server = await startFaultServer({ faults: (r) => ({ kind: 'status', status: 401, body: echo(r.headers.authorization) }) });
+    const echo = (authorization: unknown) =>
+      `{"error":"invalid api key","received":"${phpJson(String(authorization))}"}`;
+    await using server = await startFaultServer({
+      faults: (r) => ({ kind: 'status', status: 401, body: echo(r.headers.authorization) }),
+    });
     const db = await freshDb();
     const finished = await importFrom(server.url, db, ['--api-key', key]);
     assert.equal(finished.code, 65, finished.stderr);
     assert.equal(server.requests[0]?.headers.authorization, `Bearer ${key}`, 'the server got the key, and echoed it');
     const error = result(finished).error;
     assert.equal(error?.code, 'HTTP_401');
-    assert.match(error?.message ?? '', /answered 401 Unauthorized: \{"error":"invalid api key","received":"\[redacted\]"\}/);
+    assert.match(
+      error?.message ?? '',
+      /answered 401 Unauthorized: \{"error":"invalid api key","received":"\[redacted\]"\}/,
+    );
     assert.deepEqual(leaksOf([finished.stdout, finished.stderr, cells(db, '_ferry_runs')].join('\n'), key), []);
   });
 
   it('a key in the URL query string, echoed in bad records: in no output, reject row or rejects listing', async () => {
     const key = 'qs/K3Y+S3CR3T';
-    const records = [{ id: 1, name: 'fine' }, { name: `no id, and the key ${key}` }, { name: `no id, and the key escaped ${phpJson(key)}` }];
-    await using server = await startFaultServer({ faults: () => ({ kind: 'status', status: 200, body: JSON.stringify(records) }) });
+    const records = [
+      { id: 1, name: 'fine' },
+      { name: `no id, and the key ${key}` },
+      { name: `no id, and the key escaped ${phpJson(key)}` },
+    ];
+    await using server = await startFaultServer({
+      faults: () => ({ kind: 'status', status: 200, body: JSON.stringify(records) }),
+    });
     const db = await freshDb();
     const finished = await importFrom(`${server.url}?api_key=${encodeURIComponent(key)}`, db, ['--max-rejects', '5']);
     assert.equal(finished.code, 0, finished.stderr);
@@ -142,8 +183,14 @@ describe('rest-import keeps secrets out of every output and table', () => {
     const pretty = await runExample('rest-import', ['rejects', '--db-path', db, '--log-format', 'pretty']);
     assert.equal(listed.stdout.trim().split('\n').length, 2, listed.stderr);
     assert.match(pretty.stdout, /items\?api_key=\[redacted\], page 1, record 2: id: id is missing or empty/);
-    const everything = [finished.stdout, finished.stderr, listed.stdout, pretty.stdout, cells(db, '_ferry_rejects'), cells(db, '_ferry_runs')];
+    const everything = [
+      finished.stdout,
+      finished.stderr,
+      listed.stdout,
+      pretty.stdout,
+      cells(db, '_ferry_rejects'),
+      cells(db, '_ferry_runs'),
+    ];
     assert.deepEqual(leaksOf(everything.join('\n'), key), []);
   });
-
 });

@@ -16,7 +16,11 @@ const TRIES = 50;
  * Runs file-import and sends SIGTERM `delayMs` after its first output or after its result line;
  * says whether the signal went out after the result line (and before the exit).
  */
-async function signalled(args: string[], from: 'first output' | 'result line', delayMs: number): Promise<{ finished: Finished; afterResult: boolean }> {
+async function signalled(
+  args: string[],
+  from: 'first output' | 'result line',
+  delayMs: number,
+): Promise<{ finished: Finished; afterResult: boolean }> {
   let timer: NodeJS.Timeout | undefined;
   let stdout = '';
   let afterResult = false;
@@ -46,7 +50,9 @@ function wrongWith(finished: Finished): string | undefined {
   }
   const result = events.at(-1);
   const expected = result?.type === 'result' ? result.exitCode : 130;
-  return finished.code === expected ? undefined : `exit ${finished.code} after a ${result?.type === 'result' ? result.status : 'missing'} result`;
+  return finished.code === expected
+    ? undefined
+    : `exit ${finished.code} after a ${result?.type === 'result' ? result.status : 'missing'} result`;
 }
 
 describe('file-import signalled as it ends', () => {
@@ -82,9 +88,15 @@ describe('file-import signalled as it ends', () => {
       const { finished, afterResult } = await signalled(args, from, delayMs);
       if (afterResult) afterResults++;
       const what = wrongWith(finished);
-      if (what) wrong.push(`SIGTERM ${delayMs.toFixed(1)} ms after the ${from} (${afterResult ? 'after' : 'before'} the result line): ${what}`);
+      if (what)
+        wrong.push(
+          `SIGTERM ${delayMs.toFixed(1)} ms after the ${from} (${afterResult ? 'after' : 'before'} the result line): ${what}`,
+        );
     }
     assert.deepEqual(wrong, []);
-    assert.ok(afterResults >= 10, `only ${afterResults} of ${TRIES} signals came between the result line and the exit: the test did not try the teardown`);
+    assert.ok(
+      afterResults >= 10,
+      `only ${afterResults} of ${TRIES} signals came between the result line and the exit: the test did not try the teardown`,
+    );
   });
 });

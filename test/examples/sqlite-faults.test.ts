@@ -19,7 +19,8 @@ async function workspace() {
   await writeFile(csv, `id,name\n${Array.from({ length: 50 }, (_, i) => `${i},name ${i}`).join('\n')}\n`);
   return { dir, csv };
 }
-const importInto = (db: string, csv: string, args: string[] = []) => runExample('file-import', ['--db-path', db, '--file', csv, '--key', 'id', ...args], { timeoutMs: 60_000 });
+const importInto = (db: string, csv: string, args: string[] = []) =>
+  runExample('file-import', ['--db-path', db, '--file', csv, '--key', 'id', ...args], { timeoutMs: 60_000 });
 
 function failure(finished: Finished, code: number, errorCode: string, message: RegExp) {
   const last = parseEventLines(finished.stdout).at(-1);
@@ -34,7 +35,11 @@ async function checkFails(db: string, code: number, errorCode: string, message: 
   const lines = finished.stdout.trim().split('\n');
   assert.equal(lines.length, 1, finished.stdout);
   const line = JSON.parse(lines[0] ?? '') as { type: string; ok: boolean; error: { code: string; message: string } };
-  assert.deepEqual([finished.code, line.type, line.ok, line.error.code], [code, 'check', false, errorCode], finished.stderr);
+  assert.deepEqual(
+    [finished.code, line.type, line.ok, line.error.code],
+    [code, 'check', false, errorCode],
+    finished.stderr,
+  );
   assert.match(line.error.message, message);
   assert.doesNotMatch(finished.stderr, /\n\s+at /, 'no stack trace');
 }
@@ -42,14 +47,24 @@ async function checkFails(db: string, code: number, errorCode: string, message: 
 describe('file-import: --db-path pointing somewhere odd', () => {
   it('a folder: 64 naming the path, for the run and for check', async () => {
     const w = await workspace();
-    failure(await importInto(w.dir, w.csv), 64, 'DB_PATH_INVALID', new RegExp(`the database path ${w.dir} is a folder`));
+    failure(
+      await importInto(w.dir, w.csv),
+      64,
+      'DB_PATH_INVALID',
+      new RegExp(`the database path ${w.dir} is a folder`),
+    );
     await checkFails(w.dir, 64, 'DB_PATH_INVALID', /is a folder/);
   });
 
   it('inside a folder that does not exist: 64 naming the folder', async () => {
     const w = await workspace();
     const db = path.join(w.dir, 'missing', 'deeper', 'x.db');
-    failure(await importInto(db, w.csv), 64, 'DB_PATH_INVALID', /in a folder that does not exist \(.*missing\/deeper\)/);
+    failure(
+      await importInto(db, w.csv),
+      64,
+      'DB_PATH_INVALID',
+      /in a folder that does not exist \(.*missing\/deeper\)/,
+    );
     await checkFails(db, 64, 'DB_PATH_INVALID', /does not exist/);
   });
 
@@ -98,10 +113,15 @@ describe('file-import: another program holds the database', () => {
     failure(await importInto(db, w.csv, ['--busy-timeout', '500ms']), 75, 'SQLITE_BUSY', /database is locked/);
     // Released 1.5 s after the patient run has started: it waits for the lock, then runs.
     let release: NodeJS.Timeout | undefined;
-    const patient = await runExample('file-import', ['--db-path', db, '--file', w.csv, '--key', 'id', '--busy-timeout', '30s'], {
-      timeoutMs: 60_000,
-      onOutput: (out) => void (out.includes('"type":"start"') && (release ??= setTimeout(() => holder.exec('ROLLBACK'), 1500))),
-    });
+    const patient = await runExample(
+      'file-import',
+      ['--db-path', db, '--file', w.csv, '--key', 'id', '--busy-timeout', '30s'],
+      {
+        timeoutMs: 60_000,
+        onOutput: (out) =>
+          void (out.includes('"type":"start"') && (release ??= setTimeout(() => holder.exec('ROLLBACK'), 1500))),
+      },
+    );
     assert.equal(patient.code, 0, patient.stderr);
     holder.close();
   });

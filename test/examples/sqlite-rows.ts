@@ -4,7 +4,10 @@ import { DatabaseSync } from 'node:sqlite';
 export function tableRows(file: string, table: string, orderBy: string): Record<string, unknown>[] {
   const db = new DatabaseSync(file, { readOnly: true });
   try {
-    return db.prepare(`SELECT * FROM "${table}" ORDER BY ${orderBy}`).all().map((r) => ({ ...r }));
+    return db
+      .prepare(`SELECT * FROM "${table}" ORDER BY ${orderBy}`)
+      .all()
+      .map((r) => ({ ...r }));
   } finally {
     db.close();
   }

@@ -9,7 +9,17 @@ const HOUR = 3_600_000;
 
 function succeeded(hoursAgo: number): RunRecord {
   const finishedAt = new Date(NOW.getTime() - hoursAgo * HOUR).toISOString();
-  return { id: 'r1', job: 'j', startedAt: finishedAt, finishedAt, status: 'succeeded', exitCode: 0, dryRun: false, counts: { read: 10, inserted: 0, updated: 0, unchanged: 10, deleted: 0, rejected: 0 }, error: null };
+  return {
+    id: 'r1',
+    job: 'j',
+    startedAt: finishedAt,
+    finishedAt,
+    status: 'succeeded',
+    exitCode: 0,
+    dryRun: false,
+    counts: { read: 10, inserted: 0, updated: 0, unchanged: 10, deleted: 0, rejected: 0 },
+    error: null,
+  };
 }
 
 it('too old: ages to two units, --max-age exactly as a flag would take it (25h, not a rounded 1d)', () => {

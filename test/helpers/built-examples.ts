@@ -30,7 +30,10 @@ async function buildCached(entry: string, name: string): Promise<string> {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'ferry-built-example-'));
   try {
     const bundle = await bundleJob({ entry, outfile: path.join(scratch, `${name}.mjs`), conditions: ['source'] });
-    const key = createHash('sha256').update([bundle.sha256, process.version, await nodeIdentity(), await buildCodeHash()].join('\0')).digest('hex').slice(0, 20);
+    const key = createHash('sha256')
+      .update([bundle.sha256, process.version, await nodeIdentity(), await buildCodeHash()].join('\0'))
+      .digest('hex')
+      .slice(0, 20);
     const target = hostTarget();
     const binary = path.join(BUILD_CACHE, key, `${name}${target.suffix}`);
     if (existsSync(binary)) return binary;
@@ -46,8 +49,14 @@ async function buildCached(entry: string, name: string): Promise<string> {
 
 /** Keeps the newest builds (~110 MB each): older ones are for sources that have changed since. */
 async function pruneOldBuilds(keep = 6): Promise<void> {
-  const entries = await Promise.all((await readdir(BUILD_CACHE)).map(async (name) => ({ name, mtimeMs: (await stat(path.join(BUILD_CACHE, name))).mtimeMs })));
-  for (const old of entries.sort((a, b) => b.mtimeMs - a.mtimeMs).slice(keep)) await rm(path.join(BUILD_CACHE, old.name), { recursive: true, force: true });
+  const entries = await Promise.all(
+    (await readdir(BUILD_CACHE)).map(async (name) => ({
+      name,
+      mtimeMs: (await stat(path.join(BUILD_CACHE, name))).mtimeMs,
+    })),
+  );
+  for (const old of entries.sort((a, b) => b.mtimeMs - a.mtimeMs).slice(keep))
+    await rm(path.join(BUILD_CACHE, old.name), { recursive: true, force: true });
 }
 
 async function nodeIdentity(): Promise<string> {

@@ -9,13 +9,21 @@ export type ExampleName = 'rest-import' | 'file-import';
 const FROM_SOURCE = process.env.FERRY_E2E === 'source';
 
 /** Runs an example job as users get it: the single executable, without Node on the PATH. */
-export async function runExample(name: ExampleName, args: readonly string[], options: SpawnOptions = {}): Promise<Finished> {
+export async function runExample(
+  name: ExampleName,
+  args: readonly string[],
+  options: SpawnOptions = {},
+): Promise<Finished> {
   if (FROM_SOURCE) return runJobFile(path.join(ROOT, 'examples', name, `${name}.ts`), args, options);
   return run(await builtExample(name), args, { ...options, env: { ...options.env, PATH: '/nonexistent' } });
 }
 
 /** How a host (the demo window) starts the example: the built executable. */
 export async function sidecarFor(name: ExampleName): Promise<{ command: string; args: string[] }> {
-  if (FROM_SOURCE) return { command: process.execPath, args: ['--conditions=source', path.join(ROOT, 'examples', name, `${name}.ts`)] };
+  if (FROM_SOURCE)
+    return {
+      command: process.execPath,
+      args: ['--conditions=source', path.join(ROOT, 'examples', name, `${name}.ts`)],
+    };
   return { command: await builtExample(name), args: [] };
 }

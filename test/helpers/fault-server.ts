@@ -1,4 +1,10 @@
-import { createServer, STATUS_CODES, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  STATUS_CODES,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -98,12 +104,20 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
-    const logged: LoggedRequest = { n: requests.length + 1, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, fault: undefined, bytesSent: 0 };
+    const logged: LoggedRequest = {
+      n: requests.length + 1,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      fault: undefined,
+      bytesSent: 0,
+    };
     requests.push(logged);
     const plan = handle.faults;
     const fault = typeof plan === 'function' ? plan(logged) : plan[logged.n];
     logged.fault = fault?.kind;
-    const reply = () => answer(url, req, { list, style, pageSize, maxPageSize: options.maxPageSize ?? Infinity, token: options.token });
+    const reply = () =>
+      answer(url, req, { list, style, pageSize, maxPageSize: options.maxPageSize ?? Infinity, token: options.token });
     inject(fault, req, res, reply, logged);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -137,15 +151,30 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
   return handle;
 }
 
-function inject(fault: Fault | undefined, req: IncomingMessage, res: ServerResponse, reply: () => Reply, logged: LoggedRequest): void {
+function inject(
+  fault: Fault | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+  reply: () => Reply,
+  logged: LoggedRequest,
+): void {
   switch (fault?.kind) {
     case undefined:
       return send(res, reply());
     case 'status':
-      return send(res, { status: fault.status, headers: fault.headers ?? {}, body: fault.body ?? json({ error: STATUS_CODES[fault.status] }) });
+      return send(res, {
+        status: fault.status,
+        headers: fault.headers ?? {},
+        body: fault.body ?? json({ error: STATUS_CODES[fault.status] }),
+      });
     case 'retry-after': {
-      const value = fault.as === 'seconds' ? String(fault.seconds) : new Date(Date.now() + fault.seconds * 1000).toUTCString();
-      return send(res, { status: fault.status ?? 429, headers: { 'retry-after': value }, body: json({ error: 'slow down' }) });
+      const value =
+        fault.as === 'seconds' ? String(fault.seconds) : new Date(Date.now() + fault.seconds * 1000).toUTCString();
+      return send(res, {
+        status: fault.status ?? 429,
+        headers: { 'retry-after': value },
+        body: json({ error: 'slow down' }),
+      });
     }
     case 'slow': {
       const timer = setTimeout(() => send(res, reply()), fault.delayMs);
@@ -157,7 +186,11 @@ function inject(fault: Fault | undefined, req: IncomingMessage, res: ServerRespo
       return;
     case 'truncate': {
       const { status, headers, body } = reply();
-      res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.writeHead(status, {
+        ...headers,
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      });
       res.write(body.slice(0, body.length / 2), () => req.socket.destroy());
       return;
     }
@@ -201,9 +234,14 @@ interface Collection {
 
 function answer(url: URL, req: IncomingMessage, { list, style, pageSize, maxPageSize, token }: Collection): Reply {
   if (token !== undefined && req.headers.authorization !== `Bearer ${token}`) {
-    return { status: 401, headers: {}, body: json({ error: 'invalid token', received: req.headers.authorization ?? null }) };
+    return {
+      status: 401,
+      headers: {},
+      body: json({ error: 'invalid token', received: req.headers.authorization ?? null }),
+    };
   }
-  if (url.pathname !== COLLECTION_PATH) return { status: 404, headers: {}, body: json({ error: `no such path ${url.pathname}` }) };
+  if (url.pathname !== COLLECTION_PATH)
+    return { status: 404, headers: {}, body: json({ error: `no such path ${url.pathname}` }) };
   const since = url.searchParams.get('since');
   const all = list().filter((r) => since === null || Date.parse(r.updatedAt) >= Date.parse(since));
   const headers = { 'x-total-count': String(all.length) };
@@ -220,15 +258,23 @@ function answer(url: URL, req: IncomingMessage, { list, style, pageSize, maxPage
     }
     case 'offset': {
       const offset = q('offset', 0);
-      return { status: 200, headers, body: json({ results: all.slice(offset, offset + sizeOf('limit')), count: all.length }) };
+      return {
+        status: 200,
+        headers,
+        body: json({ results: all.slice(offset, offset + sizeOf('limit')), count: all.length }),
+      };
     }
     case 'cursor': {
       const cursor = url.searchParams.get('cursor');
-      const after = cursor === null ? undefined : (JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, number]);
+      const after =
+        cursor === null ? undefined : (JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, number]);
       const rest = after === undefined ? all : all.filter((r) => compareKeys(key(r), after) > 0);
       const slice = rest.slice(0, sizeOf('limit'));
       const last = slice.at(-1);
-      const next = slice.length < rest.length && last !== undefined ? Buffer.from(JSON.stringify(key(last))).toString('base64url') : null;
+      const next =
+        slice.length < rest.length && last !== undefined
+          ? Buffer.from(JSON.stringify(key(last))).toString('base64url')
+          : null;
       return { status: 200, headers, body: json({ data: slice, meta: { next_cursor: next } }) };
     }
   }

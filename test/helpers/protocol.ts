@@ -25,7 +25,9 @@ export function parseEventLines(stdout: string): FerryEvent[] {
     try {
       value = JSON.parse(line);
     } catch (error) {
-      throw new Error(`stdout line ${i + 1} is not JSON (${(error as Error).message}): ${JSON.stringify(line)}`, { cause: error });
+      throw new Error(`stdout line ${i + 1} is not JSON (${(error as Error).message}): ${JSON.stringify(line)}`, {
+        cause: error,
+      });
     }
     try {
       validateEvent(value, line);
@@ -39,15 +41,18 @@ export function parseEventLines(stdout: string): FerryEvent[] {
   const results = at('result');
   if (results.length !== 1) throw new Error(`expected exactly one result event, got ${results.length} in:\n${stdout}`);
   const [resultAt = -1] = results;
-  if (resultAt !== events.length - 1) throw new Error(`the result event is line ${resultAt + 1} of ${events.length}, not the last:\n${stdout}`);
+  if (resultAt !== events.length - 1)
+    throw new Error(`the result event is line ${resultAt + 1} of ${events.length}, not the last:\n${stdout}`);
   const result = events.at(-1) as Extract<FerryEvent, { type: 'result' }>;
   const starts = at('start');
   if (starts.length > 1) throw new Error(`expected at most one start event, got ${starts.length} in:\n${stdout}`);
   const [startAt] = starts;
   if (startAt !== undefined) {
     const start = events[0];
-    if (startAt !== 0 || start?.type !== 'start') throw new Error(`the start event is line ${startAt + 1}, not the first:\n${stdout}`);
-    if (start.runId !== result.runId) throw new Error(`start runId ${start.runId} differs from result runId ${result.runId}`);
+    if (startAt !== 0 || start?.type !== 'start')
+      throw new Error(`the start event is line ${startAt + 1}, not the first:\n${stdout}`);
+    if (start.runId !== result.runId)
+      throw new Error(`start runId ${start.runId} differs from result runId ${result.runId}`);
   } else if (result.runId !== '' || events.length !== 1) {
     throw new Error(`no start event, but this is not a config failure (a lone result with runId ""):\n${stdout}`);
   }
@@ -57,7 +62,8 @@ export function parseEventLines(stdout: string): FerryEvent[] {
 /** Ajv reports a failed oneOf once per branch: show only the branch that the event's `type` names. */
 function describe(value: unknown, errors: ErrorObject[]): string {
   const type = (value as { type?: unknown } | null)?.type;
-  if (typeof type !== 'string' || !EVENT_TYPES.includes(type)) return `/type is ${JSON.stringify(type)}, not one of ${EVENT_TYPES.join(', ')}`;
+  if (typeof type !== 'string' || !EVENT_TYPES.includes(type))
+    return `/type is ${JSON.stringify(type)}, not one of ${EVENT_TYPES.join(', ')}`;
   const branch = ajv.getSchema(`ferry-protocol-v1#/$defs/${type}`);
   const own = branch && !branch(value) ? (branch.errors ?? []) : [];
   return (own.length > 0 ? own : errors).map(formatError).join('; ');
@@ -65,6 +71,10 @@ function describe(value: unknown, errors: ErrorObject[]): string {
 
 function formatError(e: ErrorObject): string {
   const p = e.params as { additionalProperty?: string; allowedValue?: unknown; allowedValues?: unknown[] };
-  const detail = p.additionalProperty ?? (p.allowedValues ?? (p.allowedValue === undefined ? undefined : [p.allowedValue]))?.map((x) => JSON.stringify(x)).join(', ');
+  const detail =
+    p.additionalProperty ??
+    (p.allowedValues ?? (p.allowedValue === undefined ? undefined : [p.allowedValue]))
+      ?.map((x) => JSON.stringify(x))
+      .join(', ');
   return `${e.instancePath || '/'} ${e.message ?? e.keyword}${detail === undefined ? '' : `: ${detail}`}`;
 }

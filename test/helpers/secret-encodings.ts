@@ -14,7 +14,12 @@ export function encodingsOf(secret: string): Record<string, string> {
     'PHP json_encode': php,
     'JSON inside JSON': JSON.stringify(json).slice(1, -1),
     'PHP json_encode inside JSON': JSON.stringify(php).slice(1, -1),
-    HTML: secret.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;'),
+    HTML: secret
+      .replaceAll('&', '&amp;')
+      .replaceAll('<', '&lt;')
+      .replaceAll('>', '&gt;')
+      .replaceAll('"', '&quot;')
+      .replaceAll("'", '&#39;'),
     base64: bytes.toString('base64'),
     base64url: bytes.toString('base64url'),
   };
@@ -22,7 +27,9 @@ export function encodingsOf(secret: string): Record<string, string> {
 
 /** The names of the encodings of `secret` that `text` contains. */
 export function leaksOf(text: string, secret: string): string[] {
-  return Object.entries(encodingsOf(secret)).filter(([, form]) => text.includes(form)).map(([name]) => name);
+  return Object.entries(encodingsOf(secret))
+    .filter(([, form]) => text.includes(form))
+    .map(([name]) => name);
 }
 
 /** A string as PHP's json_encode writes it by default: `/` as `\/`, non-ASCII as `\u00e9`. */

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { parseEvent } from 'ferry/host';
 
-const result = '{"v":1,"ts":"2026-11-23T10:00:00.000Z","type":"result","job":"j","runId":"r","status":"succeeded","exitCode":0,"dryRun":false,"counts":{"read":0,"inserted":0,"updated":0,"unchanged":0,"deleted":0,"rejected":0},"durationMs":1}';
+const result =
+  '{"v":1,"ts":"2026-11-23T10:00:00.000Z","type":"result","job":"j","runId":"r","status":"succeeded","exitCode":0,"dryRun":false,"counts":{"read":0,"inserted":0,"updated":0,"unchanged":0,"deleted":0,"rejected":0},"durationMs":1}';
 const cases: [string, string, 'event' | 'text'][] = [
   ['an event', result, 'event'],
   ['an event with CRLF', `${result}\r`, 'event'],

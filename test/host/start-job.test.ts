@@ -21,26 +21,49 @@ async function collect(lines: AsyncIterable<JobLine>): Promise<JobLine[]> {
 
 describe('startJob', () => {
   it('events arrive in order and the result agrees with the exit code', async () => {
-    const handle = startJob(NODE, { args: jobArgs('counter-import'), config: { dbPath: await freshDb(), count: 3000, pauseMs: 5 } });
+    const handle = startJob(NODE, {
+      args: jobArgs('counter-import'),
+      config: { dbPath: await freshDb(), count: 3000, pauseMs: 5 },
+    });
     const lines = await collect(handle.lines);
     const events = lines.flatMap((l) => (l.kind === 'event' ? [l.event] : []));
     for (const event of events) validateEvent(event);
     assert.equal(events[0]?.type, 'start');
     assert.equal(events.at(-1)?.type, 'result');
-    const done = events.filter((e): e is Extract<FerryEvent, { type: 'progress' }> => e.type === 'progress').map((e) => e.done);
+    const done = events
+      .filter((e): e is Extract<FerryEvent, { type: 'progress' }> => e.type === 'progress')
+      .map((e) => e.done);
     assert.ok(done.length >= 2, 'progress is reported');
-    assert.deepEqual(done, [...done].sort((a, b) => a - b), 'progress only goes forward');
+    assert.deepEqual(
+      done,
+      [...done].sort((a, b) => a - b),
+      'progress only goes forward',
+    );
     const result = await handle.result;
-    assert.deepEqual([result.status, result.exitCode, result.retryable, result.counts.inserted], ['succeeded', 0, false, 3000]);
+    assert.deepEqual(
+      [result.status, result.exitCode, result.retryable, result.counts.inserted],
+      ['succeeded', 0, false, 3000],
+    );
   });
 
   it('a permanent failure: exit 65, not retryable, with the error', async () => {
-    const result = await startJob(NODE, { args: jobArgs('echo-config'), config: { behaviour: 'permanent' }, secrets: { apiKey: 'host-secret-1' } }).result;
-    assert.deepEqual([result.status, result.exitCode, result.retryable, result.error?.code], ['failed', 65, false, 'AUTH_REJECTED']);
+    const result = await startJob(NODE, {
+      args: jobArgs('echo-config'),
+      config: { behaviour: 'permanent' },
+      secrets: { apiKey: 'host-secret-1' },
+    }).result;
+    assert.deepEqual(
+      [result.status, result.exitCode, result.retryable, result.error?.code],
+      ['failed', 65, false, 'AUTH_REJECTED'],
+    );
   });
 
   it('secrets travel in the environment, never on the command line', async () => {
-    const handle = startJob(NODE, { args: jobArgs('echo-config'), config: { behaviour: 'wait' }, secrets: { apiKey: 'host-secret-2' } });
+    const handle = startJob(NODE, {
+      args: jobArgs('echo-config'),
+      config: { behaviour: 'wait' },
+      secrets: { apiKey: 'host-secret-2' },
+    });
     for await (const event of handle.events) if (event.type === 'progress') break;
     const cmdline = await readFile(`/proc/${handle.pid}/cmdline`, 'utf8');
     assert.ok(!cmdline.includes('host-secret-2'), cmdline);
@@ -58,31 +81,59 @@ describe('startJob', () => {
     const second = await startJob(NODE, { args: jobArgs('counter-import'), config: { ...config, pauseMs: 0 } }).result;
     assert.equal(second.status, 'succeeded');
     assert.ok(second.counts.read < 20000 && second.counts.read > 0, `resumed: read ${second.counts.read} of 20000`);
-    assert.equal(second.counts.inserted + second.counts.unchanged, second.counts.read, 'rows past the checkpoint are found unchanged');
+    assert.equal(
+      second.counts.inserted + second.counts.unchanged,
+      second.counts.read,
+      'rows past the checkpoint are found unchanged',
+    );
   });
 
   it('a SIGKILLed job is reported failed with retryable true', async () => {
-    const handle = startJob(NODE, { args: jobArgs('counter-import'), config: { dbPath: await freshDb(), pauseMs: 20 } });
+    const handle = startJob(NODE, {
+      args: jobArgs('counter-import'),
+      config: { dbPath: await freshDb(), pauseMs: 20 },
+    });
     for await (const event of handle.events) if (event.type === 'progress') break;
     assert.ok(handle.pid !== undefined);
     process.kill(handle.pid, 'SIGKILL');
     const result = await handle.result;
-    assert.deepEqual([result.status, result.exitCode, result.signal, result.retryable, result.error?.code], ['failed', null, 'SIGKILL', true, 'KILLED']);
+    assert.deepEqual(
+      [result.status, result.exitCode, result.signal, result.retryable, result.error?.code],
+      ['failed', null, 'SIGKILL', true, 'KILLED'],
+    );
   });
 
   it('lines that are not events are surfaced as text, not lost', async () => {
-    const handle = startJob(NODE, { args: ['-e', 'console.log("plain text"); console.error("on stderr"); process.exit(3)', '--'] });
+    const handle = startJob(NODE, {
+      args: ['-e', 'console.log("plain text"); console.error("on stderr"); process.exit(3)', '--'],
+    });
     const lines = await collect(handle.lines);
-    assert.deepEqual(lines, [{ kind: 'text', stream: 'stdout', line: 'plain text' }, { kind: 'text', stream: 'stderr', line: 'on stderr' }]);
+    assert.deepEqual(lines, [
+      { kind: 'text', stream: 'stdout', line: 'plain text' },
+      { kind: 'text', stream: 'stderr', line: 'on stderr' },
+    ]);
     const result = await handle.result;
     assert.deepEqual([result.status, result.exitCode, result.error?.code], ['failed', 3, 'NO_RESULT']);
   });
 
   it('a job that starts a run and exits 0 without its result is reported failed, retryable, not succeeded', async () => {
-    const start = JSON.stringify({ v: 1, ts: new Date().toISOString(), type: 'start', job: 'j', version: '1', ferry: '0.1.0', runId: 'r1', pid: 1, dryRun: false });
+    const start = JSON.stringify({
+      v: 1,
+      ts: new Date().toISOString(),
+      type: 'start',
+      job: 'j',
+      version: '1',
+      ferry: '0.1.0',
+      runId: 'r1',
+      pid: 1,
+      dryRun: false,
+    });
     const handle = startJob(NODE, { args: ['-e', `console.log(${JSON.stringify(start)})`, '--'] });
     const result = await handle.result;
-    assert.deepEqual([result.status, result.exitCode, result.retryable, result.error?.code], ['failed', 0, true, 'NO_RESULT']);
+    assert.deepEqual(
+      [result.status, result.exitCode, result.retryable, result.error?.code],
+      ['failed', 0, true, 'NO_RESULT'],
+    );
     assert.match(result.error?.message ?? '', /started a run and exited 0 without its result/);
   });
 
@@ -102,16 +153,27 @@ describe('runWithRetry', () => {
   it('retries a 75 with backoff until the attempts run out', async () => {
     const dbPath = await freshDb();
     const retries: number[] = [];
-    const result = await runWithRetry(() => startJob(NODE, { args: jobArgs('counter-import'), config: { dbPath, count: 100, failAt: 50 } }), {
-      attempts: 3, baseMs: 10, onRetry: ({ attempt }) => retries.push(attempt),
-    });
+    const result = await runWithRetry(
+      () => startJob(NODE, { args: jobArgs('counter-import'), config: { dbPath, count: 100, failAt: 50 } }),
+      {
+        attempts: 3,
+        baseMs: 10,
+        onRetry: ({ attempt }) => retries.push(attempt),
+      },
+    );
     assert.deepEqual([result.exitCode, result.retryable, retries], [75, true, [1, 2]]);
   });
 
   it('never retries 64 or 65', async () => {
-    for (const [config, code] of [[{ behaviour: 'permanent' }, 65], [{ pageSize: 0 }, 64]] as const) {
+    for (const [config, code] of [
+      [{ behaviour: 'permanent' }, 65],
+      [{ pageSize: 0 }, 64],
+    ] as const) {
       let starts = 0;
-      const result = await runWithRetry(() => (starts++, startJob(NODE, { args: jobArgs('echo-config'), config, secrets: { apiKey: 'k-123' } })), { baseMs: 1 });
+      const result = await runWithRetry(
+        () => (starts++, startJob(NODE, { args: jobArgs('echo-config'), config, secrets: { apiKey: 'k-123' } })),
+        { baseMs: 1 },
+      );
       assert.deepEqual([result.exitCode, starts], [code, 1]);
     }
   });
@@ -120,8 +182,19 @@ describe('runWithRetry', () => {
     const dbPath = await freshDb();
     let starts = 0;
     // The first run fails at record 1500 (after committing batches); the second has no fault.
-    const result = await runWithRetry(() => startJob(NODE, { args: jobArgs('counter-import'), config: { dbPath, count: 3000, batchSize: 500, ...(starts++ === 0 ? { failAt: 1500 } : {}) }, key: `retry-${starts}` }), { baseMs: 1 });
+    const result = await runWithRetry(
+      () =>
+        startJob(NODE, {
+          args: jobArgs('counter-import'),
+          config: { dbPath, count: 3000, batchSize: 500, ...(starts++ === 0 ? { failAt: 1500 } : {}) },
+          key: `retry-${starts}`,
+        }),
+      { baseMs: 1 },
+    );
     assert.deepEqual([result.status, starts], ['succeeded', 2]);
-    assert.ok(result.counts.read > 0 && result.counts.read <= 1750, `the second run started at the committed checkpoint (read ${result.counts.read})`);
+    assert.ok(
+      result.counts.read > 0 && result.counts.read <= 1750,
+      `the second run started at the committed checkpoint (read ${result.counts.read})`,
+    );
   });
 });

@@ -6,7 +6,11 @@ import { parseJson } from '../../src/values/exact-json.ts';
 it('redacts secrets in nested values, errors and their causes', () => {
   const r = new Redactor(['s3cr3t']);
   const error = new Error('bad key s3cr3t', { cause: new Error('upstream said s3cr3t') });
-  const out = r.value({ a: ['x s3cr3t y'], e: error, n: 3 }) as { a: string[]; e: { message: string; stack: string; cause: { message: string } }; n: number };
+  const out = r.value({ a: ['x s3cr3t y'], e: error, n: 3 }) as {
+    a: string[];
+    e: { message: string; stack: string; cause: { message: string } };
+    n: number;
+  };
   assert.deepEqual(out.a, ['x [redacted] y']);
   assert.equal(out.e.message, 'bad key [redacted]');
   assert.ok(!out.e.stack.includes('s3cr3t'));
@@ -16,7 +20,10 @@ it('redacts secrets in nested values, errors and their causes', () => {
 
 it('redacts URL credentials of any URL, and the URL-encoded form of a secret', () => {
   const r = new Redactor(['p@ss word']);
-  assert.equal(r.string('postgres://me:x@db.test/app and https://tok@h.test'), 'postgres://[redacted]@db.test/app and https://[redacted]@h.test');
+  assert.equal(
+    r.string('postgres://me:x@db.test/app and https://tok@h.test'),
+    'postgres://[redacted]@db.test/app and https://[redacted]@h.test',
+  );
   assert.equal(r.string('q=p%40ss%20word'), 'q=[redacted]');
   assert.equal(r.string('mail me@host.test'), 'mail me@host.test');
 });
@@ -82,6 +89,13 @@ describe('a secret shorter than 8 characters is redacted only as a whole token',
 });
 
 it('a redacted value serializes as the original would: exact numbers and dates keep their JSON', () => {
-  const value = { ...(parseJson('{"big":9007199254740993}') as object), at: new Date(Date.UTC(2026, 0, 1)), note: 'key s3cr3t-value' };
-  assert.equal(JSON.stringify(new Redactor(['s3cr3t-value']).value(value)), '{"big":9007199254740993,"at":"2026-01-01T00:00:00.000Z","note":"key [redacted]"}');
+  const value = {
+    ...(parseJson('{"big":9007199254740993}') as object),
+    at: new Date(Date.UTC(2026, 0, 1)),
+    note: 'key s3cr3t-value',
+  };
+  assert.equal(
+    JSON.stringify(new Redactor(['s3cr3t-value']).value(value)),
+    '{"big":9007199254740993,"at":"2026-01-01T00:00:00.000Z","note":"key [redacted]"}',
+  );
 });

@@ -10,13 +10,23 @@ import { fixture, run } from '../helpers/spawn.ts';
 
 it('sqliteOrPostgres: the options of both stores, --batch-size once; --db-url optional, --db-path says when it applies', () => {
   const { options } = sqliteOrPostgres();
-  assert.deepEqual(Object.keys(options), ['dbUrl', 'batchSize', 'historyRetention', 'fullRefresh', 'dbPath', 'busyTimeout']);
+  assert.deepEqual(Object.keys(options), [
+    'dbUrl',
+    'batchSize',
+    'historyRetention',
+    'fullRefresh',
+    'dbPath',
+    'busyTimeout',
+  ]);
   assert.equal(options.dbUrl?.required, undefined);
   assert.equal(options.dbUrl?.env, 'DATABASE_URL');
   assert.equal(options.dbUrl?.example, undefined, '.env.example leaves it commented out, so copying it keeps SQLite');
   assert.match(options.dbUrl?.description ?? '', /, e\.g\. postgres:\/\/ferry:secret@db\.internal:5432\/imports/);
   assert.equal(postgres().options.dbUrl?.required, true, 'postgres() alone needs it');
-  assert.equal(options.dbPath?.description, 'the SQLite database file (created when missing); used when --db-url is not given');
+  assert.equal(
+    options.dbPath?.description,
+    'the SQLite database file (created when missing); used when --db-url is not given',
+  );
   assert.deepEqual(options.batchSize, sqlite().options.batchSize);
 });
 
@@ -32,22 +42,40 @@ it('opens the first store whose selecting option is given, else the last', async
     },
   });
   const store = selectStore(fake('a', 'aUrl'), fake('b', 'bUrl'), fake('fallback'));
-  for (const config of [{ aUrl: 'x', bUrl: 'y' }, { bUrl: 'y' }, {}, { aUrl: '', bUrl: undefined }]) await store.open(config, 'write');
+  for (const config of [{ aUrl: 'x', bUrl: 'y' }, { bUrl: 'y' }, {}, { aUrl: '', bUrl: undefined }])
+    await store.open(config, 'write');
   assert.deepEqual(opened, ['a', 'b', 'fallback', 'fallback']);
   assert.equal(store.kind, 'a or b or fallback');
 });
 
 it('refuses a store that could never be chosen, and an option two stores mean differently', () => {
   assert.throws(() => selectStore(sqlite(), sqlite()), /the sqlite store names no option of its own that selects it/);
-  const clash: StoreFactory = { kind: 'other', selectedBy: 'dbUrl', options: { dbUrl: { type: 'string', description: 'not a URL' } }, open: async () => undefined };
-  assert.throws(() => selectStore(clash, postgres()), /option dbUrl means different things to the other and postgres stores/);
+  const clash: StoreFactory = {
+    kind: 'other',
+    selectedBy: 'dbUrl',
+    options: { dbUrl: { type: 'string', description: 'not a URL' } },
+    open: async () => undefined,
+  };
+  assert.throws(
+    () => selectStore(clash, postgres()),
+    /option dbUrl means different things to the other and postgres stores/,
+  );
 });
 
 it('a run on SQLite never loads pg; one with --db-url does', async () => {
   // Prints each time a module named pg is resolved, from inside the job process.
   const hook = `data:text/javascript,${encodeURIComponent(`import { registerHooks } from 'node:module';
 registerHooks({ resolve(specifier, context, next) { if (specifier === 'pg') process.stderr.write('resolved pg\\n'); return next(specifier, context); } });`)}`;
-  const job = (args: string[]) => run(process.execPath, ['--conditions=source', '--import', hook, fixture('jobs/counter-import.ts'), '--count', '10', ...args]);
+  const job = (args: string[]) =>
+    run(process.execPath, [
+      '--conditions=source',
+      '--import',
+      hook,
+      fixture('jobs/counter-import.ts'),
+      '--count',
+      '10',
+      ...args,
+    ]);
   const dir = await mkdtemp(path.join(tmpdir(), 'ferry-select-'));
   const onSqlite = await job(['--db-path', path.join(dir, 'x.db')]);
   assert.equal(onSqlite.code, 0, onSqlite.stderr);

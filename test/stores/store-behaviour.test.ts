@@ -34,7 +34,8 @@ for (const target of targets) {
       it.skip(`${target.name} store tests: ${why}`);
       return;
     }
-    const importInto = (db: Database, args: string[] = [], options: SpawnOptions = {}) => runJobFile(JOB, [...db.args, ...args], options);
+    const importInto = (db: Database, args: string[] = [], options: SpawnOptions = {}) =>
+      runJobFile(JOB, [...db.args, ...args], options);
 
     it('a second run on the same input reports 0 inserted, 0 updated, N unchanged and changes nothing', async () => {
       const db = await target.fresh();
@@ -42,7 +43,14 @@ for (const target of targets) {
       assert.deepEqual(first.counts, { read: 5000, inserted: 5000, updated: 0, unchanged: 0, deleted: 0, rejected: 0 });
       const before = await snapshot(db);
       const second = resultOf(await importInto(db, ['--count', '5000']));
-      assert.deepEqual(second.counts, { read: 5000, inserted: 0, updated: 0, unchanged: 5000, deleted: 0, rejected: 0 });
+      assert.deepEqual(second.counts, {
+        read: 5000,
+        inserted: 0,
+        updated: 0,
+        unchanged: 5000,
+        deleted: 0,
+        rejected: 0,
+      });
       assert.deepEqual(await snapshot(db), before);
       const changed = resultOf(await importInto(db, ['--count', '5000', '--variant', 'b']));
       assert.deepEqual([changed.counts.updated, changed.counts.unchanged], [5000, 0], 'only real changes are updates');
@@ -101,7 +109,13 @@ for (const target of targets) {
       const next = await importInto(db, ['--count', '20000']);
       assert.equal(next.code, 0, next.stderr);
       const runs = await db.runs(NAME);
-      assert.deepEqual(runs.map((r) => [r.status, r.error_code]), [['failed', 'ABANDONED'], ['succeeded', null]]);
+      assert.deepEqual(
+        runs.map((r) => [r.status, r.error_code]),
+        [
+          ['failed', 'ABANDONED'],
+          ['succeeded', null],
+        ],
+      );
       await db.close();
     });
 
@@ -109,13 +123,18 @@ for (const target of targets) {
       const db = await target.fresh();
       const args = ['--count', '20000', '--batch-size', '250', '--pause-ms', '20'];
       const pastDone = (out: string, n: number) => [...out.matchAll(/"done":(\d+)/g)].some((m) => Number(m[1]) >= n);
-      const stopped = await importInto(db, args, { onOutput: (out, child) => pastDone(out, 2000) && !child.killed && child.kill('SIGTERM') });
+      const stopped = await importInto(db, args, {
+        onOutput: (out, child) => pastDone(out, 2000) && !child.killed && child.kill('SIGTERM'),
+      });
       assert.equal(stopped.code, 130);
       assert.equal(resultOf(stopped).status, 'cancelled');
       const kept = (await db.rows('items', 'id')).length;
       const checkpoint = (await db.checkpoint(NAME)) as { next: number };
       assert.ok(kept >= 2000 && kept < 20000, `committed work kept (${kept} rows)`);
-      assert.ok(checkpoint.next <= kept, `the checkpoint (${checkpoint.next}) claims no more than the data holds (${kept})`);
+      assert.ok(
+        checkpoint.next <= kept,
+        `the checkpoint (${checkpoint.next}) claims no more than the data holds (${kept})`,
+      );
       const resumed = resultOf(await importInto(db, args));
       assert.equal(resumed.counts.read, 20000 - checkpoint.next, 'the rerun starts at the checkpoint');
       assert.equal((await db.rows('items', 'id')).length, 20000);
@@ -129,7 +148,11 @@ for (const target of targets) {
       const args = ['--count', '1500', '--variant', 'b'];
       const dry = resultOf(await importInto(db, [...args, '--dry-run']));
       assert.equal(dry.dryRun, true);
-      assert.deepEqual({ ...(await snapshot(db)), runs: await db.runs(NAME) }, before, 'nothing written, not even the run history');
+      assert.deepEqual(
+        { ...(await snapshot(db)), runs: await db.runs(NAME) },
+        before,
+        'nothing written, not even the run history',
+      );
       const real = resultOf(await importInto(db, args));
       assert.deepEqual(dry.counts, real.counts);
       assert.deepEqual([real.counts.inserted, real.counts.updated], [500, 1000]);
@@ -144,19 +167,37 @@ for (const target of targets) {
       };
       const runPeople = (db: Database, file: string, args: string[] = [], env: Record<string, string> = {}) =>
         runJobFile(PEOPLE, [...db.args, '--file', file, ...args], { env });
-      const good = [{ id: 'a', name: 'Ann', age: 30 }, { id: 'b', name: 'Bob', age: 40 }];
+      const good = [
+        { id: 'a', name: 'Ann', age: 30 },
+        { id: 'b', name: 'Bob', age: 40 },
+      ];
 
       it('more rejects than --max-rejects: exit 65, and the tables and checkpoint are as before the run; the rejects stay', async () => {
         const db = await target.fresh();
         assert.equal((await runPeople(db, await people(good))).code, 0);
         const before = { people: await db.rows('people', 'id'), checkpoint: await db.checkpoint('people-import') };
-        const next = await people([{ id: 'a', name: 'Ann', age: 31 }, { id: 'c', name: 'Cy', age: 5 }, ...Array.from({ length: 2500 }, (_, i) => ({ id: `n${i}`, name: 'x', age: 1 })), { id: 'd', name: 'Di', age: -4 }]);
+        const next = await people([
+          { id: 'a', name: 'Ann', age: 31 },
+          { id: 'c', name: 'Cy', age: 5 },
+          ...Array.from({ length: 2500 }, (_, i) => ({ id: `n${i}`, name: 'x', age: 1 })),
+          { id: 'd', name: 'Di', age: -4 },
+        ]);
         const failed = await runPeople(db, next, ['--batch-size', '100']);
         assert.equal(failed.code, 65);
         assert.equal(resultOf(failed).error?.code, 'REJECTS_OVER_LIMIT');
-        assert.deepEqual({ people: await db.rows('people', 'id'), checkpoint: await db.checkpoint('people-import') }, before, 'batches already committed were taken back');
-        const listed = (await runJobFile(PEOPLE, ['rejects', ...db.args])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { reason: string; position: { row: number }; raw: unknown });
-        assert.deepEqual(listed.map((r) => [r.position.row, r.raw]), [[2503, { id: 'd', name: 'Di', age: -4 }]]);
+        assert.deepEqual(
+          { people: await db.rows('people', 'id'), checkpoint: await db.checkpoint('people-import') },
+          before,
+          'batches already committed were taken back',
+        );
+        const listed = (await runJobFile(PEOPLE, ['rejects', ...db.args])).stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { reason: string; position: { row: number }; raw: unknown });
+        assert.deepEqual(
+          listed.map((r) => [r.position.row, r.raw]),
+          [[2503, { id: 'd', name: 'Di', age: -4 }]],
+        );
         assert.match(listed[0]?.reason ?? '', /age: Too small/);
         const allowed = await runPeople(db, next, ['--max-rejects', '1']);
         assert.equal(allowed.code, 0);
@@ -171,7 +212,10 @@ for (const target of targets) {
         const again = await runPeople(db, later, ['--max-rejects', '1']);
         assert.equal(again.code, 0, again.stderr);
         type Listed = { runId: string; source: string; position: { source: string; row: number }; raw: unknown };
-        const listed = (await runJobFile(PEOPLE, ['rejects', ...db.args])).stdout.trim().split('\n').map((l) => JSON.parse(l) as Listed);
+        const listed = (await runJobFile(PEOPLE, ['rejects', ...db.args])).stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Listed);
         const seen = listed.map((r) => [r.runId, r.source, r.position.source, r.position.row, r.raw]);
         assert.deepEqual(seen, [[resultOf(again).runId, later, later, 4, bad]]);
       });
@@ -180,7 +224,14 @@ for (const target of targets) {
         const db = await target.fresh();
         await runPeople(db, await people(good));
         const before = await db.rows('people', 'id');
-        const failed = await runPeople(db, await people([{ id: 'a', name: 'Changed', age: 1 }, { id: 'z', name: 'New', age: 2 }]), ['--min-records', '3']);
+        const failed = await runPeople(
+          db,
+          await people([
+            { id: 'a', name: 'Changed', age: 1 },
+            { id: 'z', name: 'New', age: 2 },
+          ]),
+          ['--min-records', '3'],
+        );
         assert.equal(failed.code, 65);
         assert.equal(resultOf(failed).error?.code, 'TOO_FEW_RECORDS');
         assert.deepEqual(await db.rows('people', 'id'), before);
@@ -190,11 +241,22 @@ for (const target of targets) {
         const db = await target.fresh();
         const file = await people([...good, { id: 'n', name: 'Neg', age: -1 }, { id: 's', name: 'Str', age: 'old' }]);
         assert.equal((await runPeople(db, file, ['--max-rejects', '5'])).code, 0);
-        const replay = await runJobFile(PEOPLE, ['rejects', '--replay', ...db.args, '--file', file], { env: { PEOPLE_SCHEMA_VERSION: '2' } });
+        const replay = await runJobFile(PEOPLE, ['rejects', '--replay', ...db.args, '--file', file], {
+          env: { PEOPLE_SCHEMA_VERSION: '2' },
+        });
         assert.equal(replay.code, 0, replay.stderr);
-        assert.deepEqual([resultOf(replay).counts.read, resultOf(replay).counts.inserted, resultOf(replay).counts.rejected], [2, 1, 1]);
-        assert.deepEqual((await db.rows('people', 'id')).map((r) => r.id), ['a', 'b', 'n']);
-        const left = (await runJobFile(PEOPLE, ['rejects', ...db.args])).stdout.trim().split('\n').map((l) => (JSON.parse(l) as { raw: { id: string } }).raw.id);
+        assert.deepEqual(
+          [resultOf(replay).counts.read, resultOf(replay).counts.inserted, resultOf(replay).counts.rejected],
+          [2, 1, 1],
+        );
+        assert.deepEqual(
+          (await db.rows('people', 'id')).map((r) => r.id),
+          ['a', 'b', 'n'],
+        );
+        const left = (await runJobFile(PEOPLE, ['rejects', ...db.args])).stdout
+          .trim()
+          .split('\n')
+          .map((l) => (JSON.parse(l) as { raw: { id: string } }).raw.id);
         assert.deepEqual(left, ['s']);
       });
     });
@@ -202,8 +264,15 @@ for (const target of targets) {
     it('history retention: runs and rejects older than --history-retention leave the history at the end of a run; the last success stays', async () => {
       const db = await target.fresh();
       const file = path.join(await mkdtemp(path.join(tmpdir(), 'ferry-people-')), 'people.json');
-      await writeFile(file, JSON.stringify([{ id: 'a', name: 'Ann', age: 30 }, { id: 'x', name: 'Bad', age: -1 }]));
-      const rejects = async () => (await runJobFile(PEOPLE, ['rejects', ...db.args])).stdout.trim().split('\n').filter(Boolean).length;
+      await writeFile(
+        file,
+        JSON.stringify([
+          { id: 'a', name: 'Ann', age: 30 },
+          { id: 'x', name: 'Bad', age: -1 },
+        ]),
+      );
+      const rejects = async () =>
+        (await runJobFile(PEOPLE, ['rejects', ...db.args])).stdout.trim().split('\n').filter(Boolean).length;
       assert.equal((await runJobFile(PEOPLE, [...db.args, '--file', file, '--max-rejects', '1'])).code, 0);
       assert.equal((await importInto(db, ['--count', '10'])).code, 0);
       assert.equal((await importInto(db, ['--count', '10', '--fail-at', '3'])).code, 75);
@@ -212,9 +281,17 @@ for (const target of targets) {
       const kept = await importInto(db, ['--count', '10', '--fail-at', '5', '--history-retention', '1s']);
       assert.equal(kept.code, 75);
       const runs = await db.runs(NAME);
-      assert.deepEqual(runs.map((r) => r.status), ['succeeded', 'failed'], 'the old failure left; the last success and this run stay');
+      assert.deepEqual(
+        runs.map((r) => r.status),
+        ['succeeded', 'failed'],
+        'the old failure left; the last success and this run stay',
+      );
       await sleep(1200);
-      assert.equal((await runJobFile(PEOPLE, [...db.args, '--file', file, '--max-rejects', '1', '--history-retention', '1s'])).code, 0);
+      assert.equal(
+        (await runJobFile(PEOPLE, [...db.args, '--file', file, '--max-rejects', '1', '--history-retention', '1s']))
+          .code,
+        0,
+      );
       assert.equal(await rejects(), 1, 'a reject seen again in this run stays');
       await writeFile(file, JSON.stringify([{ id: 'a', name: 'Ann', age: 30 }]));
       await sleep(1200);
@@ -248,7 +325,10 @@ for (const target of targets) {
         const old = await check(db, ['--max-age', '10ms']);
         assert.equal(old.code, 69);
         // How long ago depends on the machine's load: ms under a second, seconds above.
-        assert.match(old.problems.join(), /too old: the last success finished \d+ (ms|seconds?) ago, \d+ (ms|seconds?) over --max-age 10ms/);
+        assert.match(
+          old.problems.join(),
+          /too old: the last success finished \d+ (ms|seconds?) ago, \d+ (ms|seconds?) over --max-age 10ms/,
+        );
         await importInto(db, ['--count', '300', '--fail-at', '7']);
         const failed = await check(db, ['--max-age', '1h']);
         assert.equal(failed.code, 69);
@@ -259,7 +339,7 @@ for (const target of targets) {
         const db = await target.fresh();
         const finished = await runJobFile(JOB, [...db.args, 'check']);
         assert.equal(finished.code, 69);
-        assert.equal((await db.runs(NAME).catch(() => 'no database')), 'no database');
+        assert.equal(await db.runs(NAME).catch(() => 'no database'), 'no database');
       });
     });
   });

@@ -32,10 +32,20 @@ export interface StoreTarget {
   fresh(): Promise<Database>;
 }
 
-function database(args: string[], factory: StoreFactory, config: Record<string, string>, query: Database['query'], close: () => Promise<void>, listTables: string): Database {
+function database(
+  args: string[],
+  factory: StoreFactory,
+  config: Record<string, string>,
+  query: Database['query'],
+  close: () => Promise<void>,
+  listTables: string,
+): Database {
   return {
     args,
-    open: (batchSize = 1000) => async () => (await factory.open({ ...config, batchSize }, 'write')) as Store,
+    open:
+      (batchSize = 1000) =>
+      async () =>
+        (await factory.open({ ...config, batchSize }, 'write')) as Store,
     query,
     rows: (table, orderBy) => query(`SELECT * FROM "${table}" ORDER BY ${orderBy}`),
     tables: async () => (await query(listTables)).map((r) => String(r.name)).sort(),
@@ -43,7 +53,8 @@ function database(args: string[], factory: StoreFactory, config: Record<string, 
       const [row] = await query(`SELECT value FROM _ferry_checkpoints WHERE job = '${job}'`);
       return row === undefined ? undefined : JSON.parse(String(row.value));
     },
-    runs: async (job) => (await query(`SELECT id, status, error_code FROM _ferry_runs WHERE job = '${job}' ORDER BY started_at`)) as never,
+    runs: async (job) =>
+      (await query(`SELECT id, status, error_code FROM _ferry_runs WHERE job = '${job}' ORDER BY started_at`)) as never,
     close,
   };
 }
@@ -57,7 +68,10 @@ export const sqliteTarget: StoreTarget = {
     const query = async (sql: string) => {
       const db = new DatabaseSync(file, { readOnly: true });
       try {
-        return db.prepare(sql).all().map((r) => ({ ...r }));
+        return db
+          .prepare(sql)
+          .all()
+          .map((r) => ({ ...r }));
       } finally {
         db.close();
       }

@@ -21,7 +21,9 @@ describe('parseJson keeps every number exactly as written', () => {
   }
 
   it('numbers a double holds exactly stay plain numbers, however they are written', () => {
-    const parsed = parseJson('[9007199254740992, 1.50, 1e3, 0.1, -0, 123456789012345, 12345678.12345678, 1e-7, 100000000000000000000]') as unknown[];
+    const parsed = parseJson(
+      '[9007199254740992, 1.50, 1e3, 0.1, -0, 123456789012345, 12345678.12345678, 1e-7, 100000000000000000000]',
+    ) as unknown[];
     assert.deepEqual(parsed, [9007199254740992, 1.5, 1000, 0.1, -0, 123456789012345, 12345678.12345678, 1e-7, 1e20]);
     assert.ok(parsed.every((n) => typeof n === 'number'));
   });

@@ -12,25 +12,55 @@ import { postgresUnavailable, TEST_DATABASE_URL } from '../stores/postgres/test-
 describe('verifyJob', () => {
   it('passes a well-behaved job: rerun, kills, SIGTERM and two runs at once', async () => {
     const lines: string[] = [];
-    const report = await verifyJob({ target: fixture('jobs/counter-import.ts'), args: ['--count', '6000', '--pause-ms', '2'], trials: 6, concurrent: true, onProgress: (l) => lines.push(l) });
+    const report = await verifyJob({
+      target: fixture('jobs/counter-import.ts'),
+      args: ['--count', '6000', '--pause-ms', '2'],
+      trials: 6,
+      concurrent: true,
+      onProgress: (l) => lines.push(l),
+    });
     assert.ok(report.ok, lines.join('\n'));
-    assert.deepEqual(report.checks.map((c) => c.name), ['reference run', 'rerun changes nothing', ...[1, 2, 3, 4, 5, 6].map((n) => `kill trial ${n}`), 'SIGTERM trial', 'two runs at once']);
+    assert.deepEqual(
+      report.checks.map((c) => c.name),
+      [
+        'reference run',
+        'rerun changes nothing',
+        ...[1, 2, 3, 4, 5, 6].map((n) => `kill trial ${n}`),
+        'SIGTERM trial',
+        'two runs at once',
+      ],
+    );
     assert.match(lines.at(-1) ?? '', /^retry-safe: all 10 checks hold$/);
     const killRun = String.raw`(killed \d+ ms in|exited 0 before the kill due \d+ ms in)`;
     for (const line of lines.filter((l) => l.includes('kill trial'))) {
-      assert.match(line, new RegExp(String.raw`^✔ kill trial \d: ${killRun}(, then ${killRun})*; rerun matches the reference$`));
+      assert.match(
+        line,
+        new RegExp(String.raw`^✔ kill trial \d: ${killRun}(, then ${killRun})*; rerun matches the reference$`),
+      );
     }
-    assert.match(lines.find((l) => l.includes('SIGTERM trial')) ?? '', /^✔ SIGTERM trial: exited 130 on SIGTERM \d+ ms in; rerun matches the reference$/);
+    assert.match(
+      lines.find((l) => l.includes('SIGTERM trial')) ?? '',
+      /^✔ SIGTERM trial: exited 130 on SIGTERM \d+ ms in; rerun matches the reference$/,
+    );
   });
 
   it('says a SIGTERM trial was not tried when the job always ends before the signal, instead of ✔', async () => {
     const lines: string[] = [];
     const env = { FERRY_NODE: process.execPath, FERRY_JOB: fixture('jobs/counter-import.ts') };
-    const report = await verifyJob({ target: fixture('scripts/quiet-until-done.sh'), args: ['--count', '500'], trials: 0, env, onProgress: (l) => lines.push(l) });
+    const report = await verifyJob({
+      target: fixture('scripts/quiet-until-done.sh'),
+      args: ['--count', '500'],
+      trials: 0,
+      env,
+      onProgress: (l) => lines.push(l),
+    });
     assert.ok(report.ok, lines.join('\n'));
     const term = report.checks.find((c) => c.name === 'SIGTERM trial');
     assert.equal(term?.skipped, true, lines.join('\n'));
-    assert.match(lines.join('\n'), /^– SIGTERM trial: exited 0 (before|as) the signal .*: not a SIGTERM trial \(3 tries/m);
+    assert.match(
+      lines.join('\n'),
+      /^– SIGTERM trial: exited 0 (before|as) the signal .*: not a SIGTERM trial \(3 tries/m,
+    );
     assert.equal(lines.at(-1), 'retry-safe: 2 checks hold; not tried: SIGTERM trial');
   });
 
@@ -45,16 +75,30 @@ describe('verifyJob', () => {
 
   it('catches a job that runs without the lock: two runs at once both succeed, in every try', async () => {
     const lines: string[] = [];
-    const report = await verifyJob({ target: fixture('jobs/broken-no-lock.ts'), args: ['--count', '3000'], trials: 0, concurrent: true, onProgress: (l) => lines.push(l) });
+    const report = await verifyJob({
+      target: fixture('jobs/broken-no-lock.ts'),
+      args: ['--count', '3000'],
+      trials: 0,
+      concurrent: true,
+      onProgress: (l) => lines.push(l),
+    });
     assert.equal(report.ok, false, lines.join('\n'));
     const pair = report.checks.find((c) => c.name === 'two runs at once');
     assert.equal(pair?.ok, false);
     assert.match(pair?.detail ?? '', /^exit codes 0 and 0 in all 3 tries/);
-    assert.deepEqual(report.checks.filter((c) => !c.ok).map((c) => c.name), ['two runs at once'], 'the rest of the job is fine');
+    assert.deepEqual(
+      report.checks.filter((c) => !c.ok).map((c) => c.name),
+      ['two runs at once'],
+      'the rest of the job is fine',
+    );
   });
 
   it('catches a job that commits its checkpoint before its data: kill trials find rows missing', async () => {
-    const report = await verifyJob({ target: fixture('jobs/broken-checkpoint-first.ts'), args: ['--count', '10000'], trials: 8 });
+    const report = await verifyJob({
+      target: fixture('jobs/broken-checkpoint-first.ts'),
+      args: ['--count', '10000'],
+      trials: 8,
+    });
     assert.equal(report.ok, false);
     const failed = report.checks.filter((c) => c.name.startsWith('kill trial') && !c.ok);
     assert.ok(failed.length > 0, 'some kill trial fails');
@@ -70,7 +114,11 @@ async function schemasLeft(lines: readonly string[]): Promise<string[]> {
   const client = new Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();
   try {
-    return (await client.query<{ name: string }>('SELECT nspname AS name FROM pg_namespace WHERE starts_with(nspname, $1)', [prefix])).rows.map((r) => r.name);
+    return (
+      await client.query<{ name: string }>('SELECT nspname AS name FROM pg_namespace WHERE starts_with(nspname, $1)', [
+        prefix,
+      ])
+    ).rows.map((r) => r.name);
   } finally {
     await client.end();
   }
@@ -82,8 +130,23 @@ async function schemasLeft(lines: readonly string[]): Promise<string[]> {
  */
 async function verifyStoppedMidway(env: Record<string, string> = {}) {
   const tmp = await mkdtemp(path.join(tmpdir(), 'ferry-verify-stop-'));
-  const args = ['--conditions=source', path.join(ROOT, 'src/cli/bin.ts'), 'verify', fixture('jobs/counter-import.ts'), '--trials', '50', '--', '--count', '6000', '--pause-ms', '5'];
-  const child = spawn(process.execPath, args, { env: { ...process.env, TMPDIR: tmp, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [
+    '--conditions=source',
+    path.join(ROOT, 'src/cli/bin.ts'),
+    'verify',
+    fixture('jobs/counter-import.ts'),
+    '--trials',
+    '50',
+    '--',
+    '--count',
+    '6000',
+    '--pause-ms',
+    '5',
+  ];
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, TMPDIR: tmp, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   let signalled = 0;
@@ -128,16 +191,38 @@ describe('verifyJob on PostgreSQL (a fresh schema per run)', async () => {
 
   it('passes a well-behaved job, then leaves no schema behind', async () => {
     const lines: string[] = [];
-    const report = await verifyJob({ target: fixture('jobs/counter-import.ts'), args: ['--count', '6000', '--pause-ms', '2'], trials: 4, concurrent: true, databaseUrl: TEST_DATABASE_URL, onProgress: (l) => lines.push(l) });
+    const report = await verifyJob({
+      target: fixture('jobs/counter-import.ts'),
+      args: ['--count', '6000', '--pause-ms', '2'],
+      trials: 4,
+      concurrent: true,
+      databaseUrl: TEST_DATABASE_URL,
+      onProgress: (l) => lines.push(l),
+    });
     assert.ok(report.ok, lines.join('\n'));
-    assert.deepEqual(report.checks.map((c) => c.name), ['reference run', 'rerun changes nothing', ...[1, 2, 3, 4].map((n) => `kill trial ${n}`), 'SIGTERM trial', 'two runs at once']);
+    assert.deepEqual(
+      report.checks.map((c) => c.name),
+      [
+        'reference run',
+        'rerun changes nothing',
+        ...[1, 2, 3, 4].map((n) => `kill trial ${n}`),
+        'SIGTERM trial',
+        'two runs at once',
+      ],
+    );
     assert.match(report.checks[0]?.detail ?? '', /items: 6000 rows/);
     assert.deepEqual(await schemasLeft(lines), []);
   });
 
   it('catches a job that commits its checkpoint before its data, and still drops its schemas', async () => {
     const lines: string[] = [];
-    const report = await verifyJob({ target: fixture('jobs/broken-checkpoint-first.ts'), args: ['--count', '10000'], trials: 8, databaseUrl: TEST_DATABASE_URL, onProgress: (l) => lines.push(l) });
+    const report = await verifyJob({
+      target: fixture('jobs/broken-checkpoint-first.ts'),
+      args: ['--count', '10000'],
+      trials: 8,
+      databaseUrl: TEST_DATABASE_URL,
+      onProgress: (l) => lines.push(l),
+    });
     assert.equal(report.ok, false);
     const failed = report.checks.filter((c) => c.name.startsWith('kill trial') && !c.ok);
     assert.ok(failed.length > 0, `some kill trial fails:\n${lines.join('\n')}`);
@@ -147,7 +232,13 @@ describe('verifyJob on PostgreSQL (a fresh schema per run)', async () => {
 
   it('catches a job that inserts without a natural key', async () => {
     const lines: string[] = [];
-    const report = await verifyJob({ target: fixture('jobs/broken-no-key.ts'), args: [], trials: 1, databaseUrl: TEST_DATABASE_URL, onProgress: (l) => lines.push(l) });
+    const report = await verifyJob({
+      target: fixture('jobs/broken-no-key.ts'),
+      args: [],
+      trials: 1,
+      databaseUrl: TEST_DATABASE_URL,
+      onProgress: (l) => lines.push(l),
+    });
     const rerun = report.checks.find((c) => c.name === 'rerun changes nothing');
     assert.equal(rerun?.ok, false);
     assert.match(rerun?.detail ?? '', /the second run wrote again: .*"inserted":2000/);
@@ -160,13 +251,34 @@ describe('verifyJob on PostgreSQL (a fresh schema per run)', async () => {
     assert.deepEqual(await schemasLeft(stopped.stdout.split('\n')), []);
   });
 
-  it('the command takes DATABASE_URL (or --db-url) and refuses a --db-url among the job\'s flags', async () => {
+  it("the command takes DATABASE_URL (or --db-url) and refuses a --db-url among the job's flags", async () => {
     const bin = path.join(ROOT, 'src/cli/bin.ts');
-    const good = await run(process.execPath, ['--conditions=source', bin, 'verify', fixture('jobs/counter-import.ts'), '--trials', '1', '--', '--count', '2000'], { env: { DATABASE_URL: TEST_DATABASE_URL }, timeoutMs: 60_000 });
+    const good = await run(
+      process.execPath,
+      [
+        '--conditions=source',
+        bin,
+        'verify',
+        fixture('jobs/counter-import.ts'),
+        '--trials',
+        '1',
+        '--',
+        '--count',
+        '2000',
+      ],
+      { env: { DATABASE_URL: TEST_DATABASE_URL }, timeoutMs: 60_000 },
+    );
     assert.equal(good.code, 0, good.stdout + good.stderr);
     assert.match(good.stdout, /✔ reference run: .*items: 2000 rows \(schemas ferry_verify_/);
     assert.deepEqual(await schemasLeft(good.stdout.split('\n')), []);
-    const refused = await run(process.execPath, ['--conditions=source', bin, 'verify', fixture('jobs/counter-import.ts'), '--', `--db-url=${TEST_DATABASE_URL}`]);
+    const refused = await run(process.execPath, [
+      '--conditions=source',
+      bin,
+      'verify',
+      fixture('jobs/counter-import.ts'),
+      '--',
+      `--db-url=${TEST_DATABASE_URL}`,
+    ]);
     assert.equal(refused.code, 64);
     assert.match(refused.stderr, /leave --db-url out/);
   });
@@ -175,17 +287,42 @@ describe('verifyJob on PostgreSQL (a fresh schema per run)', async () => {
 describe('ferry verify (the command)', () => {
   const bin = path.join(ROOT, 'src/cli/bin.ts');
   it('exits 0 on a good job and 1 on a broken one, printing a line per check', async () => {
-    const good = await run(process.execPath, ['--conditions=source', bin, 'verify', fixture('jobs/counter-import.ts'), '--trials', '2', '--', '--count', '2000']);
+    const good = await run(process.execPath, [
+      '--conditions=source',
+      bin,
+      'verify',
+      fixture('jobs/counter-import.ts'),
+      '--trials',
+      '2',
+      '--',
+      '--count',
+      '2000',
+    ]);
     assert.equal(good.code, 0, good.stdout + good.stderr);
     assert.equal(good.stdout.trim().split('\n').length, 6);
-    const bad = await run(process.execPath, ['--conditions=source', bin, 'verify', fixture('jobs/broken-no-key.ts'), '--trials', '1']);
+    const bad = await run(process.execPath, [
+      '--conditions=source',
+      bin,
+      'verify',
+      fixture('jobs/broken-no-key.ts'),
+      '--trials',
+      '1',
+    ]);
     assert.equal(bad.code, 1);
     assert.match(bad.stdout, /✖ rerun changes nothing/);
     assert.match(bad.stdout, /NOT retry-safe/);
   });
 
   it('refuses a --db-path of the user: each run needs a fresh database', async () => {
-    const finished = await run(process.execPath, ['--conditions=source', bin, 'verify', fixture('jobs/counter-import.ts'), '--', '--db-path', 'x.db']);
+    const finished = await run(process.execPath, [
+      '--conditions=source',
+      bin,
+      'verify',
+      fixture('jobs/counter-import.ts'),
+      '--',
+      '--db-path',
+      'x.db',
+    ]);
     assert.equal(finished.code, 64);
   });
 });

@@ -5,11 +5,15 @@ export function checkHeader(file: string, names: string[]): string[] {
   const seen = new Map<string, number>();
   for (const [i, name] of names.entries()) {
     if (name.trim() === '') {
-      throw headerError(`${file}: column ${i + 1} of the header has no name: give every column a name in the first line`);
+      throw headerError(
+        `${file}: column ${i + 1} of the header has no name: give every column a name in the first line`,
+      );
     }
     const first = seen.get(name);
     if (first !== undefined) {
-      throw headerError(`${file}: the header names ${JSON.stringify(name)} twice (columns ${first + 1} and ${i + 1}): give every column its own name`);
+      throw headerError(
+        `${file}: the header names ${JSON.stringify(name)} twice (columns ${first + 1} and ${i + 1}): give every column its own name`,
+      );
     }
     seen.set(name, i);
   }
@@ -21,7 +25,13 @@ export function recordOf(names: string[], fields: string[]): Record<string, stri
   const record: Record<string, string> = {};
   for (let i = 0; i < names.length; i++) {
     // A plain assignment to "__proto__" would set the prototype instead of a field.
-    if (names[i] === '__proto__') Object.defineProperty(record, '__proto__', { value: fields[i], enumerable: true, writable: true, configurable: true });
+    if (names[i] === '__proto__')
+      Object.defineProperty(record, '__proto__', {
+        value: fields[i],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     else record[names[i] as string] = fields[i] as string;
   }
   return record;

@@ -26,7 +26,9 @@ export async function openStream(file: string, options: ReadOptions = {}): Promi
   checkEncoding(options.encoding);
   throwIfCancelled(options.signal);
   const source = await openBytes(file);
-  const stream = Readable.from(guard(file, source, textDecoding(file, options.encoding), options.signal), { objectMode: false });
+  const stream = Readable.from(guard(file, source, textDecoding(file, options.encoding), options.signal), {
+    objectMode: false,
+  });
   stream.once('close', () => source.destroy()); // a reader that stops early closes the file
   return stream;
 }
@@ -51,7 +53,12 @@ export function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw isErrorKind(signal.reason, 'cancelled') ? signal.reason : new CancelledError();
 }
 
-async function* guard(file: string, source: Readable, text: TextDecoding, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+async function* guard(
+  file: string,
+  source: Readable,
+  text: TextDecoding,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Buffer> {
   try {
     for await (const chunk of source) {
       throwIfCancelled(signal);
@@ -83,16 +90,28 @@ export function fileError(file: string, error: unknown): unknown {
   if (isFerryError(error) || !(error instanceof Error)) return error;
   const code = (error as NodeJS.ErrnoException).code ?? '';
   if (code === 'ENOENT') {
-    return new PermanentError(`${file} does not exist: check the path (a relative path starts at ${process.cwd()})`, { code: 'FILE_NOT_FOUND', cause: error });
+    return new PermanentError(`${file} does not exist: check the path (a relative path starts at ${process.cwd()})`, {
+      code: 'FILE_NOT_FOUND',
+      cause: error,
+    });
   }
   if (code === 'EISDIR') {
-    return new PermanentError(`${file} is a directory: pass the path of a file inside it`, { code: 'FILE_UNREADABLE', cause: error });
+    return new PermanentError(`${file} is a directory: pass the path of a file inside it`, {
+      code: 'FILE_UNREADABLE',
+      cause: error,
+    });
   }
   if (code === 'EACCES' || code === 'EPERM') {
-    return new PermanentError(`${file} cannot be read (permission denied): give the job's user read access`, { code: 'FILE_UNREADABLE', cause: error });
+    return new PermanentError(`${file} cannot be read (permission denied): give the job's user read access`, {
+      code: 'FILE_UNREADABLE',
+      cause: error,
+    });
   }
   if (code.startsWith('Z_')) {
-    return new PermanentError(`${file} is not a readable gzip file (${error.message}): check that the copy is complete, or rename it without .gz if it is not compressed`, { code: 'FILE_UNREADABLE', cause: error });
+    return new PermanentError(
+      `${file} is not a readable gzip file (${error.message}): check that the copy is complete, or rename it without .gz if it is not compressed`,
+      { code: 'FILE_UNREADABLE', cause: error },
+    );
   }
   return error;
 }

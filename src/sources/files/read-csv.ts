@@ -31,13 +31,24 @@ interface RawRow {
  * header or broken quoting throws a PermanentError. A bad delimiter or encoding throws a
  * ConfigError at the call.
  */
-export function readCsv(file: string, options: ReadCsvOptions = {}): AsyncGenerator<SourceItem<Record<string, string>>> {
+export function readCsv(
+  file: string,
+  options: ReadCsvOptions = {},
+): AsyncGenerator<SourceItem<Record<string, string>>> {
   checkEncoding(options.encoding);
-  const settings = { ...options, delimiter: options.delimiter ?? ',', maxRecordBytes: options.maxRecordBytes ?? MAX_RECORD_BYTES };
+  const settings = {
+    ...options,
+    delimiter: options.delimiter ?? ',',
+    maxRecordBytes: options.maxRecordBytes ?? MAX_RECORD_BYTES,
+  };
   return rows(file, csvParser(settings), settings);
 }
 
-async function* rows(file: string, parser: Parser, options: CsvSettings): AsyncGenerator<SourceItem<Record<string, string>>> {
+async function* rows(
+  file: string,
+  parser: Parser,
+  options: CsvSettings,
+): AsyncGenerator<SourceItem<Record<string, string>>> {
   const input = await openStream(file, options);
   pipeline(input, parser, noop);
   const toItem = itemMaker(file, options.onHeader);
@@ -58,7 +69,10 @@ async function* rows(file: string, parser: Parser, options: CsvSettings): AsyncG
 }
 
 /** Turns parsed rows into items, in order: the first is the header, blank lines are skipped. */
-function itemMaker(file: string, onHeader: ReadCsvOptions['onHeader']): (row: RawRow) => SourceItem<Record<string, string>> | undefined {
+function itemMaker(
+  file: string,
+  onHeader: ReadCsvOptions['onHeader'],
+): (row: RawRow) => SourceItem<Record<string, string>> | undefined {
   const lines = csvLines();
   let header: string[] | undefined;
   let row = 0;
@@ -78,12 +92,23 @@ function itemMaker(file: string, onHeader: ReadCsvOptions['onHeader']): (row: Ra
 }
 
 function csvParser({ delimiter, maxRecordBytes }: CsvSettings): Parser {
-  if (/["\r\n]/.test(delimiter)) throw new ConfigError(`delimiter ${JSON.stringify(delimiter)} cannot be used: it may not contain a quote or a line break`);
+  if (/["\r\n]/.test(delimiter))
+    throw new ConfigError(
+      `delimiter ${JSON.stringify(delimiter)} cannot be used: it may not contain a quote or a line break`,
+    );
   try {
     // Lengths are checked here, not by csv-parse, so a ragged row becomes an item, not an end.
     // Blank lines come through as records (see csv-lines.ts); any line ending ends a record,
     // so a file with mixed endings reads right.
-    return parse({ delimiter, bom: true, raw: true, relax_column_count: true, skip_empty_lines: false, record_delimiter: ['\r\n', '\n', '\r'], max_record_size: maxRecordBytes });
+    return parse({
+      delimiter,
+      bom: true,
+      raw: true,
+      relax_column_count: true,
+      skip_empty_lines: false,
+      record_delimiter: ['\r\n', '\n', '\r'],
+      max_record_size: maxRecordBytes,
+    });
   } catch (error) {
     throw new ConfigError(`CSV options cannot be used: ${(error as Error).message}`, { cause: error });
   }
@@ -99,10 +124,16 @@ function csvError(file: string, error: unknown, maxRecordBytes: number): unknown
   const records = typeof error['records'] === 'number' ? error['records'] : 0;
   const where = records === 0 ? 'in the header' : `at row ${records}`;
   if (error.code === 'CSV_MAX_RECORD_SIZE') {
-    return new PermanentError(`${file}: row ${records} is longer than ${formatBytes(maxRecordBytes)}: most likely a quote that is never closed`, { code: 'CSV_INVALID', cause: error });
+    return new PermanentError(
+      `${file}: row ${records} is longer than ${formatBytes(maxRecordBytes)}: most likely a quote that is never closed`,
+      { code: 'CSV_INVALID', cause: error },
+    );
   }
   const quoting = /QUOTE/.test(error.code) ? ' (inside a quoted field a quote is written twice: "")' : '';
-  return new PermanentError(`${file}: not valid CSV ${where}: ${error.message}${quoting}`, { code: 'CSV_INVALID', cause: error });
+  return new PermanentError(`${file}: not valid CSV ${where}: ${error.message}${quoting}`, {
+    code: 'CSV_INVALID',
+    cause: error,
+  });
 }
 
 function noop(): void {}

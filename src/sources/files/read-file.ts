@@ -24,7 +24,13 @@ export interface ReadFileOptions extends ReadOptions {
 }
 
 const FORMATS: readonly FileFormat[] = ['csv', 'tsv', 'ndjson', 'json'];
-const EXTENSIONS: Record<string, FileFormat> = { '.csv': 'csv', '.tsv': 'tsv', '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.json': 'json' };
+const EXTENSIONS: Record<string, FileFormat> = {
+  '.csv': 'csv',
+  '.tsv': 'tsv',
+  '.ndjson': 'ndjson',
+  '.jsonl': 'ndjson',
+  '.json': 'json',
+};
 
 /** The format a file name implies, looking through a `.gz` suffix; undefined if it implies none. */
 export function formatOf(file: string): FileFormat | undefined {
@@ -37,16 +43,24 @@ export function formatOf(file: string): FileFormat | undefined {
  * reader from the file name unless `format` says otherwise, decoding `encoding` (default UTF-8,
  * checked: see ReadOptions). Bad options throw a ConfigError at the call, before the file is opened.
  */
-export function readFile(file: string, options: ReadFileOptions & { format: 'csv' | 'tsv' }): AsyncIterable<SourceItem<Record<string, string>>>;
+export function readFile(
+  file: string,
+  options: ReadFileOptions & { format: 'csv' | 'tsv' },
+): AsyncIterable<SourceItem<Record<string, string>>>;
 export function readFile(file: string, options?: ReadFileOptions): AsyncIterable<SourceItem<unknown>>;
 export function readFile(file: string, options: ReadFileOptions = {}): AsyncIterable<SourceItem<unknown>> {
   const { format = formatOf(file), delimiter, jsonPath, ...read } = options;
   if (format === undefined) {
-    throw new ConfigError(`cannot tell the format of ${file} from its name: pass --format csv, tsv, ndjson or json (names ending in .csv, .tsv, .ndjson, .jsonl or .json, optionally .gz, need none)`);
+    throw new ConfigError(
+      `cannot tell the format of ${file} from its name: pass --format csv, tsv, ndjson or json (names ending in .csv, .tsv, .ndjson, .jsonl or .json, optionally .gz, need none)`,
+    );
   }
-  if (!FORMATS.includes(format)) throw new ConfigError(`unknown format ${JSON.stringify(format)}: use csv, tsv, ndjson or json`);
-  if (jsonPath !== undefined && format !== 'json') throw new ConfigError(`a JSON path (${jsonPath}) applies to JSON files only, and ${file} is read as ${format}`);
-  if (delimiter !== undefined && format !== 'csv' && format !== 'tsv') throw new ConfigError(`a delimiter applies to CSV and TSV files only, and ${file} is read as ${format}`);
+  if (!FORMATS.includes(format))
+    throw new ConfigError(`unknown format ${JSON.stringify(format)}: use csv, tsv, ndjson or json`);
+  if (jsonPath !== undefined && format !== 'json')
+    throw new ConfigError(`a JSON path (${jsonPath}) applies to JSON files only, and ${file} is read as ${format}`);
+  if (delimiter !== undefined && format !== 'csv' && format !== 'tsv')
+    throw new ConfigError(`a delimiter applies to CSV and TSV files only, and ${file} is read as ${format}`);
   checkEncoding(read.encoding);
   switch (format) {
     case 'csv':

@@ -31,7 +31,10 @@ async function* elements(file: string, options: ReadJsonArrayOptions): AsyncGene
   // The assembler reads packed values only, so the streamed pieces are not made at all. A
   // 16-token buffer (the object-mode default) would make a batch of every 16 tokens.
   const tokenOptions = { streamValues: false, readableHighWaterMark: 16_384 };
-  const tokenizer: Duplex = jsonPath === undefined ? parser.asStream(tokenOptions) : pick.withParserAsStream({ ...tokenOptions, filter: jsonPath });
+  const tokenizer: Duplex =
+    jsonPath === undefined
+      ? parser.asStream(tokenOptions)
+      : pick.withParserAsStream({ ...tokenOptions, filter: jsonPath });
   pipeline(input, tokenizer, noop);
   const where = jsonPath === undefined ? 'at the top level' : `at ${jsonPath}`;
   const asm = new Assembler();
@@ -40,7 +43,10 @@ async function* elements(file: string, options: ReadJsonArrayOptions): AsyncGene
     for await (const tokens of readBatches<Token>(tokenizer)) {
       for (const token of tokens) {
         if (asm.depth === 0 && token.name !== 'startArray') {
-          throw new PermanentError(`${file}: the value ${where} is not an array but ${kindOf(token)}${hint(jsonPath)}`, { code: 'JSON_NOT_ARRAY' });
+          throw new PermanentError(
+            `${file}: the value ${where} is not an array but ${kindOf(token)}${hint(jsonPath)}`,
+            { code: 'JSON_NOT_ARRAY' },
+          );
         }
         asm.consume(exact(token));
         if (asm.depth !== 1) continue;
@@ -78,13 +84,18 @@ function kindOf(token: Token): string {
 }
 
 function hint(jsonPath: string | undefined): string {
-  return jsonPath === undefined ? ": pass a path like 'data.items' for an array inside an object" : ': check the path against the file';
+  return jsonPath === undefined
+    ? ": pass a path like 'data.items' for an array inside an object"
+    : ': check the path against the file';
 }
 
 function jsonError(file: string, error: unknown, row: number): unknown {
   if (isFerryError(error) || !(error instanceof Error)) return error;
   const where = row === 0 ? 'before the first element' : `after element ${row}`;
-  return new PermanentError(`${file}: not valid JSON ${where} (${error.message}): the file may be truncated; export or download it again`, { code: 'JSON_INVALID', cause: error });
+  return new PermanentError(
+    `${file}: not valid JSON ${where} (${error.message}): the file may be truncated; export or download it again`,
+    { code: 'JSON_INVALID', cause: error },
+  );
 }
 
 function noop(): void {}

@@ -19,7 +19,9 @@ export async function* readLines(stream: Readable, maxBytes: number): AsyncGener
   let pendingBytes = 0;
   let head: Buffer | undefined; // set while skipping the rest of an over-long line
   const finish = (): Line => {
-    const line: Line = head ? { text: head.toString('utf8'), tooLong: true } : { text: textOf(pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending)) };
+    const line: Line = head
+      ? { text: head.toString('utf8'), tooLong: true }
+      : { text: textOf(pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending)) };
     pending = [];
     pendingBytes = 0;
     head = undefined;

@@ -33,7 +33,12 @@ async function* values(file: string, options: ReadNdjsonOptions): AsyncGenerator
         throwIfCancelled(options.signal);
         const position = { source: file, row: ++row, line };
         if (tooLong) {
-          yield { ok: false, raw: `${json}…`, reason: `line ${line} is longer than ${formatBytes(maxBytes)}: is the file one JSON value per line?`, position };
+          yield {
+            ok: false,
+            raw: `${json}…`,
+            reason: `line ${line} is longer than ${formatBytes(maxBytes)}: is the file one JSON value per line?`,
+            position,
+          };
         } else {
           yield parseLine(json, position);
         }
@@ -48,6 +53,11 @@ function parseLine(text: string, position: Required<Pick<Position, 'source' | 'r
   try {
     return { ok: true, record: parseJson(text), position };
   } catch (error) {
-    return { ok: false, raw: text, reason: `line ${position.line} is not valid JSON: ${(error as Error).message}`, position };
+    return {
+      ok: false,
+      raw: text,
+      reason: `line ${position.line} is not valid JSON: ${(error as Error).message}`,
+      position,
+    };
   }
 }

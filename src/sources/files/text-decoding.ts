@@ -50,7 +50,10 @@ export function textDecoding(file: string, encoding: TextEncoding | undefined): 
 function decodingFor(file: string, head: Buffer, encoding: TextEncoding | undefined): TextDecoding {
   const marked = BOMS.find(([, bom]) => head.subarray(0, bom.length).equals(bom))?.[0];
   if (encoding !== undefined && marked !== undefined && marked !== encoding) {
-    throw new PermanentError(`${file} starts with the byte-order mark of ${marked}, yet is read as ${encoding}: pass --encoding ${marked}, or leave --encoding out`, { code: 'FILE_ENCODING_MISMATCH' });
+    throw new PermanentError(
+      `${file} starts with the byte-order mark of ${marked}, yet is read as ${encoding}: pass --encoding ${marked}, or leave --encoding out`,
+      { code: 'FILE_ENCODING_MISMATCH' },
+    );
   }
   const chosen = encoding ?? marked ?? 'utf-8';
   // UTF-8 goes on as it is, checked: the readers strip its byte-order mark themselves.
@@ -68,7 +71,10 @@ function transcoding(file: string, encoding: Exclude<TextEncoding, 'utf-8'>): Te
     } catch (error) {
       // Only UTF-16 can fail: an unpaired surrogate, or an odd byte at the end.
       const where = chunk === undefined ? 'at its end' : `between byte offsets ${offset} and ${offset + chunk.length}`;
-      throw new PermanentError(`${file}: not valid ${encoding.toUpperCase()} ${where}: check --encoding (is it the other byte order, or not UTF-16 at all?)`, { code: 'FILE_ENCODING_INVALID', cause: error });
+      throw new PermanentError(
+        `${file}: not valid ${encoding.toUpperCase()} ${where}: check --encoding (is it the other byte order, or not UTF-16 at all?)`,
+        { code: 'FILE_ENCODING_INVALID', cause: error },
+      );
     }
     offset += chunk?.length ?? 0;
     return Buffer.from(text, 'utf8');

@@ -80,10 +80,18 @@ export async function lineAt(chunks: AsyncIterable<Buffer>, offset: number): Pro
 function badBytes(file: string, bytes: Buffer, index: number, offset: number): NotUtf8Error {
   let end = index + 1;
   while (end < Math.min(bytes.length, index + SHOWN_BYTES) && !isBreak(bytes[end])) end++;
-  return new NotUtf8Error(file, { offset: offset + index, bytes: Buffer.from(bytes.subarray(index, end)), before: textBefore(bytes, index) });
+  return new NotUtf8Error(file, {
+    offset: offset + index,
+    bytes: Buffer.from(bytes.subarray(index, end)),
+    before: textBefore(bytes, index),
+  });
 }
 
-function notUtf8Message(file: string, { offset, bytes, before }: BadBytes, where: { line?: number; unzipped?: boolean }): string {
+function notUtf8Message(
+  file: string,
+  { offset, bytes, before }: BadBytes,
+  where: { line?: number; unzipped?: boolean },
+): string {
   const place = where.line === undefined ? file : `${file}, line ${where.line}`;
   const hex = `${bytes.length === 1 ? 'byte' : 'bytes'} ${[...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join(' ')}`;
   const context = before === '' ? '' : ` after ${JSON.stringify(before)}`;

@@ -68,7 +68,14 @@ export function httpSource(options: HttpSourceOptions): HttpSource {
         guard.read(url, answer.text, records.length);
         const fresh = unread(url, records);
         if (state === undefined) total = totalOf(answer.response, answer.body, resolved);
-        state = { url, answer, records, pages: (state?.pages ?? 0) + 1, recordsRead: (state?.recordsRead ?? 0) + fresh.length, total };
+        state = {
+          url,
+          answer,
+          records,
+          pages: (state?.pages ?? 0) + 1,
+          recordsRead: (state?.recordsRead ?? 0) + fresh.length,
+          total,
+        };
         const following = nextUrl(resolved.base, resolved.pagination, state);
         if (following !== undefined) {
           // A turn of the event loop on each side of the request. Before: undici puts the
@@ -80,7 +87,13 @@ export function httpSource(options: HttpSourceOptions): HttpSource {
           pending = settled(get(following, asked));
           await new Promise(setImmediate);
         }
-        yield { number: state.pages, url: safeUrl(url), records: fresh, body: answer.body, headers: answer.response.headers };
+        yield {
+          number: state.pages,
+          url: safeUrl(url),
+          records: fresh,
+          body: answer.body,
+          headers: answer.response.headers,
+        };
         url = following;
       }
     } finally {

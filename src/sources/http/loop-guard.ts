@@ -24,7 +24,9 @@ export function loopGuard(pagination: Pagination, maxEmptyPages: number): LoopGu
   let last: URL | undefined;
   const check = `check the pagination option (type "${pagination.type}")`;
   const fail = (url: URL, why: string) =>
-    new PermanentError(`GET ${safeUrl(url)}: ${why}, so the pagination goes round in circles; ${check}`, { code: 'HTTP_PAGINATION_LOOP' });
+    new PermanentError(`GET ${safeUrl(url)}: ${why}, so the pagination goes round in circles; ${check}`, {
+      code: 'HTTP_PAGINATION_LOOP',
+    });
   return {
     visit(url) {
       if (last !== undefined && emptyInARow > maxEmptyPages) throw emptyPagesError(last, emptyInARow, check);

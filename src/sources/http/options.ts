@@ -15,47 +15,47 @@ import { isSecretName } from '../../secrets/secret-name.ts';
  */
 export type Pagination =
   | {
-    /** Follow `Link` headers only. */
-    type: 'link';
-  }
+      /** Follow `Link` headers only. */
+      type: 'link';
+    }
   | {
-    /** Page numbers. */
-    type: 'page';
-    /** The query parameter of the page number, e.g. `page`. */
-    pageParam: string;
-    /** The query parameter of the page size, e.g. `per_page`; without it the size is only expected. */
-    sizeParam?: string;
-    /** Records per page asked for (and expected: a shorter page is the last). */
-    size: number;
-    /** The first page's number; default 1 (some APIs count from 0). */
-    first?: number;
-    /** Follow a `Link` next header when there is one; default true. */
-    followLink?: boolean;
-    /** Count pages from the last value read instead of from the start, for incremental reads. */
-    keyset?: Keyset;
-  }
+      /** Page numbers. */
+      type: 'page';
+      /** The query parameter of the page number, e.g. `page`. */
+      pageParam: string;
+      /** The query parameter of the page size, e.g. `per_page`; without it the size is only expected. */
+      sizeParam?: string;
+      /** Records per page asked for (and expected: a shorter page is the last). */
+      size: number;
+      /** The first page's number; default 1 (some APIs count from 0). */
+      first?: number;
+      /** Follow a `Link` next header when there is one; default true. */
+      followLink?: boolean;
+      /** Count pages from the last value read instead of from the start, for incremental reads. */
+      keyset?: Keyset;
+    }
   | {
-    /** A next-page token in the body. */
-    type: 'cursor';
-    /** Dot path of the next token in the body, e.g. `meta.next_cursor`; empty or missing ends the read. */
-    field: string;
-    /** The query parameter that carries it, e.g. `cursor`. */
-    param: string;
-    /** Follow a `Link` next header when there is one; default true. */
-    followLink?: boolean;
-  }
+      /** A next-page token in the body. */
+      type: 'cursor';
+      /** Dot path of the next token in the body, e.g. `meta.next_cursor`; empty or missing ends the read. */
+      field: string;
+      /** The query parameter that carries it, e.g. `cursor`. */
+      param: string;
+      /** Follow a `Link` next header when there is one; default true. */
+      followLink?: boolean;
+    }
   | {
-    /** Record offsets. */
-    type: 'offset';
-    /** The query parameter of the offset, e.g. `offset` (0 first). */
-    offsetParam: string;
-    /** The query parameter of the page size, e.g. `limit`. */
-    limitParam: string;
-    /** Records per page asked for. */
-    limit: number;
-    /** Follow a `Link` next header when there is one; default true. */
-    followLink?: boolean;
-  };
+      /** Record offsets. */
+      type: 'offset';
+      /** The query parameter of the offset, e.g. `offset` (0 first). */
+      offsetParam: string;
+      /** The query parameter of the page size, e.g. `limit`. */
+      limitParam: string;
+      /** Records per page asked for. */
+      limit: number;
+      /** Follow a `Link` next header when there is one; default true. */
+      followLink?: boolean;
+    };
 
 /**
  * Page numbers counted from a value instead of from the start, for a collection sorted by `field`
@@ -225,7 +225,10 @@ function parseUrl(url: string): URL {
   try {
     parsed = new URL(url);
   } catch {
-    throw new ConfigError(`httpSource url is not an absolute URL: "${new Redactor().string(url)}"; e.g. https://api.example.com/items`, { code: 'HTTP_BAD_OPTION' });
+    throw new ConfigError(
+      `httpSource url is not an absolute URL: "${new Redactor().string(url)}"; e.g. https://api.example.com/items`,
+      { code: 'HTTP_BAD_OPTION' },
+    );
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new ConfigError(`httpSource url must be http or https, not ${parsed.protocol}`, { code: 'HTTP_BAD_OPTION' });

@@ -37,12 +37,18 @@ export function nextUrl(base: URL, p: Pagination, page: PageState): URL | undefi
   switch (p.type) {
     case 'page':
       if (isLastPage(page, p.size)) return undefined;
-      return keyset === undefined ? withParams(base, pageParams(p, (p.first ?? 1) + page.pages)) : keysetUrl(base, p, keyset, page);
+      return keyset === undefined
+        ? withParams(base, pageParams(p, (p.first ?? 1) + page.pages))
+        : keysetUrl(base, p, keyset, page);
     case 'offset':
-      return isLastPage(page, p.limit) ? undefined : withParams(base, { [p.offsetParam]: String(page.recordsRead), [p.limitParam]: String(p.limit) });
+      return isLastPage(page, p.limit)
+        ? undefined
+        : withParams(base, { [p.offsetParam]: String(page.recordsRead), [p.limitParam]: String(p.limit) });
     case 'cursor': {
       const token = getPath(page.answer.body, p.field);
-      return token === undefined || token === null || token === '' ? undefined : withParams(base, { [p.param]: String(token) });
+      return token === undefined || token === null || token === ''
+        ? undefined
+        : withParams(base, { [p.param]: String(token) });
     }
   }
 }
@@ -60,13 +66,16 @@ function isLastPage(page: PageState, size: number): boolean {
 function keysetUrl(base: URL, p: PagePagination, keyset: Keyset, page: PageState): URL {
   const asked = page.url.searchParams.get(keyset.param);
   const last = lastCursorText(page.records, keyset.field);
-  if (last !== undefined && last !== asked) return withParams(base, { ...pageParams(p, p.first ?? 1), [keyset.param]: last });
+  if (last !== undefined && last !== asked)
+    return withParams(base, { ...pageParams(p, p.first ?? 1), [keyset.param]: last });
   const number = Number(page.url.searchParams.get(p.pageParam)) + 1;
   return withParams(base, { ...pageParams(p, number), ...(asked === null ? {} : { [keyset.param]: asked }) });
 }
 
 function pageParams(p: PagePagination, n: number): Record<string, string> {
-  return p.sizeParam === undefined ? { [p.pageParam]: String(n) } : { [p.pageParam]: String(n), [p.sizeParam]: String(p.size) };
+  return p.sizeParam === undefined
+    ? { [p.pageParam]: String(n) }
+    : { [p.pageParam]: String(n), [p.sizeParam]: String(p.size) };
 }
 
 function withParams(base: URL, params: Record<string, string>): URL {

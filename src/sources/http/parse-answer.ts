@@ -21,7 +21,10 @@ export function parseAnswer(asked: Asked, body: Body, options: RequestOptions): 
     const mediaType = mediaTypeOf(response);
     if (!mayBeJson(mediaType)) throw notJsonError(asked, mediaType, text, options.redactor);
     const reason = `${statusText(response)} whose body is not JSON (${(cause as Error).message}; ${text.length} chars)`;
-    return { ok: false, fault: { code: 'HTTP_INVALID_JSON', reason, status: response.status, retryAfterMs: undefined, cause } };
+    return {
+      ok: false,
+      fault: { code: 'HTTP_INVALID_JSON', reason, status: response.status, retryAfterMs: undefined, cause },
+    };
   }
   // Well-formed JSON around bad bytes: the API's encoding is wrong, and retrying returns the same.
   if (error !== undefined) throw notUtf8Error(asked, error, body.bytes.length, mediaTypeOf(response));

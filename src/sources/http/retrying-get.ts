@@ -14,7 +14,13 @@ export async function retryingGet(url: URL, options: RequestOptions): Promise<An
     if (outcome.ok) return outcome.answer;
     if (retry >= options.maxRetries) throw exhaustedError(safeUrl(url), outcome.fault, retry + 1);
     const delayMs = delayFor(outcome.fault, retry, options);
-    options.onRetry?.({ attempt: retry + 1, delayMs, code: outcome.fault.code, reason: outcome.fault.reason, url: safeUrl(url) });
+    options.onRetry?.({
+      attempt: retry + 1,
+      delayMs,
+      code: outcome.fault.code,
+      reason: outcome.fault.reason,
+      url: safeUrl(url),
+    });
     await sleep(delayMs, options.signal);
   }
 }

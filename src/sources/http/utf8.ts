@@ -29,7 +29,7 @@ export function decodeUtf8(bytes: Buffer): Decoded {
 
 /** Scans to the first ill-formed sequence (RFC 3629 §4); only on the error path, so plain is fine. */
 function firstBadCharacter(bytes: Uint8Array): { at: number; length: number } {
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     const shape = sequenceShape(bytes[at] ?? 0);
     if (shape === undefined) return { at, length: 1 };
     for (let k = 1; k < shape.length; k++) {

@@ -47,4 +47,3 @@ ALTER TABLE _ferry_checkpoints ADD COLUMN IF NOT EXISTS tables TEXT;
 export const BOOKKEEPING_PRESENT_SQL = `SELECT to_regclass('_ferry_runs') IS NOT NULL AND to_regclass('_ferry_checkpoints') IS NOT NULL
   AND to_regclass('_ferry_rejects') IS NOT NULL
   AND EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass('_ferry_checkpoints') AND attname = 'tables' AND NOT attisdropped) AS present`;
-

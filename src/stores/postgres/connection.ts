@@ -33,7 +33,13 @@ export class Connection {
   static async open(url: string, doing: string, connectTimeoutMs = CONNECT_TIMEOUT_MS): Promise<Connection> {
     const pg = await import('pg');
     // URL parameters win over these (pg merges the parsed URL last).
-    const client = new pg.Client({ connectionString: url, application_name: 'ferry', connectionTimeoutMillis: connectTimeoutMs, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+    const client = new pg.Client({
+      connectionString: url,
+      application_name: 'ferry',
+      connectionTimeoutMillis: connectTimeoutMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    });
     const connection = new Connection(client);
     try {
       await client.connect();
@@ -44,7 +50,9 @@ export class Connection {
       });
       // The server probes an idle client every 10 s and drops it after ~30 s of silence, so the
       // session (and the run lock it holds) of a machine that vanished without a FIN is ended soon.
-      await client.query(`SET client_min_messages = warning; SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 4`);
+      await client.query(
+        `SET client_min_messages = warning; SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 4`,
+      );
     } catch (error) {
       await connection.close();
       throw connection.#classify(error, doing);

@@ -28,7 +28,10 @@ export function copyEncoder(table: string, spec: TableSpec): (row: Row) => CopyL
     }
     const key = single >= 0 ? (fields[single] as string) : keyAt.map((i) => fields[i]).join('\t');
     for (const i of keyAt) {
-      if (fields[i] === NULL) throw new PermanentError(`table ${table}: key column ${names[i]} is empty in ${preview(row)}`, { code: 'KEY_MISSING' });
+      if (fields[i] === NULL)
+        throw new PermanentError(`table ${table}: key column ${names[i]} is empty in ${preview(row)}`, {
+          code: 'KEY_MISSING',
+        });
     }
     return { line: `${line}\n`, key };
   };
@@ -40,7 +43,8 @@ function field(value: unknown, type: ColumnType): string {
   if (typeof value === 'number' && (type === 'integer' || type === 'real')) return String(value); // the fast path
   const sql = typeof value === 'string' && type === 'text' ? value : toSql(value, type);
   if (sql === null) return NULL;
-  if (sql instanceof Uint8Array) return `\\\\x${Buffer.from(sql.buffer, sql.byteOffset, sql.byteLength).toString('hex')}`;
+  if (sql instanceof Uint8Array)
+    return `\\\\x${Buffer.from(sql.buffer, sql.byteOffset, sql.byteLength).toString('hex')}`;
   const text = typeof sql === 'string' ? sql : String(sql);
   return SPECIAL.test(text) ? text.replace(SPECIALS, (c) => ESCAPES[c] ?? c) : text;
 }

@@ -21,23 +21,36 @@ const RETRYABLE: Record<string, string> = {
 };
 
 // Limits of PostgreSQL's that a wide file or a long value runs into (class 54): every run meets them again.
-const SPLIT = 'split the file\'s columns over several files';
+const SPLIT = "split the file's columns over several files";
 const TOO_BIG = `the statement is too big for the server: ${SPLIT}`;
 const LIMITS: Record<string, string> = {
   '54011': `PostgreSQL allows at most 1600 columns in a table (columns dropped from it still count): ${SPLIT}`,
-  '54000': 'a row must fit in one 8 kB page (only values of about 2 kB or more can move out of it, so many short columns cannot) '
-    + `and a key value in about 2.7 kB: ${SPLIT}, or use a shorter key`,
+  '54000':
+    'a row must fit in one 8 kB page (only values of about 2 kB or more can move out of it, so many short columns cannot) ' +
+    `and a key value in about 2.7 kB: ${SPLIT}, or use a shorter key`,
   '54001': TOO_BIG,
   '54023': TOO_BIG,
 };
 const LIMIT_ADVICE = `that is a limit of PostgreSQL's: ${SPLIT}, or shorten its values`;
 // 42701: a column twice, or named as a system column.
-const COLUMN_NAME_ADVICE = 'a table takes each column once (in its key too), and none named xmin, xmax, cmin, cmax, ctid or tableoid '
-  + '(PostgreSQL\'s own); rename the column in the file\'s header';
+const COLUMN_NAME_ADVICE =
+  'a table takes each column once (in its key too), and none named xmin, xmax, cmin, cmax, ctid or tableoid ' +
+  "(PostgreSQL's own); rename the column in the file's header";
 
 // The session ended: admin shutdown or pg_terminate_backend, crash shutdown, server starting up.
 const SESSION_ENDED = new Set(['57P01', '57P02', '57P03']);
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+]);
 // Codes only a connection attempt gets: no session, so no transaction, existed yet.
 const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN']);
 // pg's own messages when the socket closes or never opens, and when the server wants a password the URL lacks.
@@ -55,27 +68,52 @@ export function classifyPgError(error: unknown, doing: string): Error {
   const message = `PostgreSQL ${doing}: ${error.message || code}${detail ? ` (${detail})` : ''}${where && code.startsWith('22') ? ` (${where})` : ''}`;
   const options = (c: string) => ({ code: c, cause: error });
   if (code in RETRYABLE) return new RetryableError(message, options(RETRYABLE[code] ?? 'PG_RETRYABLE'));
-  if (code.startsWith('08') || SESSION_ENDED.has(code) || SOCKET_CODES.has(code) || (code === '' && LOST.test(error.message))) {
-    const advice = doing === 'connecting' || NEVER_CONNECTED.has(code)
-      ? ': is the server up, and are the host and port in --db-url (DATABASE_URL) right? Run again later'
-      : '; the transaction in progress was rolled back by the server, run again';
+  if (
+    code.startsWith('08') ||
+    SESSION_ENDED.has(code) ||
+    SOCKET_CODES.has(code) ||
+    (code === '' && LOST.test(error.message))
+  ) {
+    const advice =
+      doing === 'connecting' || NEVER_CONNECTED.has(code)
+        ? ': is the server up, and are the host and port in --db-url (DATABASE_URL) right? Run again later'
+        : '; the transaction in progress was rolled back by the server, run again';
     return new RetryableError(`${message}${advice}`, options('PG_CONNECTION'));
   }
-  if (code.startsWith('54')) return new PermanentError(`${message}: ${LIMITS[code] ?? LIMIT_ADVICE}`, options('PG_LIMIT'));
+  if (code.startsWith('54'))
+    return new PermanentError(`${message}: ${LIMITS[code] ?? LIMIT_ADVICE}`, options('PG_LIMIT'));
   if (code === '42701') return new PermanentError(`${message}: ${COLUMN_NAME_ADVICE}`, options('PG_COLUMN_NAME'));
   if (code.startsWith('23')) return new PermanentError(message, options('PG_CONSTRAINT'));
   if (code.startsWith('22')) return new PermanentError(message, options('PG_DATA'));
   if (code === '28P01' || code === '28000' || (code === '' && NO_PASSWORD.test(error.message))) {
-    return new PermanentError(`${message}: check the user and password in --db-url (DATABASE_URL) and the server's pg_hba.conf`, options('PG_AUTH'));
+    return new PermanentError(
+      `${message}: check the user and password in --db-url (DATABASE_URL) and the server's pg_hba.conf`,
+      options('PG_AUTH'),
+    );
   }
-  if (code === '42501') return new PermanentError(`${message}: the user needs CREATE on the schema and INSERT, UPDATE, DELETE on its tables`, options('PG_PRIVILEGE'));
-  if (code === '3D000') return new ConfigError(`${message}: create it (createdb) or fix the database name in --db-url (DATABASE_URL)`, options('PG_DATABASE_MISSING'));
-  if (code === '3F000') return new ConfigError(`${message}: create the schema, or fix search_path in --db-url (DATABASE_URL)`, options('PG_SCHEMA_MISSING'));
+  if (code === '42501')
+    return new PermanentError(
+      `${message}: the user needs CREATE on the schema and INSERT, UPDATE, DELETE on its tables`,
+      options('PG_PRIVILEGE'),
+    );
+  if (code === '3D000')
+    return new ConfigError(
+      `${message}: create it (createdb) or fix the database name in --db-url (DATABASE_URL)`,
+      options('PG_DATABASE_MISSING'),
+    );
+  if (code === '3F000')
+    return new ConfigError(
+      `${message}: create the schema, or fix search_path in --db-url (DATABASE_URL)`,
+      options('PG_SCHEMA_MISSING'),
+    );
   return error;
 }
 
 /** The RetryableError for any query after the connection broke. */
 export function connectionLost(cause: unknown, doing: string): RetryableError {
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new RetryableError(`PostgreSQL ${doing}: lost the connection (${reason}); the transaction in progress was rolled back by the server, run again`, { code: 'PG_CONNECTION', cause });
+  return new RetryableError(
+    `PostgreSQL ${doing}: lost the connection (${reason}); the transaction in progress was rolled back by the server, run again`,
+    { code: 'PG_CONNECTION', cause },
+  );
 }

@@ -3,7 +3,7 @@ import type { TableSpec } from '../tables.ts';
 
 // Every table has these already; a column of the same name fails CREATE TABLE (42701).
 const SYSTEM_COLUMNS = ['xmin', 'xmax', 'cmin', 'cmax', 'ctid', 'tableoid'];
-const RENAME = 'rename the column in the file\'s header (or the records\' field)';
+const RENAME = "rename the column in the file's header (or the records' field)";
 
 /**
  * Refuses, before any DDL, a table or column name PostgreSQL would refuse or change, naming it
@@ -12,13 +12,19 @@ const RENAME = 'rename the column in the file\'s header (or the records\' field)
 export function checkNames(table: string, spec: TableSpec): void {
   for (const identifier of [table, ...Object.keys(spec.columns)]) {
     // PostgreSQL would cut it silently, and the next run would look for the whole name.
-    if (Buffer.byteLength(identifier) > 63) throw new PermanentError(`table ${table}: the name ${JSON.stringify(identifier)} is longer than PostgreSQL's 63 bytes; shorten it`, { code: 'PG_NAME_TOO_LONG' });
+    if (Buffer.byteLength(identifier) > 63)
+      throw new PermanentError(
+        `table ${table}: the name ${JSON.stringify(identifier)} is longer than PostgreSQL's 63 bytes; shorten it`,
+        { code: 'PG_NAME_TOO_LONG' },
+      );
   }
   for (const column of Object.keys(spec.columns)) {
     const name = `table ${table}: the column name ${JSON.stringify(column)}`;
     if (SYSTEM_COLUMNS.includes(column)) {
       const others = SYSTEM_COLUMNS.filter((c) => c !== column).join(', ');
-      throw new PermanentError(`${name} is reserved by PostgreSQL (a system column, as are ${others}); ${RENAME}`, { code: 'COLUMN_NAME_RESERVED' });
+      throw new PermanentError(`${name} is reserved by PostgreSQL (a system column, as are ${others}); ${RENAME}`, {
+        code: 'COLUMN_NAME_RESERVED',
+      });
     }
   }
 }

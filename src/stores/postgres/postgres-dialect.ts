@@ -39,7 +39,10 @@ export class PostgresDialect implements Dialect {
     const conn = await Connection.open(url, 'connecting');
     try {
       const schema = await pinSchema(conn);
-      const [{ present } = { present: false }] = await conn.query<{ present: boolean }>("preparing ferry's tables", BOOKKEEPING_PRESENT_SQL);
+      const [{ present } = { present: false }] = await conn.query<{ present: boolean }>(
+        "preparing ferry's tables",
+        BOOKKEEPING_PRESENT_SQL,
+      );
       if (!present) await ddl(conn, schema, "creating ferry's tables", BOOKKEEPING_SQL);
       return new PostgresDialect(url, conn, schema, options.batchSize ?? 1000);
     } catch (error) {
@@ -111,12 +114,23 @@ export class PostgresDialect implements Dialect {
 
   async tableShape(name: string): Promise<{ columns: string[]; key: string[] } | undefined> {
     const doing = 'creating a table';
-    const [{ present } = { present: false }] = await this.#conn.query<{ present: boolean }>(doing, 'SELECT to_regclass($1) IS NOT NULL AS present', [q(name)]);
+    const [{ present } = { present: false }] = await this.#conn.query<{ present: boolean }>(
+      doing,
+      'SELECT to_regclass($1) IS NOT NULL AS present',
+      [q(name)],
+    );
     if (!present) return undefined;
-    const columns = await this.#conn.query<{ name: string }>(doing, 'SELECT attname AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum', [q(name)]);
-    const [{ key } = { key: [] }] = await this.#conn.query<{ key: string[] }>(doing,
+    const columns = await this.#conn.query<{ name: string }>(
+      doing,
+      'SELECT attname AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum',
+      [q(name)],
+    );
+    const [{ key } = { key: [] }] = await this.#conn.query<{ key: string[] }>(
+      doing,
       `SELECT coalesce(array_agg(a.attname::text ORDER BY array_position(i.indkey::int2[], a.attnum)), '{}') AS key FROM pg_index i ` +
-        'JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) WHERE i.indrelid = $1::regclass AND i.indisprimary', [q(name)]);
+        'JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) WHERE i.indrelid = $1::regclass AND i.indisprimary',
+      [q(name)],
+    );
     return { columns: columns.map((c) => c.name), key };
   }
 
@@ -134,7 +148,10 @@ export class PostgresDialect implements Dialect {
   }
 
   async writer(name: string, spec: TableSpec): Promise<TableWriter> {
-    const [{ empty } = { empty: false }] = await this.#conn.query<{ empty: boolean }>('creating a table', `SELECT NOT EXISTS (SELECT FROM ${q(name)}) AS empty`);
+    const [{ empty } = { empty: false }] = await this.#conn.query<{ empty: boolean }>(
+      'creating a table',
+      `SELECT NOT EXISTS (SELECT FROM ${q(name)}) AS empty`,
+    );
     return new TableWriter(this.#conn, name, spec, { empty });
   }
 
@@ -147,7 +164,11 @@ export class PostgresDialect implements Dialect {
   }
 
   /** The run's own session broke (that is why it failed): record its end from a new one. */
-  async recordElsewhere(_end: KeptEnd, error: unknown, record: (d: Dialect) => Promise<Counts>): Promise<Counts | undefined> {
+  async recordElsewhere(
+    _end: KeptEnd,
+    error: unknown,
+    record: (d: Dialect) => Promise<Counts>,
+  ): Promise<Counts | undefined> {
     if ((error as { code?: unknown }).code !== 'PG_CONNECTION') return undefined;
     const conn = await Connection.open(this.#url, 'recording the result', RECONNECT_TIMEOUT_MS);
     try {
@@ -175,8 +196,14 @@ function advisoryLock(conn: Connection, schema: string): RunLock {
     keptFor: () => [],
     async acquire(job, holder) {
       const sql = 'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked';
-      const [{ locked } = { locked: false }] = await conn.query<{ locked: boolean }>('taking the run lock', sql, [`ferry:${schema}:${job}`]);
-      if (!locked) throw new RetryableError(`already running: ${await holder()} (in schema ${schema}); this run stops without writing (try again when it ends)`, { code: 'LOCKED' });
+      const [{ locked } = { locked: false }] = await conn.query<{ locked: boolean }>('taking the run lock', sql, [
+        `ferry:${schema}:${job}`,
+      ]);
+      if (!locked)
+        throw new RetryableError(
+          `already running: ${await holder()} (in schema ${schema}); this run stops without writing (try again when it ends)`,
+          { code: 'LOCKED' },
+        );
     },
     async release() {}, // the session's end releases it
   };
@@ -184,9 +211,13 @@ function advisoryLock(conn: Connection, schema: string): RunLock {
 
 /** Reads the schema the URL's search_path selects, and keeps this session to it. */
 async function pinSchema(conn: Connection): Promise<string> {
-  const [{ schema } = { schema: null }] = await conn.query<{ schema: string | null }>('connecting', 'SELECT current_schema() AS schema');
+  const [{ schema } = { schema: null }] = await conn.query<{ schema: string | null }>(
+    'connecting',
+    'SELECT current_schema() AS schema',
+  );
   if (schema === null) {
-    const message = 'PostgreSQL: no schema on the search_path exists: create it, or name one in --db-url (DATABASE_URL) with ?options=-c%20search_path%3D<schema>';
+    const message =
+      'PostgreSQL: no schema on the search_path exists: create it, or name one in --db-url (DATABASE_URL) with ?options=-c%20search_path%3D<schema>';
     throw new ConfigError(message, { code: 'PG_SCHEMA_MISSING' });
   }
   await conn.query('connecting', `SET search_path = ${q(schema)}`);

@@ -1,14 +1,18 @@
 import { q } from '../quote.ts';
 import type { ColumnType, TableSpec } from '../tables.ts';
 
-
 /**
  * json is TEXT, not JSONB: TEXT keeps the exact text a source sent (JSONB reorders keys, drops
  * duplicates and rewrites numbers), so an unchanged record compares equal and a rerun rewrites
  * nothing; `data::jsonb` in a query still reads it as JSON. The same as the SQLite store.
  */
 export const SQL_TYPE: Record<ColumnType, string> = {
-  text: 'TEXT', integer: 'BIGINT', real: 'DOUBLE PRECISION', boolean: 'BOOLEAN', json: 'TEXT', blob: 'BYTEA',
+  text: 'TEXT',
+  integer: 'BIGINT',
+  real: 'DOUBLE PRECISION',
+  boolean: 'BOOLEAN',
+  json: 'TEXT',
+  blob: 'BYTEA',
 };
 
 export function createTableSql(name: string, spec: TableSpec): string {
@@ -30,7 +34,12 @@ export function valueColumns(spec: TableSpec): string[] {
  * column's new value and copies the row as it was first (the undo journal): evaluated only for a
  * row that really changes. `seen` is a table that remembers the keys (for a replace).
  */
-export function upsertSql(name: string, spec: TableSpec, staging: string, options: { copyOld?: (column: string) => string; seen?: string }): string {
+export function upsertSql(
+  name: string,
+  spec: TableSpec,
+  staging: string,
+  options: { copyOld?: (column: string) => string; seen?: string },
+): string {
   const cols = Object.keys(spec.columns).map(q);
   const key = spec.primaryKey.map(q);
   const values = valueColumns(spec).map(q);
@@ -39,9 +48,12 @@ export function upsertSql(name: string, spec: TableSpec, staging: string, option
     const set = values.map((c, i) => `${c} = ${i === 0 && options.copyOld ? options.copyOld(c) : `excluded.${c}`}`);
     action = `DO UPDATE SET ${set.join(', ')} WHERE (${values.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${values.map((c) => `excluded.${c}`).join(', ')})`;
   }
-  const seen = options.seen ? `seen AS (INSERT INTO ${options.seen} SELECT ${key.join(', ')} FROM ${staging} ON CONFLICT DO NOTHING), ` : '';
-  return `WITH ${seen}w AS (INSERT INTO ${q(name)} AS t (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM ${staging} ` +
+  const seen = options.seen
+    ? `seen AS (INSERT INTO ${options.seen} SELECT ${key.join(', ')} FROM ${staging} ON CONFLICT DO NOTHING), `
+    : '';
+  return (
+    `WITH ${seen}w AS (INSERT INTO ${q(name)} AS t (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM ${staging} ` +
     `ON CONFLICT (${key.join(', ')}) ${action} RETURNING (xmax = 0) AS inserted) ` +
-    `SELECT (count(*) FILTER (WHERE inserted))::int AS inserted, count(*)::int AS written FROM w`;
+    `SELECT (count(*) FILTER (WHERE inserted))::int AS inserted, count(*)::int AS written FROM w`
+  );
 }
-

@@ -61,7 +61,11 @@ export class TableWriter implements Writer {
   async #copyDirect(lines: readonly CopyLine[], counts: WriteCounts): Promise<void> {
     const cols = Object.keys(this.#spec.columns).map(q).join(', ');
     try {
-      await this.#conn.copyIn('writing a batch', `COPY ${q(this.#name)} (${cols}) FROM STDIN`, lines.map((l) => l.line).join(''));
+      await this.#conn.copyIn(
+        'writing a batch',
+        `COPY ${q(this.#name)} (${cols}) FROM STDIN`,
+        lines.map((l) => l.line).join(''),
+      );
     } catch (error) {
       if ((error as { cause?: { code?: unknown } }).cause?.code !== '23505') throw error;
       this.#direct = false;
@@ -101,7 +105,10 @@ export class TableWriter implements Writer {
     const cols = Object.keys(this.#spec.columns).map(q).join(', ');
     if (this.#state === 'missing') {
       // Shaped by the real table, so its column types (even from an older declaration) are used.
-      await this.#conn.query(doing, `DROP TABLE IF EXISTS ${staging}; CREATE TEMP TABLE ${q(this.#staging)} ON COMMIT DELETE ROWS AS SELECT ${cols} FROM ${q(this.#name)} WITH NO DATA`);
+      await this.#conn.query(
+        doing,
+        `DROP TABLE IF EXISTS ${staging}; CREATE TEMP TABLE ${q(this.#staging)} ON COMMIT DELETE ROWS AS SELECT ${cols} FROM ${q(this.#name)} WITH NO DATA`,
+      );
     } else if (this.#state === 'filled') {
       await this.#conn.query(doing, `TRUNCATE ${staging}`);
     }
@@ -134,7 +141,10 @@ export class ScopeSweep implements Sweep {
 
   static async start(conn: Connection, name: string, spec: TableSpec, scope: Row): Promise<ScopeSweep> {
     const key = spec.primaryKey.map(q).join(', ');
-    await conn.query('replacing a scope', `DROP TABLE IF EXISTS pg_temp._ferry_seen; CREATE TEMP TABLE _ferry_seen AS SELECT ${key} FROM ${q(name)} WITH NO DATA; ALTER TABLE pg_temp._ferry_seen ADD PRIMARY KEY (${key})`);
+    await conn.query(
+      'replacing a scope',
+      `DROP TABLE IF EXISTS pg_temp._ferry_seen; CREATE TEMP TABLE _ferry_seen AS SELECT ${key} FROM ${q(name)} WITH NO DATA; ALTER TABLE pg_temp._ferry_seen ADD PRIMARY KEY (${key})`,
+    );
     return new ScopeSweep(conn, name, spec, scope);
   }
 
@@ -143,17 +153,23 @@ export class ScopeSweep implements Sweep {
     const params: unknown[] = [];
     const inScope = (this.#spec.scope ?? []).map((c) => {
       const type = this.#spec.columns[c] ?? 'text';
-      const value = type === 'boolean' ? (this.#scope[c] == null ? null : Boolean(this.#scope[c])) : toSql(this.#scope[c], type);
+      const value =
+        type === 'boolean' ? (this.#scope[c] == null ? null : Boolean(this.#scope[c])) : toSql(this.#scope[c], type);
       if (value === null) return `t.${q(c)} IS NULL`;
       params.push(value);
       return `t.${q(c)} = $${params.length}`;
     });
     const key = this.#spec.primaryKey.map(q);
     const notSeen = `NOT EXISTS (SELECT 1 FROM ${this.table} s WHERE ${key.map((k) => `s.${k} = t.${k}`).join(' AND ')})`;
-    const copy = journal ? `, copied AS (INSERT INTO ${UndoJournal.table} (tbl, old_xmin, row) SELECT ${literal(this.#name)}, old_xmin, row FROM gone)` : '';
-    const [result] = await this.#conn.query<{ deleted: number }>('replacing a scope',
+    const copy = journal
+      ? `, copied AS (INSERT INTO ${UndoJournal.table} (tbl, old_xmin, row) SELECT ${literal(this.#name)}, old_xmin, row FROM gone)`
+      : '';
+    const [result] = await this.#conn.query<{ deleted: number }>(
+      'replacing a scope',
       `WITH gone AS (DELETE FROM ${q(this.#name)} AS t WHERE ${inScope.join(' AND ')} AND ${notSeen} RETURNING t.xmin::text::bigint AS old_xmin, to_jsonb(t.*) AS row)${copy} ` +
-        'SELECT count(*)::int AS deleted FROM gone', params);
+        'SELECT count(*)::int AS deleted FROM gone',
+      params,
+    );
     counts.deleted += result?.deleted ?? 0;
     await this.#conn.query('replacing a scope', `DROP TABLE ${this.table}`);
   }

@@ -23,7 +23,6 @@ const doing = 'taking back the run';
 export class UndoJournal implements Journal {
   static readonly table = 'pg_temp._ferry_undo';
 
-
   readonly #conn: Connection;
 
   private constructor(conn: Connection) {
@@ -32,10 +31,15 @@ export class UndoJournal implements Journal {
 
   /** Creates the session's journal; call inside a transaction that commits. */
   static async open(conn: Connection): Promise<UndoJournal> {
-    await conn.query('starting the run', `DROP TABLE IF EXISTS pg_temp._ferry_undo; CREATE TEMP TABLE _ferry_undo (seq BIGINT GENERATED ALWAYS AS IDENTITY, xid BIGINT, tbl TEXT, old_xmin BIGINT, row JSONB)`);
-    await conn.query('starting the run',
+    await conn.query(
+      'starting the run',
+      `DROP TABLE IF EXISTS pg_temp._ferry_undo; CREATE TEMP TABLE _ferry_undo (seq BIGINT GENERATED ALWAYS AS IDENTITY, xid BIGINT, tbl TEXT, old_xmin BIGINT, row JSONB)`,
+    );
+    await conn.query(
+      'starting the run',
       `CREATE OR REPLACE FUNCTION pg_temp._ferry_journal(value anyelement, tbl TEXT, old_xmin XID, old JSONB) RETURNS anyelement LANGUAGE plpgsql VOLATILE AS $$ ` +
-        `BEGIN INSERT INTO pg_temp._ferry_undo (tbl, old_xmin, row) VALUES (tbl, old_xmin::text::bigint, old); RETURN value; END $$`);
+        `BEGIN INSERT INTO pg_temp._ferry_undo (tbl, old_xmin, row) VALUES (tbl, old_xmin::text::bigint, old); RETURN value; END $$`,
+    );
     return new UndoJournal(conn);
   }
 
@@ -46,7 +50,12 @@ export class UndoJournal implements Journal {
   /** Notes the batch's transaction as one the run wrote in, when it wrote anything. */
   async batchEnding(counts: WriteCounts | undefined): Promise<void> {
     if (!counts || counts.inserted + counts.updated + counts.deleted === 0) return;
-    await this.#conn.query('writing a batch', `INSERT INTO ${UndoJournal.table} (xid) SELECT txid_current() % 4294967296`, [], true);
+    await this.#conn.query(
+      'writing a batch',
+      `INSERT INTO ${UndoJournal.table} (xid) SELECT txid_current() % 4294967296`,
+      [],
+      true,
+    );
   }
 
   async close(): Promise<void> {}
@@ -66,15 +75,26 @@ export class UndoJournal implements Journal {
     for (const [name, spec] of Object.entries(tables)) {
       const table = q(name);
       await this.#conn.query(doing, `DELETE FROM ${table} WHERE xmin::text::bigint IN (${ours})`);
-      const columns = await this.#conn.query<{ name: string }>(doing, 'SELECT attname AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped', [table]);
+      const columns = await this.#conn.query<{ name: string }>(
+        doing,
+        'SELECT attname AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped',
+        [table],
+      );
       const key = spec.primaryKey.map((c) => `u.row -> ${literal(c)}`).join(', ');
-      const values = columns.map((c) => c.name).filter((c) => !spec.primaryKey.includes(c)).map(q);
-      const onConflict = values.length ? `DO UPDATE SET ${values.map((c) => `${c} = excluded.${c}`).join(', ')}` : 'DO NOTHING';
-      await this.#conn.query(doing,
+      const values = columns
+        .map((c) => c.name)
+        .filter((c) => !spec.primaryKey.includes(c))
+        .map(q);
+      const onConflict = values.length
+        ? `DO UPDATE SET ${values.map((c) => `${c} = excluded.${c}`).join(', ')}`
+        : 'DO NOTHING';
+      await this.#conn.query(
+        doing,
         `INSERT INTO ${table} SELECT r.* FROM (SELECT DISTINCT ON (${key}) u.row, u.old_xmin FROM ${UndoJournal.table} u WHERE u.tbl = $1 ORDER BY ${key}, u.seq) AS oldest, ` +
           `jsonb_populate_record(NULL::${table}, oldest.row) AS r WHERE oldest.old_xmin NOT IN (${ours}) ` +
           `ON CONFLICT (${spec.primaryKey.map(q).join(', ')}) ${onConflict}`,
-        [name]);
+        [name],
+      );
     }
     await this.forget();
   }

@@ -42,8 +42,8 @@ CREATE TABLE IF NOT EXISTS _ferry_rejects (
 CREATE INDEX IF NOT EXISTS _ferry_rejects_job ON _ferry_rejects (job, last_seen);
 `;
 
-
 /** Brings a database made by an older ferry up to these tables: columns are only ever added. */
 export function upgradeBookkeeping(db: DatabaseSync): void {
-  if (!columnsOf(db, '_ferry_checkpoints').includes('tables')) db.exec('ALTER TABLE _ferry_checkpoints ADD COLUMN tables TEXT');
+  if (!columnsOf(db, '_ferry_checkpoints').includes('tables'))
+    db.exec('ALTER TABLE _ferry_checkpoints ADD COLUMN tables TEXT');
 }

@@ -10,7 +10,11 @@ import { SqliteDialect, type SqliteOptions } from './sqlite-dialect.ts';
 
 const options = {
   dbPath: { type: 'path', default: './ferry.db', description: 'the SQLite database file (created when missing)' },
-  busyTimeout: { type: 'duration', default: '5s', description: 'how long to wait while another process writes to the database before failing with 75' },
+  busyTimeout: {
+    type: 'duration',
+    default: '5s',
+    description: 'how long to wait while another process writes to the database before failing with 75',
+  },
   ...commonStoreOptions,
 } as const satisfies ConfigSchema;
 
@@ -32,7 +36,10 @@ export function sqlite(): StoreFactory {
     options,
     async open(config, mode) {
       const path = String(config.dbPath);
-      const settings = { busyTimeoutMs: Number(config.busyTimeout ?? 5000), retentionMs: Number(config.historyRetention ?? RETENTION_MS) };
+      const settings = {
+        busyTimeoutMs: Number(config.busyTimeout ?? 5000),
+        retentionMs: Number(config.historyRetention ?? RETENTION_MS),
+      };
       if (mode === 'write') return openSqliteStore(path, settings);
       const dialect = SqliteDialect.openForReading(path, settings);
       return dialect && new RunStore(dialect, settings);

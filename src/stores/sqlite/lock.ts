@@ -45,7 +45,10 @@ export class RunLock implements Lock {
       const busy = ((error as { errcode?: number }).errcode ?? 0) & 0xff;
       if (busy === 5 || busy === 6) {
         const who = await holder();
-        throw new RetryableError(`already running: ${who} (on ${this.#dbPath}); this run stops without writing (try again when it ends)`, { code: 'LOCKED', cause: error });
+        throw new RetryableError(
+          `already running: ${who} (on ${this.#dbPath}); this run stops without writing (try again when it ends)`,
+          { code: 'LOCKED', cause: error },
+        );
       }
       throw error;
     }
@@ -71,8 +74,18 @@ export class RunLock implements Lock {
   keep(end: KeptEnd): void {
     const db = this.#db;
     if (!db) return;
-    db.exec(`CREATE TABLE IF NOT EXISTS ${KEPT} (run_id TEXT PRIMARY KEY, status TEXT, exit_code INTEGER, finished_at TEXT, read INTEGER, error_code TEXT, error_message TEXT)`);
-    db.prepare(`INSERT OR REPLACE INTO ${KEPT} VALUES (?, ?, ?, ?, ?, ?, ?)`).run(end.runId, end.status, end.exitCode, end.finishedAt, end.read, end.errorCode, end.errorMessage);
+    db.exec(
+      `CREATE TABLE IF NOT EXISTS ${KEPT} (run_id TEXT PRIMARY KEY, status TEXT, exit_code INTEGER, finished_at TEXT, read INTEGER, error_code TEXT, error_message TEXT)`,
+    );
+    db.prepare(`INSERT OR REPLACE INTO ${KEPT} VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
+      end.runId,
+      end.status,
+      end.exitCode,
+      end.finishedAt,
+      end.read,
+      end.errorCode,
+      end.errorMessage,
+    );
     db.exec('COMMIT');
     this.kept = [];
     this.#close();
@@ -97,14 +110,17 @@ export class RunLock implements Lock {
 }
 
 function readKept(db: DatabaseSync): KeptEnd[] {
-  if (db.prepare("SELECT 1 FROM sqlite_schema WHERE name = ?").get(KEPT) === undefined) return [];
-  return db.prepare(`SELECT run_id, status, exit_code, finished_at, read, error_code, error_message FROM ${KEPT}`).all().map((r) => ({
-    runId: String(r.run_id),
-    status: String(r.status),
-    exitCode: Number(r.exit_code),
-    finishedAt: String(r.finished_at),
-    read: Number(r.read),
-    errorCode: r.error_code === null ? null : String(r.error_code),
-    errorMessage: r.error_message === null ? null : String(r.error_message),
-  }));
+  if (db.prepare('SELECT 1 FROM sqlite_schema WHERE name = ?').get(KEPT) === undefined) return [];
+  return db
+    .prepare(`SELECT run_id, status, exit_code, finished_at, read, error_code, error_message FROM ${KEPT}`)
+    .all()
+    .map((r) => ({
+      runId: String(r.run_id),
+      status: String(r.status),
+      exitCode: Number(r.exit_code),
+      finishedAt: String(r.finished_at),
+      read: Number(r.read),
+      errorCode: r.error_code === null ? null : String(r.error_code),
+      errorMessage: r.error_message === null ? null : String(r.error_message),
+    }));
 }

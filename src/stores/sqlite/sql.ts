@@ -3,7 +3,6 @@ import { PermanentError } from '../../errors/errors.ts';
 import { q } from '../quote.ts';
 import type { ColumnType, TableSpec } from '../tables.ts';
 
-
 /** The columns a table has now, in order. */
 export function columnsOf(db: DatabaseSync, table: string, schema = 'main'): string[] {
   return (db.prepare(`PRAGMA ${schema}.table_info(${q(table)})`).all() as { name: string }[]).map((c) => c.name);
@@ -18,7 +17,10 @@ export function rowidName(table: string, columns: readonly string[]): string {
   const taken = new Set(columns.map((c) => c.toLowerCase()));
   const free = ['rowid', '_rowid_', 'oid'].find((name) => !taken.has(name));
   if (free === undefined) {
-    throw new PermanentError(`table ${table} has columns named rowid, _rowid_ and oid: SQLite then has no name left for its row ids, which ferry needs; rename one of them (in a CSV, its header)`, { code: 'COLUMN_NAME_RESERVED' });
+    throw new PermanentError(
+      `table ${table} has columns named rowid, _rowid_ and oid: SQLite then has no name left for its row ids, which ferry needs; rename one of them (in a CSV, its header)`,
+      { code: 'COLUMN_NAME_RESERVED' },
+    );
   }
   return free;
 }
@@ -33,25 +35,39 @@ const MAX_COLUMNS = 2000;
  */
 export function checkSqliteTable(name: string, spec: TableSpec, existing: readonly string[]): void {
   if (name.toLowerCase().startsWith('sqlite_')) {
-    throw new PermanentError(`table name ${name}: names starting with sqlite_ are SQLite's own; choose another (--table)`, { code: 'TABLE_INVALID' });
+    throw new PermanentError(
+      `table name ${name}: names starting with sqlite_ are SQLite's own; choose another (--table)`,
+      { code: 'TABLE_INVALID' },
+    );
   }
   const seen = new Map(existing.map((c) => [c.toLowerCase(), c]));
   const declared = new Map<string, string>();
   for (const column of Object.keys(spec.columns)) {
     const other = declared.get(column.toLowerCase());
     if (other !== undefined) {
-      throw new PermanentError(`table ${name}: columns ${other} and ${column} are one name to SQLite (it ignores case in column names): rename one of them (in a CSV, its header)`, { code: 'COLUMN_NAMES_CLASH' });
+      throw new PermanentError(
+        `table ${name}: columns ${other} and ${column} are one name to SQLite (it ignores case in column names): rename one of them (in a CSV, its header)`,
+        { code: 'COLUMN_NAMES_CLASH' },
+      );
     }
     declared.set(column.toLowerCase(), column);
     seen.set(column.toLowerCase(), column);
   }
   if (seen.size > MAX_COLUMNS) {
-    throw new PermanentError(`table ${name} would have ${seen.size} columns; SQLite allows at most ${MAX_COLUMNS}: split the file, or import it into PostgreSQL`, { code: 'TOO_MANY_COLUMNS' });
+    throw new PermanentError(
+      `table ${name} would have ${seen.size} columns; SQLite allows at most ${MAX_COLUMNS}: split the file, or import it into PostgreSQL`,
+      { code: 'TOO_MANY_COLUMNS' },
+    );
   }
 }
 
 export const SQL_TYPE: Record<ColumnType, string> = {
-  text: 'TEXT', integer: 'INTEGER', real: 'REAL', boolean: 'INTEGER', json: 'TEXT', blob: 'BLOB',
+  text: 'TEXT',
+  integer: 'INTEGER',
+  real: 'REAL',
+  boolean: 'INTEGER',
+  json: 'TEXT',
+  blob: 'BLOB',
 };
 
 /**
@@ -64,8 +80,8 @@ function keyType(t: ColumnType): string {
 }
 
 export function createTableSql(name: string, spec: TableSpec): string {
-  const cols = Object.entries(spec.columns).map(
-    ([c, t]) => (spec.primaryKey.includes(c) ? `${q(c)} ${keyType(t)} NOT NULL` : `${q(c)} ${SQL_TYPE[t]}`),
+  const cols = Object.entries(spec.columns).map(([c, t]) =>
+    spec.primaryKey.includes(c) ? `${q(c)} ${keyType(t)} NOT NULL` : `${q(c)} ${SQL_TYPE[t]}`,
   );
   return `CREATE TABLE IF NOT EXISTS ${q(name)} (${cols.join(', ')}, PRIMARY KEY (${spec.primaryKey.map(q).join(', ')}))`;
 }

@@ -103,7 +103,10 @@ export class SqliteDialect implements Dialect {
   async tableShape(name: string): Promise<{ columns: string[]; key: string[] } | undefined> {
     const info = this.#db.prepare(`PRAGMA main.table_info(${q(name)})`).all() as { name: string; pk: number }[];
     if (info.length === 0) return undefined;
-    const key = info.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+    const key = info
+      .filter((c) => c.pk > 0)
+      .sort((a, b) => a.pk - b.pk)
+      .map((c) => c.name);
     return { columns: info.map((c) => c.name), key };
   }
 

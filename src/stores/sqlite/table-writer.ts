@@ -55,7 +55,10 @@ export class TableWriter implements Writer {
     this.#name = name;
     this.spec = spec;
     this.#upsert = db.prepare(upsertSql(name, spec));
-    this.#perStatement = Math.max(1, Math.min(ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / Object.keys(spec.columns).length)));
+    this.#perStatement = Math.max(
+      1,
+      Math.min(ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / Object.keys(spec.columns).length)),
+    );
     this.#upsertMany = db.prepare(upsertSql(name, spec, this.#perStatement));
     this.#highest = db.prepare(`SELECT coalesce(max(${rowid}), 0) AS m FROM ${q(name)}`);
     this.#keyAt = spec.primaryKey.map((c) => Object.keys(spec.columns).indexOf(c));

@@ -38,7 +38,9 @@ export class UndoJournal implements Journal {
     const { rowid } = writer as TableWriter;
     this.#tables.set(name, { spec, rowid });
     const columns = columnsOf(this.#db, name);
-    this.#db.exec(`CREATE TEMP TABLE IF NOT EXISTS ${q(`_ferry_undo_${name}`)} AS SELECT * FROM main.${q(name)} WHERE 0`);
+    this.#db.exec(
+      `CREATE TEMP TABLE IF NOT EXISTS ${q(`_ferry_undo_${name}`)} AS SELECT * FROM main.${q(name)} WHERE 0`,
+    );
     const shadowColumns = columnsOf(this.#db, `_ferry_undo_${name}`, 'temp');
     for (const column of columns) {
       if (!shadowColumns.includes(column)) this.#db.exec(`ALTER TABLE ${shadowOf(name)} ADD COLUMN ${q(column)}`);
@@ -47,21 +49,29 @@ export class UndoJournal implements Journal {
     const copy = `INSERT INTO ${shadowOf(name)} (${columns.map(q).join(', ')}) VALUES (${columns.map((c) => `old.${q(c)}`).join(', ')})`;
     for (const event of ['UPDATE', 'DELETE']) {
       this.#db.exec(`DROP TRIGGER IF EXISTS temp.${triggerOf(name, event)}`);
-      this.#db.exec(`CREATE TEMP TRIGGER ${triggerOf(name, event)} BEFORE ${event} ON main.${q(name)} WHEN NOT ${ours} BEGIN ${copy}; END`);
+      this.#db.exec(
+        `CREATE TEMP TRIGGER ${triggerOf(name, event)} BEFORE ${event} ON main.${q(name)} WHEN NOT ${ours} BEGIN ${copy}; END`,
+      );
     }
   }
 
   /** At the start of a batch's transaction: rows past each table's highest rowid are the batch's own. */
   async batchStarted(): Promise<void> {
     for (const [name, { rowid }] of this.#tables) {
-      this.#db.prepare(`INSERT INTO ${INSERTED} (tbl, lo) SELECT ?, coalesce(max(${rowid}), 0) + 1 FROM main.${q(name)}`).run(name);
+      this.#db
+        .prepare(`INSERT INTO ${INSERTED} (tbl, lo) SELECT ?, coalesce(max(${rowid}), 0) + 1 FROM main.${q(name)}`)
+        .run(name);
     }
   }
 
   /** Before the batch commits: closes its ranges at the highest rowid each table has now. */
   async batchEnding(): Promise<void> {
     for (const [name, { rowid }] of this.#tables) {
-      this.#db.prepare(`UPDATE ${INSERTED} SET hi = (SELECT coalesce(max(${rowid}), 0) FROM main.${q(name)}) WHERE tbl = ? AND hi IS NULL`).run(name);
+      this.#db
+        .prepare(
+          `UPDATE ${INSERTED} SET hi = (SELECT coalesce(max(${rowid}), 0) FROM main.${q(name)}) WHERE tbl = ? AND hi IS NULL`,
+        )
+        .run(name);
     }
     this.#db.exec(`DELETE FROM ${INSERTED} WHERE hi < lo`);
   }

@@ -23,7 +23,8 @@ const job = defineJob({
     }
   },
   // Ids from the data, never a counter or a clock: a rerun must update the same rows.
-  write: (record, ctx) => ctx.write('items', { id: `item-${String(record.n)}`, label: `item number ${String(record.n)}` }),
+  write: (record, ctx) =>
+    ctx.write('items', { id: `item-${String(record.n)}`, label: `item number ${String(record.n)}` }),
 });
 
 export default job;

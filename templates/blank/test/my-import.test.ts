@@ -6,7 +6,12 @@ import { verifyJob } from 'ferry/testing';
 
 it('is safe to retry: reruns, kills at random instants and SIGTERM all end with the same table', async () => {
   const lines: string[] = [];
-  const report = await verifyJob({ target: 'jobs/my-import.ts', args: ['--count', '500'], trials: 4, onProgress: (l) => lines.push(l) });
+  const report = await verifyJob({
+    target: 'jobs/my-import.ts',
+    args: ['--count', '500'],
+    trials: 4,
+    onProgress: (l) => lines.push(l),
+  });
   assert.ok(report.ok, lines.join('\n'));
   assert.match(report.checks[0]?.detail ?? '', /items: 500 rows/);
 });

@@ -7,7 +7,12 @@ import { verifyJob } from 'ferry/testing';
 // The fixture has one bad email: it goes to _ferry_rejects, and --max-rejects 1 lets the run succeed.
 it('is safe to retry: reruns, kills at random instants and SIGTERM all end with the same table', async () => {
   const lines: string[] = [];
-  const report = await verifyJob({ target: 'jobs/customers.ts', args: ['--file', 'test/fixtures/customers.csv', '--max-rejects', '1'], trials: 4, onProgress: (l) => lines.push(l) });
+  const report = await verifyJob({
+    target: 'jobs/customers.ts',
+    args: ['--file', 'test/fixtures/customers.csv', '--max-rejects', '1'],
+    trials: 4,
+    onProgress: (l) => lines.push(l),
+  });
   assert.ok(report.ok, lines.join('\n'));
   assert.match(report.checks[0]?.detail ?? '', /customers: 4 rows/);
 });

@@ -16,12 +16,22 @@ const job = defineJob({
     products: { columns: { id: 'text', name: 'text', price: 'real', updated_at: 'text' }, primaryKey: ['id'] },
   },
   config: {
-    apiUrl: { type: 'url', required: true, description: 'the collection URL', example: 'https://api.example.com/v1/products' },
+    apiUrl: {
+      type: 'url',
+      required: true,
+      description: 'the collection URL',
+      example: 'https://api.example.com/v1/products',
+    },
     apiKey: { type: 'string', secret: true, description: 'sent as Authorization: Bearer <key>' },
     pageSize: { type: 'int', default: 100, min: 1, description: 'records per page asked for' },
   },
   // A record that does not match goes to _ferry_rejects with its page and index; the run goes on.
-  schema: z.object({ id: z.union([z.string(), z.number()]), name: z.string(), price: z.number(), updatedAt: z.string() }),
+  schema: z.object({
+    id: z.union([z.string(), z.number()]),
+    name: z.string(),
+    price: z.number(),
+    updatedAt: z.string(),
+  }),
   async *read(ctx) {
     const source = httpSource({
       url: ctx.config.apiUrl,

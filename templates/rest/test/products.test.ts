@@ -31,7 +31,12 @@ after(() => server.close());
 
 it('is safe to retry: reruns, kills at random instants and SIGTERM all end with the same table', async () => {
   const lines: string[] = [];
-  const report = await verifyJob({ target: 'jobs/products.ts', args: ['--api-url', apiUrl, '--page-size', '2'], trials: 4, onProgress: (l) => lines.push(l) });
+  const report = await verifyJob({
+    target: 'jobs/products.ts',
+    args: ['--api-url', apiUrl, '--page-size', '2'],
+    trials: 4,
+    onProgress: (l) => lines.push(l),
+  });
   assert.ok(report.ok, lines.join('\n'));
   assert.match(report.checks[0]?.detail ?? '', /products: 5 rows/);
 });

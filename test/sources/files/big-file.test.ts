@@ -18,7 +18,9 @@ for (const [name, encoding] of cases) {
     const file = path.join(files.dir, `big-${encoding}.csv`);
     const written = await writeBigCsv(file, 100 * MB, encoding);
     // In a process of its own: node:test's async tracking makes each await several times slower.
-    const { code, stdout, stderr } = await runJobFile(fixture('files', 'count-csv.ts'), [file, encoding], { timeoutMs: 80_000 });
+    const { code, stdout, stderr } = await runJobFile(fixture('files', 'count-csv.ts'), [file, encoding], {
+      timeoutMs: 80_000,
+    });
     assert.equal(code, 0, stderr);
     const { count, rejected, startRss, peakRss, ms } = JSON.parse(stdout) as Record<string, number>;
     assert.deepEqual({ count, rejected }, { count: written, rejected: 0 });
@@ -36,14 +38,18 @@ for (const [name, encoding] of cases) {
  */
 async function writeBigCsv(file: string, size: number, encoding: 'utf-8' | 'windows-1252'): Promise<number> {
   const city = encoding === 'utf-8' ? '東京' : 'Café €';
-  const encode = encoding === 'utf-8' ? (text: string) => Buffer.from(text) : (text: string) => Buffer.from(text.replaceAll('€', '\x80'), 'latin1');
+  const encode =
+    encoding === 'utf-8'
+      ? (text: string) => Buffer.from(text)
+      : (text: string) => Buffer.from(text.replaceAll('€', '\x80'), 'latin1');
   const out = createWriteStream(file);
   out.write('id,name,city,note,amount\n');
   let bytes = 0;
   let rows = 0;
   while (bytes < size) {
     const block: string[] = [];
-    for (let i = 0; i < 1000; i++, rows++) block.push(`${rows},"Zoë ${rows}",${city},"said ""hi""\nthen left",${rows * 1.5}\n`);
+    for (let i = 0; i < 1000; i++, rows++)
+      block.push(`${rows},"Zoë ${rows}",${city},"said ""hi""\nthen left",${rows * 1.5}\n`);
     const text = encode(block.join(''));
     bytes += text.length;
     if (!out.write(text)) await once(out, 'drain');

@@ -12,10 +12,31 @@ describe('readCsv reads RFC 4180', () => {
     ['escaped quotes', 'a,b\n"say ""hi""","""quoted"""\n', [{ a: 'say "hi"', b: '"quoted"' }]],
     ['an LF inside quotes', 'a,b\n"line 1\nline 2",x\n', [{ a: 'line 1\nline 2', b: 'x' }]],
     ['a CRLF inside quotes', 'a,b\r\n"line 1\r\nline 2",x\r\n', [{ a: 'line 1\r\nline 2', b: 'x' }]],
-    ['CRLF row endings', 'a,b\r\n1,2\r\n3,4\r\n', [{ a: '1', b: '2' }, { a: '3', b: '4' }]],
+    [
+      'CRLF row endings',
+      'a,b\r\n1,2\r\n3,4\r\n',
+      [
+        { a: '1', b: '2' },
+        { a: '3', b: '4' },
+      ],
+    ],
     ['no line ending at the end', 'a,b\n1,2', [{ a: '1', b: '2' }]],
-    ['multibyte text', 'name,city\nZoë,東京\n"🚀 launch",São Paulo\n', [{ name: 'Zoë', city: '東京' }, { name: '🚀 launch', city: 'São Paulo' }]],
-    ['empty fields as empty strings', 'a,b,c\n,,\n"",x,\n', [{ a: '', b: '', c: '' }, { a: '', b: 'x', c: '' }]],
+    [
+      'multibyte text',
+      'name,city\nZoë,東京\n"🚀 launch",São Paulo\n',
+      [
+        { name: 'Zoë', city: '東京' },
+        { name: '🚀 launch', city: 'São Paulo' },
+      ],
+    ],
+    [
+      'empty fields as empty strings',
+      'a,b,c\n,,\n"",x,\n',
+      [
+        { a: '', b: '', c: '' },
+        { a: '', b: 'x', c: '' },
+      ],
+    ],
     ['a UTF-8 BOM before the header', '\uFEFFid,name\n1,Zoë\n', [{ id: '1', name: 'Zoë' }]],
     ['header names as written', ' Id ,Full Name\n1,x\n', [{ ' Id ': '1', 'Full Name': 'x' }]],
     ['blank lines skipped', 'a\n1\n\n2\n\n', [{ a: '1' }, { a: '2' }]],
@@ -37,7 +58,10 @@ describe('readCsv reads RFC 4180', () => {
   it('a "__proto__" column is a field like any other', async () => {
     const file = await files.write('proto.csv', '__proto__,b\nx,y\n');
     const [record] = await records(readCsv(file));
-    assert.deepEqual(Object.entries(record ?? {}), [['__proto__', 'x'], ['b', 'y']]);
+    assert.deepEqual(Object.entries(record ?? {}), [
+      ['__proto__', 'x'],
+      ['b', 'y'],
+    ]);
     assert.equal(Object.getPrototypeOf(record), Object.prototype);
   });
 });
@@ -61,8 +85,18 @@ describe('readCsv positions', () => {
     assert.deepEqual(await collect(readCsv(file)), [
       { ok: true, record: { a: '1', b: '2', c: '3' }, position: { source: file, row: 1, line: 2 } },
       { ok: true, record: { a: 'multi\nline', b: '2', c: '3' }, position: { source: file, row: 2, line: 3 } },
-      { ok: false, raw: '4,5,6,7', reason: 'row 3 has 4 fields, the header has 3', position: { source: file, row: 3, line: 5 } },
-      { ok: false, raw: '8,9', reason: 'row 4 has 2 fields, the header has 3', position: { source: file, row: 4, line: 6 } },
+      {
+        ok: false,
+        raw: '4,5,6,7',
+        reason: 'row 3 has 4 fields, the header has 3',
+        position: { source: file, row: 3, line: 5 },
+      },
+      {
+        ok: false,
+        raw: '8,9',
+        reason: 'row 4 has 2 fields, the header has 3',
+        position: { source: file, row: 4, line: 6 },
+      },
       { ok: true, record: { a: '10', b: '11', c: '12' }, position: { source: file, row: 5, line: 7 } },
     ]);
   });
@@ -91,7 +125,10 @@ describe('readCsv refuses a broken file', () => {
   for (const [name, csv, code, message] of broken) {
     it(name, async () => {
       const file = await files.write(`${name.replaceAll(/\W+/g, '-')}.csv`, csv);
-      await assert.rejects(collect(readCsv(file)), (error) => error instanceof PermanentError && error.code === code && message.test(error.message));
+      await assert.rejects(
+        collect(readCsv(file)),
+        (error) => error instanceof PermanentError && error.code === code && message.test(error.message),
+      );
     });
   }
 
@@ -99,7 +136,10 @@ describe('readCsv refuses a broken file', () => {
     const file = await files.write('runaway.csv', `a,b\n1,"open\n${'2,3\n'.repeat(50_000)}`);
     await assert.rejects(
       collect(readCsv(file, { maxRecordBytes: 100_000 })),
-      (error) => error instanceof PermanentError && error.code === 'CSV_INVALID' && error.message === `${file}: row 1 is longer than 97.7 KiB: most likely a quote that is never closed`,
+      (error) =>
+        error instanceof PermanentError &&
+        error.code === 'CSV_INVALID' &&
+        error.message === `${file}: row 1 is longer than 97.7 KiB: most likely a quote that is never closed`,
     );
   });
 

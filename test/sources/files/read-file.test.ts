@@ -28,7 +28,10 @@ describe('formatOf', () => {
 });
 
 describe('readFile picks the reader and unzips by the file name', () => {
-  const people = [{ name: 'Zoë', city: '東京' }, { name: 'Ana', city: 'São Paulo 🚀' }];
+  const people = [
+    { name: 'Zoë', city: '東京' },
+    { name: 'Ana', city: 'São Paulo 🚀' },
+  ];
   const csv = 'name,city\r\nZoë,東京\r\nAna,"São Paulo 🚀"\r\n';
   const contents: [file: string, content: string][] = [
     ['people.csv', csv],
@@ -59,13 +62,22 @@ describe('readFile picks the reader and unzips by the file name', () => {
   it('positions name the file as given', async () => {
     const file = await files.write('where.csv.gz', gzipSync(csv));
     const items = await collect(readFile(file));
-    assert.deepEqual(items.map((item) => item.position), [{ source: file, row: 1, line: 2 }, { source: file, row: 2, line: 3 }]);
+    assert.deepEqual(
+      items.map((item) => item.position),
+      [
+        { source: file, row: 1, line: 2 },
+        { source: file, row: 2, line: 3 },
+      ],
+    );
   });
 });
 
 describe('readFile refuses', () => {
   it('a name with no known format, saying to pass --format', () => {
-    assert.throws(() => readFile('dump.gz'), (error) => error instanceof ConfigError && /pass --format csv, tsv, ndjson or json/.test(error.message));
+    assert.throws(
+      () => readFile('dump.gz'),
+      (error) => error instanceof ConfigError && /pass --format csv, tsv, ndjson or json/.test(error.message),
+    );
   });
 
   it('options that do not fit the format', () => {
@@ -75,17 +87,40 @@ describe('readFile refuses', () => {
   });
 
   const unreadable: [name: string, setup: () => Promise<string>, code: string, message: RegExp][] = [
-    ['a missing file', async () => path.join(files.dir, 'missing.csv'), 'FILE_NOT_FOUND', /missing\.csv does not exist/],
+    [
+      'a missing file',
+      async () => path.join(files.dir, 'missing.csv'),
+      'FILE_NOT_FOUND',
+      /missing\.csv does not exist/,
+    ],
     ['a directory', async () => files.dir, 'FILE_UNREADABLE', /is a directory/],
-    ['a .gz that is not gzip', () => files.write('plain.csv.gz', 'a,b\n1,2\n'), 'FILE_UNREADABLE', /is not a readable gzip file/],
-    ['a truncated .gz', () => files.write('cut.ndjson.gz', gzipSync('{"a":1}\n'.repeat(1000)).subarray(0, 40)), 'FILE_UNREADABLE', /is not a readable gzip file/],
-    ['a truncated JSON array in a .gz', () => files.write('cut.json.gz', gzipSync('[{"a":1},{"a":')), 'JSON_INVALID', /cut\.json\.gz: not valid JSON after element 1/],
+    [
+      'a .gz that is not gzip',
+      () => files.write('plain.csv.gz', 'a,b\n1,2\n'),
+      'FILE_UNREADABLE',
+      /is not a readable gzip file/,
+    ],
+    [
+      'a truncated .gz',
+      () => files.write('cut.ndjson.gz', gzipSync('{"a":1}\n'.repeat(1000)).subarray(0, 40)),
+      'FILE_UNREADABLE',
+      /is not a readable gzip file/,
+    ],
+    [
+      'a truncated JSON array in a .gz',
+      () => files.write('cut.json.gz', gzipSync('[{"a":1},{"a":')),
+      'JSON_INVALID',
+      /cut\.json\.gz: not valid JSON after element 1/,
+    ],
   ];
   for (const [name, setup, code, message] of unreadable) {
     it(name, async () => {
       const file = await setup();
       const format = file === files.dir ? { format: 'csv' as const } : {};
-      await assert.rejects(collect(readFile(file, format)), (error) => error instanceof PermanentError && error.code === code && message.test(error.message));
+      await assert.rejects(
+        collect(readFile(file, format)),
+        (error) => error instanceof PermanentError && error.code === code && message.test(error.message),
+      );
     });
   }
 });
@@ -105,7 +140,11 @@ describe('every reader stops when the signal aborts', () => {
         for await (const _ of readFile(file, { signal: controller.signal })) if (++seen === 10) controller.abort();
       }, CancelledError);
       assert.equal(seen, 10);
-      await assert.rejects(collect(readFile(file, { signal: controller.signal })), CancelledError, 'an aborted signal stops it before the file is opened');
+      await assert.rejects(
+        collect(readFile(file, { signal: controller.signal })),
+        CancelledError,
+        'an aborted signal stops it before the file is opened',
+      );
     });
   }
 });

@@ -7,7 +7,10 @@ import { collect, records, tempFiles } from './temp-files.ts';
 const files = await tempFiles();
 
 it('streams the elements of a top-level array, each with its 1-based row', async () => {
-  const file = await files.write('top.json', '[{"id":1,"tags":["a","b"]}, 2, "Zoë 東京 🚀", null, [true, false], {"nested":{"x":1.5e3}}]');
+  const file = await files.write(
+    'top.json',
+    '[{"id":1,"tags":["a","b"]}, 2, "Zoë 東京 🚀", null, [true, false], {"nested":{"x":1.5e3}}]',
+  );
   assert.deepEqual(await collect(readJsonArray(file)), [
     { ok: true, record: { id: 1, tags: ['a', 'b'] }, position: { source: file, row: 1 } },
     { ok: true, record: 2, position: { source: file, row: 2 } },
@@ -19,7 +22,10 @@ it('streams the elements of a top-level array, each with its 1-based row', async
 });
 
 it('streams an array nested in an object, found by a dot path', async () => {
-  const json = { meta: { count: 2, items: ['not these'] }, data: { itemsOld: [0], items: [{ id: 1 }, { id: 2 }], next: null } };
+  const json = {
+    meta: { count: 2, items: ['not these'] },
+    data: { itemsOld: [0], items: [{ id: 1 }, { id: 2 }], next: null },
+  };
   const file = await files.write('nested.json', JSON.stringify(json, null, 2));
   assert.deepEqual(await records(readJsonArray(file, { jsonPath: 'data.items' })), [{ id: 1 }, { id: 2 }]);
 });
@@ -45,15 +51,30 @@ it('a truncated array yields the whole elements, then throws JSON_INVALID naming
     async () => {
       for await (const item of readJsonArray(file)) seen.push(item.ok && item.record);
     },
-    (error) => error instanceof PermanentError && error.code === 'JSON_INVALID' && error.message.startsWith(`${file}: not valid JSON after element 2`),
+    (error) =>
+      error instanceof PermanentError &&
+      error.code === 'JSON_INVALID' &&
+      error.message.startsWith(`${file}: not valid JSON after element 2`),
   );
   assert.deepEqual(seen, [{ id: 1 }, { id: 2 }]);
 });
 
 it('refuses what is not an array where one should be', async () => {
   const cases: [name: string, json: string, jsonPath: string | undefined, code: string, message: RegExp][] = [
-    ['an object at the top', '{"data":[1]}', undefined, 'JSON_NOT_ARRAY', /the value at the top level is not an array but an object: pass a path like 'data.items'/],
-    ['a string at the path', '{"data":"x"}', 'data', 'JSON_NOT_ARRAY', /the value at data is not an array but a string/],
+    [
+      'an object at the top',
+      '{"data":[1]}',
+      undefined,
+      'JSON_NOT_ARRAY',
+      /the value at the top level is not an array but an object: pass a path like 'data.items'/,
+    ],
+    [
+      'a string at the path',
+      '{"data":"x"}',
+      'data',
+      'JSON_NOT_ARRAY',
+      /the value at data is not an array but a string/,
+    ],
     ['a missing path', '{"data":{"rows":[1]}}', 'data.items', 'JSON_PATH_NOT_FOUND', /there is no value at data.items/],
     ['garbage', 'hello', undefined, 'JSON_INVALID', /not valid JSON before the first element/],
     ['an empty file', '', undefined, 'JSON_INVALID', /not valid JSON/],

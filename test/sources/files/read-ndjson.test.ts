@@ -6,7 +6,10 @@ import { collect, records, tempFiles } from './temp-files.ts';
 const files = await tempFiles();
 
 it('yields one value per line, skips blank lines, and goes on past a bad line', async () => {
-  const file = await files.write('events.ndjson', '{"id":1,"name":"Zoë"}\n\n   \n{"id":2,"city":"東京 🚀"}\n{"id":3,\n[1,2]\n"text"\n');
+  const file = await files.write(
+    'events.ndjson',
+    '{"id":1,"name":"Zoë"}\n\n   \n{"id":2,"city":"東京 🚀"}\n{"id":3,\n[1,2]\n"text"\n',
+  );
   assert.deepEqual(await collect(readNdjson(file)), [
     { ok: true, record: { id: 1, name: 'Zoë' }, position: { source: file, row: 1, line: 1 } },
     { ok: true, record: { id: 2, city: '東京 🚀' }, position: { source: file, row: 2, line: 4 } },
@@ -38,7 +41,10 @@ it('lines and multibyte text survive chunk boundaries', async () => {
   const values = Array.from({ length: 20_000 }, (_, i) => ({ i, text: `Zoë 東京 🚀 ${i}` }));
   const file = await files.write('chunks.ndjson', values.map((v) => JSON.stringify(v)).join('\r\n'));
   const items = await collect(readNdjson(file));
-  assert.deepEqual(items.map((item) => item.ok && item.record), values);
+  assert.deepEqual(
+    items.map((item) => item.ok && item.record),
+    values,
+  );
   assert.deepEqual(items.at(-1)?.position, { source: file, row: 20_000, line: 20_000 });
 });
 
@@ -46,7 +52,10 @@ it('a line over the limit is a reject, not held in memory, and the stream goes o
   const long = JSON.stringify({ blob: 'x'.repeat(200_000) }); // spans several reads
   const file = await files.write('long.ndjson', `{"a":1}\n${long}\n{"a":2}\n`);
   const items = await collect(readNdjson(file, { maxRecordBytes: 100_000 }));
-  assert.deepEqual(items.map((item) => item.ok && item.record), [{ a: 1 }, false, { a: 2 }]);
+  assert.deepEqual(
+    items.map((item) => item.ok && item.record),
+    [{ a: 1 }, false, { a: 2 }],
+  );
   const reject = items[1];
   assert.ok(reject && !reject.ok);
   assert.equal(reject.reason, 'line 2 is longer than 97.7 KiB: is the file one JSON value per line?');

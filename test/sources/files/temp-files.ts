@@ -4,7 +4,10 @@ import path from 'node:path';
 import { after } from 'node:test';
 
 /** A temp folder for one test file, removed when its tests end; `write` puts a file in it. */
-export async function tempFiles(): Promise<{ dir: string; write(name: string, content: string | Uint8Array): Promise<string> }> {
+export async function tempFiles(): Promise<{
+  dir: string;
+  write(name: string, content: string | Uint8Array): Promise<string>;
+}> {
   const dir = await mkdtemp(path.join(tmpdir(), 'ferry-files-'));
   after(() => rm(dir, { recursive: true, force: true }));
   return {

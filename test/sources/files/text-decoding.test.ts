@@ -15,7 +15,8 @@ async function bytesOf(file: string, options?: ReadOptions): Promise<Buffer> {
   return Buffer.concat(await collect(await openStream(file, options)));
 }
 
-const notUtf8 = (message: RegExp) => (error: unknown) => error instanceof PermanentError && error.code === 'FILE_NOT_UTF8' && message.test(error.message);
+const notUtf8 = (message: RegExp) => (error: unknown) =>
+  error instanceof PermanentError && error.code === 'FILE_NOT_UTF8' && message.test(error.message);
 
 /** Text as an older Windows program saves it (only the characters these tests use). */
 function windows1252(text: string): Buffer {
@@ -27,11 +28,17 @@ const utf16be = (text: string) => utf16le(text).swap16();
 
 describe('UTF-8 (the default) is checked, never replaced', () => {
   it('a Latin-1 byte fails the read, naming the line, the offset, the bytes and the fix', async () => {
-    const file = await files.write('latin1.csv', Buffer.concat([Buffer.from('id,name\n1,ok\n2,caf'), Buffer.from([0xe9]), Buffer.from(' noir\n')]));
+    const file = await files.write(
+      'latin1.csv',
+      Buffer.concat([Buffer.from('id,name\n1,ok\n2,caf'), Buffer.from([0xe9]), Buffer.from(' noir\n')]),
+    );
     await assert.rejects(collect(readFile(file)), (error) => {
       assert.ok(error instanceof PermanentError);
       assert.equal(error.code, 'FILE_NOT_UTF8');
-      assert.equal(error.message, `${file}, line 3: not UTF-8 at byte offset 18: bytes e9 20 6e 6f after "2,caf"; if the file was saved by an older Windows program, pass --encoding windows-1252 (or latin1)`);
+      assert.equal(
+        error.message,
+        `${file}, line 3: not UTF-8 at byte offset 18: bytes e9 20 6e 6f after "2,caf"; if the file was saved by an older Windows program, pass --encoding windows-1252 (or latin1)`,
+      );
       return true;
     });
   });
@@ -44,16 +51,31 @@ describe('UTF-8 (the default) is checked, never replaced', () => {
   ];
   for (const [name, content, line] of formats) {
     it(`in ${name}, and gzipped`, async () => {
-      await assert.rejects(collect(readFile(await files.write(name, content))), notUtf8(new RegExp(`, line ${line}: not UTF-8 at byte offset \\d+: bytes? e9\\b.* after ".*caf";`)));
+      await assert.rejects(
+        collect(readFile(await files.write(name, content))),
+        notUtf8(new RegExp(`, line ${line}: not UTF-8 at byte offset \\d+: bytes? e9\\b.* after ".*caf";`)),
+      );
       const gz = await files.write(`${name}.gz`, gzipSync(content));
-      await assert.rejects(collect(readFile(gz)), notUtf8(new RegExp(`, line ${line}: not UTF-8 at byte offset \\d+ of the unzipped text: bytes? e9\\b`)));
+      await assert.rejects(
+        collect(readFile(gz)),
+        notUtf8(new RegExp(`, line ${line}: not UTF-8 at byte offset \\d+ of the unzipped text: bytes? e9\\b`)),
+      );
     });
   }
 
   it('each reader checks', async () => {
-    await assert.rejects(collect(readCsv(await files.write('r.csv', Buffer.concat([Buffer.from('a\nok\n'), bad, Buffer.from('\n')])))), notUtf8(/line 3/));
-    await assert.rejects(collect(readNdjson(await files.write('r.ndjson', Buffer.concat([Buffer.from('1\n"'), bad, Buffer.from('"\n')])))), notUtf8(/line 2/));
-    await assert.rejects(collect(readJsonArray(await files.write('r.json', Buffer.concat([Buffer.from('["'), bad, Buffer.from('"]')])))), notUtf8(/line 1/));
+    await assert.rejects(
+      collect(readCsv(await files.write('r.csv', Buffer.concat([Buffer.from('a\nok\n'), bad, Buffer.from('\n')])))),
+      notUtf8(/line 3/),
+    );
+    await assert.rejects(
+      collect(readNdjson(await files.write('r.ndjson', Buffer.concat([Buffer.from('1\n"'), bad, Buffer.from('"\n')])))),
+      notUtf8(/line 2/),
+    );
+    await assert.rejects(
+      collect(readJsonArray(await files.write('r.json', Buffer.concat([Buffer.from('["'), bad, Buffer.from('"]')])))),
+      notUtf8(/line 1/),
+    );
   });
 
   // Each of these becomes U+FFFD in Buffer.toString and a lenient TextDecoder.
@@ -67,7 +89,10 @@ describe('UTF-8 (the default) is checked, never replaced', () => {
   for (const [name, bytes, hex] of malformed) {
     it(name, async () => {
       const file = await files.write(`${name.replaceAll(/\W+/g, '-')}.txt`, Buffer.from(bytes));
-      await assert.rejects(bytesOf(file), notUtf8(new RegExp(`line 1: not UTF-8 at byte offset 1: bytes? ${hex} after "a";`)));
+      await assert.rejects(
+        bytesOf(file),
+        notUtf8(new RegExp(`line 1: not UTF-8 at byte offset 1: bytes? ${hex} after "a";`)),
+      );
     });
   }
 
@@ -86,27 +111,53 @@ describe('UTF-8 (the default) is checked, never replaced', () => {
       }
     }
     const csv = await files.write('split.csv', `id,text\n1,${'x'.repeat(READ_CHUNK - 11)}🙂\n2,é\n`);
-    assert.deepEqual((await records(readCsv(csv))).map((r) => [...(r.text ?? '')].slice(-2).join('')), ['x🙂', 'é']);
+    assert.deepEqual(
+      (await records(readCsv(csv))).map((r) => [...(r.text ?? '')].slice(-2).join('')),
+      ['x🙂', 'é'],
+    );
   });
 
   it('a bad byte that ends one read is named where it is', async () => {
     const count = Math.floor(READ_CHUNK / 3); // 'ab\n' lines fill all but the last byte of the first read
-    const file = await files.write('edge.csv', Buffer.concat([Buffer.from('ab\n'.repeat(count)), bad, Buffer.from('\n')]));
-    await assert.rejects(bytesOf(file), notUtf8(new RegExp(`line ${count + 1}: not UTF-8 at byte offset ${READ_CHUNK - 1}: byte e9;`)));
+    const file = await files.write(
+      'edge.csv',
+      Buffer.concat([Buffer.from('ab\n'.repeat(count)), bad, Buffer.from('\n')]),
+    );
+    await assert.rejects(
+      bytesOf(file),
+      notUtf8(new RegExp(`line ${count + 1}: not UTF-8 at byte offset ${READ_CHUNK - 1}: byte e9;`)),
+    );
   });
 });
 
 describe('the encoding option', () => {
   const text = 'id,name\n1,Café “Noël” – 5 €\n2,Straße ‘x’\n';
-  const decoded = [{ id: '1', name: 'Café “Noël” – 5 €' }, { id: '2', name: 'Straße ‘x’' }];
+  const decoded = [
+    { id: '1', name: 'Café “Noël” – 5 €' },
+    { id: '2', name: 'Straße ‘x’' },
+  ];
 
   for (const encoding of ['latin1', 'windows-1252'] as const) {
     it(`${encoding} reads an older Windows program's files exactly, in every format`, async () => {
-      assert.deepEqual(await records(readFile(await files.write(`cp-${encoding}.csv`, windows1252(text)), { encoding })), decoded);
-      assert.deepEqual(await records(readFile(await files.write(`cp-${encoding}.csv.gz`, gzipSync(windows1252(text))), { encoding })), decoded);
+      assert.deepEqual(
+        await records(readFile(await files.write(`cp-${encoding}.csv`, windows1252(text)), { encoding })),
+        decoded,
+      );
+      assert.deepEqual(
+        await records(readFile(await files.write(`cp-${encoding}.csv.gz`, gzipSync(windows1252(text))), { encoding })),
+        decoded,
+      );
       const ndjson = decoded.map((r) => JSON.stringify(r)).join('\n');
-      assert.deepEqual(await records(readNdjson(await files.write(`cp-${encoding}.ndjson`, windows1252(ndjson)), { encoding })), decoded);
-      assert.deepEqual(await records(readJsonArray(await files.write(`cp-${encoding}.json`, windows1252(JSON.stringify(decoded))), { encoding })), decoded);
+      assert.deepEqual(
+        await records(readNdjson(await files.write(`cp-${encoding}.ndjson`, windows1252(ndjson)), { encoding })),
+        decoded,
+      );
+      assert.deepEqual(
+        await records(
+          readJsonArray(await files.write(`cp-${encoding}.json`, windows1252(JSON.stringify(decoded))), { encoding }),
+        ),
+        decoded,
+      );
     });
   }
 
@@ -114,7 +165,10 @@ describe('the encoding option', () => {
     const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
     const expected = new TextDecoder('windows-1252').decode(all);
     for (const encoding of ['latin1', 'windows-1252'] as const) {
-      assert.equal((await bytesOf(await files.write(`all-${encoding}.bin`, all), { encoding })).toString('utf8'), expected);
+      assert.equal(
+        (await bytesOf(await files.write(`all-${encoding}.bin`, all), { encoding })).toString('utf8'),
+        expected,
+      );
     }
     assert.equal(expected[0x80], '€');
     assert.equal(expected[0x81], '\u0081');
@@ -131,7 +185,12 @@ describe('the encoding option', () => {
       const items = await collect(readFile(file));
       assert.deepEqual(
         items.map((item) => [item.ok ? item.record : item.raw, item.position.line]),
-        [[{ id: '1', name: 'Zoë 東京 🙂' }, 2], [{ id: '2', name: 'two\r\nlines' }, 3], ['3,x,ragged', 5], [{ id: '4', name: '€' }, 6]],
+        [
+          [{ id: '1', name: 'Zoë 東京 🙂' }, 2],
+          [{ id: '2', name: 'two\r\nlines' }, 3],
+          ['3,x,ragged', 5],
+          [{ id: '4', name: '€' }, 6],
+        ],
       );
       assert.deepEqual(await collect(readFile(file, { encoding })), items);
       const unmarked = await files.write(`${encoding}-no-bom.ndjson`, encode('{"a":"Zoë"}\n{"a":"🙂"}').subarray(2));
@@ -159,21 +218,35 @@ describe('the encoding option', () => {
       const file = await files.write('marked.csv', content);
       await assert.rejects(
         collect(readFile(file, { encoding })),
-        (error) => error instanceof PermanentError && error.code === 'FILE_ENCODING_MISMATCH' && error.message === `${file} starts with the byte-order mark of ${marked}, yet is read as ${encoding}: pass --encoding ${marked}, or leave --encoding out`,
+        (error) =>
+          error instanceof PermanentError &&
+          error.code === 'FILE_ENCODING_MISMATCH' &&
+          error.message ===
+            `${file} starts with the byte-order mark of ${marked}, yet is read as ${encoding}: pass --encoding ${marked}, or leave --encoding out`,
       );
     }
   });
 
   it('UTF-16 with an unpaired surrogate fails', async () => {
     const file = await files.write('lone.csv', Buffer.concat([utf16le('id\n'), Buffer.from([0x00, 0xd8, 0x0a, 0x00])]));
-    await assert.rejects(collect(readFile(file)), (error) => error instanceof PermanentError && error.code === 'FILE_ENCODING_INVALID' && /not valid UTF-16LE/.test(error.message));
+    await assert.rejects(
+      collect(readFile(file)),
+      (error) =>
+        error instanceof PermanentError &&
+        error.code === 'FILE_ENCODING_INVALID' &&
+        /not valid UTF-16LE/.test(error.message),
+    );
   });
 
   it('an unknown name is a ConfigError at the call, before the file is opened', async () => {
     const encoding = 'utf8' as NonNullable<ReadOptions['encoding']>;
     const message = /unknown encoding "utf8": use utf-8, utf-16le, utf-16be, latin1, windows-1252/;
     assert.throws(() => readFile('missing.csv', { encoding }), message);
-    for (const read of [readCsv, readNdjson, readJsonArray]) assert.throws(() => read('missing', { encoding }), (error) => error instanceof ConfigError && message.test(error.message));
+    for (const read of [readCsv, readNdjson, readJsonArray])
+      assert.throws(
+        () => read('missing', { encoding }),
+        (error) => error instanceof ConfigError && message.test(error.message),
+      );
     await assert.rejects(openStream('missing', { encoding }), ConfigError);
   });
 });

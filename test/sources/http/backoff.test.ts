@@ -24,7 +24,11 @@ describe('parseRetryAfter', () => {
 });
 
 it('backoffDelay is full jitter: anywhere from 0 to min(max, base·2^retry)', () => {
-  const table = [0, 1, 2, 3, 10].map((retry) => [retry, backoffDelay(retry, 100, 1_000, () => 0), backoffDelay(retry, 100, 1_000, () => 0.999_999)]);
+  const table = [0, 1, 2, 3, 10].map((retry) => [
+    retry,
+    backoffDelay(retry, 100, 1_000, () => 0),
+    backoffDelay(retry, 100, 1_000, () => 0.999_999),
+  ]);
   assert.deepEqual(table, [
     [0, 0, 99],
     [1, 0, 199],

@@ -25,7 +25,9 @@ async function permanentError(options: HttpSourceOptions): Promise<PermanentErro
   return error;
 }
 
-const ok = (body: string | Buffer, headers: Record<string, string> = {}): FaultPlan => () => ({ kind: 'status', status: 200, body, headers });
+const ok =
+  (body: string | Buffer, headers: Record<string, string> = {}): FaultPlan =>
+  () => ({ kind: 'status', status: 200, body, headers });
 
 describe('a body past maxBodyBytes fails with HTTP_BODY_TOO_LARGE, without reading the rest', () => {
   it('1 GiB, streamed, against a limit of 1 MiB: one request, stopped long before its end', async () => {
@@ -67,7 +69,10 @@ describe('a body past maxBodyBytes fails with HTTP_BODY_TOO_LARGE, without readi
     const server = await serve({ 1: { kind: 'status', status: 503, body: `busy ${'x'.repeat(200_000)}` } });
     const { records, retries } = await read({ url: server.url, maxBodyBytes: 1000 });
     assert.equal(records.length, 3);
-    assert.deepEqual(retries.map((r) => r.code), ['HTTP_503']);
+    assert.deepEqual(
+      retries.map((r) => r.code),
+      ['HTTP_503'],
+    );
     assert.match(retries[0]?.reason ?? '', /^503 Service Unavailable: busy x{195}…$/);
   });
 });
@@ -98,7 +103,9 @@ describe('a body that is not UTF-8 fails with HTTP_INVALID_UTF8 naming the byte,
   }
 
   it('a UTF-8 BOM at the start is fine', async () => {
-    const server = await serve(ok(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('[{"id":1,"name":"café ☕ 𝄞"}]')])));
+    const server = await serve(
+      ok(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('[{"id":1,"name":"café ☕ 𝄞"}]')])),
+    );
     assert.deepEqual((await read({ url: server.url })).records, [{ id: 1, name: 'café ☕ 𝄞' }]);
   });
 
@@ -107,19 +114,33 @@ describe('a body that is not UTF-8 fails with HTTP_INVALID_UTF8 naming the byte,
     const server = await serve({ 1: { kind: 'status', status: 200, body: cut } });
     const { records, retries } = await read({ url: server.url });
     assert.equal(records.length, 3);
-    assert.deepEqual(retries.map((r) => r.code), ['HTTP_INVALID_JSON']);
+    assert.deepEqual(
+      retries.map((r) => r.code),
+      ['HTTP_INVALID_JSON'],
+    );
   });
 });
 
 describe('a 2xx labelled as something other than JSON fails at once with HTTP_NOT_JSON, saying what came', () => {
   const SECRET = 'sk_live_4f9a8b7c6d5e';
-  const login = '<!doctype html><html><head>\n<title>\n  Sign in · Acme\n</title></head><body><form>…</form></body></html>';
+  const login =
+    '<!doctype html><html><head>\n<title>\n  Sign in · Acme\n</title></head><body><form>…</form></body></html>';
   const hint = '; check the URL (a web page instead of the API?) and the credentials (a login page?)';
   const cases: [string, string | Buffer, string, string][] = [
     ['an HTML login page: its title', login, 'text/html; charset=utf-8', 'a page titled "Sign in · Acme"'],
     ['plain text: its start', 'Not Found', 'text/plain', 'Not Found'],
-    ['an echoed credential is redacted', `<title>Welcome back, ${SECRET}</title>`, 'text/html', 'a page titled "Welcome back, [redacted]"'],
-    ['HTML in Windows-1252 is not JSON either', Buffer.from('<title>Caf\xe9</title>', 'latin1'), 'text/html; charset=windows-1252', 'a page titled "Caf\ufffd"'],
+    [
+      'an echoed credential is redacted',
+      `<title>Welcome back, ${SECRET}</title>`,
+      'text/html',
+      'a page titled "Welcome back, [redacted]"',
+    ],
+    [
+      'HTML in Windows-1252 is not JSON either',
+      Buffer.from('<title>Caf\xe9</title>', 'latin1'),
+      'text/html; charset=windows-1252',
+      'a page titled "Caf\ufffd"',
+    ],
     ['NDJSON is not one JSON document', '{"id":1}\n{"id":2}\n', 'application/x-ndjson', '{"id":1} {"id":2}'],
     ['an empty body', '', 'text/html', '(empty body)'],
   ];
@@ -141,7 +162,9 @@ describe('a 2xx labelled as something other than JSON fails at once with HTTP_NO
   ];
   for (const [name, type] of retried) {
     it(`half a JSON body labelled ${name} is still retried`, async () => {
-      const server = await serve({ 1: { kind: 'status', status: 200, body: '[{"id":1},{"id"', headers: { 'content-type': type } } });
+      const server = await serve({
+        1: { kind: 'status', status: 200, body: '[{"id":1},{"id"', headers: { 'content-type': type } },
+      });
       const { ids, retries } = await read({ url: server.url });
       assert.deepEqual([ids, retries.map((r) => r.code)], [[1, 2, 3], ['HTTP_INVALID_JSON']]);
     });

@@ -20,21 +20,38 @@ const status = (code: number): Fault => ({ kind: 'status', status: code });
 describe('each fault is survived with the same records as a fault-free run', () => {
   const cases: [string, FaultPlan, string[]][] = [
     ['no fault', {}, []],
-    ['a burst of 500, 502, 503', { 2: status(500), 3: status(502), 4: status(503) }, ['HTTP_500', 'HTTP_502', 'HTTP_503']],
+    [
+      'a burst of 500, 502, 503',
+      { 2: status(500), 3: status(502), 4: status(503) },
+      ['HTTP_500', 'HTTP_502', 'HTTP_503'],
+    ],
     ['504 then 408', { 1: status(504), 2: status(408) }, ['HTTP_504', 'HTTP_408']],
     ['429 with Retry-After: 0', at({ kind: 'retry-after', seconds: 0, as: 'seconds' }, 3), ['HTTP_429']],
     ['connection reset, twice', at({ kind: 'reset' }, 1, 3), ['HTTP_NETWORK', 'HTTP_NETWORK']],
     ['body cut off by a reset', at({ kind: 'truncate' }, 2), ['HTTP_NETWORK']],
     ['a complete 200 with half a JSON body', at({ kind: 'bad-json' }, 3), ['HTTP_INVALID_JSON']],
     ['an answer slower than timeoutMs', at({ kind: 'slow', delayMs: 2_000 }, 2), ['HTTP_TIMEOUT']],
-    ['every kind on one page', { 2: status(503), 3: { kind: 'reset' }, 4: { kind: 'truncate' }, 5: { kind: 'bad-json' }, 6: { kind: 'slow', delayMs: 2_000 } }, ['HTTP_503', 'HTTP_NETWORK', 'HTTP_NETWORK', 'HTTP_INVALID_JSON', 'HTTP_TIMEOUT']],
+    [
+      'every kind on one page',
+      {
+        2: status(503),
+        3: { kind: 'reset' },
+        4: { kind: 'truncate' },
+        5: { kind: 'bad-json' },
+        6: { kind: 'slow', delayMs: 2_000 },
+      },
+      ['HTTP_503', 'HTTP_NETWORK', 'HTTP_NETWORK', 'HTTP_INVALID_JSON', 'HTTP_TIMEOUT'],
+    ],
   ];
   for (const [name, plan, codes] of cases) {
     it(name, async () => {
       const server = await serve(plan);
       const { ids, retries } = await read({ url: server.url, timeoutMs: 400 });
       assert.deepEqual(ids, ALL);
-      assert.deepEqual(retries.map((r) => r.code), codes);
+      assert.deepEqual(
+        retries.map((r) => r.code),
+        codes,
+      );
       assert.equal(server.requests.length, 3 + codes.length);
     });
   }
@@ -73,8 +90,20 @@ describe('retries used up: RetryableError naming the URL, the last fault and the
   const cases: [string, Fault, string, RegExp, number | undefined][] = [
     ['503', status(503), 'HTTP_503', /last with 503 Service Unavailable: \{"error":"Service Unavailable"\}/, 503],
     ['429 without Retry-After', status(429), 'HTTP_429', /last with 429 Too Many Requests/, 429],
-    ['reset', { kind: 'reset' }, 'HTTP_NETWORK', /last with a network error \(fetch failed: UND_ERR_SOCKET other side closed\)/, undefined],
-    ['timeout', { kind: 'slow', delayMs: 2_000 }, 'HTTP_TIMEOUT', /last with no complete answer within 250 ms/, undefined],
+    [
+      'reset',
+      { kind: 'reset' },
+      'HTTP_NETWORK',
+      /last with a network error \(fetch failed: UND_ERR_SOCKET other side closed\)/,
+      undefined,
+    ],
+    [
+      'timeout',
+      { kind: 'slow', delayMs: 2_000 },
+      'HTTP_TIMEOUT',
+      /last with no complete answer within 250 ms/,
+      undefined,
+    ],
     ['bad JSON', { kind: 'bad-json' }, 'HTTP_INVALID_JSON', /last with 200 OK whose body is not JSON/, 200],
   ];
   for (const [name, fault, code, message, lastStatus] of cases) {
@@ -82,7 +111,14 @@ describe('retries used up: RetryableError naming the URL, the last fault and the
       const server = await serve(() => fault);
       await assert.rejects(read({ url: `${server.url}?per_page=5`, maxRetries: 2, timeoutMs: 250 }), (error) => {
         assert.ok(error instanceof RetryableError);
-        assert.deepEqual({ code: error.code, status: (error as { status?: number }).status, attempts: (error as { attempts?: number }).attempts }, { code, status: lastStatus, attempts: 3 });
+        assert.deepEqual(
+          {
+            code: error.code,
+            status: (error as { status?: number }).status,
+            attempts: (error as { attempts?: number }).attempts,
+          },
+          { code, status: lastStatus, attempts: 3 },
+        );
         const prefix = `GET ${server.url}?per_page=5 failed 3 times, `;
         assert.equal(error.message.slice(0, prefix.length), prefix);
         assert.match(error.message, message);
@@ -110,8 +146,14 @@ describe('4xx: PermanentError at once, with status and body excerpt, and no secr
       (e: unknown) => e,
     );
     assert.ok(error instanceof PermanentError);
-    assert.deepEqual({ code: error.code, status: (error as { status?: number }).status }, { code: 'HTTP_401', status: 401 });
-    assert.equal(error.message, `GET ${server.url} answered 401 Unauthorized: {"error":"invalid token","received":"[redacted]"}; check the credentials (token, API key, password)`);
+    assert.deepEqual(
+      { code: error.code, status: (error as { status?: number }).status },
+      { code: 'HTTP_401', status: 401 },
+    );
+    assert.equal(
+      error.message,
+      `GET ${server.url} answered 401 Unauthorized: {"error":"invalid token","received":"[redacted]"}; check the credentials (token, API key, password)`,
+    );
     const everything = `${error.message} ${error.stack} ${JSON.stringify(error)}`;
     for (const secret of [SECRET, 'hunter2', 'alice']) assert.ok(!everything.includes(secret), secret);
     assert.equal(server.requests.length, 1);
@@ -122,18 +164,36 @@ describe('4xx: PermanentError at once, with status and body excerpt, and no secr
     const url = server.url.replace('http://', 'http://bob:s3cret-pw@');
     await assert.rejects(read({ url }), (error) => {
       assert.ok(error instanceof PermanentError);
-      assert.equal(error.message, `GET ${server.url} answered 401 Unauthorized: {"error":"invalid token","received":"[redacted]"}; check the credentials (token, API key, password)`);
+      assert.equal(
+        error.message,
+        `GET ${server.url} answered 401 Unauthorized: {"error":"invalid token","received":"[redacted]"}; check the credentials (token, API key, password)`,
+      );
       return true;
     });
     assert.equal(server.requests[0]?.headers.authorization, `Basic ${Buffer.from('bob:s3cret-pw').toString('base64')}`);
   });
 
   const cases: [string, FaultPlan, string, RegExp][] = [
-    ['404 on an unknown path', {}, 'HTTP_404', /^GET http:\/\/127\.0\.0\.1:\d+\/nope answered 404 Not Found: \{"error":"no such path \/nope"\}; check the URL/],
+    [
+      '404 on an unknown path',
+      {},
+      'HTTP_404',
+      /^GET http:\/\/127\.0\.0\.1:\d+\/nope answered 404 Not Found: \{"error":"no such path \/nope"\}; check the URL/,
+    ],
     ['422', at(status(422), 1), 'HTTP_422', /answered 422 Unprocessable Entity: \{"error":"Unprocessable Entity"\}$/],
     ['403 after a 503', { 1: status(503), 2: status(403) }, 'HTTP_403', /answered 403 Forbidden/],
-    ['a long body, cut to 200 chars', at({ kind: 'status', status: 400, body: `${'x'.repeat(300)} ${SECRET}` }, 1), 'HTTP_400', /: x{200}…$/],
-    ['an empty body', at({ kind: 'status', status: 410, body: '' }, 1), 'HTTP_410', /answered 410 Gone: \(empty body\)$/],
+    [
+      'a long body, cut to 200 chars',
+      at({ kind: 'status', status: 400, body: `${'x'.repeat(300)} ${SECRET}` }, 1),
+      'HTTP_400',
+      /: x{200}…$/,
+    ],
+    [
+      'an empty body',
+      at({ kind: 'status', status: 410, body: '' }, 1),
+      'HTTP_410',
+      /answered 410 Gone: \(empty body\)$/,
+    ],
   ];
   for (const [name, plan, code, message] of cases) {
     it(name, async () => {

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { PermanentError } from '../../../src/errors/errors.ts';
 import { httpSource, type HttpSourceOptions } from '../../../src/sources/http/index.ts';
-import { recordFor, startFaultServer, type FaultServerOptions, type PaginationStyle } from '../../helpers/fault-server.ts';
+import {
+  recordFor,
+  startFaultServer,
+  type FaultServerOptions,
+  type PaginationStyle,
+} from '../../helpers/fault-server.ts';
 
 const N = 23;
 const ALL = Array.from({ length: N }, (_, i) => i + 1);
@@ -27,7 +32,15 @@ const STYLES: [PaginationStyle, Omit<HttpSourceOptions, 'url'>, number][] = [
   ['link', {}, 3],
   ['page', { pagination: { type: 'page', pageParam: 'page', sizeParam: 'per_page', size: 10 } }, 3],
   ['cursor', { recordsField: 'data', pagination: { type: 'cursor', field: 'meta.next_cursor', param: 'cursor' } }, 3],
-  ['offset', { recordsField: 'results', totalField: 'count', pagination: { type: 'offset', offsetParam: 'offset', limitParam: 'limit', limit: 10 } }, 3],
+  [
+    'offset',
+    {
+      recordsField: 'results',
+      totalField: 'count',
+      pagination: { type: 'offset', offsetParam: 'offset', limitParam: 'limit', limit: 10 },
+    },
+    3,
+  ],
 ];
 
 describe('every pagination style reads all records once, in order', () => {
@@ -41,7 +54,12 @@ describe('every pagination style reads all records once, in order', () => {
 });
 
 describe('a collection that fills its last page exactly', () => {
-  const cases: [PaginationStyle, number][] = [['link', 2], ['page', 3], ['cursor', 2], ['offset', 3]];
+  const cases: [PaginationStyle, number][] = [
+    ['link', 2],
+    ['page', 3],
+    ['cursor', 2],
+    ['offset', 3],
+  ];
   for (const [style, requests] of cases) {
     it(`${style}: ${requests} requests`, async () => {
       const server = await serve({ records: 20, pagination: style });
@@ -65,7 +83,8 @@ it('pages carry number, url and records; total is known after the first page', a
   const source = httpSource({ url: `${server.url}?per_page=10`, totalHeader: 'X-Total-Count' });
   assert.equal(source.total, undefined);
   const seen: [number, string, number, number | undefined][] = [];
-  for await (const page of source.pages()) seen.push([page.number, new URL(page.url).search, page.records.length, source.total]);
+  for await (const page of source.pages())
+    seen.push([page.number, new URL(page.url).search, page.records.length, source.total]);
   assert.deepEqual(seen, [
     [1, '?per_page=10', 10, N],
     [2, '?per_page=10&page=2', 10, N],
@@ -87,7 +106,10 @@ it('each record knows its page and index; the source URL has no credentials', as
 it('reading records() again starts from the first page', async () => {
   const server = await serve({ records: N });
   const source = httpSource({ url: server.url });
-  assert.deepEqual([(await Array.fromAsync(source.records())).length, (await Array.fromAsync(source.records())).length], [N, N]);
+  assert.deepEqual(
+    [(await Array.fromAsync(source.records())).length, (await Array.fromAsync(source.records())).length],
+    [N, N],
+  );
   assert.equal(server.requests.length, 6);
 });
 
@@ -96,7 +118,10 @@ it('query params (since) reach every request, Link-followed ones included', asyn
   server.update(3, { updatedAt: '2026-06-01T00:00:00.000Z' });
   const since = new Date(Date.UTC(2026, 0, 1) + 15 * 60_000).toISOString();
   assert.deepEqual(await ids({ url: server.url, query: { since } }), [15, 16, 17, 18, 19, 20, 21, 22, 23, 3]);
-  assert.deepEqual(server.requests.map((r) => r.query.since), [since, since]);
+  assert.deepEqual(
+    server.requests.map((r) => r.query.since),
+    [since, since],
+  );
 });
 
 it('a server that caps the page size does not end the import early when the total is known', async () => {
@@ -139,21 +164,38 @@ it('a page param the server ignores fails with HTTP_PAGINATION_LOOP instead of r
 });
 
 it('a Link next pointing back at a page already read fails with HTTP_PAGINATION_LOOP', async () => {
-  const server = await serve({ records: N, faults: () => ({ kind: 'status', status: 200, body: '[{"id":1}]', headers: { link: '<?page=1>; rel="next"' } }) });
+  const server = await serve({
+    records: N,
+    faults: () => ({ kind: 'status', status: 200, body: '[{"id":1}]', headers: { link: '<?page=1>; rel="next"' } }),
+  });
   await assert.rejects(ids({ url: `${server.url}?page=1` }), { code: 'HTTP_PAGINATION_LOOP' });
   assert.equal(server.requests.length, 1);
 });
 
 it('a Link to another origin is followed without the secret headers, as fetch does on redirects', async () => {
   const other = await serve({ records: 3 });
-  const first = await serve({ faults: () => ({ kind: 'status', status: 200, body: '[{"id":0}]', headers: { link: `<${other.url}>; rel="next"` } }) });
+  const first = await serve({
+    faults: () => ({
+      kind: 'status',
+      status: 200,
+      body: '[{"id":0}]',
+      headers: { link: `<${other.url}>; rel="next"` },
+    }),
+  });
   const headers = { Authorization: 'Bearer sk_first_only', 'X-Api-Key': 'k_first_only', 'X-Tenant': 'acme' };
   assert.deepEqual(await ids({ url: first.url, headers }), [0, 1, 2, 3]);
-  const sent = (r: { headers: Record<string, unknown> } | undefined) => [r?.headers.authorization, r?.headers['x-api-key'], r?.headers['x-tenant']];
-  assert.deepEqual([sent(first.requests[0]), sent(other.requests[0])], [
-    ['Bearer sk_first_only', 'k_first_only', 'acme'],
-    [undefined, undefined, 'acme'],
-  ]);
+  const sent = (r: { headers: Record<string, unknown> } | undefined) => [
+    r?.headers.authorization,
+    r?.headers['x-api-key'],
+    r?.headers['x-tenant'],
+  ];
+  assert.deepEqual(
+    [sent(first.requests[0]), sent(other.requests[0])],
+    [
+      ['Bearer sk_first_only', 'k_first_only', 'acme'],
+      [undefined, undefined, 'acme'],
+    ],
+  );
 });
 
 /** A server whose page i (from 0, `?i=`) holds `page(i)`, with a Link to page i + 1 while `page(i + 1)` is defined. */
@@ -167,29 +209,41 @@ async function scripted(page: (i: number) => unknown[] | undefined) {
   });
 }
 
-describe('empty pages that keep pointing to a next one fail with HTTP_EMPTY_PAGES instead of running forever', { timeout: 10_000 }, () => {
-  it('Link: the default maxEmptyPages follows 10 empty pages, and the 11th fails', async () => {
-    const server = await scripted(() => []);
-    await assert.rejects(ids({ url: server.url }), (error) => {
-      assert.ok(error instanceof PermanentError);
-      assert.equal(error.code, 'HTTP_EMPTY_PAGES');
-      assert.equal(
-        error.message,
-        `GET ${server.url}?i=10: 11 pages in a row had no records, yet each pointed to a next page, so the import would never end; ` +
-          'check the pagination option (type "link") and recordsField, or raise maxEmptyPages if the API really sends that many',
-      );
-      return true;
+describe(
+  'empty pages that keep pointing to a next one fail with HTTP_EMPTY_PAGES instead of running forever',
+  { timeout: 10_000 },
+  () => {
+    it('Link: the default maxEmptyPages follows 10 empty pages, and the 11th fails', async () => {
+      const server = await scripted(() => []);
+      await assert.rejects(ids({ url: server.url }), (error) => {
+        assert.ok(error instanceof PermanentError);
+        assert.equal(error.code, 'HTTP_EMPTY_PAGES');
+        assert.equal(
+          error.message,
+          `GET ${server.url}?i=10: 11 pages in a row had no records, yet each pointed to a next page, so the import would never end; ` +
+            'check the pagination option (type "link") and recordsField, or raise maxEmptyPages if the API really sends that many',
+        );
+        return true;
+      });
+      assert.equal(server.requests.length, 11);
     });
-    assert.equal(server.requests.length, 11);
-  });
 
-  it('a cursor in the body, maxEmptyPages: 3', async () => {
-    const server = await serve({ faults: (r) => ({ kind: 'status', status: 200, body: JSON.stringify({ data: [], next: Number(r.query.c ?? 0) + 1 }) }) });
-    const pagination = { type: 'cursor', field: 'next', param: 'c' } as const;
-    await assert.rejects(ids({ url: server.url, pagination, recordsField: 'data', maxEmptyPages: 3 }), { code: 'HTTP_EMPTY_PAGES' });
-    assert.equal(server.requests.length, 4);
-  });
-});
+    it('a cursor in the body, maxEmptyPages: 3', async () => {
+      const server = await serve({
+        faults: (r) => ({
+          kind: 'status',
+          status: 200,
+          body: JSON.stringify({ data: [], next: Number(r.query.c ?? 0) + 1 }),
+        }),
+      });
+      const pagination = { type: 'cursor', field: 'next', param: 'c' } as const;
+      await assert.rejects(ids({ url: server.url, pagination, recordsField: 'data', maxEmptyPages: 3 }), {
+        code: 'HTTP_EMPTY_PAGES',
+      });
+      assert.equal(server.requests.length, 4);
+    });
+  },
+);
 
 it('empty pages among full ones, never more in a row than maxEmptyPages, lose no record', async () => {
   const pages = [[], [], [{ id: 1 }, { id: 2 }], [], [], [{ id: 3 }], [], []];
@@ -199,7 +253,13 @@ it('empty pages among full ones, never more in a row than maxEmptyPages, lose no
 });
 
 describe('keyset: page numbers counted from the last value read', () => {
-  const keyset = { type: 'page', pageParam: 'page', sizeParam: 'per_page', size: 10, keyset: { field: 'updatedAt', param: 'since' } } as const;
+  const keyset = {
+    type: 'page',
+    pageParam: 'page',
+    sizeParam: 'per_page',
+    size: 10,
+    keyset: { field: 'updatedAt', param: 'since' },
+  } as const;
   const later = (n: number) => new Date(Date.UTC(2027, 0, 1) + n * 1000).toISOString();
 
   it('records that move to the end while the source reads shift none past it: each read once, the moved ones again', async () => {
@@ -217,21 +277,34 @@ describe('keyset: page numbers counted from the last value read', () => {
   it('a value shared by whole pages goes on by page number, each record once; Link headers are not followed', async () => {
     const server = await serve({ records: 25, pagination: 'link' });
     for (let id = 1; id <= 25; id++) server.update(id, { updatedAt: later(0) });
-    assert.deepEqual(await ids({ url: server.url, pagination: keyset }), Array.from({ length: 25 }, (_, i) => i + 1));
-    assert.deepEqual(server.requests.map((r) => `${r.query.since ?? '-'} ${r.query.page}`), ['- 1', `${later(0)} 1`, `${later(0)} 2`, `${later(0)} 3`]);
+    assert.deepEqual(
+      await ids({ url: server.url, pagination: keyset }),
+      Array.from({ length: 25 }, (_, i) => i + 1),
+    );
+    assert.deepEqual(
+      server.requests.map((r) => `${r.query.since ?? '-'} ${r.query.page}`),
+      ['- 1', `${later(0)} 1`, `${later(0)} 2`, `${later(0)} 3`],
+    );
   });
 
   it('the next request travels while the job holds a page', async () => {
     const server = await serve({ records: N, pagination: 'page' });
     const pages = httpSource({ url: server.url, pagination: keyset }).pages()[Symbol.asyncIterator]();
     assert.equal((await pages.next()).value?.records.length, 10);
-    for (const end = Date.now() + 2_000; server.requests.length < 2 && Date.now() < end; ) await new Promise((resolve) => setTimeout(resolve, 5));
-    assert.deepEqual(server.requests.map((r) => r.query.since), [undefined, recordFor(10).updatedAt]);
+    for (const end = Date.now() + 2_000; server.requests.length < 2 && Date.now() < end;)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.deepEqual(
+      server.requests.map((r) => r.query.since),
+      [undefined, recordFor(10).updatedAt],
+    );
     await pages.return?.(undefined);
   });
 
   it('a page out of order fails with HTTP_KEYSET_ORDER instead of skipping records', async () => {
-    const body = JSON.stringify([{ id: 1, updatedAt: '2026-02-01' }, { id: 2, updatedAt: '2026-01-01' }]);
+    const body = JSON.stringify([
+      { id: 1, updatedAt: '2026-02-01' },
+      { id: 2, updatedAt: '2026-01-01' },
+    ]);
     const server = await serve({ faults: () => ({ kind: 'status', status: 200, body }) });
     await assert.rejects(ids({ url: server.url, pagination: keyset }), (error) => {
       assert.ok(error instanceof PermanentError);

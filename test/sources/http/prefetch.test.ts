@@ -25,7 +25,8 @@ async function pagedServer(delayMs: (page: number) => number, missing?: number) 
     });
     const answer = setTimeout(() => {
       if (res.destroyed) return;
-      if (page === missing) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"gone"}');
+      if (page === missing)
+        return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"gone"}');
       const records = Array.from({ length: PER_PAGE }, (_, i) => ({ id: (page - 1) * PER_PAGE + i + 1 }));
       const link = page < PAGES ? { link: `</items?page=${page + 1}>; rel="next"` } : {};
       res.writeHead(200, { 'content-type': 'application/json', ...link }).end(JSON.stringify(records));
@@ -51,7 +52,10 @@ it('while the job holds page 1, page 2 is already on its way', async () => {
   const pages = httpSource({ url }).pages()[Symbol.asyncIterator]();
   const first = await pages.next();
   assert.equal(first.value?.number, 1);
-  assert.ok(await until(() => log.requests.length === 2, 2000), `requests while page 1 is held: ${log.requests.join(',')}`);
+  assert.ok(
+    await until(() => log.requests.length === 2, 2000),
+    `requests while page 1 is held: ${log.requests.join(',')}`,
+  );
   assert.deepEqual(log.requests, [1, 2], 'one page ahead, no more');
   await pages.return?.(undefined);
 });
@@ -71,7 +75,10 @@ async function serverProcess() {
   after(() => child.kill());
   const [port] = (await once(child.stdout, 'data')) as [Buffer];
   const base = `http://127.0.0.1:${port.toString().trim()}`;
-  return { url: `${base}/items`, arrivals: async () => new Map((await (await fetch(`${base}/items?page=0`)).json()) as [number, number][]) };
+  return {
+    url: `${base}/items`,
+    arrivals: async () => new Map((await (await fetch(`${base}/items?page=0`)).json()) as [number, number][]),
+  };
 }
 
 it('the next page is on its way even while the job stores this one without yielding', async () => {
@@ -86,7 +93,10 @@ it('the next page is on its way even while the job stores this one without yield
   const arrived = await arrivals();
   for (const [page, ended] of busyEnded) {
     const next = arrived.get(page + 1);
-    assert.ok(next !== undefined && next < ended, `page ${page + 1} arrived at ${next}, the work on page ${page} ended at ${ended}`);
+    assert.ok(
+      next !== undefined && next < ended,
+      `page ${page + 1} arrived at ${next}, the work on page ${page} ended at ${ended}`,
+    );
   }
   assert.equal(busyEnded.size, PAGES - 1);
 });
@@ -98,7 +108,10 @@ it('reads every page once and in order, never two requests at a time', async () 
     await delay(30); // the job's own work on the page, longer than the server's answer
     ids.push(...page.records.map((r) => (r as { id: number }).id));
   }
-  assert.deepEqual(ids, Array.from({ length: PAGES * PER_PAGE }, (_, i) => i + 1));
+  assert.deepEqual(
+    ids,
+    Array.from({ length: PAGES * PER_PAGE }, (_, i) => i + 1),
+  );
   assert.deepEqual(log.requests, [1, 2, 3, 4]);
   assert.equal(log.maxInFlight, 1);
 });
@@ -111,7 +124,10 @@ it('a job that stops early leaves no request behind it', async () => {
     assert.ok(await until(() => log.requests.length === 2, 2000), 'page 2 was requested');
     break;
   }
-  assert.ok(await until(() => log.abandoned === 1 && log.inFlight === 0, 2000), `page 2's request is dropped (abandoned ${log.abandoned}, in flight ${log.inFlight})`);
+  assert.ok(
+    await until(() => log.abandoned === 1 && log.inFlight === 0, 2000),
+    `page 2's request is dropped (abandoned ${log.abandoned}, in flight ${log.inFlight})`,
+  );
   assert.ok(Date.now() - started < 5000, 'the break did not wait for the slow page');
 });
 
@@ -119,7 +135,12 @@ it('a job that blocks longer than the timeout on each page does not time out the
   const { url, log } = await pagedServer(() => 0);
   const retries: string[] = [];
   const numbers: number[] = [];
-  for await (const page of httpSource({ url, timeoutMs: 200, maxRetries: 0, onRetry: (r) => retries.push(r.code) }).pages()) {
+  for await (const page of httpSource({
+    url,
+    timeoutMs: 200,
+    maxRetries: 0,
+    onRetry: (r) => retries.push(r.code),
+  }).pages()) {
     const end = Date.now() + 400;
     while (Date.now() < end); // synchronous writes, longer than the timeout
     numbers.push(page.number);

@@ -37,42 +37,55 @@ async function proxy(): Promise<{ url: string; stall(): void; cut(): void; close
 /** The operation's error, or a failure when it has not settled in time (it would never have). */
 async function failureOf(operation: Promise<unknown>): Promise<unknown> {
   const timeout = sleep(10_000).then(() => 'still pending after 10 s');
-  const outcome = await Promise.race([operation.then(() => 'succeeded', (error: unknown) => error), timeout]);
+  const outcome = await Promise.race([
+    operation.then(
+      () => 'succeeded',
+      (error: unknown) => error,
+    ),
+    timeout,
+  ]);
   assert.ok(outcome instanceof Error, `the operation ${String(outcome)}`);
   return outcome;
 }
 
 // Without a server these register nothing: the store behaviour suite prints the one line that says how to enable them.
-if ((await postgresUnavailable()) === undefined) describe('a PostgreSQL session lost under a statement', () => {
-  const proxies: Awaited<ReturnType<typeof proxy>>[] = [];
-  after(() => Promise.all(proxies.map((p) => p.close())));
-  const connected = async () => {
-    const p = await proxy();
-    proxies.push(p);
-    const conn = await Connection.open(p.url, 'connecting');
-    await conn.query('starting', 'CREATE TEMP TABLE staged (v TEXT)');
-    return { p, conn };
-  };
+if ((await postgresUnavailable()) === undefined)
+  describe('a PostgreSQL session lost under a statement', () => {
+    const proxies: Awaited<ReturnType<typeof proxy>>[] = [];
+    after(() => Promise.all(proxies.map((p) => p.close())));
+    const connected = async () => {
+      const p = await proxy();
+      proxies.push(p);
+      const conn = await Connection.open(p.url, 'connecting');
+      await conn.query('starting', 'CREATE TEMP TABLE staged (v TEXT)');
+      return { p, conn };
+    };
 
-  const cases: [string, (conn: Connection) => Promise<unknown>][] = [
-    ['a COPY waiting to send its rows', (conn) => conn.copyIn('writing a batch', 'COPY staged FROM STDIN', 'row\n'.repeat(4_000_000))],
-    ['a COPY waiting for the server to confirm it', (conn) => conn.copyIn('writing a batch', 'COPY staged FROM STDIN', 'row\n')],
-    ['a query waiting for its answer', (conn) => conn.query('writing a batch', 'SELECT count(*) FROM staged')],
-  ];
-  for (const [what, operation] of cases) {
-    it(`${what}: the connection cut settles it, retryable (PG_CONNECTION), and the next query fails the same way at once`, async () => {
-      const { p, conn } = await connected();
-      p.stall(); // nothing passes now: the operation waits, as on a server that went away without a word
-      const pending = operation(conn);
-      await sleep(200);
-      p.cut();
-      const error = await failureOf(pending);
-      assert.ok(error instanceof RetryableError, String(error));
-      assert.equal(error.code, 'PG_CONNECTION');
-      assert.match(error.message, /^PostgreSQL writing a batch: .*run again/);
-      const next = await failureOf(conn.query('recording the result', 'SELECT 1'));
-      assert.equal((next as RetryableError).code, 'PG_CONNECTION');
-      await conn.close();
-    });
-  }
-});
+    const cases: [string, (conn: Connection) => Promise<unknown>][] = [
+      [
+        'a COPY waiting to send its rows',
+        (conn) => conn.copyIn('writing a batch', 'COPY staged FROM STDIN', 'row\n'.repeat(4_000_000)),
+      ],
+      [
+        'a COPY waiting for the server to confirm it',
+        (conn) => conn.copyIn('writing a batch', 'COPY staged FROM STDIN', 'row\n'),
+      ],
+      ['a query waiting for its answer', (conn) => conn.query('writing a batch', 'SELECT count(*) FROM staged')],
+    ];
+    for (const [what, operation] of cases) {
+      it(`${what}: the connection cut settles it, retryable (PG_CONNECTION), and the next query fails the same way at once`, async () => {
+        const { p, conn } = await connected();
+        p.stall(); // nothing passes now: the operation waits, as on a server that went away without a word
+        const pending = operation(conn);
+        await sleep(200);
+        p.cut();
+        const error = await failureOf(pending);
+        assert.ok(error instanceof RetryableError, String(error));
+        assert.equal(error.code, 'PG_CONNECTION');
+        assert.match(error.message, /^PostgreSQL writing a batch: .*run again/);
+        const next = await failureOf(conn.query('recording the result', 'SELECT 1'));
+        assert.equal((next as RetryableError).code, 'PG_CONNECTION');
+        await conn.close();
+      });
+    }
+  });

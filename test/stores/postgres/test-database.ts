@@ -23,9 +23,14 @@ export interface TestSchema {
 
 async function connect(url = TEST_DATABASE_URL, int8AsNumber = false): Promise<Client> {
   const { Client, types } = await import('pg');
-  const parse = ((oid: number, format?: 'text') => (oid === types.builtins.INT8 ? Number : types.getTypeParser(oid, format))) as typeof types.getTypeParser;
+  const parse = ((oid: number, format?: 'text') =>
+    oid === types.builtins.INT8 ? Number : types.getTypeParser(oid, format)) as typeof types.getTypeParser;
   const parsers = { getTypeParser: parse };
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 3000, ...(int8AsNumber ? { types: parsers } : {}) });
+  const client = new Client({
+    connectionString: url,
+    connectionTimeoutMillis: 3000,
+    ...(int8AsNumber ? { types: parsers } : {}),
+  });
   client.on('error', () => {}); // a test may kill sessions; the next query says so
   await client.connect();
   return client;
@@ -67,7 +72,10 @@ export async function freshSchema(): Promise<TestSchema> {
       query,
       async endRunSession(job: string) {
         // The session that holds this schema's run lock of the job is the run's, and no other test's.
-        const ended = await query<{ ended: boolean }>(`SELECT pg_terminate_backend(pid) AS ended FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)`, [`ferry:${name}:${job}`]);
+        const ended = await query<{ ended: boolean }>(
+          `SELECT pg_terminate_backend(pid) AS ended FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)`,
+          [`ferry:${name}:${job}`],
+        );
         return ended.some((row) => row.ended);
       },
       async queryNumbers(sql: string) {
@@ -93,7 +101,9 @@ export async function freshSchema(): Promise<TestSchema> {
 }
 
 async function sweepOrphans(admin: Client): Promise<void> {
-  const { rows } = await admin.query<{ name: string }>(`SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE '${PREFIX}%'`);
+  const { rows } = await admin.query<{ name: string }>(
+    `SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE '${PREFIX}%'`,
+  );
   for (const { name } of rows) {
     const pid = Number(name.slice(PREFIX.length).split('_')[0]);
     if (pid !== process.pid && !alive(pid)) await admin.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`).catch(() => {});

@@ -15,10 +15,28 @@ it('an end the database would not take is kept in the lock file; check reads it,
   const db = path.join(await mkdtemp(path.join(tmpdir(), 'ferry-kept-')), 'k.db');
   assert.equal((await runJobFile(JOB, ['--db-path', db, '--count', '10'])).code, 0);
   const holder = new DatabaseSync(db, { timeout: 0 });
-  const busy = await runJobFile(JOB, ['--db-path', db, '--count', '30000', '--batch-size', '250', '--pause-ms', '20', '--busy-timeout', '1s', '--variant', 'b'], {
-    timeoutMs: 60_000,
-    onOutput: (out) => void (out.includes('"type":"progress"') && !holder.isTransaction && holder.exec('BEGIN IMMEDIATE')),
-  });
+  const busy = await runJobFile(
+    JOB,
+    [
+      '--db-path',
+      db,
+      '--count',
+      '30000',
+      '--batch-size',
+      '250',
+      '--pause-ms',
+      '20',
+      '--busy-timeout',
+      '1s',
+      '--variant',
+      'b',
+    ],
+    {
+      timeoutMs: 60_000,
+      onOutput: (out) =>
+        void (out.includes('"type":"progress"') && !holder.isTransaction && holder.exec('BEGIN IMMEDIATE')),
+    },
+  );
   try {
     const result = parseEventLines(busy.stdout).at(-1);
     assert.ok(result?.type === 'result', busy.stderr);
@@ -34,8 +52,15 @@ it('an end the database would not take is kept in the lock file; check reads it,
   assert.equal((await runJobFile(JOB, ['--db-path', db, '--count', '10'])).code, 0);
   const history = new DatabaseSync(db, { readOnly: true });
   try {
-    const runs = history.prepare('SELECT status, error_code FROM _ferry_runs ORDER BY started_at').all().map((r) => [r.status, r.error_code]);
-    assert.deepEqual(runs, [['succeeded', null], ['failed', 'SQLITE_BUSY'], ['succeeded', null]]);
+    const runs = history
+      .prepare('SELECT status, error_code FROM _ferry_runs ORDER BY started_at')
+      .all()
+      .map((r) => [r.status, r.error_code]);
+    assert.deepEqual(runs, [
+      ['succeeded', null],
+      ['failed', 'SQLITE_BUSY'],
+      ['succeeded', null],
+    ]);
   } finally {
     history.close();
   }

@@ -9,7 +9,10 @@ import { parseEventLines } from '../../helpers/protocol.ts';
 import { fixture, runJobFile, type SpawnOptions } from '../../helpers/spawn.ts';
 
 const importInto = (db: string, args: string[], onOutput?: SpawnOptions['onOutput']) =>
-  runJobFile(fixture('jobs/counter-import.ts'), ['--db-path', db, ...args], { ...(onOutput ? { onOutput } : {}), timeoutMs: 60_000 });
+  runJobFile(fixture('jobs/counter-import.ts'), ['--db-path', db, ...args], {
+    ...(onOutput ? { onOutput } : {}),
+    timeoutMs: 60_000,
+  });
 
 it('a second run through a symlink to the same database exits 75 (LOCKED) and writes nothing', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'ferry-lock-'));
@@ -21,7 +24,13 @@ it('a second run through a symlink to the same database exits 75 (LOCKED) and wr
   const first = importInto(real, ['--count', '8000', '--pause-ms', '50', '--page-size', '100'], (out) => {
     if (!second && out.includes('"type":"progress"')) second = importInto(alias, ['--count', '3000', '--variant', 'b']);
   });
-  const [a, b] = [await first, await (async () => { while (!second) await new Promise((r) => setTimeout(r, 10)); return second; })()];
+  const [a, b] = [
+    await first,
+    await (async () => {
+      while (!second) await new Promise((r) => setTimeout(r, 10));
+      return second;
+    })(),
+  ];
   assert.equal(a.code, 0, a.stderr);
   assert.equal(b.code, 75, b.stderr);
   const last = parseEventLines(b.stdout).at(-1);

@@ -15,9 +15,15 @@ it(`${OPENERS} processes opening one new database file at the same instant all s
   for (let round = 0; round < ROUNDS; round++) {
     const db = path.join(dir, `race-${round}.db`);
     const at = String(Date.now() + 1200); // after every process has started
-    const runs = Array.from({ length: OPENERS }, () => run(process.execPath, ['--conditions=source', fixture('scripts/open-store-at.ts'), db, at]));
+    const runs = Array.from({ length: OPENERS }, () =>
+      run(process.execPath, ['--conditions=source', fixture('scripts/open-store-at.ts'), db, at]),
+    );
     for (const finished of await Promise.all(runs)) outcomes.push(finished.stdout.trim() || finished.stderr.trim());
   }
-  assert.deepEqual(outcomes.filter((o) => o !== 'ok'), [], 'every open succeeded');
+  assert.deepEqual(
+    outcomes.filter((o) => o !== 'ok'),
+    [],
+    'every open succeeded',
+  );
   assert.equal(outcomes.length, OPENERS * ROUNDS);
 });
