@@ -1,0 +1,176 @@
+import Papa from 'papaparse';
+import { PermanentError } from '../../errors/errors.ts';
+import type { SourceItem } from '../source-item.ts';
+import { checkHeader, recordOf } from './csv-header.ts';
+import { formatBytes } from './record-limit.ts';
+
+type CsvItem = SourceItem<Record<string, string>>;
+
+interface PapaStep {
+  data: string[][];
+  errors: { code: string }[];
+  meta: { cursor: number };
+}
+
+/**
+ * Turns CSV text, a read at a time, into items: PapaParse's core parser (RFC 4180: quotes, quoted
+ * delimiters and line breaks, escaped quotes) over the rows a read completes, the rest held for
+ * the next. Papa splits rows at one line ending: `\r` when the file's first line ends in a lone
+ * CR, else `\n`, and a CRLF ending's CR, left on the row's last field, is taken off where the row
+ * as written shows it outside quotes. So LF, CRLF and a mix read alike, values exactly as written.
+ */
+export class CsvRows {
+  readonly #file: string;
+  readonly #delimiter: string;
+  readonly #maxRecordBytes: number;
+  readonly #onHeader: ((names: readonly string[]) => void) | undefined;
+  #parser: Papa.Parser | undefined;
+  #rest = '';
+  #header: string[] | undefined;
+  #row = 0;
+  #line = 1;
+  #failure: PermanentError | undefined;
+  // The rows of the text being parsed, with where each ends in it.
+  #rows: string[][] = [];
+  #ends: number[] = [];
+
+  constructor(
+    file: string,
+    options: { delimiter: string; maxRecordBytes: number; onHeader: ((names: readonly string[]) => void) | undefined },
+  ) {
+    this.#file = file;
+    this.#delimiter = options.delimiter;
+    this.#maxRecordBytes = options.maxRecordBytes;
+    this.#onHeader = options.onHeader;
+  }
+
+  /** The items of the rows this text completes (up to broken quoting: see throwIfBroken). */
+  push(text: string): CsvItem[] {
+    return this.#parse(this.#rest + text, true);
+  }
+
+  /** The items of what is left at the end of the file. */
+  end(): CsvItem[] {
+    return this.#rest === '' ? [] : this.#parse(this.#rest, false);
+  }
+
+  /** After the items before it are handed on: throws at the broken quoting the last read found. */
+  throwIfBroken(): void {
+    if (this.#failure) throw this.#failure;
+  }
+
+  #parse(text: string, more: boolean): CsvItem[] {
+    const parser = this.#parser ?? this.#start(text, more);
+    if (!parser) {
+      this.#rest = text; // no line ending yet: the first one decides how lines end
+      return [];
+    }
+    this.#rows = [];
+    this.#ends = [];
+    const { meta } = parser.parse(text, 0, more) as PapaStep;
+    this.#rest = more ? text.slice(meta.cursor) : '';
+    if (this.#rest.length > this.#maxRecordBytes) {
+      const message = `${this.#file}: row ${this.#row + this.#rows.length + 1} is longer than ${formatBytes(this.#maxRecordBytes)}: most likely a quote that is never closed`;
+      throw new PermanentError(message, { code: 'CSV_INVALID' });
+    }
+    return this.#items(text);
+  }
+
+  /** The first line break decides how lines end: a lone CR, or LF (CRLF included). */
+  #start(text: string, more: boolean): Papa.Parser | undefined {
+    const lf = text.indexOf('\n');
+    const cr = text.indexOf('\r');
+    const first = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
+    if (more && (first === -1 || first === text.length - 1)) return undefined; // a CR last: is an LF next?
+    const newline = first === cr && first !== -1 && text[cr + 1] !== '\n' ? '\r' : '\n';
+    const step = (result: PapaStep) => this.#step(result);
+    this.#parser = new Papa.Parser({ delimiter: this.#delimiter, newline, quoteChar: '"', step });
+    return this.#parser;
+  }
+
+  #step({ data, errors, meta }: PapaStep): void {
+    if (errors.length > 0 && !this.#failure) this.#failure = this.#quoteError(errors[0]?.code ?? '', this.#rows.length);
+    if (this.#failure) return;
+    this.#rows.push(data[0] ?? []);
+    this.#ends.push(meta.cursor);
+  }
+
+  #items(text: string): CsvItem[] {
+    const items: CsvItem[] = [];
+    let start = 0;
+    for (let i = 0; i < this.#rows.length; i++) {
+      const fields = this.#rows[i] as string[];
+      const end = this.#ends[i] as number;
+      const raw = text.slice(start, end);
+      start = end;
+      dropCr(fields, raw, this.#delimiter);
+      const line = this.#line;
+      this.#line += breaksIn(raw);
+      if (fields.length === 1 && fields[0] === '') continue; // a blank line
+      if (this.#header === undefined) {
+        this.#header = checkHeader(this.#file, fields);
+        this.#onHeader?.(this.#header);
+        continue;
+      }
+      const position = { source: this.#file, row: ++this.#row, line };
+      if (fields.length === this.#header.length) {
+        items.push({ ok: true, record: recordOf(this.#header, fields), position });
+      } else {
+        const reason = `row ${this.#row} has ${fields.length} fields, the header has ${this.#header.length}`;
+        items.push({ ok: false, raw: withoutBreak(raw), reason, position });
+      }
+    }
+    return items;
+  }
+
+  #quoteError(code: string, rowsBefore: number): PermanentError {
+    const where =
+      this.#header === undefined && rowsBefore === 0
+        ? 'in the header'
+        : `at row ${this.#row + rowsBefore + (this.#header ? 1 : 0)}`;
+    const what = code === 'MissingQuotes' ? 'Quote Not Closed' : 'Invalid Closing Quote';
+    const fix = ' (inside a quoted field a quote is written twice: "")';
+    return new PermanentError(`${this.#file}: not valid CSV ${where}: ${what}${fix}`, { code: 'CSV_INVALID' });
+  }
+}
+
+/**
+ * Split at LF, a row that ended in CRLF keeps the CR on its last field when that field was not
+ * quoted: then the row as written is the fields before it, a delimiter, the field's own text (no
+ * quote first) and the LF. A quoted field ending in a CR of its own keeps it.
+ */
+function dropCr(fields: string[], raw: string, delimiter: string): void {
+  const last = fields.length - 1;
+  const value = fields[last] as string;
+  if (!value.endsWith('\r') || value.startsWith('"') || !raw.endsWith(`${value}\n`)) return;
+  const before = raw.length - value.length - 1;
+  const alone = last === 0 && before === 0;
+  if (alone || raw.slice(before - delimiter.length, before) === delimiter) fields[last] = value.slice(0, -1);
+}
+
+/** Physical lines a row spans: CRLF, LF and a lone CR end one each; a last line without one counts too. */
+function breaksIn(raw: string): number {
+  const lf = raw.indexOf('\n');
+  if (raw.indexOf('\r') === -1 && (lf === -1 || lf === raw.length - 1)) return 1; // the usual row: one line
+  let count = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === LF) count++;
+    else if (c === CR) {
+      count++;
+      if (raw.charCodeAt(i + 1) === LF) i++;
+    }
+  }
+  const last = raw.charCodeAt(raw.length - 1);
+  return last === LF || last === CR ? count : count + 1;
+}
+
+/** The row as written, without its line ending. */
+function withoutBreak(raw: string): string {
+  let end = raw.length;
+  while (end > 0 && (raw.charCodeAt(end - 1) === LF || raw.charCodeAt(end - 1) === CR)) end--;
+  return raw.slice(0, end);
+}
+
+const LF = 10;
+const CR = 13;
