@@ -3,6 +3,10 @@ import type { ExactNumber } from './values/exact-json.ts';
 /** A number a double cannot hold (ExactNumber) counts as the digits it was written with. */
 export type IdPart = string | number | bigint | boolean | null | ExactNumber;
 
+let hash: typeof import('node:crypto').hash | undefined;
+
+const plain = (p: IdPart) => (typeof p === 'bigint' ? p.toString() : p);
+
 /**
  * A stable id from natural-key parts: the first 32 hex digits (128 bits) of the SHA-256 of
  * the parts as a JSON array, e.g. id('shop-1', 42) = sha256('["shop-1",42]').slice(0, 32).
@@ -10,8 +14,8 @@ export type IdPart = string | number | bigint | boolean | null | ExactNumber;
  */
 export function id(...parts: IdPart[]): string {
   if (parts.length === 0) throw new TypeError('id() needs at least one part');
-  const json = JSON.stringify(parts.map((p) => (typeof p === 'bigint' ? p.toString() : p)));
-  // Loaded on first use: node:crypto costs ~9 ms at start-up, and most runs that need ids are long.
-  const { createHash } = process.getBuiltinModule('node:crypto');
-  return createHash('sha256').update(json).digest('hex').slice(0, 32);
+  const json = JSON.stringify(parts.length === 1 && typeof parts[0] === 'string' ? parts : parts.map(plain));
+  // Loaded on first use: node:crypto is slow to load at start-up, and most runs that need ids are long.
+  hash ??= process.getBuiltinModule('node:crypto').hash;
+  return hash('sha256', json).slice(0, 32);
 }

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { ConfigError, defineJob, id, PermanentError, type JobContext, type Row } from 'ferry';
 import { runMain } from 'ferry/cli';
-import { formatOf, readFile, type FileFormat, type SourceItem } from 'ferry/files';
+import { formatOf, readFile, type FileFormat, type FileSource, type SourceItem } from 'ferry/files';
 import { sqliteOrPostgres } from 'ferry/postgres';
 
 // Each option names its own FILE_IMPORT_ variable: a stray FILE, KEY or TABLE in the user's
@@ -91,7 +91,7 @@ const job = defineJob({
       // Keyed by the natural key itself: files usually come in key order, so rows land side by side;
       // keyed by _ferry_id (a hash) every batch would touch pages all over the table.
       await ctx.defineTable(table, { columns: { _ferry_id: 'text', ...base }, primaryKey: key });
-      for await (const row of accepted(ctx, read(), columns, key)) await ctx.write(table, row);
+      for await (const rows of accepted(ctx, read(), columns, key)) await ctx.write(table, rows);
     } else {
       if (empty && !ctx.config.allowEmpty) {
         throw new PermanentError(
@@ -123,25 +123,28 @@ function checkColumns(file: string, columns: readonly string[]): void {
   }
 }
 
-/** Valid rows, as text, with their id; rejects are kept by ctx.accept. */
-async function* accepted(
-  ctx: JobContext,
-  items: AsyncIterable<SourceItem<unknown>>,
-  columns: string[],
-  key: string[],
-): AsyncGenerator<Row> {
-  const file = String(ctx.config.file);
-  const rowId = positional(file);
+/** Valid rows, as text, with their id, a read's worth at a time; rejects are kept by ctx.acceptAll. */
+async function* accepted(ctx: JobContext, source: FileSource, columns: string[], key: string[]): AsyncGenerator<Row[]> {
+  const rowId = positional(String(ctx.config.file));
   let done = 0;
-  for await (const item of items) {
-    const checked = item.ok ? keyed(item, key) : item;
-    const record = (await ctx.accept(checked)) as Record<string, unknown> | undefined;
-    ctx.progress('import', ++done);
-    if (!record || !checked.ok) continue;
-    const row: Row = Object.fromEntries(columns.map((c) => [c, text(record[c])]));
-    row._ferry_id = key.length > 0 ? id(...key.map((k) => text(record[k]))) : rowId(checked.position.row ?? 0);
-    yield row;
+  for await (const batch of source.batches()) {
+    const checked = key.length > 0 ? batch.map((item) => (item.ok ? keyed(item, key) : item)) : batch;
+    const rows = (await ctx.acceptAll(checked)).map(({ record, position }) => {
+      const row = asText(record, columns);
+      row._ferry_id = key.length > 0 ? id(...key.map((k) => text(row[k]))) : rowId(position.row ?? 0);
+      return row;
+    });
+    ctx.progress('import', (done += batch.length));
+    yield rows;
   }
+}
+
+/** A record with its values as text: a CSV record is that already (strings by the header's names), and is used as it is. */
+function asText(record: Record<string, unknown>, columns: string[]): Row {
+  if (columns.every((c) => typeof record[c] === 'string' || record[c] === undefined)) return record;
+  const row: Row = {};
+  for (const c of columns) row[c] = text(record[c]);
+  return row;
 }
 
 /**

@@ -43,7 +43,7 @@ export interface SeaOptions {
  *   ~127 MB, for ~10% more time (more scavenges; bench/RESULTS.md, SQLite upsert). Memory that
  *   stays flat and small matters more in a sidecar beside a desktop app.
  */
-const SEMI_SPACE_MIB = 16;
+export const SEMI_SPACE_MIB = 16;
 
 export async function buildSea(options: SeaOptions): Promise<{ codeCache: boolean }> {
   const major = Number.parseInt(process.versions.node, 10);

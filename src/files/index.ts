@@ -9,4 +9,5 @@ export { readNdjson, type ReadNdjsonOptions } from '../sources/files/read-ndjson
 export { readJsonArray, type ReadJsonArrayOptions } from '../sources/files/read-json-array.ts';
 export { readFile, formatOf, type FileFormat, type ReadFileOptions } from '../sources/files/read-file.ts';
 export type { ReadOptions } from '../sources/files/open-stream.ts';
+export type { FileSource } from '../sources/files/file-source.ts';
 export type { SourceItem, Position } from '../sources/source-item.ts';

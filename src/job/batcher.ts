@@ -1,6 +1,6 @@
 import type { Counts } from '../events/protocol.ts';
 import { parseJson } from '../values/exact-json.ts';
-import type { Checkpoint, PendingWrite, Reject, Store, WriteCounts } from '../stores/store.ts';
+import type { Checkpoint, Reject, ReplaceRows, Store, WriteCounts } from '../stores/store.ts';
 import type { Row, TableSpec } from '../stores/tables.ts';
 
 /**
@@ -18,7 +18,9 @@ export class Batcher {
   readonly #job: string;
   readonly #size: number;
   readonly #counts: Counts;
-  #pending: PendingWrite[] = [];
+  #pending: { table: string; rows: Row[] }[] = [];
+  /** Rows in #pending. */
+  #queued = 0;
   #rejects: Reject[] = [];
   #resolved: string[] = [];
   #checkpoint: Checkpoint | undefined;
@@ -38,11 +40,14 @@ export class Batcher {
     this.#counts = run.counts;
   }
 
+  /** Queues rows; every --batch-size rows commit together, so a batch ends at the same row however they come. */
   async write(table: string, rows: Row | readonly Row[]): Promise<void> {
     this.#covered.add(table);
-    for (const row of Array.isArray(rows) ? rows : [rows as Row]) {
-      this.#pending.push({ table, row });
-      if (this.#pending.length >= this.#size) {
+    for (const row of Array.isArray(rows) ? (rows as readonly Row[]) : [rows as Row]) {
+      let last = this.#pending.at(-1);
+      if (last?.table !== table) this.#pending.push((last = { table, rows: [] }));
+      last.rows.push(row); // into an array of ours: the caller may reuse its own
+      if (++this.#queued >= this.#size) {
         await this.#commitBehind();
         // node:sqlite is synchronous: without a turn of the event loop, a run that reads from
         // memory would never see SIGTERM (or a host's abort) until it ended.
@@ -102,7 +107,7 @@ export class Batcher {
   }
 
   /** Replaces one scope's rows in one transaction, after committing what is pending. */
-  async replace(table: string, scope: Row, rows: AsyncIterable<Row> | Iterable<Row>): Promise<void> {
+  async replace(table: string, scope: Row, rows: ReplaceRows): Promise<void> {
     await this.flush();
     this.#covered.add(table);
     const checkpoint = this.#withTables(this.#checkpoint);
@@ -122,6 +127,7 @@ export class Batcher {
   /** Drops queued rows and checkpoint but commits the queued rejects: a failed guard still shows why. */
   async keepOnlyRejects(): Promise<void> {
     this.#pending = [];
+    this.#queued = 0;
     this.#checkpoint = undefined;
     await this.flush();
   }
@@ -129,6 +135,7 @@ export class Batcher {
   /** Drops what was not committed: a failed or cancelled run keeps only whole batches. */
   discard(): void {
     this.#pending = [];
+    this.#queued = 0;
     this.#rejects = [];
     this.#resolved = [];
     this.#checkpoint = undefined;

@@ -7,7 +7,8 @@ import { describePosition, type Position, type SourceItem } from '../sources/sou
 import type { Reject } from '../stores/store.ts';
 import { validate } from '../sources/validate.ts';
 import type { Batcher } from './batcher.ts';
-import type { Fields, JobContext, Logger } from './types.ts';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { Accepted, Fields, JobContext, Logger } from './types.ts';
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 // Fields that belong to the event envelope; a job's field of that name is kept as `_name`.
@@ -106,6 +107,22 @@ export function createContext<C>(parts: ContextParts<C>): JobContext<C> {
       const result = await validate(schema, item.record);
       if (!result.ok) return void reject(item, result.reason);
       return result.value;
+    },
+    async acceptAll<T>(items: readonly SourceItem<unknown>[], schema?: StandardSchemaV1<unknown, T>) {
+      const accepted: Accepted<T>[] = [];
+      for (const item of items) {
+        counts.read++;
+        if (!item.ok) {
+          reject(item, item.reason);
+        } else if (!schema) {
+          accepted.push(item as Accepted<T>); // the item itself: a record and its position
+        } else {
+          const result = await validate(schema, item.record);
+          if (result.ok) accepted.push({ record: result.value, position: item.position });
+          else reject(item, result.reason);
+        }
+      }
+      return accepted;
     },
   };
 }

@@ -1,12 +1,18 @@
 import type { ConfigOf, ConfigSchema } from '../config/options.ts';
 import type { Counts, LogLevel } from '../events/protocol.ts';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import type { SourceItem } from '../sources/source-item.ts';
-import type { StoreFactory } from '../stores/store.ts';
+import type { Position, SourceItem } from '../sources/source-item.ts';
+import type { ReplaceRows, StoreFactory } from '../stores/store.ts';
 import type { Row, TableSpec, TablesSchema } from '../stores/tables.ts';
 
 /** Extra fields of a log line, printed beside `msg` (e.g. `{ url, code }`). */
 export type Fields = Record<string, unknown>;
+
+/** A record that passed acceptAll, with where it came from. */
+export interface Accepted<T> {
+  record: T;
+  position: Position;
+}
 
 /** `ctx.log.info(msg, fields)` and the other levels: one `log` event each, secrets redacted. */
 export type Logger = Record<LogLevel, (msg: string, fields?: Fields) => void>;
@@ -56,8 +62,16 @@ export interface JobContext<C = Record<string, unknown>> {
     item: SourceItem<unknown>,
     schema?: StandardSchemaV1<unknown, T>,
   ): Promise<T | undefined>;
-  /** Makes a replace-mode table's rows of one scope exactly these rows, in one transaction. */
-  replace(table: string, scope: Row, rows: AsyncIterable<Row> | Iterable<Row>): Promise<void>;
+  /**
+   * accept() for many items at once: the records that pass, each with its position, in order.
+   * One await for the lot (none at all without a schema), where accept() costs one per item.
+   */
+  acceptAll<T = Record<string, unknown>>(
+    items: readonly SourceItem<unknown>[],
+    schema?: StandardSchemaV1<unknown, T>,
+  ): Promise<Accepted<T>[]>;
+  /** Makes a replace-mode table's rows of one scope exactly these rows (one by one or in arrays), in one transaction. */
+  replace(table: string, scope: Row, rows: ReplaceRows): Promise<void>;
 }
 
 /** What every job declares, whether it has `run` or `read` and `write`. */

@@ -203,11 +203,13 @@ export class RunStore implements Store {
       async () => {
         const sweep = await this.#d.scopeSweep(batch.table, spec, batch.scope);
         let chunk: Row[] = [];
-        for await (const row of batch.rows) {
-          chunk.push({ ...row, ...batch.scope });
-          if (chunk.length < this.#d.replaceChunk) continue;
-          await writer.write(chunk, counts, { journal, sweep });
-          chunk = [];
+        for await (const piece of batch.rows) {
+          for (const row of Array.isArray(piece) ? (piece as readonly Row[]) : [piece as Row]) {
+            chunk.push({ ...row, ...batch.scope });
+            if (chunk.length < this.#d.replaceChunk) continue;
+            await writer.write(chunk, counts, { journal, sweep });
+            chunk = [];
+          }
         }
         if (chunk.length > 0) await writer.write(chunk, counts, { journal, sweep });
         await sweep.sweep(counts, journal);

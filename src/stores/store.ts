@@ -5,18 +5,19 @@ import type { Row, TablesSchema } from './tables.ts';
 /** What one write changed; summed into the run's counts in the same transaction. */
 export type WriteCounts = Pick<Counts, 'inserted' | 'updated' | 'unchanged' | 'deleted'>;
 
+/** Rows written to one table, in order: a batch is a list of these. */
 export interface PendingWrite {
   table: string;
-  row: Row;
+  rows: readonly Row[];
 }
 
 /** A batch's writes, table by table, each table's rows in the order they were written. */
-export function byTable(writes: readonly PendingWrite[]): Map<string, Row[]> {
+export function byTable(writes: readonly PendingWrite[]): Map<string, readonly Row[]> {
   const tables = new Map<string, Row[]>();
-  for (const { table, row } of writes) {
-    const rows = tables.get(table);
-    if (rows) rows.push(row);
-    else tables.set(table, [row]);
+  for (const { table, rows } of writes) {
+    const all = tables.get(table);
+    if (!all) tables.set(table, [...rows]);
+    else for (const row of rows) all.push(row);
   }
   return tables;
 }
@@ -58,10 +59,13 @@ export interface Batch {
   rejected: number;
 }
 
+/** A replace's rows: one at a time, or arrays of them (faster: fewer awaits). */
+export type ReplaceRows = AsyncIterable<Row | readonly Row[]> | Iterable<Row>;
+
 export interface ReplaceBatch {
   table: string;
   scope: Row;
-  rows: AsyncIterable<Row> | Iterable<Row>;
+  rows: ReplaceRows;
   checkpoint?: Checkpoint;
   /** Read and rejected so far, once the rows are consumed. */
   read: () => number;

@@ -61,14 +61,17 @@ function tableError(message: string): PermanentError {
   return new PermanentError(message, { code: 'TABLE_INVALID' });
 }
 
-/** A record's values in column order, converted for the database. */
-export function toParams(table: string, spec: TableSpec, row: Row): SqlValue[] {
+/**
+ * A record's values in column order, converted for the database: a new array, or written into
+ * `into` from `at` (many rows' parameters for one statement, without an array per row).
+ */
+export function toParams(table: string, spec: TableSpec, row: Row, into?: SqlValue[], at = 0): SqlValue[] {
   let convert = converters.get(spec);
   if (!convert) converters.set(spec, (convert = paramsOf(spec)));
-  return convert(table, row);
+  return convert(table, row, into ?? new Array<SqlValue>(Object.keys(spec.columns).length), at);
 }
 
-type Converter = (table: string, row: Row) => SqlValue[];
+type Converter = (table: string, row: Row, into: SqlValue[], at: number) => SqlValue[];
 const converters = new WeakMap<TableSpec, Converter>();
 
 /** The per-row work of toParams with everything about the table worked out once: it runs for every row. */
@@ -76,8 +79,7 @@ function paramsOf(spec: TableSpec): Converter {
   const columns = Object.keys(spec.columns);
   const types = Object.values(spec.columns);
   const isKey = columns.map((c) => spec.primaryKey.includes(c));
-  return (table, row) => {
-    const params = new Array<SqlValue>(columns.length);
+  return (table, row, params, at) => {
     for (let i = 0; i < columns.length; i++) {
       const value = toSql(row[columns[i] as string], types[i] as ColumnType);
       if (value === null && isKey[i]) {
@@ -85,15 +87,16 @@ function paramsOf(spec: TableSpec): Converter {
           code: 'KEY_MISSING',
         });
       }
-      params[i] = value;
+      params[at + i] = value;
     }
     return params;
   };
 }
 
 export function toSql(value: unknown, type: ColumnType): SqlValue {
+  if (type === 'text' && typeof value === 'string') return value; // the common case, first
   if (value === undefined || value === null) return null;
-  if (isExactNumber(value)) return exactToSql(value, type);
+  if (typeof value === 'object' && isExactNumber(value)) return exactToSql(value, type);
   switch (type) {
     case 'json':
       return JSON.stringify(value);

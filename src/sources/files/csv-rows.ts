@@ -97,15 +97,17 @@ export class CsvRows {
 
   #items(text: string): CsvItem[] {
     const items: CsvItem[] = [];
+    const breaks = new LineBreaks(text);
     let start = 0;
     for (let i = 0; i < this.#rows.length; i++) {
       const fields = this.#rows[i] as string[];
       const end = this.#ends[i] as number;
-      const raw = text.slice(start, end);
+      const rowStart = start;
+      const raw = () => text.slice(rowStart, end); // only for the rare row that needs it
       start = end;
-      dropCr(fields, raw, this.#delimiter);
+      if ((fields[fields.length - 1] as string).endsWith('\r')) dropCr(fields, raw(), this.#delimiter);
       const line = this.#line;
-      this.#line += breaksIn(raw);
+      this.#line += breaks.single(rowStart, end) ? 1 : breaksIn(raw());
       if (fields.length === 1 && fields[0] === '') continue; // a blank line
       if (this.#header === undefined) {
         this.#header = checkHeader(this.#file, fields);
@@ -117,7 +119,7 @@ export class CsvRows {
         items.push({ ok: true, record: recordOf(this.#header, fields), position });
       } else {
         const reason = `row ${this.#row} has ${fields.length} fields, the header has ${this.#header.length}`;
-        items.push({ ok: false, raw: withoutBreak(raw), reason, position });
+        items.push({ ok: false, raw: withoutBreak(raw()), reason, position });
       }
     }
     return items;
@@ -148,10 +150,34 @@ function dropCr(fields: string[], raw: string, delimiter: string): void {
   if (alone || raw.slice(before - delimiter.length, before) === delimiter) fields[last] = value.slice(0, -1);
 }
 
+/**
+ * Where the line breaks of a text are, looked up in order: whether a row is one line (no CR in it,
+ * no LF but maybe its last character) costs no copy of it, and the whole text is scanned once.
+ */
+class LineBreaks {
+  readonly #text: string;
+  #lf = -1;
+  #cr = -1;
+
+  constructor(text: string) {
+    this.#text = text;
+  }
+
+  single(start: number, end: number): boolean {
+    if (this.#lf !== -2 && this.#lf < start) this.#lf = this.#next('\n', start);
+    if (this.#cr !== -2 && this.#cr < start) this.#cr = this.#next('\r', start);
+    return (this.#cr === -2 || this.#cr >= end) && (this.#lf === -2 || this.#lf >= end - 1);
+  }
+
+  /** The next index of `c` from `start`, or -2 when there is none left. */
+  #next(c: string, start: number): number {
+    const at = this.#text.indexOf(c, start);
+    return at === -1 ? -2 : at;
+  }
+}
+
 /** Physical lines a row spans: CRLF, LF and a lone CR end one each; a last line without one counts too. */
 function breaksIn(raw: string): number {
-  const lf = raw.indexOf('\n');
-  if (raw.indexOf('\r') === -1 && (lf === -1 || lf === raw.length - 1)) return 1; // the usual row: one line
   let count = 0;
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ConfigError } from '../../errors/errors.ts';
-import type { SourceItem } from '../source-item.ts';
+import type { FileSource } from './file-source.ts';
 import { isGzip, type ReadOptions } from './open-stream.ts';
 import { readCsv } from './read-csv.ts';
 import { readJsonArray } from './read-json-array.ts';
@@ -46,9 +46,9 @@ export function formatOf(file: string): FileFormat | undefined {
 export function readFile(
   file: string,
   options: ReadFileOptions & { format: 'csv' | 'tsv' },
-): AsyncIterable<SourceItem<Record<string, string>>>;
-export function readFile(file: string, options?: ReadFileOptions): AsyncIterable<SourceItem<unknown>>;
-export function readFile(file: string, options: ReadFileOptions = {}): AsyncIterable<SourceItem<unknown>> {
+): FileSource<Record<string, string>>;
+export function readFile(file: string, options?: ReadFileOptions): FileSource<unknown>;
+export function readFile(file: string, options: ReadFileOptions = {}): FileSource<unknown> {
   const { format = formatOf(file), delimiter, jsonPath, ...read } = options;
   if (format === undefined) {
     throw new ConfigError(

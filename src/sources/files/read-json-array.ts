@@ -6,6 +6,7 @@ import { PermanentError, isFerryError } from '../../errors/errors.ts';
 import { exactNumber } from '../../values/exact-json.ts';
 import type { SourceItem } from '../source-item.ts';
 import { readBatches } from './read-batches.ts';
+import { fileSource, type FileSource } from './file-source.ts';
 import { openStream, throwIfCancelled, type ReadOptions } from './open-stream.ts';
 import { checkEncoding } from './text-decoding.ts';
 
@@ -20,12 +21,12 @@ export interface ReadJsonArrayOptions extends ReadOptions {
  * the elements before the damage have been yielded by then. A bad encoding throws a
  * ConfigError at the call.
  */
-export function readJsonArray(file: string, options: ReadJsonArrayOptions = {}): AsyncGenerator<SourceItem<unknown>> {
+export function readJsonArray(file: string, options: ReadJsonArrayOptions = {}): FileSource<unknown> {
   checkEncoding(options.encoding);
-  return elements(file, options);
+  return fileSource(() => elements(file, options), options.signal);
 }
 
-async function* elements(file: string, options: ReadJsonArrayOptions): AsyncGenerator<SourceItem<unknown>> {
+async function* elements(file: string, options: ReadJsonArrayOptions): AsyncGenerator<SourceItem<unknown>[]> {
   const jsonPath = options.jsonPath || undefined; // '' means the top level too
   const input = await openStream(file, options);
   // The assembler reads packed values only, so the streamed pieces are not made at all. A
@@ -39,8 +40,10 @@ async function* elements(file: string, options: ReadJsonArrayOptions): AsyncGene
   const where = jsonPath === undefined ? 'at the top level' : `at ${jsonPath}`;
   const asm = new Assembler();
   let row = 0;
+  let items: SourceItem<unknown>[] = [];
   try {
     for await (const tokens of readBatches<Token>(tokenizer)) {
+      throwIfCancelled(options.signal);
       for (const token of tokens) {
         if (asm.depth === 0 && token.name !== 'startArray') {
           throw new PermanentError(
@@ -52,11 +55,13 @@ async function* elements(file: string, options: ReadJsonArrayOptions): AsyncGene
         if (asm.depth !== 1) continue;
         const elements = asm.current as unknown[];
         if (elements.length === 0) continue;
-        throwIfCancelled(options.signal);
-        yield { ok: true, record: elements.pop(), position: { source: file, row: ++row } };
+        items.push({ ok: true, record: elements.pop(), position: { source: file, row: ++row } });
       }
+      if (items.length > 0) yield items;
+      items = [];
     }
   } catch (error) {
+    if (items.length > 0) yield items; // the elements before the damage
     throw jsonError(file, error, row);
   } finally {
     tokenizer.destroy();

@@ -1,5 +1,6 @@
 import { parseJson } from '../../values/exact-json.ts';
 import type { Position, SourceItem } from '../source-item.ts';
+import { fileSource, type FileSource } from './file-source.ts';
 import { openStream, throwIfCancelled, type ReadOptions } from './open-stream.ts';
 import { readLines } from './read-lines.ts';
 import { MAX_RECORD_BYTES, formatBytes } from './record-limit.ts';
@@ -15,34 +16,32 @@ export interface ReadNdjsonOptions extends ReadOptions {
  * that is not JSON is yielded as `ok: false` and the stream goes on. A bad encoding throws a
  * ConfigError at the call.
  */
-export function readNdjson(file: string, options: ReadNdjsonOptions = {}): AsyncGenerator<SourceItem<unknown>> {
+export function readNdjson(file: string, options: ReadNdjsonOptions = {}): FileSource<unknown> {
   checkEncoding(options.encoding);
-  return values(file, options);
+  return fileSource(() => values(file, options), options.signal);
 }
 
-async function* values(file: string, options: ReadNdjsonOptions): AsyncGenerator<SourceItem<unknown>> {
+async function* values(file: string, options: ReadNdjsonOptions): AsyncGenerator<SourceItem<unknown>[]> {
   const maxBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
   const input = await openStream(file, options);
   let line = 0;
   let row = 0;
   try {
     for await (const batch of readLines(input, maxBytes)) {
+      throwIfCancelled(options.signal);
+      const items: SourceItem<unknown>[] = [];
       for (const { text, tooLong } of batch) {
         const json = ++line === 1 ? text.replace(/^\uFEFF/, '') : text;
         if (json.trim() === '') continue;
-        throwIfCancelled(options.signal);
         const position = { source: file, row: ++row, line };
         if (tooLong) {
-          yield {
-            ok: false,
-            raw: `${json}…`,
-            reason: `line ${line} is longer than ${formatBytes(maxBytes)}: is the file one JSON value per line?`,
-            position,
-          };
+          const reason = `line ${line} is longer than ${formatBytes(maxBytes)}: is the file one JSON value per line?`;
+          items.push({ ok: false, raw: `${json}…`, reason, position });
         } else {
-          yield parseLine(json, position);
+          items.push(parseLine(json, position));
         }
       }
+      if (items.length > 0) yield items;
     }
   } finally {
     input.destroy();

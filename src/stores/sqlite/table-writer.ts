@@ -95,13 +95,13 @@ export class TableWriter implements Writer {
    */
   writeMany(rows: readonly Row[], counts: WriteCounts, keys?: SqlValue[][]): void {
     const n = this.#perStatement;
+    const width = Object.keys(this.spec.columns).length;
     let i = 0;
     for (; n > 1 && i + n <= rows.length; i += n) {
-      const params: SqlValue[] = [];
-      for (let j = i; j < i + n; j++) {
-        const row = toParams(this.#name, this.spec, rows[j] as Row);
-        keys?.push(this.keyOf(row));
-        params.push(...row);
+      const params = new Array<SqlValue>(n * width);
+      for (let j = 0; j < n; j++) {
+        toParams(this.#name, this.spec, rows[i + j] as Row, params, j * width);
+        keys?.push(this.keyOf(params, j * width));
       }
       this.#run(this.#upsertMany, params, n, counts);
     }
@@ -127,8 +127,8 @@ export class TableWriter implements Writer {
     if (inserted > 0) this.#maxRowid = Number(lastInsertRowid);
   }
 
-  keyOf(params: SqlValue[]): SqlValue[] {
-    return this.#keyAt.map((i) => params[i] ?? null);
+  keyOf(params: SqlValue[], at = 0): SqlValue[] {
+    return this.#keyAt.map((i) => params[at + i] ?? null);
   }
 }
 
