@@ -121,20 +121,20 @@ const job = defineJob({
     });
     let done = 0;
     for await (const page of source.pages()) {
-      for (const [index, record] of page.records.entries()) {
-        yield { ok: true as const, record, position: { source: page.url, page: page.number, index } };
+      const items = page.records.map((record, index) => {
         const cursor = c.cursorField ? cursorValueOf(record, c.cursorField) : undefined;
         if (cursor !== undefined && (high === undefined || compareCursorValues(cursor, high) > 0)) high = cursor;
-      }
+        return { ok: true as const, record, position: { source: page.url, page: page.number, index } };
+      });
+      yield items; // a page at a time: written (queued) before the generator goes on
       done += page.records.length;
       ctx.progress('import', done, source.total);
       // Every record up to here is queued before the checkpoint that claims it.
       if (c.cursorField && high !== undefined) ctx.setCheckpoint({ cursor: high });
     }
   },
-  async write(record, ctx) {
-    await ctx.write(tableName(ctx.config), { id: jsonText(record[ctx.config.idField]), data: JSON.stringify(record) });
-  },
+  write: (record, ctx) =>
+    ctx.write(tableName(ctx.config), { id: jsonText(record[ctx.config.idField]), data: JSON.stringify(record) }),
 });
 
 /**

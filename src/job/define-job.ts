@@ -45,10 +45,13 @@ function pipelineJob<S extends ConfigSchema, T>(definition: PipelineJobDefinitio
     kind: 'ferry.job',
     async run(ctx) {
       const validator = schemaFor(ctx.config) as StandardSchemaV1<unknown, T> | undefined;
-      for await (const item of read(ctx)) {
+      for await (const items of read(ctx)) {
         ctx.throwIfCancelled();
-        const record = await ctx.accept(item, validator);
-        if (record !== undefined) await write(record, ctx);
+        // A page of items at once: one await to accept them all, none for what the store queues.
+        for (const { record } of await ctx.acceptAll(Array.isArray(items) ? items : [items], validator)) {
+          const written = write(record, ctx);
+          if (written) await written;
+        }
       }
     },
     pipeline: {

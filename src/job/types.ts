@@ -113,7 +113,8 @@ export interface PipelineJobDefinition<S extends ConfigSchema, T> extends JobBas
   /** Validates each record; a function when the schema depends on the config (an --id-field). */
   schema?: StandardSchemaV1<unknown, T> | ((config: ConfigOf<S>) => StandardSchemaV1<unknown, T>);
   /** Yields the source's items (`readFile`, `httpSource(…).records()`, or your own); may set checkpoints. */
-  read(ctx: JobContext<ConfigOf<S>>): AsyncIterable<SourceItem<unknown>>;
+  /** The source's items, one at a time or a page (an array) at a time. */
+  read(ctx: JobContext<ConfigOf<S>>): AsyncIterable<SourceItem<unknown> | readonly SourceItem<unknown>[]>;
   /** Stores one valid record, typically with `ctx.write(table, row)`. */
   write(record: T, ctx: JobContext<ConfigOf<S>>): Promise<void> | void;
   /** Not with `read` and `write`. */

@@ -41,7 +41,8 @@ async function openBytes(file: string): Promise<Readable> {
   const handle = await open(file, 'r').catch((error: unknown) => {
     throw fileError(file, error);
   });
-  const bytes = handle.createReadStream();
+  // Reads of 1 MiB: a sixteenth of the reads (and awaits) of the default 64 KiB, memory still flat.
+  const bytes = handle.createReadStream({ highWaterMark: 1 << 20 });
   return isGzip(file) ? pipeline(bytes, process.getBuiltinModule('node:zlib').createGunzip(), noop) : bytes;
 }
 

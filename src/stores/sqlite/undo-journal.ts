@@ -1,4 +1,4 @@
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { TableWriter as Writer, UndoJournal as Journal } from '../dialect.ts';
 import { literal, q } from '../quote.ts';
 import type { TableSpec } from '../tables.ts';
@@ -13,6 +13,9 @@ interface Watched {
   spec: TableSpec;
   /** The name that reaches the table's rowid (a user column may take `rowid` itself). */
   rowid: string;
+  /** Run in every transaction: opens, and closes, the range of rowids it inserts. */
+  open: StatementSync;
+  close: StatementSync;
 }
 
 /**
@@ -36,7 +39,13 @@ export class UndoJournal implements Journal {
   /** Watches a table from now on: again after it grew, so that the copies name its new columns. */
   async watch(name: string, spec: TableSpec, writer: Writer): Promise<void> {
     const { rowid } = writer as TableWriter;
-    this.#tables.set(name, { spec, rowid });
+    const highest = `SELECT coalesce(max(${rowid}), 0) FROM main.${q(name)}`;
+    this.#tables.set(name, {
+      spec,
+      rowid,
+      open: this.#db.prepare(`INSERT INTO ${INSERTED} (tbl, lo) SELECT ${literal(name)}, (${highest}) + 1`),
+      close: this.#db.prepare(`UPDATE ${INSERTED} SET hi = (${highest}) WHERE tbl = ${literal(name)} AND hi IS NULL`),
+    });
     const columns = columnsOf(this.#db, name);
     this.#db.exec(
       `CREATE TEMP TABLE IF NOT EXISTS ${q(`_ferry_undo_${name}`)} AS SELECT * FROM main.${q(name)} WHERE 0`,
@@ -57,22 +66,12 @@ export class UndoJournal implements Journal {
 
   /** At the start of a batch's transaction: rows past each table's highest rowid are the batch's own. */
   async batchStarted(): Promise<void> {
-    for (const [name, { rowid }] of this.#tables) {
-      this.#db
-        .prepare(`INSERT INTO ${INSERTED} (tbl, lo) SELECT ?, coalesce(max(${rowid}), 0) + 1 FROM main.${q(name)}`)
-        .run(name);
-    }
+    for (const { open } of this.#tables.values()) open.run();
   }
 
   /** Before the batch commits: closes its ranges at the highest rowid each table has now. */
   async batchEnding(): Promise<void> {
-    for (const [name, { rowid }] of this.#tables) {
-      this.#db
-        .prepare(
-          `UPDATE ${INSERTED} SET hi = (SELECT coalesce(max(${rowid}), 0) FROM main.${q(name)}) WHERE tbl = ? AND hi IS NULL`,
-        )
-        .run(name);
-    }
+    for (const { close } of this.#tables.values()) close.run();
     this.#db.exec(`DELETE FROM ${INSERTED} WHERE hi < lo`);
   }
 
