@@ -1,9 +1,10 @@
+import type { hash as Hash } from 'node:crypto';
 import type { ExactNumber } from './values/exact-json.ts';
 
 /** A number a double cannot hold (ExactNumber) counts as the digits it was written with. */
 export type IdPart = string | number | bigint | boolean | null | ExactNumber;
 
-let hash: typeof import('node:crypto').hash | undefined;
+let hash: typeof Hash | undefined;
 
 const plain = (p: IdPart) => (typeof p === 'bigint' ? p.toString() : p);
 
