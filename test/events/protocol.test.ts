@@ -10,8 +10,10 @@ import {
   type FerryEvent,
   type Job,
 } from 'ferry';
-import { main, type ProcessIO } from 'ferry/cli';
+import { main } from '../../src/cli/main.ts';
+import type { ProcessIO } from '../../src/cli/process-io.ts';
 import { JsonReporter } from '../../src/events/json-reporter.ts';
+import { runInProcess } from '../../src/job/run-job.ts';
 import { Redactor } from '../../src/secrets/redact.ts';
 import { parseEventLines, validateEvent } from '../helpers/protocol.ts';
 
@@ -154,7 +156,7 @@ describe('the events of in-process runs match the schema', () => {
       stderr: { write: (s: string) => void (stderr += s) },
     });
     const redactor = new Redactor(['s3cr3t-token']);
-    await runJob(
+    await runInProcess(
       job((ctx) => {
         ctx.log.info('hello', { level: 'not the level', token: 's3cr3t-token', when: new Date(0) });
         ctx.progress('fetch', 1, 1);
