@@ -25,7 +25,7 @@ export interface Ended {
 }
 
 const MODULE = /\.(ts|mts|js|mjs)$/;
-const bin = fileURLToPath(new URL(`../cli/bin${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+const bin = fileURLToPath(new URL(`../tool/bin${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
 
 export interface RunControl {
   /** SIGKILL after this many ms (undefined: never). */

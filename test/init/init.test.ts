@@ -13,7 +13,7 @@ import { MACHINE_ENV } from '../helpers/machine-shell.ts';
 import { ROOT, run, type Finished } from '../helpers/spawn.ts';
 import { tableRows } from '../examples/sqlite-rows.ts';
 
-const BIN = path.join(ROOT, 'src/cli/bin.ts');
+const BIN = path.join(ROOT, 'src/tool/bin.ts');
 // npm and node as a newcomer has them; the Node binaries ferry build strips are shared with the test builds'.
 const ENV = { ...MACHINE_ENV, FERRY_CACHE_DIR: NODE_CACHE };
 

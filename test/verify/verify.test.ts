@@ -132,7 +132,7 @@ async function verifyStoppedMidway(env: Record<string, string> = {}) {
   const tmp = await mkdtemp(path.join(tmpdir(), 'ferry-verify-stop-'));
   const args = [
     '--conditions=source',
-    path.join(ROOT, 'src/cli/bin.ts'),
+    path.join(ROOT, 'src/tool/bin.ts'),
     'verify',
     fixture('jobs/counter-import.ts'),
     '--trials',
@@ -252,7 +252,7 @@ describe('verifyJob on PostgreSQL (a fresh schema per run)', async () => {
   });
 
   it("the command takes DATABASE_URL (or --db-url) and refuses a --db-url among the job's flags", async () => {
-    const bin = path.join(ROOT, 'src/cli/bin.ts');
+    const bin = path.join(ROOT, 'src/tool/bin.ts');
     const good = await run(
       process.execPath,
       [
@@ -285,7 +285,7 @@ describe('verifyJob on PostgreSQL (a fresh schema per run)', async () => {
 });
 
 describe('ferry verify (the command)', () => {
-  const bin = path.join(ROOT, 'src/cli/bin.ts');
+  const bin = path.join(ROOT, 'src/tool/bin.ts');
   it('exits 0 on a good job and 1 on a broken one, printing a line per check', async () => {
     const good = await run(process.execPath, [
       '--conditions=source',
