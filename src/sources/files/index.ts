@@ -8,5 +8,5 @@ export { readCsv, type ReadCsvOptions } from './read-csv.ts';
 export { readNdjson, type ReadNdjsonOptions } from './read-ndjson.ts';
 export { readJsonArray, type ReadJsonArrayOptions } from './read-json-array.ts';
 export { readFile, formatOf, type FileFormat, type ReadFileOptions } from './read-file.ts';
-export type { ReadOptions } from './open-stream.ts';
+export type { ReadOptions, TextEncoding } from './open-stream.ts';
 export type { SourceItem, Position } from '../source-item.ts';
