@@ -9,7 +9,7 @@ import { ExitCode, exitCodeFor, summarizeError } from '../errors/exit-codes.ts';
 import { envelope, emptyCounts } from '../events/protocol.ts';
 import { createReporter, type LogFormat, type ProcessIO } from './process-io.ts';
 import { parseCommandLine, type CommandLineSpec } from './program.ts';
-import { runInProcess } from '../job/run-job.ts';
+import { runJobFromCli } from '../job/run-job.ts';
 import type { Job } from '../job/types.ts';
 import type { Redactor } from '../secrets/redact.ts';
 import { FERRY_VERSION } from '../version.ts';
@@ -146,7 +146,7 @@ async function run(
     controller.abort(new CancelledError(`received ${signal}`));
   });
   try {
-    const result = await runInProcess(job, jobConfig as ConfigOf<ConfigSchema>, {
+    const result = await runJobFromCli(job, jobConfig as ConfigOf<ConfigSchema>, {
       reporter: createReporter(format, io),
       signal: controller.signal,
       logLevel: logLevel as 'info',

@@ -49,7 +49,7 @@ export interface RunOptions {
  * What the job process (src/cli) adds to {@link RunOptions}, kept out of the public type: its
  * redactor, which knows the secrets of the command line, the process's crash, and `rejects --replay`.
  */
-export interface ProcessRunOptions extends RunOptions {
+export interface CliRunOptions extends RunOptions {
   /** Redacts secrets from every event; default one that knows none. */
   redactor?: Redactor;
   /** replay: run the stored rejects through validation and write again, instead of the job's run. */
@@ -84,14 +84,14 @@ export function runJob<S extends ConfigSchema>(
   config: ConfigOf<S>,
   options: RunOptions = {},
 ): Promise<RunResult> {
-  return runInProcess(job, config, options);
+  return runJobFromCli(job, config, options);
 }
 
 /** {@link runJob} with what only the job process passes: its redactor, its crash, the replay mode. */
-export async function runInProcess<S extends ConfigSchema>(
+export async function runJobFromCli<S extends ConfigSchema>(
   job: Job<S>,
   config: ConfigOf<S>,
-  options: ProcessRunOptions,
+  options: CliRunOptions,
 ): Promise<RunResult> {
   const started = performance.now();
   const runId = options.runId ?? newRunId();

@@ -12,7 +12,7 @@ import {
 } from 'ferry';
 import { main } from '../../src/cli/main.ts';
 import { JsonReporter } from '../../src/events/json-reporter.ts';
-import { runInProcess } from '../../src/job/run-job.ts';
+import { runJobFromCli } from '../../src/job/run-job.ts';
 import { Redactor } from '../../src/secrets/redact.ts';
 import { fakeIO } from '../helpers/fake-io.ts';
 import { parseEventLines, validateEvent } from '../helpers/protocol.ts';
@@ -156,7 +156,7 @@ describe('the events of in-process runs match the schema', () => {
       stderr: { write: (s: string) => void (stderr += s) },
     });
     const redactor = new Redactor(['s3cr3t-token']);
-    await runInProcess(
+    await runJobFromCli(
       job((ctx) => {
         ctx.log.info('hello', { level: 'not the level', token: 's3cr3t-token', when: new Date(0) });
         ctx.progress('fetch', 1, 1);
