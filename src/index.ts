@@ -55,4 +55,19 @@ export { FERRY_VERSION } from './version.ts';
 export { id, type IdPart } from './id.ts';
 export { isExactNumber, jsonText, parseJson, type ExactNumber } from './values/exact-json.ts';
 export type { TableSpec, TablesSchema, ColumnType, WriteMode, Row } from './stores/tables.ts';
-export type { Store, StoreFactory, RunRecord } from './stores/store.ts';
+export type {
+  Store,
+  StoreFactory,
+  RunRecord,
+  Batch,
+  ReplaceBatch,
+  ReplaceRows,
+  PendingWrite,
+  Reject,
+  StoredReject,
+  Checkpoint,
+  RunStart,
+  RunEnd,
+  WriteCounts,
+} from './stores/store.ts';
+export type { Position, SourceItem } from './sources/source-item.ts';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ConfigError, defineJob, id, PermanentError, type JobContext, type Row } from 'ferry';
 import { runMain } from 'ferry/cli';
 import { formatOf, readFile, type FileFormat, type FileSource, type SourceItem } from 'ferry/files';
-import { sqliteOrPostgres } from 'ferry/postgres';
+import { sqliteOrPostgres } from 'ferry/stores';
 
 // Each option names its own FILE_IMPORT_ variable: a stray FILE, KEY or TABLE in the user's
 // shell must not pick the file, key or table. The database's DB_PATH and DATABASE_URL stay shared.

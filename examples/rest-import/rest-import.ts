@@ -4,7 +4,7 @@
 import { defineJob, isExactNumber, jsonText } from 'ferry';
 import { runMain } from 'ferry/cli';
 import { compareCursorValues, cursorValueOf, httpSource, type CursorValue, type Pagination } from 'ferry/http';
-import { sqliteOrPostgres } from 'ferry/postgres';
+import { sqliteOrPostgres } from 'ferry/stores';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 
 // The job's own options name REST_IMPORT_ variables (a stray TABLE or TIMEOUT in the user's shell

@@ -4,5 +4,3 @@
  * @module ferry/cli
  */
 export { runMain } from './run-main.ts';
-export { main } from './main.ts';
-export type { ProcessIO } from './process-io.ts';

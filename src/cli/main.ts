@@ -9,13 +9,13 @@ import { ExitCode, exitCodeFor, summarizeError } from '../errors/exit-codes.ts';
 import { envelope, emptyCounts } from '../events/protocol.ts';
 import { createReporter, type LogFormat, type ProcessIO } from './process-io.ts';
 import { parseCommandLine, type CommandLineSpec } from './program.ts';
-import { runJob } from '../job/run-job.ts';
+import { runJobFromCli } from '../job/run-job.ts';
 import type { Job } from '../job/types.ts';
 import type { Redactor } from '../secrets/redact.ts';
 import { FERRY_VERSION } from '../version.ts';
 import { evaluateHealth } from '../health/check.ts';
 import type { RunRecord, Store } from '../stores/store.ts';
-import { describePosition, type Position } from '../sources/source-item.ts';
+import { describePosition } from '../sources/source-item.ts';
 
 const CHECK_OPTIONS = {
   maxAge: { type: 'duration', description: 'fail when the last success finished longer ago than this', example: '25h' },
@@ -146,7 +146,7 @@ async function run(
     controller.abort(new CancelledError(`received ${signal}`));
   });
   try {
-    const result = await runJob(job, jobConfig as ConfigOf<ConfigSchema>, {
+    const result = await runJobFromCli(job, jobConfig as ConfigOf<ConfigSchema>, {
       reporter: createReporter(format, io),
       signal: controller.signal,
       logLevel: logLevel as 'info',
@@ -277,7 +277,7 @@ async function listRejects(job: Job, config: ResolvedConfig, format: LogFormat, 
   for (const r of rejects) {
     io.stdout.write(
       pretty
-        ? `${r.lastSeen} ${describePosition(r.position as unknown as Position)}: ${r.reason}\n`
+        ? `${r.lastSeen} ${describePosition(r.position)}: ${r.reason}\n`
         : `${JSON.stringify(io.redactor.event({ ...envelope(), type: 'reject', job: job.name, ...r }))}\n`,
     );
   }

@@ -1,3 +1,4 @@
+import { backoffDelay, sleep } from '../retry/backoff.ts';
 import type { JobHandle, JobResult } from './start-job.ts';
 
 /** How {@link runWithRetry} retries: how many runs, how long to wait between them. */
@@ -25,16 +26,12 @@ export async function runWithRetry(start: () => JobHandle, policy: RetryPolicy =
     const result = await start().result;
     if (!result.retryable || result.status === 'cancelled' || attempt >= attempts || policy.signal?.aborted)
       return result;
-    const cap = Math.min(policy.maxMs ?? 60_000, (policy.baseMs ?? 1000) * 2 ** (attempt - 1));
-    const delayMs = Math.round(Math.random() * cap);
+    const delayMs = backoffDelay(attempt - 1, policy.baseMs ?? 1000, policy.maxMs ?? 60_000);
     policy.onRetry?.({ attempt, delayMs, result });
-    if (!(await sleep(delayMs, policy.signal))) return result;
+    try {
+      await sleep(delayMs, policy.signal);
+    } catch {
+      return result; // aborted while waiting: the last result stands
+    }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(true), ms);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve(false)), { once: true });
-  });
 }

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
-import type { Counts, FerryEvent, ResultEvent } from '../events/protocol.ts';
+import { emptyCounts, type Counts, type FerryEvent, type ResultEvent } from '../events/protocol.ts';
 import { toEnv, toFlags, type HostConfig } from './job-args.ts';
 import { parseEvent, type JobLine } from './parse-event.ts';
 
@@ -70,7 +70,6 @@ export interface JobHandle {
 }
 
 const running = new Map<string, JobHandle>();
-const NO_COUNTS: Counts = { read: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, rejected: 0 };
 
 /**
  * Starts a job executable and follows it. A second start with the same key while one runs returns
@@ -167,7 +166,7 @@ function outcome(
     exitCode: code,
     signal,
     retryable: killed,
-    counts: result?.counts ?? NO_COUNTS,
+    counts: result?.counts ?? emptyCounts(),
     ...(status === 'succeeded' ? {} : { error: { code: signal ? 'KILLED' : 'NO_RESULT', message, retryable: killed } }),
     lastStderr: stderr.join('\n'),
   };

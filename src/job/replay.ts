@@ -1,5 +1,4 @@
 import { ConfigError } from '../errors/errors.ts';
-import type { Position } from '../sources/source-item.ts';
 import { validate } from '../sources/validate.ts';
 import type { Store } from '../stores/store.ts';
 import type { Batcher } from './batcher.ts';
@@ -42,7 +41,7 @@ export async function replayRejects(
     }
     await pipeline.write(result.value, ctx);
     batcher.resolve(reject.id);
-    ctx.log.debug('replayed', { position: reject.position as unknown as Position });
+    ctx.log.debug('replayed', { position: reject.position });
   }
 }
 

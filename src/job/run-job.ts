@@ -33,8 +33,6 @@ export interface RunOptions {
   dryRun?: boolean;
   /** The run's id; default a new time-ordered UUID. */
   runId?: string;
-  /** Redacts secrets from every event; default one that knows none. */
-  redactor?: Redactor;
   /** The job's store, or how to open it (a failure to open is then the run's failure). */
   store?: Store | (() => Promise<Store>);
   /** Rows per transaction; each commits with the newest checkpoint. Default 1000. */
@@ -45,6 +43,15 @@ export interface RunOptions {
   minRecords?: number;
   /** Sets the checkpoint aside: the job reads its whole source again. */
   fullRefresh?: boolean;
+}
+
+/**
+ * What the job process (src/cli) adds to {@link RunOptions}, kept out of the public type: its
+ * redactor, which knows the secrets of the command line, the process's crash, and `rejects --replay`.
+ */
+export interface CliRunOptions extends RunOptions {
+  /** Redacts secrets from every event; default one that knows none. */
+  redactor?: Redactor;
   /** replay: run the stored rejects through validation and write again, instead of the job's run. */
   mode?: 'run' | 'replay';
   /** Rejects when the process hits an uncaught exception or rejection: the run fails with it. */
@@ -72,10 +79,19 @@ export interface RunResult {
  * start → open store → lock → record the run → run → last batch → record the end → result.
  * Never throws; the result says what happened.
  */
-export async function runJob<S extends ConfigSchema>(
+export function runJob<S extends ConfigSchema>(
   job: Job<S>,
   config: ConfigOf<S>,
   options: RunOptions = {},
+): Promise<RunResult> {
+  return runJobFromCli(job, config, options);
+}
+
+/** {@link runJob} with what only the job process passes: its redactor, its crash, the replay mode. */
+export async function runJobFromCli<S extends ConfigSchema>(
+  job: Job<S>,
+  config: ConfigOf<S>,
+  options: CliRunOptions,
 ): Promise<RunResult> {
   const started = performance.now();
   const runId = options.runId ?? newRunId();

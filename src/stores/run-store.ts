@@ -1,4 +1,4 @@
-import type { Counts } from '../events/protocol.ts';
+import { emptyCounts, type Counts } from '../events/protocol.ts';
 import { PermanentError, isFerryError } from '../errors/errors.ts';
 import { parseJson } from '../values/exact-json.ts';
 import { WriteAgain, type Dialect, type KeptEnd, type TableWriter, type UndoJournal } from './dialect.ts';
@@ -19,8 +19,6 @@ import {
 } from './store.ts';
 import { q } from './quote.ts';
 import { validateTables, type Row, type TableSpec, type TablesSchema } from './tables.ts';
-
-const noCounts = (): WriteCounts => ({ inserted: 0, updated: 0, unchanged: 0, deleted: 0 });
 
 /**
  * A run's life in the database, written once over a dialect (sqlite/, postgres/): the lock, the
@@ -175,7 +173,7 @@ export class RunStore implements Store {
   }
 
   async #commitOnce(runId: string, job: string, batch: Batch): Promise<WriteCounts> {
-    const counts = noCounts();
+    const counts: WriteCounts = emptyCounts();
     const doing = 'writing a batch';
     await this.#transaction(
       doing,
@@ -193,7 +191,7 @@ export class RunStore implements Store {
   }
 
   async replace(runId: string, job: string, batch: ReplaceBatch): Promise<WriteCounts> {
-    const counts = noCounts();
+    const counts: WriteCounts = emptyCounts();
     const writer = this.#writer(batch.table);
     const spec = this.#tables[batch.table];
     if (spec?.mode !== 'replace') throw new TypeError(`table ${batch.table} is not declared with mode: 'replace'`);

@@ -1,5 +1,6 @@
 import type { ConfigSchema, ConfigValue } from '../config/options.ts';
 import type { Counts, RunStatus } from '../events/protocol.ts';
+import type { Position } from '../sources/source-item.ts';
 import type { Row, TablesSchema } from './tables.ts';
 
 /** What one write changed; summed into the run's counts in the same transaction. */
@@ -7,7 +8,9 @@ export type WriteCounts = Pick<Counts, 'inserted' | 'updated' | 'unchanged' | 'd
 
 /** Rows written to one table, in order: a batch is a list of these. */
 export interface PendingWrite {
+  /** The table it goes to, as declared in the job's `tables`. */
   table: string;
+  /** The rows, column name to value, in the order they were written. */
   rows: readonly Row[];
 }
 
@@ -26,15 +29,23 @@ export function byTable(writes: readonly PendingWrite[]): Map<string, readonly R
 export interface Reject {
   /** Stable across runs (the same bad record is one reject, seen again). */
   id: string;
+  /** The file or URL it came from, credentials redacted. */
   source: string;
-  position: Record<string, unknown>;
+  /** Where in the source: line, row, page, index. */
+  position: Position;
+  /** The record as read (or the unreadable input), secrets redacted. */
   raw: unknown;
+  /** Why it was rejected: what the validation said. */
   reason: string;
 }
 
+/** A reject as `_ferry_rejects` keeps it: which run saw it last, and when it was first and last seen. */
 export interface StoredReject extends Reject {
+  /** The run that saw it last. */
   runId: string;
+  /** When a run first rejected it, ISO 8601 UTC. */
   firstSeen: string;
+  /** When a run last rejected it, ISO 8601 UTC. */
   lastSeen: string;
 }
 
@@ -43,32 +54,44 @@ export interface StoredReject extends Reject {
  * since been emptied (dropped, truncated, deleted from) no longer tells the truth.
  */
 export interface Checkpoint {
+  /** What the job passed to `ctx.setCheckpoint`, as JSON keeps it. */
   value: unknown;
+  /** The tables written under it, sorted. */
   tables: readonly string[];
 }
 
 /** One transaction: the rows, the checkpoint they reach, and the run's counts so far. */
 export interface Batch {
+  /** The rows, in the order the job wrote them. */
   writes: readonly PendingWrite[];
+  /** Records rejected since the last commit. */
   rejects?: readonly Reject[];
   /** Rejects that a replay has now written: removed in the same transaction. */
   resolved?: readonly string[];
   /** Present when the job set a checkpoint since the last commit. */
   checkpoint?: Checkpoint;
+  /** Records the run has read so far. */
   read: number;
+  /** Records the run has rejected so far. */
   rejected: number;
 }
 
 /** A replace's rows: one at a time, or arrays of them (faster: fewer awaits). */
 export type ReplaceRows = AsyncIterable<Row | readonly Row[]> | Iterable<Row>;
 
+/** One scope of a replace-mode table, made exactly these rows in one transaction. */
 export interface ReplaceBatch {
+  /** The replace-mode table. */
   table: string;
+  /** The scope columns' values (one file, one account); rows of other scopes are left alone. */
   scope: Row;
+  /** The scope's rows, all of them: those not among them are deleted. */
   rows: ReplaceRows;
+  /** Present when the job set a checkpoint since the last commit. */
   checkpoint?: Checkpoint;
-  /** Read and rejected so far, once the rows are consumed. */
+  /** Records read so far, once the rows are consumed. */
   read: () => number;
+  /** Rejected so far, once the rows are consumed. */
   rejected: () => number;
 }
 
@@ -99,17 +122,31 @@ export interface RunRecord {
   } | null;
 }
 
+/** A run as {@link Store.startRun} records it. */
 export interface RunStart {
+  /** The run's id, as in its events. */
   id: string;
+  /** The job's name. */
   job: string;
+  /** A dry run: its writes are rolled back and the history does not keep it. */
   dryRun: boolean;
 }
 
+/** How a run ended, as {@link Store.finishRun} records it. */
 export interface RunEnd {
+  /** `succeeded`, `failed` or `cancelled`. */
   status: RunStatus;
+  /** The exit code of the run. */
   exitCode: number;
+  /** Records read, committed or not. */
   read: number;
-  error?: { code: string; message: string };
+  /** Why it failed, secrets redacted. */
+  error?: {
+    /** The stable code, e.g. `HTTP_503`. */
+    code: string;
+    /** The message. */
+    message: string;
+  };
 }
 
 /**

@@ -1,5 +1,8 @@
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { FerryEvent, ResultEvent } from '../events/protocol.ts';
+import { parseEvent, type JobLine } from '../host/parse-event.ts';
+import { runProcess, type Finished } from '../host/run-process.ts';
 
 export interface JobCommand {
   /** An executable (a built job), or a job module (.ts/.js/.mjs) run through `ferry run`. */
@@ -12,20 +15,16 @@ export interface JobCommand {
   signal?: AbortSignal;
 }
 
-export interface Ended {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-  /** The counts of the result line, when there was one. */
-  counts?: Record<string, number>;
+/** How one run of the job ended: its exit, its output, and its result line if it printed one. */
+export interface Ended extends Finished {
+  /** The result line, when the last line was one. */
+  result?: ResultEvent;
   /** When SIGTERM was sent, in ms after the job printed its start line; undefined when it ended first. */
   termSentMs?: number;
 }
 
 const MODULE = /\.(ts|mts|js|mjs)$/;
-const bin = fileURLToPath(new URL(`../cli/bin${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+const bin = fileURLToPath(new URL(`../tool/bin${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
 
 export interface RunControl {
   /** SIGKILL after this many ms (undefined: never). */
@@ -35,67 +34,50 @@ export interface RunControl {
 }
 
 /** Runs the job once on a database and reports how it ended. */
-export function runJobProcess(
+export async function runJobProcess(
   command: JobCommand,
   dbArgs: readonly string[],
   control: RunControl = {},
 ): Promise<Ended> {
-  const { signal } = command;
-  if (signal?.aborted) return Promise.reject(signal.reason as Error);
   const [file, args] = MODULE.test(command.target)
     ? [process.execPath, [...process.execArgv.filter((a) => a.startsWith('--conditions')), bin, 'run', command.target]]
     : [command.target, []];
-  const started = performance.now();
-  const child = spawn(file, [...args, ...command.args, ...dbArgs, '--log-format', 'json'], {
-    env: { ...process.env, ...command.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
+  const { termAfterMs } = control;
   let term: NodeJS.Timeout | undefined;
   let termSentMs: number | undefined;
-  child.stdout.setEncoding('utf8').on('data', (c: string) => {
-    stdout += c;
-    const termAfterMs = control.termAfterMs;
-    if (termAfterMs !== undefined && term === undefined && stdout.includes('"type":"start"')) {
-      term = setTimeout(() => {
-        if (child.exitCode === null && child.signalCode === null && child.kill('SIGTERM')) termSentMs = termAfterMs;
-      }, termAfterMs);
-    }
-  });
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  const kill =
-    control.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), control.killAfterMs);
-  const stop = () => child.kill('SIGKILL');
-  signal?.addEventListener('abort', stop, { once: true });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, ended) => {
-      clearTimeout(kill);
-      clearTimeout(term);
-      signal?.removeEventListener('abort', stop);
-      if (signal?.aborted) return reject(signal.reason as Error);
-      const counts = resultCounts(stdout);
-      const sent = termSentMs === undefined ? {} : { termSentMs };
-      resolve({
-        code,
-        signal: ended,
-        stdout,
-        stderr,
-        ms: performance.now() - started,
-        ...(counts ? { counts } : {}),
-        ...sent,
-      });
-    });
-  });
+  const sendTerm = (child: ChildProcess) => {
+    if (child.exitCode === null && child.signalCode === null && child.kill('SIGTERM')) termSentMs = termAfterMs;
+  };
+  const finished = await runProcess(file, [...args, ...command.args, ...dbArgs, '--log-format', 'json'], {
+    env: { ...process.env, ...command.env },
+    killAfterMs: control.killAfterMs,
+    signal: command.signal,
+    onStdout: (stdout, child) => {
+      if (termAfterMs !== undefined && term === undefined && printedStart(stdout))
+        term = setTimeout(() => sendTerm(child), termAfterMs);
+    },
+  }).finally(() => clearTimeout(term));
+  const result = resultOf(finished.stdout);
+  return { ...finished, ...(result ? { result } : {}), ...(termSentMs === undefined ? {} : { termSentMs }) };
 }
 
-function resultCounts(stdout: string): Record<string, number> | undefined {
-  const last = stdout.trimEnd().split('\n').at(-1);
-  try {
-    const event = JSON.parse(last ?? '') as { type?: string; counts?: Record<string, number> };
-    return event.type === 'result' ? event.counts : undefined;
-  } catch {
-    return undefined;
-  }
+/** Whether the job has printed its start line (the first event of a run), a whole line of it. */
+function printedStart(stdout: string): boolean {
+  return stdout
+    .split('\n')
+    .slice(0, -1)
+    .some((line) => isEvent(parseEvent(line), 'start'));
+}
+
+/** The result line, when the last line printed is one. */
+function resultOf(stdout: string): ResultEvent | undefined {
+  const last = parseEvent(stdout.trimEnd().split('\n').at(-1) ?? '');
+  return isEvent(last, 'result') ? last.event : undefined;
+}
+
+function isEvent<T extends FerryEvent['type']>(
+  line: JobLine,
+  type: T,
+): line is { kind: 'event'; event: Extract<FerryEvent, { type: T }> } {
+  return line.kind === 'event' && line.event.type === type;
 }

@@ -148,17 +148,18 @@ async function rerunTrial(
 ): Promise<void> {
   const rerun = await runJobProcess(options, db.args);
   const rerunDiff = compareSnapshots(expected, await db.snapshot());
-  const wrote = (rerun.counts?.inserted ?? 0) + (rerun.counts?.updated ?? 0) + (rerun.counts?.deleted ?? 0);
+  const counts = rerun.result?.counts;
+  const wrote = (counts?.inserted ?? 0) + (counts?.updated ?? 0) + (counts?.deleted ?? 0);
   check(
     'rerun changes nothing',
     rerun.code === 0 && wrote === 0 && rerunDiff.length === 0,
     rerun.code !== 0
       ? `exited ${rerun.code ?? rerun.signal}: ${lastLines(rerun)}`
       : wrote > 0
-        ? `the second run wrote again: ${JSON.stringify(rerun.counts)} (does it derive ids from something other than the data, or insert without a key?)`
+        ? `the second run wrote again: ${JSON.stringify(counts)} (does it derive ids from something other than the data, or insert without a key?)`
         : rerunDiff.length > 0
           ? describeDifferences(rerunDiff)
-          : `0 inserted, 0 updated, ${rerun.counts?.unchanged ?? 0} unchanged`,
+          : `0 inserted, 0 updated, ${counts?.unchanged ?? 0} unchanged`,
   );
 }
 
@@ -253,9 +254,7 @@ async function termTrial(
  * process was tearing down (its result line out, Node's handlers dropped) and ended it by SIGTERM.
  */
 function finishedBeforeSignal(stopped: Ended): boolean {
-  if (stopped.code === 0) return true;
-  const lastLine = stopped.stdout.trimEnd().split('\n').at(-1) ?? '';
-  return stopped.signal === 'SIGTERM' && stopped.counts !== undefined && /"exitCode":0/.test(lastLine);
+  return stopped.code === 0 || (stopped.signal === 'SIGTERM' && stopped.result?.exitCode === 0);
 }
 
 /**

@@ -41,4 +41,17 @@ describe('extractFromTgz: one file out of an npm tarball', async () => {
       assert.equal(await extractFromTgz(tgz, 'package/bin/nope', path.join(dir, 'nope')), false);
     });
   }
+
+  it('a cut-off download throws rather than saying the member is missing', async (t) => {
+    const tgz = path.join(dir, 'whole.tgz');
+    try {
+      execFileSync('tar', ['-czf', tgz, '-C', tree, 'package/bin/node']);
+    } catch {
+      t.skip('tar is not installed');
+      return;
+    }
+    const cut = path.join(dir, 'cut.tgz');
+    await writeFile(cut, (await readFile(tgz)).subarray(0, 100_000));
+    await assert.rejects(extractFromTgz(cut, 'package/bin/node', path.join(dir, 'cut-out')), /unexpected end of file/);
+  });
 });

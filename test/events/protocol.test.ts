@@ -10,15 +10,17 @@ import {
   type FerryEvent,
   type Job,
 } from 'ferry';
-import { main, type ProcessIO } from 'ferry/cli';
+import { main } from '../../src/cli/main.ts';
 import { JsonReporter } from '../../src/events/json-reporter.ts';
+import { runJobFromCli } from '../../src/job/run-job.ts';
 import { Redactor } from '../../src/secrets/redact.ts';
+import { fakeIO } from '../helpers/fake-io.ts';
 import { parseEventLines, validateEvent } from '../helpers/protocol.ts';
 
 type JobRun = Job['run'];
 const job = (run: JobRun) =>
   defineJob({ name: 'protocol-test', version: '2.0.0', description: 'protocol test', config: {}, run });
-const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
+const tick = () => new Promise((resolve) => setImmediate(resolve)); // a turn of the event loop
 
 /** Runs a job in-process; every event must be valid and the sequence must parse as a job's stdout would. */
 async function runCollecting(
@@ -154,7 +156,7 @@ describe('the events of in-process runs match the schema', () => {
       stderr: { write: (s: string) => void (stderr += s) },
     });
     const redactor = new Redactor(['s3cr3t-token']);
-    await runJob(
+    await runJobFromCli(
       job((ctx) => {
         ctx.log.info('hello', { level: 'not the level', token: 's3cr3t-token', when: new Date(0) });
         ctx.progress('fetch', 1, 1);
@@ -182,21 +184,7 @@ describe('the events of in-process runs match the schema', () => {
   });
 
   it('a config error: a lone result with runId "" and exit 64', async () => {
-    let stdout = '';
-    const io: ProcessIO = {
-      argv: [],
-      env: {},
-      cwd: process.cwd(),
-      redactor: new Redactor(),
-      stdout: { write: (s: string) => (stdout += s), isTTY: false },
-      stderr: { write: () => true },
-      stdoutIsTTY: false,
-      onSignal: () => () => {},
-      crash: new Promise<never>(() => {}),
-      exitNow: () => {
-        throw new Error('exitNow');
-      },
-    };
+    const { io, stdout } = fakeIO();
     const needsKey = defineJob({
       name: 'needs-key',
       version: '1.0.0',
@@ -205,7 +193,7 @@ describe('the events of in-process runs match the schema', () => {
       run() {},
     });
     assert.equal(await main(needsKey, io), 64);
-    const events = parseEventLines(stdout);
+    const events = parseEventLines(stdout());
     assert.equal(events.length, 1);
     assert.deepEqual(events[0], { ...events[0], type: 'result', runId: '', status: 'failed', exitCode: 64 });
   });

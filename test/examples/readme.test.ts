@@ -21,7 +21,7 @@ for (const example of ['examples/hello/hello.ts', 'examples/customers/customers.
 it('the README store example runs through `ferry run` and keeps a bad email as a reject', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'ferry-readme-'));
   await writeFile(path.join(dir, 'c.csv'), 'email,since\na@x.io,2020\nbad,2021\n');
-  const bin = path.join(ROOT, 'src/cli/bin.ts');
+  const bin = path.join(ROOT, 'src/tool/bin.ts');
   const args = [
     '--conditions=source',
     bin,

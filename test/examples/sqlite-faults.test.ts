@@ -111,7 +111,8 @@ describe('file-import: another program holds the database', () => {
     const holder = new DatabaseSync(db);
     holder.exec('BEGIN IMMEDIATE');
     failure(await importInto(db, w.csv, ['--busy-timeout', '500ms']), 75, 'SQLITE_BUSY', /database is locked/);
-    // Released 1.5 s after the patient run has started: it waits for the lock, then runs.
+    // Released 1.5 s after the patient run has started: it waits for the lock, then runs. The wait is the
+    // subject (--busy-timeout is a clock), and a run blocked in SQLite's busy handler prints nothing to wait on.
     let release: NodeJS.Timeout | undefined;
     const patient = await runExample(
       'file-import',

@@ -1,16 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runProcess, type Finished } from '../../src/host/run-process.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const fixture = (...parts: string[]) => path.join(ROOT, 'test/fixtures', ...parts);
 
-export interface Finished {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+export type { Finished };
 
 export interface SpawnOptions {
   env?: Record<string, string>;
@@ -25,25 +21,11 @@ export interface SpawnOptions {
  * gives), so the machine's own variables never leak into a test.
  */
 export function run(command: string, args: readonly string[], options: SpawnOptions = {}): Promise<Finished> {
-  const child = spawn(command, args, {
+  return runProcess(command, args, {
     cwd: options.cwd ?? ROOT,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-    options.onOutput?.(stdout, child);
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
+    killAfterMs: options.timeoutMs ?? 30_000,
+    onStdout: options.onOutput,
   });
 }
 

@@ -164,6 +164,17 @@ describe('runWithRetry', () => {
     assert.deepEqual([result.exitCode, result.retryable, retries], [75, true, [1, 2]]);
   });
 
+  it('aborted while it waits to retry: returns the failed result at once, no further start', async () => {
+    const dbPath = await freshDb();
+    const controller = new AbortController();
+    let starts = 0;
+    const result = await runWithRetry(
+      () => (starts++, startJob(NODE, { args: jobArgs('counter-import'), config: { dbPath, count: 10, failAt: 5 } })),
+      { baseMs: 600_000, maxMs: 600_000, signal: controller.signal, onRetry: () => controller.abort() },
+    );
+    assert.deepEqual([result.exitCode, result.retryable, starts], [75, true, 1]);
+  });
+
   it('never retries 64 or 65', async () => {
     for (const [config, code] of [
       [{ behaviour: 'permanent' }, 65],

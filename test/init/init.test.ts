@@ -10,25 +10,21 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { NODE_CACHE } from '../helpers/built-examples.ts';
 import { MACHINE_ENV } from '../helpers/machine-shell.ts';
+import { packFerry } from '../helpers/packed-ferry.ts';
 import { ROOT, run, type Finished } from '../helpers/spawn.ts';
 import { tableRows } from '../examples/sqlite-rows.ts';
 
-const BIN = path.join(ROOT, 'src/cli/bin.ts');
+const BIN = path.join(ROOT, 'src/tool/bin.ts');
 // npm and node as a newcomer has them; the Node binaries ferry build strips are shared with the test builds'.
 const ENV = { ...MACHINE_ENV, FERRY_CACHE_DIR: NODE_CACHE };
 
 const scratch = await mkdtemp(path.join(tmpdir(), 'ferry-init-'));
 after(() => rm(scratch, { recursive: true, force: true }));
 
-// The projects install ferry as npm packs it, from the dist/ that npm ci built. Linked by path (what
-// init writes by default, tested apart below), each install would run ferry's prepare and rewrite
-// this checkout's dist/ while other test files run `npx ferry` from it.
-const packed = await run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', scratch], {
-  cwd: ROOT,
-  env: ENV,
-});
-assert.equal(packed.code, 0, packed.stderr);
-const TARBALL = path.join(scratch, packed.stdout.trim().split('\n').at(-1) ?? '');
+// The projects install ferry as npm packs it. Linked by path (what init writes by default, tested
+// apart below), each install would run ferry's prepare and rewrite this checkout's dist/ while
+// other test files run `npx ferry` from it.
+const TARBALL = await packFerry(scratch);
 
 /** Runs a command in the project and fails the test with all it printed when it does not exit 0. */
 async function step(dir: string, command: string, args: string[], timeoutMs: number): Promise<Finished> {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { it } from 'node:test';
 import type { Store, StoreFactory } from 'ferry';
-import { postgres, selectStore, sqliteOrPostgres } from 'ferry/postgres';
+import { postgres } from 'ferry/postgres';
+import { selectStore, sqliteOrPostgres } from 'ferry/stores';
 import { sqlite } from 'ferry/sqlite';
 import { fixture, run } from '../helpers/spawn.ts';
 

@@ -277,6 +277,7 @@ for (const target of targets) {
       assert.equal((await importInto(db, ['--count', '10'])).code, 0);
       assert.equal((await importInto(db, ['--count', '10', '--fail-at', '3'])).code, 75);
       assert.equal(await rejects(), 1);
+      // The sleeps are the subject: retention is by the clock, so the history must grow older than 1 s.
       await sleep(1200);
       const kept = await importInto(db, ['--count', '10', '--fail-at', '5', '--history-retention', '1s']);
       assert.equal(kept.code, 75);
@@ -321,7 +322,7 @@ for (const target of targets) {
         const few = await check(db, ['--min-records', '301']);
         assert.equal(few.code, 69);
         assert.match(few.problems.join(), /too few records: the last success read 300, fewer than --min-records 301/);
-        await sleep(20);
+        await sleep(20); // the subject: the last success must be older than --max-age by the clock
         const old = await check(db, ['--max-age', '10ms']);
         assert.equal(old.code, 69);
         // How long ago depends on the machine's load: ms under a second, seconds above.

@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import type { Store, StoreFactory } from 'ferry';
+import { defineJob, type Job, type JobContext, type Store, type StoreFactory, type TablesSchema } from 'ferry';
 import { postgres } from 'ferry/postgres';
 import { sqlite } from 'ferry/sqlite';
 import { freshSchema, postgresUnavailable } from './postgres/test-database.ts';
@@ -21,6 +21,16 @@ export interface Database {
   checkpoint(job: string): Promise<unknown>;
   runs(job: string): Promise<{ id: string; status: string; error_code: string | null }[]>;
   close(): Promise<void>;
+}
+
+/** A job with no options that writes `tables` to the target's store by `run`. */
+export function jobOn(
+  target: StoreTarget,
+  name: string,
+  tables: TablesSchema,
+  run: (ctx: JobContext) => Promise<void> | void,
+): Job {
+  return defineJob({ name, version: '1', description: 'test', store: target.factory, tables, config: {}, run });
 }
 
 export interface StoreTarget {

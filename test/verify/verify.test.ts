@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { after, describe, it } from 'node:test';
 import { verifyJob } from 'ferry/testing';
+import { runProcess } from '../../src/host/run-process.ts';
 import { fixture, run, ROOT } from '../helpers/spawn.ts';
 import path from 'node:path';
 import { postgresUnavailable, TEST_DATABASE_URL } from '../stores/postgres/test-database.ts';
@@ -132,7 +132,7 @@ async function verifyStoppedMidway(env: Record<string, string> = {}) {
   const tmp = await mkdtemp(path.join(tmpdir(), 'ferry-verify-stop-'));
   const args = [
     '--conditions=source',
-    path.join(ROOT, 'src/cli/bin.ts'),
+    path.join(ROOT, 'src/tool/bin.ts'),
     'verify',
     fixture('jobs/counter-import.ts'),
     '--trials',
@@ -143,23 +143,16 @@ async function verifyStoppedMidway(env: Record<string, string> = {}) {
     '--pause-ms',
     '5',
   ];
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, TMPDIR: tmp, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
   let signalled = 0;
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
   // Read to the end (a reader that stopped would break verify's own output): signal once, midway.
-  child.stdout.setEncoding('utf8').on('data', (c: string) => {
-    stdout += c;
-    if (signalled === 0 && stdout.includes('kill trial 1:')) {
+  const { code, stdout, stderr } = await runProcess(process.execPath, args, {
+    env: { ...process.env, TMPDIR: tmp, ...env },
+    onStdout: (out, child) => {
+      if (signalled !== 0 || !out.includes('kill trial 1:')) return;
       signalled = performance.now();
       child.kill('SIGTERM');
-    }
+    },
   });
-  const [[code]] = await Promise.all([once(child, 'exit') as Promise<[number | null]>, once(child.stdout, 'end')]);
   after(() => rm(tmp, { recursive: true, force: true }));
   return { code, stdout, stderr, ms: performance.now() - signalled, tmp };
 }
@@ -252,7 +245,7 @@ describe('verifyJob on PostgreSQL (a fresh schema per run)', async () => {
   });
 
   it("the command takes DATABASE_URL (or --db-url) and refuses a --db-url among the job's flags", async () => {
-    const bin = path.join(ROOT, 'src/cli/bin.ts');
+    const bin = path.join(ROOT, 'src/tool/bin.ts');
     const good = await run(
       process.execPath,
       [
@@ -285,7 +278,7 @@ describe('verifyJob on PostgreSQL (a fresh schema per run)', async () => {
 });
 
 describe('ferry verify (the command)', () => {
-  const bin = path.join(ROOT, 'src/cli/bin.ts');
+  const bin = path.join(ROOT, 'src/tool/bin.ts');
   it('exits 0 on a good job and 1 on a broken one, printing a line per check', async () => {
     const good = await run(process.execPath, [
       '--conditions=source',

@@ -1,4 +1,4 @@
-import { parseRetryAfter } from './backoff.ts';
+import { parseRetryAfter } from './retry-after.ts';
 import { excerpt, safeUrl, statusError, statusText, type Asked, type Fault } from './http-errors.ts';
 import type { RequestOptions } from './options.ts';
 import { parseAnswer } from './parse-answer.ts';

@@ -1,5 +1,5 @@
 import { attempt, type Answer } from './attempt.ts';
-import { backoffDelay, sleep } from './backoff.ts';
+import { backoffDelay, sleep } from '../../retry/backoff.ts';
 import { exhaustedError, safeUrl, type Fault } from './http-errors.ts';
 import type { RequestOptions } from './options.ts';
 

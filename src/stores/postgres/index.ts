@@ -1,12 +1,10 @@
 /**
- * `ferry/postgres`: the PostgreSQL store (`postgres()`, `--db-url`), and `sqliteOrPostgres()`,
- * which picks PostgreSQL when `--db-url` is given and SQLite otherwise.
+ * `ferry/postgres`: the PostgreSQL store (`postgres()`, `--db-url`). `sqliteOrPostgres()`, from
+ * `ferry/stores`, picks it when `--db-url` is given and SQLite otherwise.
  * @module ferry/postgres
  */
 import type { ConfigSchema } from '../../config/options.ts';
 import { RunStore } from '../run-store.ts';
-import { selectStore } from '../select-store.ts';
-import { sqlite } from '../sqlite/index.ts';
 import type { StoreFactory } from '../store.ts';
 import { commonStoreOptions, RETENTION_MS } from '../store-options.ts';
 
@@ -43,10 +41,3 @@ export function postgres(): StoreFactory {
     },
   };
 }
-
-/** PostgreSQL when --db-url (DATABASE_URL) is given, else SQLite at --db-path (default ./ferry.db). */
-export function sqliteOrPostgres(): StoreFactory {
-  return selectStore(postgres(), sqlite());
-}
-
-export { selectStore } from '../select-store.ts';

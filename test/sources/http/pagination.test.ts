@@ -287,12 +287,16 @@ describe('keyset: page numbers counted from the last value read', () => {
     );
   });
 
-  it('the next request travels while the job holds a page', async () => {
-    const server = await serve({ records: N, pagination: 'page' });
+  it('the next request travels while the job holds a page', { timeout: 5_000 }, async () => {
+    const second = Promise.withResolvers<undefined>();
+    const server = await serve({
+      records: N,
+      pagination: 'page',
+      faults: (request) => void (request.n === 2 && second.resolve(undefined)), // no fault: notes the second request
+    });
     const pages = httpSource({ url: server.url, pagination: keyset }).pages()[Symbol.asyncIterator]();
     assert.equal((await pages.next()).value?.records.length, 10);
-    for (const end = Date.now() + 2_000; server.requests.length < 2 && Date.now() < end;)
-      await new Promise((resolve) => setTimeout(resolve, 5));
+    await second.promise; // while the job still holds page 1
     assert.deepEqual(
       server.requests.map((r) => r.query.since),
       [undefined, recordFor(10).updatedAt],

@@ -1,7 +1,7 @@
 // The next page travels while the job stores this one: one request at a time, none left behind.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { EventEmitter, on, once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -14,14 +14,16 @@ const PER_PAGE = 3;
 
 /** Pages 1..4 of 3 records each behind Link headers; each answer after `delayMs(page)`; 404 for `missing`. */
 async function pagedServer(delayMs: (page: number) => number, missing?: number) {
-  const log = { requests: [] as number[], inFlight: 0, maxInFlight: 0, abandoned: 0 };
+  const log = { requests: [] as number[], inFlight: 0, maxInFlight: 0, abandoned: 0, changes: new EventEmitter() };
   const server = createServer((req, res) => {
     const page = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page') ?? '1');
     log.requests.push(page);
     log.maxInFlight = Math.max(log.maxInFlight, ++log.inFlight);
+    log.changes.emit('change');
     res.on('close', () => {
       log.inFlight--;
       if (!res.writableFinished) log.abandoned++;
+      log.changes.emit('change');
     });
     const answer = setTimeout(() => {
       if (res.destroyed) return;
@@ -42,8 +44,14 @@ async function pagedServer(delayMs: (page: number) => number, missing?: number) 
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/items`, log };
 }
 
-async function until(condition: () => boolean, ms: number): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; await delay(5)) if (condition()) return true;
+/** Whether `condition` comes to hold, checked each time the server's log changes, within `ms`. */
+async function until(log: { changes: EventEmitter }, condition: () => boolean, ms: number): Promise<boolean> {
+  if (condition()) return true;
+  try {
+    for await (const _ of on(log.changes, 'change', { signal: AbortSignal.timeout(ms) })) if (condition()) return true;
+  } catch {
+    // the time is up
+  }
   return condition();
 }
 
@@ -53,7 +61,7 @@ it('while the job holds page 1, page 2 is already on its way', async () => {
   const first = await pages.next();
   assert.equal(first.value?.number, 1);
   assert.ok(
-    await until(() => log.requests.length === 2, 2000),
+    await until(log, () => log.requests.length === 2, 2000),
     `requests while page 1 is held: ${log.requests.join(',')}`,
   );
   assert.deepEqual(log.requests, [1, 2], 'one page ahead, no more');
@@ -121,11 +129,11 @@ it('a job that stops early leaves no request behind it', async () => {
   const started = Date.now();
   for await (const page of httpSource({ url }).pages()) {
     assert.equal(page.number, 1);
-    assert.ok(await until(() => log.requests.length === 2, 2000), 'page 2 was requested');
+    assert.ok(await until(log, () => log.requests.length === 2, 2000), 'page 2 was requested');
     break;
   }
   assert.ok(
-    await until(() => log.abandoned === 1 && log.inFlight === 0, 2000),
+    await until(log, () => log.abandoned === 1 && log.inFlight === 0, 2000),
     `page 2's request is dropped (abandoned ${log.abandoned}, in flight ${log.inFlight})`,
   );
   assert.ok(Date.now() - started < 5000, 'the break did not wait for the slow page');
@@ -173,7 +181,8 @@ it('a page that fails while the job holds the one before fails only when asked f
   await assert.rejects(
     (async () => {
       for await (const page of httpSource({ url }).pages()) {
-        if (page.number === 2) assert.ok(await until(() => log.requests.length === 3, 2000), 'page 3 was requested');
+        if (page.number === 2)
+          assert.ok(await until(log, () => log.requests.length === 3, 2000), 'page 3 was requested');
         seen.push(page.number);
       }
     })(),

@@ -9,10 +9,15 @@ import { RetryableError } from 'ferry';
 import { Connection } from '../../../src/stores/postgres/connection.ts';
 import { postgresUnavailable, TEST_DATABASE_URL } from './test-database.ts';
 
-/** Forwards to the test server; `stall` stops reading from the client, `cut` resets every connection. */
-async function proxy(): Promise<{ url: string; stall(): void; cut(): void; close(): Promise<void> }> {
+/**
+ * Forwards to the test server. `stall` stops passing the client's bytes on: it takes the first
+ * chunk that comes (the operation's), then stops reading, as a dead server does; it resolves once
+ * that chunk has come. `cut` resets every connection.
+ */
+async function proxy(): Promise<{ url: string; stall(): Promise<void>; cut(): void; close(): Promise<void> }> {
   const target = new URL(TEST_DATABASE_URL);
   const sockets = new Set<net.Socket>();
+  const clients = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(Number(target.port || 5432), target.hostname);
     for (const socket of [client, upstream]) {
@@ -20,15 +25,26 @@ async function proxy(): Promise<{ url: string; stall(): void; cut(): void; close
       socket.on('error', () => {});
       socket.on('close', () => sockets.delete(socket));
     }
+    clients.add(client);
+    client.on('close', () => clients.delete(client));
     client.pipe(upstream);
     upstream.pipe(client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = new URL(TEST_DATABASE_URL);
   url.host = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  const stallOne = (client: net.Socket) =>
+    new Promise<void>((resolve) => {
+      client.unpipe();
+      client.once('data', () => {
+        client.pause(); // held, not passed on; and nothing more is read
+        resolve();
+      });
+      client.resume(); // unpipe paused it: read until that chunk
+    });
   return {
     url: url.href,
-    stall: () => sockets.forEach((s) => s.pause()),
+    stall: () => Promise.any([...clients].map(stallOne)),
     cut: () => sockets.forEach((s) => s.resetAndDestroy()),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
@@ -75,9 +91,9 @@ if ((await postgresUnavailable()) === undefined)
     for (const [what, operation] of cases) {
       it(`${what}: the connection cut settles it, retryable (PG_CONNECTION), and the next query fails the same way at once`, async () => {
         const { p, conn } = await connected();
-        p.stall(); // nothing passes now: the operation waits, as on a server that went away without a word
+        const stalled = p.stall(); // nothing passes now: the operation waits, as on a server that went away without a word
         const pending = operation(conn);
-        await sleep(200);
+        await stalled; // its first bytes have come, and gone no further
         p.cut();
         const error = await failureOf(pending);
         assert.ok(error instanceof RetryableError, String(error));

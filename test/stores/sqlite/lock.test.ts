@@ -20,17 +20,15 @@ it('a second run through a symlink to the same database exits 75 (LOCKED) and wr
   const alias = path.join(dir, 'alias.db');
   assert.equal((await importInto(real, ['--count', '10'])).code, 0);
   await symlink(real, alias);
-  let second: ReturnType<typeof importInto> | undefined;
+  const second = Promise.withResolvers<Awaited<ReturnType<typeof importInto>>>();
+  let started = false;
   const first = importInto(real, ['--count', '8000', '--pause-ms', '50', '--page-size', '100'], (out) => {
-    if (!second && out.includes('"type":"progress"')) second = importInto(alias, ['--count', '3000', '--variant', 'b']);
+    if (started || !out.includes('"type":"progress"')) return;
+    started = true; // the first run holds the lock now: start the second through the symlink
+    importInto(alias, ['--count', '3000', '--variant', 'b']).then(second.resolve, second.reject);
   });
-  const [a, b] = [
-    await first,
-    await (async () => {
-      while (!second) await new Promise((r) => setTimeout(r, 10));
-      return second;
-    })(),
-  ];
+  void first.then(() => started || second.reject(new Error('the first run ended without a progress line')));
+  const [a, b] = await Promise.all([first, second.promise]);
   assert.equal(a.code, 0, a.stderr);
   assert.equal(b.code, 75, b.stderr);
   const last = parseEventLines(b.stdout).at(-1);

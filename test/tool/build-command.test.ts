@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ROOT, run } from '../helpers/spawn.ts';
 
-const BIN = path.join(ROOT, 'src/cli/bin.ts');
+const BIN = path.join(ROOT, 'src/tool/bin.ts');
 const JOB = path.join(ROOT, 'examples/file-import/file-import.ts');
 const ferry = (args: string[], cwd?: string) =>
   run(process.execPath, ['--conditions=source', BIN, ...args], { ...(cwd ? { cwd } : {}), timeoutMs: 60_000 });

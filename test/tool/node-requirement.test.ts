@@ -19,7 +19,7 @@ it("on the machine's Node 20, ferry run and verify exit 64 saying which Node to 
   const out = await mkdtemp(path.join(ROOT, 'test-output', 'old-node-'));
   after(() => rm(out, { recursive: true, force: true }));
   await build({
-    entryPoints: [path.join(ROOT, 'src/cli/bin.ts')],
+    entryPoints: [path.join(ROOT, 'src/tool/bin.ts')],
     bundle: true,
     splitting: true,
     packages: 'external',

@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { FERRY_VERSION } from '../version.ts';
+import { addBuildCommand } from './build-command.ts';
+import { addInitCommand } from './init-command.ts';
+import { requireJobNode } from './node-requirement.ts';
+import { addRunCommand } from './run-command.ts';
+import { addVerifyCommand } from './verify-command.ts';
+
+const program = new Command('ferry')
+  .description('ferry: data-import jobs as well-behaved sidecar processes')
+  .version(FERRY_VERSION)
+  .enablePositionalOptions();
+
+addRunCommand(program);
+addVerifyCommand(program);
+addInitCommand(program);
+requireJobNode(program, ['run', 'verify']);
+addBuildCommand(program);
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  // Only `build`, `verify` and `init` throw here (exitOverride): usage errors exit 64, like a job's; help exits 0.
+  if (!(error instanceof CommanderError)) throw error;
+  process.exitCode = error.exitCode === 0 ? 0 : 64;
+}
