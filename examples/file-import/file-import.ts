@@ -1,5 +1,6 @@
-// file-import: a CSV, TSV, NDJSON or JSON-array file (gzipped or not) into a SQLite table: one TEXT
-// column per field, named exactly as in the file, values exactly as written, plus ferry's _ferry_id.
+// file-import: a CSV, TSV, NDJSON or JSON-array file (gzipped or not), or a sheet of an XLSX workbook,
+// into a SQLite table: one TEXT column per field, named exactly as in the file, values exactly as
+// written (XLSX: numbers as their shortest decimal, true/false, dates as ISO 8601), plus ferry's _ferry_id.
 // With --key the rows are upserted by that natural key; without it, the file's rows replace the
 // rows the same file brought last time, in one transaction.
 import path from 'node:path';
@@ -20,14 +21,20 @@ const job = defineJob({
       type: 'path',
       required: true,
       env: 'FILE_IMPORT_FILE',
-      description: 'the file to import (.csv, .tsv, .ndjson, .jsonl, .json; .gz too)',
+      description: 'the file to import (.csv, .tsv, .ndjson, .jsonl, .json; .gz too; .xlsx, .xlsm)',
       example: './exports/customers.csv',
     },
     format: {
       type: 'enum',
-      values: ['csv', 'tsv', 'ndjson', 'json'],
+      values: ['csv', 'tsv', 'ndjson', 'json', 'xlsx'],
       env: 'FILE_IMPORT_FORMAT',
       description: 'the format, when the file name does not tell',
+    },
+    sheet: {
+      type: 'string',
+      env: 'FILE_IMPORT_SHEET',
+      description: 'XLSX: the sheet to import, by its tab name (default: the first)',
+      example: 'Orders',
     },
     table: {
       type: 'string',
@@ -64,19 +71,21 @@ const job = defineJob({
   async run(ctx) {
     const { file, key } = ctx.config;
     const format = ctx.config.format ?? formatOf(file);
-    if (!format) throw new ConfigError(`cannot tell the format of ${file}: pass --format csv, tsv, ndjson or json`);
+    if (!format)
+      throw new ConfigError(`cannot tell the format of ${file}: pass --format csv, tsv, ndjson, json or xlsx`);
     const table = ctx.config.table ?? tableFrom(file);
     if (!TABLE.test(table))
       throw new ConfigError(
         `--table ${JSON.stringify(table)}: use letters, digits and _ (not first a digit), not starting with _ferry or sqlite_`,
       );
-    const { delimiter, encoding } = ctx.config;
+    const { delimiter, encoding, sheet } = ctx.config;
     const read = (onHeader?: (names: readonly string[]) => void) =>
       readFile(file, {
         format,
         signal: ctx.signal,
         ...(delimiter ? { delimiter } : {}),
         ...(encoding ? { encoding } : {}),
+        ...(sheet !== undefined ? { sheet } : {}),
         ...(onHeader ? { onHeader } : {}),
       });
     const { columns, empty } = await surveyOf(read, format);
@@ -174,7 +183,7 @@ async function surveyOf(
   let empty = true;
   for await (const item of read((names) => names.forEach((name) => seen.add(name)))) {
     empty = false;
-    if (format === 'csv' || format === 'tsv') break; // every CSV record has the header's names
+    if (format === 'csv' || format === 'tsv' || format === 'xlsx') break; // every record has the header's names
     if (!item.ok || typeof item.record !== 'object' || item.record === null) continue;
     for (const name of Object.keys(item.record)) seen.add(name);
   }

@@ -1,0 +1,165 @@
+import { ConfigError, PermanentError } from '../../errors/errors.ts';
+import type { Position, SourceItem } from '../source-item.ts';
+import { checkHeader, recordOf, type HeaderPlace } from './csv-header.ts';
+import { throwIfCancelled } from './open-stream.ts';
+import { formatBytes } from './record-limit.ts';
+import { XlsxPackage } from './xlsx-package.ts';
+import { CellProblem, SheetRows, columnName, type CellValue, type SheetRow } from './xlsx-sheet.ts';
+import { readDateStyles } from './xlsx-styles.ts';
+import { SharedStrings, sharedStringsHandler } from './xlsx-strings.ts';
+import { pickSheet, readWorkbook } from './xlsx-workbook.ts';
+import { XmlScanner } from './xml-scanner.ts';
+
+export interface ReadXlsxOptions {
+  /** Stops the read: the reader throws a CancelledError at its next record. */
+  signal?: AbortSignal;
+  /** The worksheet to read, by its tab's name. Default: the first. A name the workbook lacks is a ConfigError. */
+  sheet?: string;
+  /** Called with the header's names once it is read: a sheet of a header alone yields no record. */
+  onHeader?: (names: readonly string[]) => void;
+}
+
+/** A row of a sheet keyed by the header's names: text, numbers, booleans, ISO dates, or null for an empty cell. */
+export type XlsxRecord = Record<string, CellValue>;
+
+/**
+ * The most shared-string text a workbook may bring. The table is held in memory (cells refer to
+ * it by index), so a bigger one would take the memory of the machine; see README, XLSX.
+ */
+const MAX_SHARED_STRING_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * Streams the rows of one worksheet of an XLSX (or XLSM) workbook as records keyed by its first
+ * row. The sheet is read as it inflates, never whole; the shared-strings table is loaded first.
+ * A row with a cell that holds no value (an error such as #N/A, a formula never computed) or a
+ * value beyond the header's columns is yielded as `ok: false`, naming the cell; a file that is
+ * not a workbook, or a broken one, throws a PermanentError; a sheet it lacks, a ConfigError.
+ */
+export function readXlsx(file: string, options: ReadXlsxOptions = {}): AsyncGenerator<SourceItem<XlsxRecord>> {
+  if (options.sheet !== undefined && options.sheet.trim() === '')
+    throw new ConfigError('the sheet name is empty: pass the name of a tab of the workbook, or none for the first');
+  return records(file, options);
+}
+
+async function* records(file: string, options: ReadXlsxOptions): AsyncGenerator<SourceItem<XlsxRecord>> {
+  throwIfCancelled(options.signal);
+  const pkg = await XlsxPackage.open(file, options.signal);
+  try {
+    const workbook = await readWorkbook(pkg);
+    const sheet = pickSheet(pkg, workbook, options.sheet);
+    const rows = new SheetRows({
+      strings: await sharedStrings(pkg, workbook.sharedStrings),
+      dateStyles: await readDateStyles(pkg, workbook.styles),
+      date1904: workbook.date1904,
+      invalid: (what) => pkg.invalid(`sheet ${JSON.stringify(sheet.name)}: ${what}`),
+    });
+    const toItem = itemMaker(file, sheet.name, options.onHeader);
+    const scanner = new XmlScanner(rows);
+    const completed = function* (): Generator<SourceItem<XlsxRecord>> {
+      for (const row of rows.take()) {
+        const item = toItem(row);
+        if (item !== undefined) yield item;
+      }
+    };
+    try {
+      for await (const text of pkg.text(sheet.part)) {
+        scanner.write(text);
+        for (const item of completed()) {
+          throwIfCancelled(options.signal);
+          yield item;
+        }
+      }
+      scanner.end();
+    } catch (error) {
+      throw pkg.xmlError(sheet.part, error);
+    }
+    yield* completed();
+  } finally {
+    pkg.close();
+  }
+}
+
+async function sharedStrings(pkg: XlsxPackage, part: string | undefined): Promise<SharedStrings> {
+  const table = new SharedStrings(MAX_SHARED_STRING_BYTES);
+  if (part === undefined) return table;
+  try {
+    await pkg.scan(part, sharedStringsHandler(table));
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new PermanentError(
+      `${pkg.file}: its shared strings hold more than ${formatBytes(MAX_SHARED_STRING_BYTES)} of text, all of which a reader must hold in memory: export the sheet as CSV and import that`,
+      { code: 'XLSX_TOO_LARGE', cause: error },
+    );
+  }
+  return table;
+}
+
+/** Turns rows into items, in order: the first row with a value is the header, empty rows are skipped. */
+function itemMaker(
+  file: string,
+  sheet: string,
+  onHeader: ReadXlsxOptions['onHeader'],
+): (row: SheetRow) => SourceItem<XlsxRecord> | undefined {
+  let header: string[] | undefined;
+  return (row) => {
+    if (!row.cells.some(hasValue)) return undefined;
+    if (header === undefined) {
+      header = headerOf(file, sheet, row);
+      onHeader?.(header);
+      return undefined;
+    }
+    const position: Position = { source: file, sheet, row: row.number };
+    const values: CellValue[] = [];
+    for (let i = 0; i < Math.max(header.length, row.cells.length); i++) {
+      const cell = row.cells[i];
+      const fault = i >= header.length && hasValue(cell) ? beyondHeader(cell, header.length) : undefined;
+      if (cell instanceof CellProblem || fault !== undefined)
+        return reject(header, row, fault ?? (cell as CellProblem), { ...position, cell: cellName(i, row) });
+      if (i < header.length) values.push(cell ?? null);
+    }
+    return { ok: true, record: recordOf(header, values), position };
+  };
+}
+
+function hasValue(cell: CellValue | CellProblem | undefined): boolean {
+  return cell !== undefined && cell !== null;
+}
+
+function beyondHeader(cell: CellValue | CellProblem | undefined, columns: number): CellProblem {
+  const shown = cell instanceof CellProblem ? cell.shown : (cell ?? null);
+  return new CellProblem(
+    shown === null ? null : String(shown),
+    `has a value beyond the header's ${columns} columns (${columnName(0)} to ${columnName(columns - 1)}): give the column a name in the header row, or clear the cell`,
+  );
+}
+
+/** The row as far as it can be read, the problem cell as it shows, for `_ferry_rejects`. */
+function reject(header: string[], row: SheetRow, problem: CellProblem, position: Position): SourceItem<XlsxRecord> {
+  const raw: Record<string, CellValue> = {};
+  for (const [i, cell] of row.cells.entries()) {
+    if (cell === undefined) continue;
+    raw[header[i] ?? columnName(i)] = cell instanceof CellProblem ? cell.shown : cell;
+  }
+  return { ok: false, raw, reason: `cell ${position.cell} ${problem.reason}`, position };
+}
+
+function headerOf(file: string, sheet: string, row: SheetRow): string[] {
+  const place: HeaderPlace = {
+    where: `row ${row.number} of sheet ${JSON.stringify(sheet)} (its first row with a value)`,
+    column: columnName,
+    code: 'XLSX_HEADER_INVALID',
+  };
+  const last = row.cells.findLastIndex(hasValue);
+  const names = Array.from({ length: last + 1 }, (_, i) => {
+    const cell = row.cells[i];
+    if (!(cell instanceof CellProblem)) return cell === undefined || cell === null ? '' : String(cell);
+    throw new PermanentError(`${file}: header cell ${cellName(i, row)} ${cell.reason}: give the column a name`, {
+      code: place.code,
+    });
+  });
+  return checkHeader(`${file}, sheet ${JSON.stringify(sheet)}`, names, place);
+}
+
+function cellName(column: number, row: SheetRow): string {
+  return `${columnName(column)}${row.number}`;
+}

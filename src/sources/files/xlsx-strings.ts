@@ -1,0 +1,139 @@
+import type { XmlHandler } from './xml-scanner.ts';
+
+/**
+ * Collects the text of a string item, the shape shared strings (`<si>`) and inline strings
+ * (`<is>`) share: plain `<t>`, or rich-text runs `<r><t>` flattened to their text. Phonetic
+ * guides (`<rPh>`, Japanese readings) are not part of the value and are left out.
+ */
+export class StringItem {
+  #text = '';
+  #inText = false;
+  #phonetic = 0;
+
+  get wantsText(): boolean {
+    return this.#inText;
+  }
+
+  start(): void {
+    this.#text = '';
+  }
+
+  /** Feeds an element inside the item; returns false for one it does not know. */
+  open(name: string): void {
+    if (name === 'rPh') this.#phonetic++;
+    else if (name === 't' && this.#phonetic === 0) this.#inText = true;
+  }
+
+  close(name: string): void {
+    if (name === 'rPh') this.#phonetic--;
+    else if (name === 't') this.#inText = false;
+  }
+
+  text(text: string): void {
+    this.#text += text;
+  }
+
+  /** The item's value, its `_xHHHH_` escapes undone. */
+  value(): string {
+    return unescapeOoxml(this.#text);
+  }
+}
+
+/**
+ * SpreadsheetML writes a character XML cannot carry (a control character, a lone CR) as
+ * `_xHHHH_`, and a literal `_x` that would read as one as `_x005F_x…` (ECMA-376 part 1, 22.9.2.19).
+ */
+export function unescapeOoxml(text: string): string {
+  if (!text.includes('_x')) return text;
+  return text.replace(/_x([0-9A-Fa-f]{4})_/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+}
+
+const PAGE = 1 << 20;
+
+/**
+ * The shared-strings table: every string a sheet refers to by index. It must be read whole
+ * before the sheet (cells refer to any index), so it is kept compactly: UTF-8 bytes in 1 MiB
+ * pages and one offset per string, about the strings' UTF-8 size plus 8 bytes each, where a
+ * JavaScript string costs 20-odd bytes of header each and a garbage collector's attention.
+ */
+export class SharedStrings {
+  #pages: Buffer[] = [];
+  #offsets = new Float64Array(1024);
+  #count = 0;
+  /** Bytes written: the end of the last string, in a space where page p starts at p × PAGE. */
+  #end = 0;
+  readonly #maxBytes: number;
+
+  constructor(maxBytes: number) {
+    this.#maxBytes = maxBytes;
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  get bytes(): number {
+    return this.#end;
+  }
+
+  add(text: string): void {
+    const bytes = Buffer.from(text, 'utf8');
+    if (this.#end + bytes.length > this.#maxBytes) throw new RangeError('shared strings too large');
+    let at = 0;
+    while (at < bytes.length) {
+      const page = Math.floor(this.#end / PAGE);
+      const into = this.#end - page * PAGE;
+      const target = (this.#pages[page] ??= Buffer.allocUnsafe(PAGE));
+      const n = bytes.copy(target, into, at);
+      at += n;
+      this.#end += n;
+    }
+    if (this.#count + 1 >= this.#offsets.length) {
+      const grown = new Float64Array(this.#offsets.length * 2);
+      grown.set(this.#offsets);
+      this.#offsets = grown;
+    }
+    this.#offsets[++this.#count] = this.#end;
+  }
+
+  /** The string at `index`, or undefined past the end. */
+  get(index: number): string | undefined {
+    if (!(index >= 0 && index < this.#count)) return undefined;
+    const start = this.#offsets[index] as number;
+    const end = this.#offsets[index + 1] as number;
+    const page = Math.floor(start / PAGE);
+    const from = start - page * PAGE;
+    if (end - page * PAGE <= PAGE) return (this.#pages[page] as Buffer).toString('utf8', from, end - page * PAGE);
+    // A string across pages: rare, one at most per page boundary.
+    const parts: Buffer[] = [];
+    for (let p = page, at = start; at < end; p++, at = p * PAGE)
+      parts.push((this.#pages[p] as Buffer).subarray(at - p * PAGE, Math.min(PAGE, end - p * PAGE)));
+    return Buffer.concat(parts).toString('utf8');
+  }
+}
+
+/** A handler for the shared-strings part that fills `table`, one `<si>` at a time. */
+export function sharedStringsHandler(table: SharedStrings): XmlHandler {
+  const item = new StringItem();
+  let inItem = false;
+  return {
+    get wantsText() {
+      return inItem && item.wantsText;
+    },
+    open(name) {
+      if (name === 'si') {
+        inItem = true;
+        item.start();
+      } else if (inItem) item.open(name);
+    },
+    close(name) {
+      if (name === 'si') {
+        inItem = false;
+        table.add(item.value());
+      } else if (inItem) item.close(name);
+    },
+    text(text) {
+      item.text(text);
+    },
+  };
+}
