@@ -88,7 +88,9 @@ const job = defineJob({
         ...(sheet !== undefined ? { sheet } : {}),
         ...(onHeader ? { onHeader } : {}),
       });
-    const { columns, empty } = await surveyOf(read, format);
+    const { columns, empty, sheet: readSheet } = await surveyOf(read, format);
+    // Two sheets of one workbook are two sources: each replaces only its own rows, under ids of its own.
+    const source = readSheet === undefined ? file : `${file}#${readSheet}`;
     checkColumns(file, columns);
     const missing = key.filter((k) => !columns.includes(k));
     if (missing.length > 0 && !(empty && columns.length === 0))
@@ -100,7 +102,7 @@ const job = defineJob({
       // Keyed by the natural key itself: files usually come in key order, so rows land side by side;
       // keyed by _ferry_id (a hash) every batch would touch pages all over the table.
       await ctx.defineTable(table, { columns: { _ferry_id: 'text', ...base }, primaryKey: key });
-      for await (const row of accepted(ctx, read(), columns, key)) await ctx.write(table, row);
+      for await (const row of accepted(ctx, read(), source, columns, key)) await ctx.write(table, row);
     } else {
       if (empty && !ctx.config.allowEmpty) {
         throw new PermanentError(
@@ -114,7 +116,7 @@ const job = defineJob({
         mode: 'replace',
         scope: ['_ferry_source'],
       });
-      await ctx.replace(table, { _ferry_source: file }, accepted(ctx, read(), columns, key));
+      await ctx.replace(table, { _ferry_source: source }, accepted(ctx, read(), source, columns, key));
     }
   },
 });
@@ -136,11 +138,11 @@ function checkColumns(file: string, columns: readonly string[]): void {
 async function* accepted(
   ctx: JobContext,
   items: AsyncIterable<SourceItem<unknown>>,
+  source: string,
   columns: string[],
   key: string[],
 ): AsyncGenerator<Row> {
-  const file = String(ctx.config.file);
-  const rowId = positional(file);
+  const rowId = positional(source);
   let done = 0;
   for await (const item of items) {
     const checked = item.ok ? keyed(item, key) : item;
@@ -172,22 +174,24 @@ function keyed(item: Extract<SourceItem<unknown>, { ok: true }>, key: string[]):
 }
 
 /**
- * The columns (a CSV's header, or every field any JSON record has: one streaming pass), and
- * whether the file has no record at all.
+ * The columns (a CSV's or a sheet's header, or every field any JSON record has: one streaming
+ * pass), whether the file has no record at all, and the sheet its records come from (XLSX).
  */
 async function surveyOf(
   read: (onHeader: (names: readonly string[]) => void) => AsyncIterable<SourceItem<unknown>>,
   format: FileFormat,
-): Promise<{ columns: string[]; empty: boolean }> {
+): Promise<{ columns: string[]; empty: boolean; sheet: string | undefined }> {
   const seen = new Set<string>();
   let empty = true;
+  let sheet: string | undefined;
   for await (const item of read((names) => names.forEach((name) => seen.add(name)))) {
     empty = false;
+    sheet = item.position.sheet;
     if (format === 'csv' || format === 'tsv' || format === 'xlsx') break; // every record has the header's names
     if (!item.ok || typeof item.record !== 'object' || item.record === null) continue;
     for (const name of Object.keys(item.record)) seen.add(name);
   }
-  return { columns: [...seen], empty };
+  return { columns: [...seen], empty, sheet };
 }
 
 function text(value: unknown): string | null {

@@ -10,6 +10,7 @@ import { SharedStrings, sharedStringsHandler } from './xlsx-strings.ts';
 import { pickSheet, readWorkbook } from './xlsx-workbook.ts';
 import { XmlScanner } from './xml-scanner.ts';
 
+/** What {@link readXlsx} takes: which sheet, a cancel signal, a header callback. */
 export interface ReadXlsxOptions {
   /** Stops the read: the reader throws a CancelledError at its next record. */
   signal?: AbortSignal;
