@@ -2,11 +2,10 @@ import { ConfigError, PermanentError } from '../../errors/errors.ts';
 import type { Position, SourceItem } from '../source-item.ts';
 import { checkHeader, recordOf, type HeaderPlace } from './csv-header.ts';
 import { throwIfCancelled } from './open-stream.ts';
-import { formatBytes } from './record-limit.ts';
 import { XlsxPackage } from './xlsx-package.ts';
 import { CellProblem, SheetRows, columnName, type CellValue, type SheetRow } from './xlsx-sheet.ts';
 import { readDateStyles } from './xlsx-styles.ts';
-import { SharedStrings, sharedStringsHandler } from './xlsx-strings.ts';
+import { readSharedStrings } from './xlsx-strings.ts';
 import { pickSheet, readWorkbook } from './xlsx-workbook.ts';
 import { XmlScanner } from './xml-scanner.ts';
 
@@ -22,12 +21,6 @@ export interface ReadXlsxOptions {
 
 /** A row of a sheet keyed by the header's names: text, numbers, booleans, ISO dates, or null for an empty cell. */
 export type XlsxRecord = Record<string, CellValue>;
-
-/**
- * The most shared-string text a workbook may bring. The table is held in memory (cells refer to
- * it by index), so a bigger one would take the memory of the machine; see README, XLSX.
- */
-const MAX_SHARED_STRING_BYTES = 1024 * 1024 * 1024;
 
 /**
  * Streams the rows of one worksheet of an XLSX (or XLSM) workbook as records keyed by its first
@@ -49,7 +42,7 @@ async function* records(file: string, options: ReadXlsxOptions): AsyncGenerator<
     const workbook = await readWorkbook(pkg);
     const sheet = pickSheet(pkg, workbook, options.sheet);
     const rows = new SheetRows({
-      strings: await sharedStrings(pkg, workbook.sharedStrings),
+      strings: await readSharedStrings(pkg, workbook.sharedStrings),
       dateStyles: await readDateStyles(pkg, workbook.styles),
       date1904: workbook.date1904,
       invalid: (what) => pkg.invalid(`sheet ${JSON.stringify(sheet.name)}: ${what}`),
@@ -78,21 +71,6 @@ async function* records(file: string, options: ReadXlsxOptions): AsyncGenerator<
   } finally {
     pkg.close();
   }
-}
-
-async function sharedStrings(pkg: XlsxPackage, part: string | undefined): Promise<SharedStrings> {
-  const table = new SharedStrings(MAX_SHARED_STRING_BYTES);
-  if (part === undefined) return table;
-  try {
-    await pkg.scan(part, sharedStringsHandler(table));
-  } catch (error) {
-    if (!(error instanceof RangeError)) throw error;
-    throw new PermanentError(
-      `${pkg.file}: its shared strings hold more than ${formatBytes(MAX_SHARED_STRING_BYTES)} of text, all of which a reader must hold in memory: export the sheet as CSV and import that`,
-      { code: 'XLSX_TOO_LARGE', cause: error },
-    );
-  }
-  return table;
 }
 
 /** Turns rows into items, in order: the first row with a value is the header, empty rows are skipped. */

@@ -42,6 +42,12 @@ export class XlsxPackage {
     }
   }
 
+  /** What the ZIP directory says of a part's content (CRC-32 and sizes): equal for equal content. */
+  fingerprint(part: string): string {
+    const entry = this.#entries.get(partKey(part));
+    return entry === undefined ? '' : `${entry.crc32}:${entry.compressedSize}:${entry.uncompressedSize}`;
+  }
+
   has(part: string): boolean {
     return this.#entries.has(partKey(part));
   }

@@ -1,3 +1,6 @@
+import { PermanentError } from '../../errors/errors.ts';
+import { formatBytes } from './record-limit.ts';
+import type { XlsxPackage } from './xlsx-package.ts';
 import type { XmlHandler } from './xml-scanner.ts';
 
 /**
@@ -77,23 +80,29 @@ export class SharedStrings {
   }
 
   add(text: string): void {
-    const bytes = Buffer.from(text, 'utf8');
-    if (this.#end + bytes.length > this.#maxBytes) throw new RangeError('shared strings too large');
-    let at = 0;
-    while (at < bytes.length) {
-      const page = Math.floor(this.#end / PAGE);
-      const into = this.#end - page * PAGE;
-      const target = (this.#pages[page] ??= Buffer.allocUnsafe(PAGE));
-      const n = bytes.copy(target, into, at);
-      at += n;
-      this.#end += n;
-    }
+    const length = Buffer.byteLength(text, 'utf8');
+    if (this.#end + length > this.#maxBytes) throw new RangeError('shared strings too large');
+    const page = Math.floor(this.#end / PAGE);
+    const into = this.#end - page * PAGE;
+    if (into + length <= PAGE) (this.#pages[page] ??= Buffer.allocUnsafe(PAGE)).write(text, into, 'utf8');
+    else this.#spill(Buffer.from(text, 'utf8'));
+    this.#end += length;
     if (this.#count + 1 >= this.#offsets.length) {
       const grown = new Float64Array(this.#offsets.length * 2);
       grown.set(this.#offsets);
       this.#offsets = grown;
     }
     this.#offsets[++this.#count] = this.#end;
+  }
+
+  /** Writes bytes that run past the current page across as many pages as they need. */
+  #spill(bytes: Buffer): void {
+    for (let at = 0, end = this.#end; at < bytes.length;) {
+      const page = Math.floor(end / PAGE);
+      const n = bytes.copy((this.#pages[page] ??= Buffer.allocUnsafe(PAGE)), end - page * PAGE, at);
+      at += n;
+      end += n;
+    }
   }
 
   /** The string at `index`, or undefined past the end. */
@@ -112,8 +121,41 @@ export class SharedStrings {
   }
 }
 
+/**
+ * The most shared-string text a workbook may bring. The table is held in memory (cells refer to
+ * it by index), so a bigger one would take the memory of the machine; see README, XLSX.
+ */
+const MAX_SHARED_STRING_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * The last table read, while something still holds it: a job that reads a workbook twice in a
+ * row (file-import surveys the header, then imports) loads its strings once. The part's CRC-32
+ * and sizes from the ZIP directory, with the file's name, say it is the same part.
+ */
+let lastRead: { key: string; table: WeakRef<SharedStrings> } | undefined;
+
+/** Reads the shared-strings part of a workbook (an empty table when it has none). */
+export async function readSharedStrings(pkg: XlsxPackage, part: string | undefined): Promise<SharedStrings> {
+  if (part === undefined) return new SharedStrings(0);
+  const key = `${pkg.file}\0${pkg.fingerprint(part)}`;
+  const cached = lastRead?.key === key ? lastRead.table.deref() : undefined;
+  if (cached !== undefined) return cached;
+  const table = new SharedStrings(MAX_SHARED_STRING_BYTES);
+  try {
+    await pkg.scan(part, sharedStringsHandler(table));
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new PermanentError(
+      `${pkg.file}: its shared strings hold more than ${formatBytes(MAX_SHARED_STRING_BYTES)} of text, all of which a reader must hold in memory: export the sheet as CSV and import that`,
+      { code: 'XLSX_TOO_LARGE', cause: error },
+    );
+  }
+  lastRead = { key, table: new WeakRef(table) };
+  return table;
+}
+
 /** A handler for the shared-strings part that fills `table`, one `<si>` at a time. */
-export function sharedStringsHandler(table: SharedStrings): XmlHandler {
+function sharedStringsHandler(table: SharedStrings): XmlHandler {
   const item = new StringItem();
   let inItem = false;
   return {

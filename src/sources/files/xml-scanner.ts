@@ -81,14 +81,13 @@ export class XmlScanner {
     const gt = tagEnd(s, lt + 1);
     if (gt === -1) return -1;
     const empty = s.charCodeAt(gt - 1) === SLASH;
-    const inner = s.slice(lt + 1, empty ? gt - 1 : gt);
-    let nameEnd = 0;
-    while (nameEnd < inner.length && !isSpace(inner.charCodeAt(nameEnd)) && inner.charCodeAt(nameEnd) !== SLASH)
-      nameEnd++;
-    const name = localName(inner.slice(0, nameEnd));
+    const end = empty ? gt - 1 : gt;
+    let nameEnd = lt + 1;
+    while (nameEnd < end && !isSpace(s.charCodeAt(nameEnd))) nameEnd++;
+    const name = nameOf(s, lt + 1, nameEnd);
     if (name === '') throw new XmlError(`a tag has no name: ${s.slice(lt, Math.min(gt + 1, lt + 40))}`);
     this.#started = true;
-    this.#handler.open(name, inner.slice(nameEnd));
+    this.#handler.open(name, nameEnd === end ? '' : s.slice(nameEnd, end));
     if (empty) this.#handler.close(name);
     else this.#depth++;
     return gt + 1;
@@ -98,7 +97,9 @@ export class XmlScanner {
     const gt = s.indexOf('>', lt);
     if (gt === -1) return -1;
     if (--this.#depth < 0) throw new XmlError('an element is closed that was never opened');
-    this.#handler.close(localName(s.slice(lt + 2, gt).trim()));
+    let nameEnd = lt + 2;
+    while (nameEnd < gt && !isSpace(s.charCodeAt(nameEnd))) nameEnd++;
+    this.#handler.close(nameOf(s, lt + 2, nameEnd));
     return gt + 1;
   }
 
@@ -122,6 +123,9 @@ const BANG = 0x21;
 const QUOTE = 0x22;
 const APOSTROPHE = 0x27;
 const GT = 0x3e;
+const COLON = 0x3a;
+const AMPERSAND = 0x26;
+const CR = 0x0d;
 
 /** The `>` that ends a tag starting at `from`, skipping any inside quoted attribute values. */
 function tagEnd(s: string, from: number): number {
@@ -146,6 +150,15 @@ function localName(name: string): string {
   return colon === -1 ? name : name.slice(colon + 1);
 }
 
+/** One-letter names (c, v, t, f, r: most of a sheet's tags) as shared strings, not a new one per tag. */
+const LETTERS = Array.from({ length: 128 }, (_, code) => String.fromCharCode(code));
+
+/** The local name of the tag name in s[start, end). */
+function nameOf(s: string, start: number, end: number): string {
+  if (end - start === 1) return LETTERS[s.charCodeAt(start)] ?? s[start] ?? '';
+  return localName(s.slice(start, end));
+}
+
 /**
  * The value of the attribute named `name` (local name: `r:id` answers to `id`) in an element's
  * raw attribute text, decoded; undefined if it has none.
@@ -168,15 +181,24 @@ export function readAttributes(attributes: string, names: readonly string[], val
     while (i < length && isSpace(attributes.charCodeAt(i))) i++;
     const eq = attributes.indexOf('=', i);
     if (eq === -1) return;
-    const name = localName(attributes.slice(i, eq).trim());
+    let nameEnd = eq;
+    while (nameEnd > i && isSpace(attributes.charCodeAt(nameEnd - 1))) nameEnd--;
+    let nameStart = i;
+    for (let k = i; k < nameEnd; k++) if (attributes.charCodeAt(k) === COLON) nameStart = k + 1;
     let open = eq + 1;
     while (open < length && isSpace(attributes.charCodeAt(open))) open++;
-    const quote = attributes[open];
-    if (quote !== '"' && quote !== "'") throw new XmlError(`an attribute value without quotes: ${attributes.trim()}`);
-    const close = attributes.indexOf(quote, open + 1);
+    const quote = attributes.charCodeAt(open);
+    if (quote !== QUOTE && quote !== APOSTROPHE)
+      throw new XmlError(`an attribute value without quotes: ${attributes.trim()}`);
+    const close = attributes.indexOf(quote === QUOTE ? '"' : "'", open + 1);
     if (close === -1) throw new XmlError(`an attribute value that is never closed: ${attributes.trim()}`);
-    const at = names.indexOf(name);
-    if (at !== -1) values[at] = decodeText(attributes.slice(open + 1, close), true);
+    for (let k = 0; k < names.length; k++) {
+      const name = names[k] as string;
+      if (name.length === nameEnd - nameStart && attributes.startsWith(name, nameStart)) {
+        values[k] = decodeText(attributes.slice(open + 1, close), true);
+        break;
+      }
+    }
     i = close + 1;
   }
 }
@@ -185,14 +207,12 @@ function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
 }
 
-/** Text with nothing to decode, the common case: tested first, it spares the rest. */
-const PLAIN = /^[^&\r\n\t]*$/;
 const ENTITY = /&(?:#x([0-9a-fA-F]+)|#([0-9]+)|(amp|lt|gt|quot|apos));|&/g;
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 /** Character data with its references resolved and its line ends normalised, as XML reads it. */
 export function decodeText(raw: string, isAttribute = false): string {
-  if (PLAIN.test(raw)) return raw;
+  if (isPlain(raw, isAttribute)) return raw;
   let text = normalizeLineEnds(raw);
   if (isAttribute && /[\t\n]/.test(text)) text = text.replace(/[\t\n]/g, ' ');
   if (!text.includes('&')) return text;
@@ -205,6 +225,15 @@ export function decodeText(raw: string, isAttribute = false): string {
       throw new XmlError(`a character reference to no character: ${whole}`);
     return String.fromCodePoint(code);
   });
+}
+
+/** Whether text has nothing to decode, the common case: tested first, it spares the rest. */
+function isPlain(raw: string, isAttribute: boolean): boolean {
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === AMPERSAND || c === CR || (isAttribute && isSpace(c) && c !== 0x20)) return false;
+  }
+  return true;
 }
 
 function normalizeLineEnds(text: string): string {

@@ -225,6 +225,26 @@ describe('readXlsx reads SpreadsheetML as the standard writes it', () => {
     assert.match(item.ok ? '' : item.reason, /^cell B2 holds a formula with no saved result/);
   });
 
+  it('a workbook rewritten between two reads is read anew: no shared string of the old one is kept', async () => {
+    const version = (names: string[]) => ({
+      sharedStrings: ['<si><t>name</t></si>', ...names.map((name) => `<si><t>${name}</t></si>`)],
+      rows: [
+        row(1, '<c r="A1" t="s"><v>0</v></c>'),
+        ...names.map((_, i) => row(i + 2, `<c r="A${i + 2}" t="s"><v>${i + 1}</v></c>`)),
+      ],
+    });
+    const file = await workbook('rewritten', version(['Ada', 'Alan']));
+    const first = readXlsx(file);
+    assert.deepEqual((await first.next()).value?.record, { name: 'Ada' }); // still open: its table is in use
+    assert.deepEqual(await records(readXlsx(file)), [{ name: 'Ada' }, { name: 'Alan' }]);
+    await writeXlsx(file, {
+      sheets: [{ name: 'Sheet1', rows: version(['Bea', 'Bob']).rows }],
+      ...version(['Bea', 'Bob']),
+    });
+    assert.deepEqual(await records(readXlsx(file)), [{ name: 'Bea' }, { name: 'Bob' }]);
+    await first.return(undefined);
+  });
+
   it('cells and rows without references, a namespace prefix, a header of a number', async () => {
     const file = await workbook('no-refs', {
       parts: {
