@@ -2,6 +2,7 @@ import { TextDecoder } from 'node:util';
 import type { Entry, ZipFile } from 'yauzl';
 import { PermanentError, isFerryError } from '../../errors/errors.ts';
 import { fileError, throwIfCancelled } from './open-stream.ts';
+import { formatBytes } from './record-limit.ts';
 import { XmlError, XmlScanner, type XmlHandler } from './xml-scanner.ts';
 
 /**
@@ -83,8 +84,14 @@ export class XlsxPackage {
     if (crc !== entry.crc32) throw this.invalid(`${part} is damaged (its checksum does not match)`);
   }
 
-  /** Scans a whole part with `handler`: for the small parts (relationships, workbook, styles). */
-  async scan(part: string, handler: XmlHandler): Promise<void> {
+  /**
+   * Scans a whole part with `handler`. The parts read whole besides the shared strings (which
+   * keep their own limit) are small: relationships, the workbook, the styles. A huge one is a
+   * broken or hostile file, refused before it is inflated.
+   */
+  async scan(part: string, handler: XmlHandler, maxBytes = MAX_SMALL_PART): Promise<void> {
+    const size = this.#entries.get(partKey(part))?.uncompressedSize ?? 0;
+    if (size > maxBytes) throw this.invalid(`${part} is ${formatBytes(size)}, more than such a part ever holds`);
     const scanner = new XmlScanner(handler);
     try {
       for await (const text of this.text(part)) scanner.write(text);
@@ -111,6 +118,8 @@ export class XlsxPackage {
     this.#zip.close();
   }
 }
+
+const MAX_SMALL_PART = 64 * 1024 * 1024;
 
 function partKey(name: string): string {
   return name.replace(/^\/+/, '').toLowerCase();

@@ -1,6 +1,6 @@
 import type { DateKind } from './xlsx-dates.ts';
 import { isoDate } from './xlsx-dates.ts';
-import { StringItem, type SharedStrings } from './xlsx-strings.ts';
+import { StringItem, appendText, type SharedStrings } from './xlsx-strings.ts';
 import { attribute, readAttributes, type XmlHandler } from './xml-scanner.ts';
 
 const CELL_ATTRIBUTES = ['r', 't', 's'] as const;
@@ -108,7 +108,7 @@ export class SheetRows implements XmlHandler {
   }
 
   text(text: string): void {
-    if (this.#inValue) this.#value += text;
+    if (this.#inValue) this.#value = appendText(this.#value ?? '', text);
     else this.#inline?.text(text);
   }
 

@@ -1,7 +1,7 @@
 import { PermanentError } from '../../errors/errors.ts';
 import { formatBytes } from './record-limit.ts';
 import type { XlsxPackage } from './xlsx-package.ts';
-import type { XmlHandler } from './xml-scanner.ts';
+import { MAX_TOKEN, XmlError, type XmlHandler } from './xml-scanner.ts';
 
 /**
  * Collects the text of a string item, the shape shared strings (`<si>`) and inline strings
@@ -33,13 +33,19 @@ export class StringItem {
   }
 
   text(text: string): void {
-    this.#text += text;
+    this.#text = appendText(this.#text, text);
   }
 
   /** The item's value, its `_xHHHH_` escapes undone. */
   value(): string {
     return unescapeOoxml(this.#text);
   }
+}
+
+/** Text of one value, pieced together (CDATA, comments between), within the scanner's limit. */
+export function appendText(text: string, more: string): string {
+  if (text.length + more.length > MAX_TOKEN) throw new XmlError(`a value is longer than ${MAX_TOKEN} characters`);
+  return text + more;
 }
 
 /**
@@ -142,7 +148,7 @@ export async function readSharedStrings(pkg: XlsxPackage, part: string | undefin
   if (cached !== undefined) return cached;
   const table = new SharedStrings(MAX_SHARED_STRING_BYTES);
   try {
-    await pkg.scan(part, sharedStringsHandler(table));
+    await pkg.scan(part, sharedStringsHandler(table), Infinity);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     throw new PermanentError(

@@ -28,7 +28,7 @@ export interface XmlHandler {
 export class XmlError extends Error {}
 
 /** The longest single token (a tag, a run of text) the scanner holds: longer means a broken part. */
-const MAX_TOKEN = 64 * 1024 * 1024;
+export const MAX_TOKEN = 64 * 1024 * 1024;
 
 export class XmlScanner {
   #rest = '';

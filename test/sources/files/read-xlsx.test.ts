@@ -338,6 +338,12 @@ describe('readXlsx refuses what is no readable workbook, with a PermanentError t
     await refused(file, /a cell in row 2 refers to shared string 7, and there are 1/);
   });
 
+  it('a styles part bigger than any real one (a ZIP bomb) is refused before it is inflated', async () => {
+    const padding = `<!--${'x'.repeat(65 * 1024 * 1024)}-->`;
+    const file = await workbook('bomb', { parts: { 'xl/styles.xml': `<styleSheet>${padding}</styleSheet>` } });
+    await refused(file, /xl\/styles\.xml is 65 MiB, more than such a part ever holds/);
+  });
+
   it('a workbook with no workbook part', async () => {
     const file = await workbook('no-workbook', { parts: { '_rels/.rels': '<Relationships/>' } });
     await refused(file, /it has no workbook part/);
