@@ -90,7 +90,7 @@ export default async function xlsx(): Promise<BenchSection> {
       `${mib(files[format][ROWS]?.bytes ?? 0)} at ${ROWS.toLocaleString('en')} rows, ${mib(files[format][SMALL]?.bytes ?? 0)} at ${SMALL.toLocaleString('en')}`;
     const growth = (big: RunId, small: RunId) =>
       `${rssMb(big).toFixed(1)} MB at ${ROWS.toLocaleString('en')} rows vs ${rssMb(small).toFixed(1)} MB at ${SMALL.toLocaleString('en')} ` +
-      `(+${(rssMb(big) - rssMb(small)).toFixed(1)} MB for ${(ROWS - SMALL).toLocaleString('en')} more rows)`;
+      `(${signed(rssMb(big) - rssMb(small))} MB for ${(ROWS - SMALL).toLocaleString('en')} more rows)`;
     const strings = STRING_COLUMNS * ROWS;
 
     return {
@@ -138,7 +138,7 @@ export default async function xlsx(): Promise<BenchSection> {
         `Memory: the workbook's peak RSS is ${growth('xlsx', 'xlsxSmall')}; the CSV's ${growth('csv', 'csvSmall')}. ` +
           `The sheet streams, but the shared-strings table is held for the whole read: here ${strings.toLocaleString('en')} unique strings (${STRING_COLUMNS} of the ${CSV_COLUMNS.length} columns of every row are text), ` +
           'kept as UTF-8 in 1 MiB pages plus 8 bytes of offset each (src/sources/files/xlsx-strings.ts). A workbook whose strings repeat (a status, a country) holds far fewer.',
-        'file-import reads a workbook twice, the header and then the rows; the second read takes the shared-strings table the first one loaded (while it is alive), so the table is read once.',
+        'file-import reads a workbook twice, the header and then the rows; the second read takes the shared-strings table the first one loaded (kept for a minute), so the table is read once.',
         `The data files are generated once into node_modules/.cache/ferry-bench/ (XLSX) and bench/.cache/ (CSV), and read through once before the runs, so every run finds them in the page cache.`,
         describeSourceStates(codeAtStart, await sourceState()),
         loads.summary(),
@@ -148,6 +148,10 @@ export default async function xlsx(): Promise<BenchSection> {
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+function signed(n: number): string {
+  return `${n >= 0 ? '+' : ''}${n.toFixed(1)}`;
 }
 
 /** The workbook's text columns: every cell of them is a shared string of its own. */

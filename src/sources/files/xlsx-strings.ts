@@ -21,7 +21,7 @@ export class StringItem {
     this.#text = '';
   }
 
-  /** Feeds an element inside the item; returns false for one it does not know. */
+  /** An element inside the item starts: text counts inside `<t>`, unless in a phonetic guide. */
   open(name: string): void {
     if (name === 'rPh') this.#phonetic++;
     else if (name === 't' && this.#phonetic === 0) this.#inText = true;
@@ -134,18 +134,29 @@ export class SharedStrings {
 const MAX_SHARED_STRING_BYTES = 1024 * 1024 * 1024;
 
 /**
- * The last table read, while something still holds it: a job that reads a workbook twice in a
- * row (file-import surveys the header, then imports) loads its strings once. The part's CRC-32
- * and sizes from the ZIP directory, with the file's name, say it is the same part.
+ * The last table read, kept for a minute: a job that reads a workbook twice in a row
+ * (file-import reads the header, then the rows) loads its strings once. A WeakRef would not do:
+ * the pages are external memory, and the collector frees them before the second read starts.
+ * The part's CRC-32 and sizes from the ZIP directory, with the file's name, say it is the same part.
  */
-let lastRead: { key: string; table: WeakRef<SharedStrings> } | undefined;
+let lastRead: { key: string; table: SharedStrings; forget: NodeJS.Timeout } | undefined;
+const KEEP_MS = 60_000;
+
+function remember(key: string, table: SharedStrings): void {
+  clearTimeout(lastRead?.forget);
+  // unref: a table kept for a later read never keeps the process alive.
+  lastRead = { key, table, forget: setTimeout(() => (lastRead = undefined), KEEP_MS).unref() };
+}
 
 /** Reads the shared-strings part of a workbook (an empty table when it has none). */
 export async function readSharedStrings(pkg: XlsxPackage, part: string | undefined): Promise<SharedStrings> {
   if (part === undefined) return new SharedStrings(0);
   const key = `${pkg.file}\0${pkg.fingerprint(part)}`;
-  const cached = lastRead?.key === key ? lastRead.table.deref() : undefined;
-  if (cached !== undefined) return cached;
+  const cached = lastRead?.key === key ? lastRead.table : undefined;
+  if (cached !== undefined) {
+    remember(key, cached);
+    return cached;
+  }
   const table = new SharedStrings(MAX_SHARED_STRING_BYTES);
   try {
     await pkg.scan(part, sharedStringsHandler(table), Infinity);
@@ -156,7 +167,7 @@ export async function readSharedStrings(pkg: XlsxPackage, part: string | undefin
       { code: 'XLSX_TOO_LARGE', cause: error },
     );
   }
-  lastRead = { key, table: new WeakRef(table) };
+  remember(key, table);
   return table;
 }
 
