@@ -1,9 +1,9 @@
 /**
- * A small streaming XML scanner for the parts of an XLSX workbook. A general SAX parser builds an
- * attribute object for every element and an event for every piece of whitespace; a sheet of a
- * million rows has tens of millions of both, and that was most of the run time (see
- * bench/RESULTS.md). This one hands the handler an element's raw attribute text, which it reads
- * only where it needs it ({@link attribute}), and text only while the handler asks for it.
+ * A small streaming XML scanner for the parts of an XLSX workbook. A general SAX parser (saxes,
+ * measured) builds an attribute object for every element and an event for every piece of
+ * whitespace; a sheet of a million rows has tens of millions of both, and that was most of the
+ * run time. This one hands the handler an element's raw attribute text, which it reads only
+ * where it needs it ({@link readAttributes}), and text only while the handler asks for it.
  *
  * It reads well-formed XML as a parser would: comments, processing instructions and CDATA
  * sections, the five predefined entities and character references, line ends normalised.
