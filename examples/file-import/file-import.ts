@@ -79,7 +79,7 @@ const job = defineJob({
         `--table ${JSON.stringify(table)}: use letters, digits and _ (not first a digit), not starting with _ferry or sqlite_`,
       );
     const { delimiter, encoding, sheet } = ctx.config;
-    const read = (onHeader?: (names: readonly string[]) => void) =>
+    const read = (onHeader?: (names: readonly string[]) => void, onSheet?: (name: string) => void) =>
       readFile(file, {
         format,
         signal: ctx.signal,
@@ -87,6 +87,7 @@ const job = defineJob({
         ...(encoding ? { encoding } : {}),
         ...(sheet !== undefined ? { sheet } : {}),
         ...(onHeader ? { onHeader } : {}),
+        ...(onSheet ? { onSheet } : {}),
       });
     const { columns, empty, sheet: readSheet } = await surveyOf(read, format);
     // Two sheets of one workbook are two sources: each replaces only its own rows, under ids of its own.
@@ -178,15 +179,19 @@ function keyed(item: Extract<SourceItem<unknown>, { ok: true }>, key: string[]):
  * pass), whether the file has no record at all, and the sheet its records come from (XLSX).
  */
 async function surveyOf(
-  read: (onHeader: (names: readonly string[]) => void) => AsyncIterable<SourceItem<unknown>>,
+  read: (
+    onHeader: (names: readonly string[]) => void,
+    onSheet: (name: string) => void,
+  ) => AsyncIterable<SourceItem<unknown>>,
   format: FileFormat,
 ): Promise<{ columns: string[]; empty: boolean; sheet: string | undefined }> {
   const seen = new Set<string>();
   let empty = true;
   let sheet: string | undefined;
-  for await (const item of read((names) => names.forEach((name) => seen.add(name)))) {
+  const header = (names: readonly string[]) => names.forEach((name) => seen.add(name));
+  // A sheet of no rows has a name too: with --allow-empty it deletes the rows it brought.
+  for await (const item of read(header, (name) => (sheet = name))) {
     empty = false;
-    sheet = item.position.sheet;
     if (format === 'csv' || format === 'tsv' || format === 'xlsx') break; // every record has the header's names
     if (!item.ok || typeof item.record !== 'object' || item.record === null) continue;
     for (const name of Object.keys(item.record)) seen.add(name);

@@ -12,6 +12,7 @@ import {
   XLSXWRITER_1904,
   peopleRow,
 } from '../sources/files/xlsx-fixtures.ts';
+import { writeXlsx } from '../fixtures/files/xlsx-writer.ts';
 import { tableRows, userColumns } from './sqlite-rows.ts';
 
 async function workspace() {
@@ -115,6 +116,31 @@ describe('file-import: XLSX workbooks', () => {
         [`${file}#Ragged`, '1'],
       ],
     );
+  });
+
+  it('a sheet emptied to its header deletes, with --allow-empty, the rows it brought, and only those', async () => {
+    const w = await workspace();
+    const file = await w.write('book.xlsx', '');
+    const cells = (r: number, ...values: string[]) =>
+      `<row r="${r}">${values.map((v, i) => `<c r="${'AB'[i]}${r}" t="inlineStr"><is><t>${v}</t></is></c>`).join('')}</row>`;
+    const sheets = (a: string[]) => [
+      { name: 'A', rows: a },
+      { name: 'B', rows: [cells(1, 'id', 'v'), cells(2, 'b1', 'kept')] },
+    ];
+    await writeXlsx(file, { sheets: sheets([cells(1, 'id', 'v'), cells(2, 'a1', 'x'), cells(3, 'a2', 'y')]) });
+    for (const sheet of ['A', 'B']) {
+      const finished = await importFile(w.db, file, ['--sheet', sheet, '--table', 't']);
+      assert.equal(finished.code, 0, finished.stderr);
+    }
+    assert.equal(tableRows(w.db, 't', 'id').length, 3);
+    await writeXlsx(file, { sheets: sheets([cells(1, 'id', 'v')]) });
+    const refused = await importFile(w.db, file, ['--sheet', 'A', '--table', 't']);
+    assert.equal(refused.code, 65, refused.stderr);
+    assert.equal(result(refused).error?.code, 'EMPTY_FILE');
+    const emptied = await importFile(w.db, file, ['--sheet', 'A', '--table', 't', '--allow-empty']);
+    assert.equal(emptied.code, 0, emptied.stderr);
+    assert.equal(result(emptied).counts?.deleted, 2);
+    assert.deepEqual(userColumns(tableRows(w.db, 't', 'id')), [{ id: 'b1', v: 'kept' }]);
   });
 
   it('the 1904 date system of an xlsxwriter workbook, --format xlsx for a name without the extension', async () => {

@@ -27,6 +27,8 @@ export interface ReadFileOptions extends ReadOptions {
   onHeader?: (names: readonly string[]) => void;
   /** XLSX only: the worksheet to read, by its tab's name. Default: the first. */
   sheet?: string;
+  /** XLSX only: called with the name of the sheet being read, before its rows. */
+  onSheet?: (name: string) => void;
 }
 
 const FORMATS: readonly FileFormat[] = ['csv', 'tsv', 'ndjson', 'json', 'xlsx'];
@@ -58,7 +60,7 @@ export function readFile(
 ): AsyncIterable<SourceItem<Record<string, string>>>;
 export function readFile(file: string, options?: ReadFileOptions): AsyncIterable<SourceItem<unknown>>;
 export function readFile(file: string, options: ReadFileOptions = {}): AsyncIterable<SourceItem<unknown>> {
-  const { format = formatOf(file), delimiter, jsonPath, sheet, ...read } = options;
+  const { format = formatOf(file), delimiter, jsonPath, sheet, onSheet, ...read } = options;
   if (format === undefined) {
     throw new ConfigError(
       `cannot tell the format of ${file} from its name: pass --format csv, tsv, ndjson, json or xlsx (names ending in .csv, .tsv, .ndjson, .jsonl or .json, optionally .gz, or .xlsx or .xlsm need none)`,
@@ -73,7 +75,8 @@ export function readFile(file: string, options: ReadFileOptions = {}): AsyncIter
   if (delimiter !== undefined && format !== 'csv' && format !== 'tsv')
     throw new ConfigError(`a delimiter applies to CSV and TSV files only, and ${file} is read as ${format}`);
   checkEncoding(read.encoding);
-  if (format === 'xlsx') return xlsx(file, { ...read, ...(sheet === undefined ? {} : { sheet }) });
+  if (format === 'xlsx')
+    return xlsx(file, { ...read, ...(sheet === undefined ? {} : { sheet }), ...(onSheet && { onSheet }) });
   switch (format) {
     case 'csv':
     case 'tsv':

@@ -17,6 +17,8 @@ export interface ReadXlsxOptions {
   sheet?: string;
   /** Called with the header's names once it is read: a sheet of a header alone yields no record. */
   onHeader?: (names: readonly string[]) => void;
+  /** Called with the name of the sheet being read (the first one, when none is named), before its rows. */
+  onSheet?: (name: string) => void;
 }
 
 /** A row of a sheet keyed by the header's names: text, numbers, booleans, ISO dates, or null for an empty cell. */
@@ -41,6 +43,7 @@ async function* records(file: string, options: ReadXlsxOptions): AsyncGenerator<
   try {
     const workbook = await readWorkbook(pkg);
     const sheet = pickSheet(pkg, workbook, options.sheet);
+    options.onSheet?.(sheet.name);
     const rows = new SheetRows({
       strings: await readSharedStrings(pkg, workbook.sharedStrings),
       dateStyles: await readDateStyles(pkg, workbook.styles),

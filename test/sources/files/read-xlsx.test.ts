@@ -13,7 +13,11 @@ const files = await tempFiles();
 describe('readXlsx reads workbooks as third-party writers write them', () => {
   it('the first sheet by default: 1,000 rows of openpyxl, exactly as written', async () => {
     let header: readonly string[] = [];
-    const items = await collect(readFile(OPENPYXL_PEOPLE, { onHeader: (names) => (header = names) }));
+    let sheet = '';
+    const items = await collect(
+      readFile(OPENPYXL_PEOPLE, { onHeader: (names) => (header = names), onSheet: (name) => (sheet = name) }),
+    );
+    assert.equal(sheet, 'People');
     assert.deepEqual(header, ['id', 'name', 'born', 'last_seen', 'score', 'active', 'note', 'amount']);
     assert.equal(items.length, PEOPLE_ROWS);
     for (const [k, item] of items.entries()) {
