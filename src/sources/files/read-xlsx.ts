@@ -5,7 +5,7 @@ import { throwIfCancelled } from './open-stream.ts';
 import { XlsxPackage } from './xlsx-package.ts';
 import { CellProblem, SheetRows, columnName, type CellValue, type SheetRow } from './xlsx-sheet.ts';
 import { readDateStyles } from './xlsx-styles.ts';
-import { readSharedStrings } from './xlsx-strings.ts';
+import { readSharedStrings } from './xlsx-shared-strings.ts';
 import { pickSheet, readWorkbook } from './xlsx-workbook.ts';
 import { XmlScanner } from './xml-scanner.ts';
 

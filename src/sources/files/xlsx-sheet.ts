@@ -1,6 +1,7 @@
 import type { DateKind } from './xlsx-dates.ts';
 import { isoDate } from './xlsx-dates.ts';
-import { StringItem, appendText, type SharedStrings } from './xlsx-strings.ts';
+import type { SharedStrings } from './xlsx-shared-strings.ts';
+import { StringItem, appendText } from './xlsx-strings.ts';
 import { attribute, readAttributes, type XmlHandler } from './xml-scanner.ts';
 
 const CELL_ATTRIBUTES = ['r', 't', 's'] as const;
