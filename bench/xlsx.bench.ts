@@ -137,7 +137,7 @@ export default async function xlsx(): Promise<BenchSection> {
           `at ${SMALL.toLocaleString('en')} rows ${(wall('xlsxSmall') / wall('csvSmall')).toFixed(2)}× the wall time.`,
         `Memory: the workbook's peak RSS is ${growth('xlsx', 'xlsxSmall')}; the CSV's ${growth('csv', 'csvSmall')}. ` +
           `The sheet streams, but the shared-strings table is held for the whole read: here ${strings.toLocaleString('en')} unique strings (${STRING_COLUMNS} of the ${CSV_COLUMNS.length} columns of every row are text), ` +
-          'kept as UTF-8 in 1 MiB pages plus 8 bytes of offset each (src/sources/files/xlsx-shared-strings.ts). A workbook whose strings repeat (a status, a country) holds far fewer.',
+          'kept as UTF-8 in 1 MiB pages plus 4 bytes of offset each (src/sources/files/xlsx-shared-strings.ts). A workbook whose strings repeat (a status, a country) holds far fewer.',
         'file-import reads a workbook twice, the header and then the rows; the second read takes the shared-strings table the first one loaded (kept for a minute), so the table is read once.',
         `The data files are generated once into node_modules/.cache/ferry-bench/ (XLSX) and bench/.cache/ (CSV), and read through once before the runs, so every run finds them in the page cache.`,
         describeSourceStates(codeAtStart, await sourceState()),

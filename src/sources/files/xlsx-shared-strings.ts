@@ -5,23 +5,25 @@ import { StringItem } from './xlsx-strings.ts';
 import type { XmlHandler } from './xml-scanner.ts';
 
 const PAGE = 1 << 20;
+/** Offsets are 32-bit: a table never holds more bytes than they reach. */
+const MAX_OFFSET = 2 ** 32 - 1;
 
 /**
  * The shared-strings table: every string a sheet refers to by index. It must be read whole
  * before the sheet (cells refer to any index), so it is kept compactly: UTF-8 bytes in 1 MiB
- * pages and one offset per string, about the strings' UTF-8 size plus 8 bytes each, where a
- * JavaScript string costs 20-odd bytes of header each and a garbage collector's attention.
+ * pages and one 32-bit offset per string, about the strings' UTF-8 size plus 4 bytes each, where
+ * a JavaScript string costs 20-odd bytes of header each and a garbage collector's attention.
  */
 export class SharedStrings {
   #pages: Buffer[] = [];
-  #offsets = new Float64Array(1024);
+  #offsets = new Uint32Array(1024);
   #count = 0;
   /** Bytes written: the end of the last string, in a space where page p starts at p × PAGE. */
   #end = 0;
   readonly #maxBytes: number;
 
   constructor(maxBytes: number) {
-    this.#maxBytes = maxBytes;
+    this.#maxBytes = Math.min(maxBytes, MAX_OFFSET);
   }
 
   get count(): number {
@@ -41,7 +43,7 @@ export class SharedStrings {
     else this.#spill(Buffer.from(text, 'utf8'));
     this.#end += length;
     if (this.#count + 1 >= this.#offsets.length) {
-      const grown = new Float64Array(this.#offsets.length * 2);
+      const grown = new Uint32Array(this.#offsets.length * 2);
       grown.set(this.#offsets);
       this.#offsets = grown;
     }

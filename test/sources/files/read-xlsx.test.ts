@@ -149,6 +149,24 @@ describe('readXlsx reads SpreadsheetML as the standard writes it', () => {
     );
   });
 
+  it('shared strings past the 1 MiB pages they are kept in: across a page boundary, longer than a page', async () => {
+    const texts = [
+      'x'.repeat(1024 * 1024 - 10),
+      'straddles ü, ü, ü',
+      'y'.repeat(2.5 * 1024 * 1024),
+      'é'.repeat(600_000),
+      'after',
+    ];
+    const file = await workbook('pages', {
+      sharedStrings: ['name', ...texts].map((text) => `<si><t>${text}</t></si>`),
+      rows: ['name', ...texts].map((_, i) => row(i + 1, `<c r="A${i + 1}" t="s"><v>${i}</v></c>`)),
+    });
+    const names = (await records(readXlsx(file))).map((r) => r.name);
+    assert.equal(names.length, texts.length);
+    for (const [i, text] of texts.entries())
+      assert.ok(names[i] === text, `string ${i + 1} (${text.length} characters) differs`);
+  });
+
   it('numbers, booleans, formula strings and ISO dates as the cell types say', async () => {
     const file = await workbook('types', {
       rows: [
