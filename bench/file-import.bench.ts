@@ -22,6 +22,7 @@ import { buildExecutable } from './lib/executable.ts';
 import { LoadLog } from './lib/load.ts';
 import { describeSourceStates, sourceState } from './lib/source-state.ts';
 import { runMeasured, type Command } from './lib/measure.ts';
+import { removeDb } from './lib/sqlite-files.ts';
 import type { BenchSection } from './lib/section.ts';
 import { max, median } from './lib/stats.ts';
 
@@ -347,15 +348,6 @@ async function dbSize(db: string): Promise<number> {
     ),
   );
   return sizes.reduce((a, b) => a + b, 0);
-}
-
-async function removeDb(db: string): Promise<void> {
-  const dir = path.dirname(db);
-  const base = path.basename(db);
-  // the database, its WAL and shared memory, and the run lock ferry keeps next to it
-  await Promise.all(
-    (await readdir(dir)).filter((f) => f.startsWith(base)).map((f) => rm(path.join(dir, f), { force: true })),
-  );
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

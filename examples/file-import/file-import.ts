@@ -1,5 +1,6 @@
-// file-import: a CSV, TSV, NDJSON or JSON-array file (gzipped or not) into a SQLite table: one TEXT
-// column per field, named exactly as in the file, values exactly as written, plus ferry's _ferry_id.
+// file-import: a CSV, TSV, NDJSON or JSON-array file (gzipped or not), or a sheet of an XLSX workbook,
+// into a SQLite table: one TEXT column per field, named exactly as in the file, values exactly as
+// written (XLSX: numbers as their shortest decimal, true/false, dates as ISO 8601), plus ferry's _ferry_id.
 // With --key the rows are upserted by that natural key; without it, the file's rows replace the
 // rows the same file brought last time, in one transaction.
 import path from 'node:path';
@@ -20,14 +21,20 @@ const job = defineJob({
       type: 'path',
       required: true,
       env: 'FILE_IMPORT_FILE',
-      description: 'the file to import (.csv, .tsv, .ndjson, .jsonl, .json; .gz too)',
+      description: 'the file to import (.csv, .tsv, .ndjson, .jsonl, .json; .gz too; .xlsx, .xlsm)',
       example: './exports/customers.csv',
     },
     format: {
       type: 'enum',
-      values: ['csv', 'tsv', 'ndjson', 'json'],
+      values: ['csv', 'tsv', 'ndjson', 'json', 'xlsx'],
       env: 'FILE_IMPORT_FORMAT',
       description: 'the format, when the file name does not tell',
+    },
+    sheet: {
+      type: 'string',
+      env: 'FILE_IMPORT_SHEET',
+      description: 'XLSX: the sheet to import, by its tab name (default: the first)',
+      example: 'Orders',
     },
     table: {
       type: 'string',
@@ -64,22 +71,27 @@ const job = defineJob({
   async run(ctx) {
     const { file, key } = ctx.config;
     const format = ctx.config.format ?? formatOf(file);
-    if (!format) throw new ConfigError(`cannot tell the format of ${file}: pass --format csv, tsv, ndjson or json`);
+    if (!format)
+      throw new ConfigError(`cannot tell the format of ${file}: pass --format csv, tsv, ndjson, json or xlsx`);
     const table = ctx.config.table ?? tableFrom(file);
     if (!TABLE.test(table))
       throw new ConfigError(
         `--table ${JSON.stringify(table)}: use letters, digits and _ (not first a digit), not starting with _ferry or sqlite_`,
       );
-    const { delimiter, encoding } = ctx.config;
-    const read = (onHeader?: (names: readonly string[]) => void) =>
+    const { delimiter, encoding, sheet } = ctx.config;
+    const read = (onHeader?: (names: readonly string[]) => void, onSheet?: (name: string) => void) =>
       readFile(file, {
         format,
         signal: ctx.signal,
         ...(delimiter ? { delimiter } : {}),
         ...(encoding ? { encoding } : {}),
+        ...(sheet !== undefined ? { sheet } : {}),
         ...(onHeader ? { onHeader } : {}),
+        ...(onSheet ? { onSheet } : {}),
       });
-    const { columns, empty } = await surveyOf(read, format);
+    const { columns, empty, sheet: readSheet } = await surveyOf(read, format);
+    // Two sheets of one workbook are two sources: each replaces only its own rows, under ids of its own.
+    const source = readSheet === undefined ? file : `${file}#${readSheet}`;
     checkColumns(file, columns);
     const missing = key.filter((k) => !columns.includes(k));
     if (missing.length > 0 && !(empty && columns.length === 0))
@@ -91,7 +103,7 @@ const job = defineJob({
       // Keyed by the natural key itself: files usually come in key order, so rows land side by side;
       // keyed by _ferry_id (a hash) every batch would touch pages all over the table.
       await ctx.defineTable(table, { columns: { _ferry_id: 'text', ...base }, primaryKey: key });
-      for await (const rows of accepted(ctx, read(), columns, key)) await ctx.write(table, rows);
+      for await (const rows of accepted(ctx, read(), source, columns, key)) await ctx.write(table, rows);
     } else {
       if (empty && !ctx.config.allowEmpty) {
         throw new PermanentError(
@@ -105,7 +117,7 @@ const job = defineJob({
         mode: 'replace',
         scope: ['_ferry_source'],
       });
-      await ctx.replace(table, { _ferry_source: file }, accepted(ctx, read(), columns, key));
+      await ctx.replace(table, { _ferry_source: source }, accepted(ctx, read(), source, columns, key));
     }
   },
 });
@@ -124,10 +136,16 @@ function checkColumns(file: string, columns: readonly string[]): void {
 }
 
 /** Valid rows, as text, with their id, a read's worth at a time; rejects are kept by ctx.acceptAll. */
-async function* accepted(ctx: JobContext, source: FileSource, columns: string[], key: string[]): AsyncGenerator<Row[]> {
-  const rowId = positional(String(ctx.config.file));
+async function* accepted(
+  ctx: JobContext,
+  items: FileSource,
+  source: string,
+  columns: string[],
+  key: string[],
+): AsyncGenerator<Row[]> {
+  const rowId = positional(source);
   let done = 0;
-  for await (const batch of source.batches()) {
+  for await (const batch of items.batches()) {
     const checked = key.length > 0 ? batch.map((item) => (item.ok ? keyed(item, key) : item)) : batch;
     const rows = (await ctx.acceptAll(checked)).map(({ record, position }) => {
       const row = asText(record, columns);
@@ -166,22 +184,28 @@ function keyed(item: Extract<SourceItem<unknown>, { ok: true }>, key: string[]):
 }
 
 /**
- * The columns (a CSV's header, or every field any JSON record has: one streaming pass), and
- * whether the file has no record at all.
+ * The columns (a CSV's or a sheet's header, or every field any JSON record has: one streaming
+ * pass), whether the file has no record at all, and the sheet its records come from (XLSX).
  */
 async function surveyOf(
-  read: (onHeader: (names: readonly string[]) => void) => AsyncIterable<SourceItem<unknown>>,
+  read: (
+    onHeader: (names: readonly string[]) => void,
+    onSheet: (name: string) => void,
+  ) => AsyncIterable<SourceItem<unknown>>,
   format: FileFormat,
-): Promise<{ columns: string[]; empty: boolean }> {
+): Promise<{ columns: string[]; empty: boolean; sheet: string | undefined }> {
   const seen = new Set<string>();
   let empty = true;
-  for await (const item of read((names) => names.forEach((name) => seen.add(name)))) {
+  let sheet: string | undefined;
+  const header = (names: readonly string[]) => names.forEach((name) => seen.add(name));
+  // A sheet of no rows has a name too: with --allow-empty it deletes the rows it brought.
+  for await (const item of read(header, (name) => (sheet = name))) {
     empty = false;
-    if (format === 'csv' || format === 'tsv') break; // every CSV record has the header's names
+    if (format === 'csv' || format === 'tsv' || format === 'xlsx') break; // every record has the header's names
     if (!item.ok || typeof item.record !== 'object' || item.record === null) continue;
     for (const name of Object.keys(item.record)) seen.add(name);
   }
-  return { columns: [...seen], empty };
+  return { columns: [...seen], empty, sheet };
 }
 
 function text(value: unknown): string | null {

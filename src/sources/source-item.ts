@@ -4,8 +4,15 @@ export interface Position {
   source: string;
   /** 1-based physical line where the record starts (CSV, NDJSON). */
   line?: number;
-  /** 1-based data record number, header excluded (CSV), or 1-based index (NDJSON, JSON array). */
+  /**
+   * 1-based data record number, header excluded (CSV), 1-based index (NDJSON, JSON array), or
+   * the row's number as the spreadsheet shows it (XLSX: the header is usually row 1).
+   */
   row?: number;
+  /** The worksheet's name (XLSX). */
+  sheet?: string;
+  /** The cell a reject is about, e.g. `C5` (XLSX). */
+  cell?: string;
   /** 1-based page number (HTTP). */
   page?: number;
   /** 0-based index of the record within its page (HTTP). */
@@ -37,7 +44,9 @@ export function describePosition(p: Position): string {
   const parts = [p.source];
   if (p.page !== undefined) parts.push(`page ${p.page}`);
   if (p.index !== undefined) parts.push(`record ${p.index + 1}`);
+  if (p.sheet !== undefined) parts.push(`sheet ${JSON.stringify(p.sheet)}`);
   if (p.row !== undefined) parts.push(`row ${p.row}`);
+  if (p.cell !== undefined) parts.push(`cell ${p.cell}`);
   if (p.line !== undefined) parts.push(`line ${p.line}`);
   return parts.join(', ');
 }

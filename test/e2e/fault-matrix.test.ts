@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -16,6 +16,7 @@ import { runExample, type ExampleName } from '../helpers/example-job.ts';
 import { parseEventLines } from '../helpers/protocol.ts';
 import { ROOT, type Finished, type SpawnOptions } from '../helpers/spawn.ts';
 import { tableRows } from '../examples/sqlite-rows.ts';
+import { OPENPYXL_PEOPLE } from '../sources/files/xlsx-fixtures.ts';
 
 const TIME_LIMIT_MS = 45_000;
 const outcomes: string[] = [];
@@ -194,6 +195,14 @@ describe('fault matrix: rest-import against a hostile API', () => {
   });
 });
 
+const workbook = await readFile(OPENPYXL_PEOPLE);
+/** The workbook with 64 bytes overwritten inside its first sheet's compressed data. */
+function damaged(bytes: Buffer): Buffer {
+  const copy = Buffer.from(bytes);
+  const at = copy.indexOf('xl/worksheets/sheet1.xml') + 2000;
+  return copy.fill(0x55, at, at + 64);
+}
+
 describe('fault matrix: file-import against broken files', () => {
   const good = 'id,name\n1,a\n2,b\n3,c\n';
   const files: [string, string, string | Buffer, readonly number[], string[]][] = [
@@ -229,6 +238,11 @@ describe('fault matrix: file-import against broken files', () => {
       ['--key', 'id'],
     ],
     ['a key column left empty', 'nokey.csv', 'id,name\n1,a\n,b\n', [65], ['--key', 'id']],
+    ['an XLSX workbook cut short', 'cut.xlsx', workbook.subarray(0, workbook.length / 2), [65], ['--key', 'id']],
+    ['an XLSX workbook with a damaged sheet', 'damaged.xlsx', damaged(workbook), [65], ['--key', 'id']],
+    ['a CSV named .xlsx', 'csv.xlsx', good, [65], ['--key', 'id']],
+    ['an XLSX cell holding #N/A', 'errors.xlsx', workbook, [65], ['--sheet', 'Orders', '--key', 'order_id']],
+    ['an XLSX sheet it lacks', 'book.xlsx', workbook, [64], ['--sheet', 'Customers']],
     [
       'ids past 2^53',
       'big.ndjson',

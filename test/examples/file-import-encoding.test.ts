@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
-import { parseEventLines } from '../helpers/protocol.ts';
+import { resultOf } from '../helpers/protocol.ts';
 import { runExample } from '../helpers/example-job.ts';
 import type { Finished } from '../helpers/spawn.ts';
-import { tableRows } from './sqlite-rows.ts';
+import { tableRows, userColumns } from './sqlite-rows.ts';
 
 async function workspace() {
   const dir = await mkdtemp(path.join(tmpdir(), 'ferry-encoding-'));
@@ -20,13 +20,7 @@ async function workspace() {
 }
 const importFile = (db: string, file: string, args: string[] = [], env: Record<string, string> = {}) =>
   runExample('file-import', ['--db-path', db, '--file', file, ...args], { env });
-function result(finished: Finished) {
-  const last = parseEventLines(finished.stdout).at(-1);
-  assert.ok(last?.type === 'result', finished.stderr);
-  return last;
-}
-const userColumns = (rows: Record<string, unknown>[]) =>
-  rows.map(({ _ferry_id: _i, _ferry_source: _s, ...rest }) => rest);
+const result = resultOf;
 
 /** How an older Windows program saves text: one byte per character; only what these tests use. */
 function windows1252(text: string): Buffer {

@@ -4,11 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
-import { parseEventLines } from '../helpers/protocol.ts';
+import { resultOf } from '../helpers/protocol.ts';
 import { runExample } from '../helpers/example-job.ts';
-import type { Finished } from '../helpers/spawn.ts';
 import { id } from '../../src/id.ts';
-import { tableRows } from './sqlite-rows.ts';
+import { tableRows, userColumns } from './sqlite-rows.ts';
 
 async function workspace() {
   const dir = await mkdtemp(path.join(tmpdir(), 'ferry-file-'));
@@ -21,13 +20,7 @@ async function workspace() {
 }
 const importFile = (db: string, file: string, args: string[] = []) =>
   runExample('file-import', ['--db-path', db, '--file', file, ...args]);
-function result(finished: Finished) {
-  const last = parseEventLines(finished.stdout).at(-1);
-  assert.ok(last?.type === 'result', finished.stderr);
-  return last;
-}
-const userColumns = (rows: Record<string, unknown>[]) =>
-  rows.map(({ _ferry_id: _i, _ferry_source: _s, ...rest }) => rest);
+const result = resultOf;
 
 describe('file-import: CSV as it really comes', () => {
   it('quotes, escaped quotes, embedded LF and CRLF, UTF-8, a BOM and empty fields land exactly as written', async () => {

@@ -12,3 +12,7 @@ export function tableRows(file: string, table: string, orderBy: string): Record<
     db.close();
   }
 }
+
+/** Rows without ferry's own columns: what the file brought. */
+export const userColumns = (rows: Record<string, unknown>[]) =>
+  rows.map(({ _ferry_id: _i, _ferry_source: _s, ...rest }) => rest);

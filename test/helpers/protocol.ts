@@ -1,4 +1,5 @@
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import assert from 'node:assert/strict';
 import type { FerryEvent } from 'ferry';
 import schema from '../../docs/protocol.schema.json' with { type: 'json' };
 
@@ -11,6 +12,13 @@ const EVENT_TYPES = ['start', 'log', 'progress', 'result'];
 export function validateEvent(value: unknown, line: string = JSON.stringify(value)): void {
   if (validate(value)) return;
   throw new Error(`invalid ferry event: ${describe(value, validate.errors ?? [])}\n  line: ${line}`);
+}
+
+/** The result line of a finished job: the last event of its stdout (stderr shows when there is none). */
+export function resultOf(finished: { stdout: string; stderr: string }) {
+  const last = parseEventLines(finished.stdout).at(-1);
+  assert.ok(last?.type === 'result', finished.stderr);
+  return last;
 }
 
 /**

@@ -1,18 +1,32 @@
 import { PermanentError } from '../../errors/errors.ts';
 
+/** How header messages name a file's columns and its header: CSV counts columns, a sheet letters them. */
+export interface HeaderPlace {
+  /** Where the header is, e.g. 'the first line'. */
+  where: string;
+  /** A column's name in a message, from its 0-based index: '3', 'C'. */
+  column: (index: number) => string;
+  /** The error's code. */
+  code: string;
+}
+
+const CSV_HEADER: HeaderPlace = { where: 'the first line', column: (i) => String(i + 1), code: 'CSV_HEADER_INVALID' };
+
 /** Checks the header row: every column needs a name of its own, or records would lose fields. */
-export function checkHeader(file: string, names: string[]): string[] {
+export function checkHeader(file: string, names: string[], place: HeaderPlace = CSV_HEADER): string[] {
   const seen = new Map<string, number>();
   for (const [i, name] of names.entries()) {
     if (name.trim() === '') {
       throw headerError(
-        `${file}: column ${i + 1} of the header has no name: give every column a name in the first line`,
+        `${file}: column ${place.column(i)} of the header has no name: give every column a name in ${place.where}`,
+        place,
       );
     }
     const first = seen.get(name);
     if (first !== undefined) {
       throw headerError(
-        `${file}: the header names ${JSON.stringify(name)} twice (columns ${first + 1} and ${i + 1}): give every column its own name`,
+        `${file}: the header names ${JSON.stringify(name)} twice (columns ${place.column(first)} and ${place.column(i)}): give every column its own name`,
+        place,
       );
     }
     seen.set(name, i);
@@ -21,8 +35,8 @@ export function checkHeader(file: string, names: string[]): string[] {
 }
 
 /** Pairs a row's fields with the header's names. */
-export function recordOf(names: string[], fields: string[]): Record<string, string> {
-  const record: Record<string, string> = {};
+export function recordOf<T>(names: string[], fields: T[]): Record<string, T> {
+  const record: Record<string, T> = {};
   for (let i = 0; i < names.length; i++) {
     // A plain assignment to "__proto__" would set the prototype instead of a field.
     if (names[i] === '__proto__')
@@ -32,11 +46,11 @@ export function recordOf(names: string[], fields: string[]): Record<string, stri
         writable: true,
         configurable: true,
       });
-    else record[names[i] as string] = fields[i] as string;
+    else record[names[i] as string] = fields[i] as T;
   }
   return record;
 }
 
-function headerError(message: string): PermanentError {
-  return new PermanentError(message, { code: 'CSV_HEADER_INVALID' });
+function headerError(message: string, place: HeaderPlace): PermanentError {
+  return new PermanentError(message, { code: place.code });
 }

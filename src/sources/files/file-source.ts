@@ -6,6 +6,7 @@ import { throwIfCancelled } from './open-stream.ts';
  * (`batches()`), which costs one await per batch instead of one per record.
  */
 export interface FileSource<T = unknown> extends AsyncIterable<SourceItem<T>> {
+  /** The same records in arrays, each what one read of the file completed; reads the file anew. */
   batches(): AsyncIterable<SourceItem<T>[]>;
 }
 

@@ -1,12 +1,13 @@
 /**
- * `ferry/files`: read CSV, TSV, NDJSON and JSON files as source items ({@link readFile}), and
- * write a file atomically ({@link writeFileAtomic}).
+ * `ferry/files`: read CSV, TSV, NDJSON and JSON files and XLSX workbooks as source items
+ * ({@link readFile}), and write a file atomically ({@link writeFileAtomic}).
  * @module ferry/files
  */
 export { writeFileAtomic } from './atomic-write.ts';
 export { readCsv, type ReadCsvOptions } from './read-csv.ts';
 export { readNdjson, type ReadNdjsonOptions } from './read-ndjson.ts';
 export { readJsonArray, type ReadJsonArrayOptions } from './read-json-array.ts';
+export { readXlsx, type ReadXlsxOptions, type XlsxRecord } from './read-xlsx.ts';
 export { readFile, formatOf, type FileFormat, type ReadFileOptions } from './read-file.ts';
 export type { ReadOptions, TextEncoding } from './open-stream.ts';
 export type { FileSource } from './file-source.ts';

@@ -76,7 +76,7 @@ describe('readFile refuses', () => {
   it('a name with no known format, saying to pass --format', () => {
     assert.throws(
       () => readFile('dump.gz'),
-      (error) => error instanceof ConfigError && /pass --format csv, tsv, ndjson or json/.test(error.message),
+      (error) => error instanceof ConfigError && /pass --format csv, tsv, ndjson, json or xlsx/.test(error.message),
     );
   });
 

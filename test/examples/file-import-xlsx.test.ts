@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { parseEventLines, resultOf } from '../helpers/protocol.ts';
+import { runExample } from '../helpers/example-job.ts';
+import {
+  OPENPYXL_PEOPLE,
+  PEOPLE_COLUMNS,
+  PEOPLE_ROWS,
+  XLSXWRITER_1904,
+  peopleRow,
+} from '../sources/files/xlsx-fixtures.ts';
+import { writeXlsx } from '../fixtures/files/xlsx-writer.ts';
+import { tableRows, userColumns } from './sqlite-rows.ts';
+
+async function workspace() {
+  const dir = await mkdtemp(path.join(tmpdir(), 'ferry-xlsx-'));
+  return {
+    db: path.join(dir, 'f.db'),
+    /** A copy of a fixture in the workspace, so the table is named after it and nothing else shares it. */
+    copy: async (fixture: string, name = path.basename(fixture)) => {
+      await copyFile(fixture, path.join(dir, name));
+      return path.join(dir, name);
+    },
+    write: async (name: string, content: string | Uint8Array) => {
+      await writeFile(path.join(dir, name), content);
+      return path.join(dir, name);
+    },
+  };
+}
+const importFile = (db: string, file: string, args: string[] = [], env: Record<string, string> = {}) =>
+  runExample('file-import', ['--db-path', db, '--file', file, '--log-format', 'json', ...args], { env });
+const result = resultOf;
+
+/** A value as file-import stores it in its TEXT columns. */
+function stored(value: string | number | boolean | null): string | null {
+  return value === null ? null : String(value);
+}
+
+describe('file-import: XLSX workbooks', () => {
+  it('imports the 1,000 rows of an openpyxl workbook exactly: numbers, true/false, ISO dates, NULL', async () => {
+    const w = await workspace();
+    const file = await w.copy(OPENPYXL_PEOPLE, 'people.xlsx');
+    const finished = await importFile(w.db, file, ['--key', 'id']);
+    assert.equal(finished.code, 0, finished.stderr);
+    const end = result(finished);
+    assert.equal(end.counts?.read, PEOPLE_ROWS);
+    assert.equal(end.counts?.inserted, PEOPLE_ROWS);
+    const expected = Array.from({ length: PEOPLE_ROWS }, (_, k) =>
+      Object.fromEntries(Object.entries(peopleRow(k + 1)).map(([column, value]) => [column, stored(value)])),
+    );
+    const rows = userColumns(tableRows(w.db, 'people', 'CAST(id AS INTEGER)'));
+    assert.deepEqual(Object.keys(rows[0] ?? {}), PEOPLE_COLUMNS);
+    assert.deepEqual(rows, expected);
+    // The same row, spot-checked as a user would read it.
+    assert.deepEqual(rows[5], {
+      id: '6',
+      name: "O'Brien 6",
+      born: '1950-08-11',
+      last_seen: '2024-01-01T13:11:54',
+      score: '0.6000000000000001',
+      active: 'true',
+      note: 'note 6',
+      amount: '6000018',
+    });
+  });
+
+  it('--sheet (or FILE_IMPORT_SHEET) picks the sheet; an error cell is a reject naming sheet, row and cell', async () => {
+    for (const [args, env] of [
+      [['--sheet', 'Orders', '--max-rejects', '1'], {}],
+      [['--max-rejects', '1'], { FILE_IMPORT_SHEET: 'Orders' }],
+    ] as const) {
+      const w = await workspace();
+      const file = await w.copy(OPENPYXL_PEOPLE, 'book.xlsx');
+      const finished = await importFile(w.db, file, [...args], env);
+      assert.equal(finished.code, 0, finished.stderr);
+      assert.deepEqual(userColumns(tableRows(w.db, 'book', 'order_id')), [
+        { order_id: 'A-1', customer: 'Zoë', total: '12.5', shipped: '2024-02-29' },
+        { order_id: 'A-2', customer: '東京', total: null, shipped: null },
+        { order_id: 'A-3', customer: 'short row', total: null, shipped: null },
+      ]);
+      const logs = parseEventLines(finished.stdout).flatMap((e) => (e.type === 'log' ? [e.msg] : []));
+      assert.equal(
+        logs.find((msg) => msg.startsWith('rejected')),
+        `rejected ${file}, sheet "Orders", row 6, cell C6: cell C6 holds the error #N/A`,
+      );
+    }
+  });
+
+  it('the default --max-rejects 0 fails the run with 65 on an error cell, and keeps nothing', async () => {
+    const w = await workspace();
+    const file = await w.copy(OPENPYXL_PEOPLE, 'book.xlsx');
+    const failed = await importFile(w.db, file, ['--sheet', 'Orders']);
+    assert.equal(failed.code, 65, failed.stderr);
+    assert.deepEqual(tableRows(w.db, 'book', 'order_id'), []);
+  });
+
+  it('two sheets of one workbook into one table: each replaces only its own rows', async () => {
+    const w = await workspace();
+    const file = await w.copy(OPENPYXL_PEOPLE, 'book.xlsx');
+    for (const sheet of ['Dates 1900', 'Ragged', 'Dates 1900']) {
+      const finished = await importFile(w.db, file, ['--sheet', sheet, '--table', 'mixed', '--max-rejects', '1']);
+      assert.equal(finished.code, 0, finished.stderr);
+    }
+    const rows = tableRows(w.db, 'mixed', '_ferry_source, _ferry_id');
+    assert.deepEqual(
+      rows.map((r) => [r._ferry_source, r.what ?? r.a]),
+      [
+        ...['first day', 'before the leap bug', 'after the leap bug', 'leap day', 'date-time', 'with ms'].map(
+          (what) => [`${file}#Dates 1900`, what],
+        ),
+        [`${file}#Dates 1900`, 'time only'],
+        [`${file}#Dates 1900`, 'last day'],
+        [`${file}#Ragged`, '1'],
+      ],
+    );
+  });
+
+  it('a sheet emptied to its header deletes, with --allow-empty, the rows it brought, and only those', async () => {
+    const w = await workspace();
+    const file = await w.write('book.xlsx', '');
+    const cells = (r: number, ...values: string[]) =>
+      `<row r="${r}">${values.map((v, i) => `<c r="${'AB'[i]}${r}" t="inlineStr"><is><t>${v}</t></is></c>`).join('')}</row>`;
+    const sheets = (a: string[]) => [
+      { name: 'A', rows: a },
+      { name: 'B', rows: [cells(1, 'id', 'v'), cells(2, 'b1', 'kept')] },
+    ];
+    await writeXlsx(file, { sheets: sheets([cells(1, 'id', 'v'), cells(2, 'a1', 'x'), cells(3, 'a2', 'y')]) });
+    for (const sheet of ['A', 'B']) {
+      const finished = await importFile(w.db, file, ['--sheet', sheet, '--table', 't']);
+      assert.equal(finished.code, 0, finished.stderr);
+    }
+    assert.equal(tableRows(w.db, 't', 'id').length, 3);
+    await writeXlsx(file, { sheets: sheets([cells(1, 'id', 'v')]) });
+    const refused = await importFile(w.db, file, ['--sheet', 'A', '--table', 't']);
+    assert.equal(refused.code, 65, refused.stderr);
+    assert.equal(result(refused).error?.code, 'EMPTY_FILE');
+    const emptied = await importFile(w.db, file, ['--sheet', 'A', '--table', 't', '--allow-empty']);
+    assert.equal(emptied.code, 0, emptied.stderr);
+    assert.equal(result(emptied).counts?.deleted, 2);
+    assert.deepEqual(userColumns(tableRows(w.db, 't', 'id')), [{ id: 'b1', v: 'kept' }]);
+  });
+
+  it('the 1904 date system of an xlsxwriter workbook, --format xlsx for a name without the extension', async () => {
+    const w = await workspace();
+    const file = await w.copy(XLSXWRITER_1904, 'mac_export.bin');
+    const finished = await importFile(w.db, file, ['--format', 'xlsx', '--table', 'mac', '--key', 'day']);
+    assert.equal(finished.code, 0, finished.stderr);
+    assert.deepEqual(userColumns(tableRows(w.db, 'mac', 'day')), [
+      { day: '1904-01-01', at: '2024-02-29T13:45:30', clock: '23:59:59', text: 'inline ünïcode' },
+      { day: '1999-12-31', at: '1904-01-02T06:00:00', clock: '00:00:01', text: 'line\r\nbreak' },
+    ]);
+  });
+
+  it('a sheet the workbook lacks exits 64 and names the sheets it has', async () => {
+    const w = await workspace();
+    const file = await w.copy(OPENPYXL_PEOPLE, 'book.xlsx');
+    const failed = await importFile(w.db, file, ['--sheet', 'Customers']);
+    assert.equal(failed.code, 64, failed.stderr);
+    assert.equal(result(failed).error?.code, 'XLSX_NO_SUCH_SHEET');
+    assert.match(
+      result(failed).error?.message ?? '',
+      /--sheet "Customers": .*book\.xlsx has no such sheet; its sheets are "People", "Orders", "Dates 1900", "Ragged"$/,
+    );
+  });
+
+  it('a workbook cut short, or a CSV named .xlsx, exits 65 with XLSX_INVALID and stores nothing', async () => {
+    const w = await workspace();
+    const bytes = await readFile(OPENPYXL_PEOPLE);
+    const files = [
+      await w.write('cut.xlsx', bytes.subarray(0, Math.floor(bytes.length / 2))),
+      await w.write('csv.xlsx', 'id,name\n1,Zoë\n'),
+    ];
+    for (const file of files) {
+      const failed = await importFile(w.db, file);
+      assert.equal(failed.code, 65, failed.stderr);
+      const error = result(failed).error;
+      assert.equal(error?.code, 'XLSX_INVALID');
+      assert.match(error?.message ?? '', /is not an XLSX workbook: it is not a ZIP package/);
+    }
+  });
+});
