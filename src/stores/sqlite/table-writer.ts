@@ -76,7 +76,7 @@ export class TableWriter implements Writer {
 
   async write(rows: readonly Row[], counts: WriteCounts, options: { sweep?: Sweep }): Promise<void> {
     const sweep = options.sweep as ScopeSweep | undefined;
-    const keys: SqlValue[][] | undefined = sweep ? [] : undefined;
+    const keys: SqlValue[][] | undefined = sweep?.remembering ? [] : undefined;
     this.writeMany(rows, counts, keys);
     for (const key of keys ?? []) sweep?.remember(key);
   }
@@ -132,34 +132,63 @@ export class TableWriter implements Writer {
   }
 }
 
-/** Remembers the keys a replace brought, then deletes the scope's rows it did not bring. */
+/**
+ * Remembers the keys a replace brought, then deletes the scope's rows it did not bring. A scope
+ * that held no row when the replace began has nothing to sweep: its keys are not even kept.
+ */
 export class ScopeSweep implements Sweep {
   readonly #db: DatabaseSync;
   readonly #seen: string;
-  readonly #remember: StatementSync;
-  readonly #sweep: StatementSync;
+  readonly #width: number;
+  readonly #perStatement: number;
+  readonly #remember: StatementSync | undefined;
+  readonly #rememberMany: StatementSync | undefined;
+  readonly #sweep: StatementSync | undefined;
   readonly #scope: SqlValue[];
+  #pending: SqlValue[] = [];
 
   constructor(db: DatabaseSync, name: string, spec: TableSpec, scope: Row) {
     const key = spec.primaryKey.map(q);
-    const scopeCols = spec.scope ?? [];
+    const inScope = (spec.scope ?? []).map((c) => `${q(c)} IS ?`).join(' AND ') || '1';
     this.#db = db;
     this.#seen = q(`_ferry_seen_${name}`);
+    this.#width = key.length;
+    this.#perStatement = Math.floor(MAX_PARAMETERS / Math.max(1, key.length) / 8);
+    this.#scope = (spec.scope ?? []).map((c) => toSql(scope[c], spec.columns[c] ?? 'text'));
+    const held = db.prepare(`SELECT 1 FROM ${q(name)} WHERE ${inScope} LIMIT 1`).get(...this.#scope);
+    if (held === undefined) return;
     db.exec(`DROP TABLE IF EXISTS temp.${this.#seen}`);
     // WITHOUT ROWID: remembering a key must not move last_insert_rowid (see LastInsert).
     db.exec(`CREATE TEMP TABLE ${this.#seen} (${key.join(', ')}, PRIMARY KEY (${key.join(', ')})) WITHOUT ROWID`);
-    this.#remember = db.prepare(`INSERT OR IGNORE INTO temp.${this.#seen} VALUES (${key.map(() => '?').join(', ')})`);
-    const inScope = scopeCols.map((c) => `${q(c)} IS ?`).join(' AND ');
+    const tuple = `(${key.map(() => '?').join(', ')})`;
+    const insert = (rows: number) =>
+      db.prepare(
+        `INSERT OR IGNORE INTO temp.${this.#seen} VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`,
+      );
+    this.#remember = insert(1);
+    this.#rememberMany = insert(this.#perStatement);
     const notSeen = `NOT EXISTS (SELECT 1 FROM temp.${this.#seen} s WHERE ${key.map((k) => `s.${k} IS t.${k}`).join(' AND ')})`;
     this.#sweep = db.prepare(`DELETE FROM ${q(name)} AS t WHERE ${inScope} AND ${notSeen}`);
-    this.#scope = scopeCols.map((c) => toSql(scope[c], spec.columns[c] ?? 'text'));
+  }
+
+  /** Whether the keys are wanted: not when the scope held no row to sweep. */
+  get remembering(): boolean {
+    return this.#rememberMany !== undefined;
   }
 
   remember(key: SqlValue[]): void {
-    this.#remember.run(...key);
+    if (!this.#rememberMany) return;
+    for (const value of key) this.#pending.push(value);
+    if (this.#pending.length < this.#perStatement * this.#width) return;
+    this.#rememberMany.run(...this.#pending);
+    this.#pending = [];
   }
 
   async sweep(counts: WriteCounts): Promise<void> {
+    if (!this.#sweep) return;
+    for (let i = 0; i < this.#pending.length; i += this.#width)
+      this.#remember?.run(...this.#pending.slice(i, i + this.#width));
+    this.#pending = [];
     counts.deleted += Number(this.#sweep.run(...this.#scope).changes);
     this.#db.exec(`DROP TABLE temp.${this.#seen}`);
   }
