@@ -27,11 +27,39 @@ const json = JSON as unknown as JsonWithSource;
  * leading zeros), or an exponent of three digits. Text without either parses exactly with the
  * plain JSON.parse; text with one (a long digit string counts too) takes the slower exact parse.
  */
-const MAYBE_INEXACT = /[\d.]{16}|\d[eE][+-]?\d{3}/;
+function mayBeInexact(text: string): boolean {
+  return hasLongNumeral(text) || BIG_EXPONENT.test(text);
+}
+
+const BIG_EXPONENT = /\d[eE][+-]?\d{3}/;
+const RUN = 16;
+const isNumeral = (c: number) => (c >= 48 && c <= 57) || c === 46; // 0-9 or .
+
+/**
+ * Whether 16 digits or points stand in a row. Such a run covers every 16th character of the
+ * text, so only those are looked at until one is a digit or point: a regular expression
+ * tried at every character took as long as JSON.parse itself.
+ */
+function hasLongNumeral(text: string): boolean {
+  const n = text.length;
+  for (let i = RUN - 1; i < n;) {
+    if (!isNumeral(text.charCodeAt(i))) {
+      i += RUN;
+      continue;
+    }
+    let start = i;
+    while (start > 0 && isNumeral(text.charCodeAt(start - 1))) start--;
+    let end = i + 1;
+    while (end < n && isNumeral(text.charCodeAt(end))) end++;
+    if (end - start >= RUN) return true;
+    i = end + RUN; // the next run starts past `end`: its 16th character is there at the earliest
+  }
+  return false;
+}
 
 /** JSON.parse, but a number a double cannot hold exactly comes back as an ExactNumber. */
 export function parseJson(text: string): unknown {
-  if (!MAYBE_INEXACT.test(text)) return JSON.parse(text);
+  if (!mayBeInexact(text)) return JSON.parse(text);
   return json.parse(text, (_key, value, context) =>
     typeof value === 'number' && context?.source !== undefined ? exactNumber(context.source) : value,
   );

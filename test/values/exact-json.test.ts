@@ -28,6 +28,19 @@ describe('parseJson keeps every number exactly as written', () => {
     assert.ok(parsed.every((n) => typeof n === 'number'));
   });
 
+  it('a long number is found wherever it stands in a long line, next to short ones', () => {
+    for (const text of ['9007199254740993', '0.10000000000000001', '1234567890.12345678', '2e-400']) {
+      for (let offset = 0; offset < 40; offset++) {
+        const line = `{"a":[12345678,"${'x'.repeat(offset)}",${text},7]}`;
+        const parsed = parseJson(line) as { a: unknown[] };
+        assert.ok(isExactNumber(parsed.a[2]), `${text} at offset ${offset}`);
+        assert.equal(jsonText(parsed.a[2]), text);
+        const after = parseJson(`[${'1'.repeat(1 + (offset % 15))},${text}]`) as unknown[];
+        assert.ok(isExactNumber(after[1]), `${text} right after a number of ${1 + (offset % 15)} digits`);
+      }
+    }
+  });
+
   it('two ids one apart beyond 2^53 stay two ids', () => {
     const [a, b] = parseJson('[9007199254740993, 9007199254740992]') as unknown[];
     assert.notEqual(jsonText(a), jsonText(b));
