@@ -185,7 +185,7 @@ export default async function postgresUpsert(): Promise<BenchSection> {
     ];
 
     return {
-      title: `PostgreSQL upsert: ${COUNT.toLocaleString('en')} NDJSON records`,
+      title: `(information) PostgreSQL upsert by a fixture job: ${COUNT.toLocaleString('en')} NDJSON records`,
       method:
         `Each command is a real process reading the same cached NDJSON file of ${COUNT.toLocaleString('en')} records ` +
         `(${(data.bytes / 2 ** 20).toFixed(0)} MiB, bench/lib/records.ts) line by line (node:readline, JSON.parse) into a table of 11 columns keyed by \`id\`, ` +

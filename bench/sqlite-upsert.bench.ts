@@ -228,7 +228,7 @@ export default async function sqliteUpsert(): Promise<BenchSection> {
 
     const versions = await toolVersions();
     return {
-      title: `SQLite upsert: ${COUNT.toLocaleString('en')} NDJSON records`,
+      title: `(information) SQLite upsert by a fixture job: ${COUNT.toLocaleString('en')} NDJSON records`,
       method:
         `Each command is a real process reading the same cached NDJSON file of ${COUNT.toLocaleString('en')} records ` +
         `(${(data.bytes / 2 ** 20).toFixed(0)} MiB, 11 fields: strings, ints, a float, a boolean, an ISO timestamp, a nested object; record i is a pure function of i) ` +

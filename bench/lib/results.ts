@@ -4,7 +4,10 @@ import type { BenchSection, Table } from './section.ts';
 const TITLE = '# ferry benchmarks';
 const INTRO =
   'Written by `npm run bench` (bench/run.ts). Each section is replaced when its benchmark runs again; ' +
-  'text outside the `<!-- bench:… -->` markers is not kept.';
+  'text outside the `<!-- bench:… -->` markers is not kept. What users run is measured in **shipped-jobs**: the ' +
+  'executables `ferry build` makes of the examples, against hand-written loops and Python in the same run. A ' +
+  'section titled (information) measures something else (a job written for the benchmark, a reader alone) and ' +
+  'is no evidence of what ships.';
 const BLOCK = /<!-- bench:([\w-]+) -->\n[\s\S]*?<!-- \/bench:\1 -->/g;
 
 const open = (id: string) => `<!-- bench:${id} -->`;
