@@ -38,12 +38,11 @@ export interface SeaOptions {
  *   is missing, nodejs/node#54232) but stops at "--"; the job reads --env-file itself;
  * - execArgvExtension "none": NODE_OPTIONS from the caller's environment does not reach the
  *   embedded Node (no stray --require or --inspect in a shipped sidecar);
- * - --max-semi-space-size=16 (MiB): V8 grows its young generation with the allocation rate while a job
- *   streams records through batches; capped, a 1,000,000-record import peaks at 94 MB instead of
- *   ~127 MB, for ~10% more time (more scavenges; bench/RESULTS.md, SQLite upsert). Memory that
- *   stays flat and small matters more in a sidecar beside a desktop app.
+ * - --max-semi-space-size=8 (MiB): V8 grows its young generation with the allocation rate while a job
+ *   streams records through batches; capped, the heap stays flat and small, which matters in a
+ *   sidecar beside a desktop app (docs/building.md has the runs that chose 8 over 16 and none).
  */
-export const SEMI_SPACE_MIB = 16;
+export const SEMI_SPACE_MIB = 8;
 
 export async function buildSea(options: SeaOptions): Promise<{ codeCache: boolean }> {
   const major = Number.parseInt(process.versions.node, 10);
