@@ -132,6 +132,7 @@ async function run(
     logFormat: _f,
     logLevel,
     dryRun,
+    exitWithParent,
     maxRejects,
     minRecords,
     replay: _r,
@@ -145,6 +146,10 @@ async function run(
     if (count > 1) return io.exitNow(ExitCode.cancelled, `${job.name}: second ${signal}, exiting at once\n`);
     controller.abort(new CancelledError(`received ${signal}`));
   });
+  const unwatch =
+    exitWithParent === true
+      ? io.watchParent?.((reason) => controller.abort(new CancelledError(reason, { code: 'PARENT_GONE' })))
+      : undefined;
   try {
     const result = await runJobFromCli(job, jobConfig as ConfigOf<ConfigSchema>, {
       reporter: createReporter(format, io),
@@ -164,6 +169,7 @@ async function run(
     return result.exitCode;
   } finally {
     detach();
+    unwatch?.();
   }
 }
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { emptyCounts, type Counts, type FerryEvent, type ResultEvent } from '../events/protocol.ts';
 import { toEnv, toFlags, type HostConfig } from './job-args.ts';
@@ -77,7 +77,9 @@ const running = new Map<string, JobHandle>();
  * the running handle; the job's own lock covers other processes.
  */
 export function startJob(executable: string, options: StartOptions = {}): JobHandle {
-  const args = [...(options.args ?? []), ...toFlags({ logFormat: 'json', ...options.config })];
+  // --exit-with-parent: if this process dies (force-quit, crash) the job stops within a second,
+  // releasing its lock, instead of running on as an orphan. `config: { exitWithParent: false }` opts out.
+  const args = [...(options.args ?? []), ...toFlags({ logFormat: 'json', exitWithParent: true, ...options.config })];
   const key =
     options.key === null
       ? undefined
@@ -87,9 +89,12 @@ export function startJob(executable: string, options: StartOptions = {}): JobHan
   const child = spawn(executable, args, {
     cwd: options.cwd,
     env: { ...(options.env ?? process.env), ...toEnv(options.secrets ?? {}, options.envPrefix) },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // stdin is a pipe held open and never written: the OS closes it when this process dies,
+    // which the job sees at once, on every platform.
+    stdio: ['pipe', 'pipe', 'pipe'],
     windowsHide: true,
   });
+  child.stdin.on('error', () => {}); // a job that has exited: nothing was to be written anyway
   const handle = follow(child, options);
   if (key !== undefined) {
     running.set(key, handle);
@@ -98,7 +103,7 @@ export function startJob(executable: string, options: StartOptions = {}): JobHan
   return handle;
 }
 
-function follow(child: ChildProcessByStdio<null, Readable, Readable>, options: StartOptions): JobHandle {
+function follow(child: ChildProcessByStdio<Writable, Readable, Readable>, options: StartOptions): JobHandle {
   const queue = new LineQueue();
   let result: ResultEvent | undefined;
   let started = false;
