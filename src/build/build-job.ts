@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../errors/errors.ts';
-import { bundleJob, type Bundle } from './bundle.ts';
+import { bundleJob, jobName, type Bundle } from './bundle.ts';
 import { sha256File, writeChecksumFile } from './checksum.ts';
 import { downloadNode } from './node-binary.ts';
 import { prepareBinary } from './prepare.ts';
@@ -11,10 +11,10 @@ import { hostTarget, isHost, type Target } from './targets.ts';
 import { runTool } from './tools.ts';
 
 export interface BuildOptions {
-  /** The job module; see bundleJob. */
-  entry: string;
+  /** The job module, or several for one executable that runs each by name; see bundleJob. */
+  entry: string | readonly string[];
   outDir: string;
-  /** The executable's name; default: the job module's file name without extension. */
+  /** The executable's name; default: the job module's file name without extension. Required for several. */
   name?: string;
   /** Platforms to build for. Without them: this machine's, and the output is named plainly. */
   targets?: readonly Target[];
@@ -62,7 +62,12 @@ export interface BuildResult {
 export async function buildJob(options: BuildOptions): Promise<BuildResult> {
   checkNodeVersion();
   const targets = options.targets ?? [hostTarget()];
-  const name = options.name ?? path.parse(options.entry).name;
+  const entries = typeof options.entry === 'string' ? [options.entry] : options.entry;
+  if (entries.length > 1 && options.name === undefined)
+    throw new ConfigError(
+      `${entries.length} job modules make one executable: name it with --name (e.g. --name importers); it then runs \`importers <job> …\``,
+    );
+  const name = options.name ?? path.parse(entries[0] ?? '').name;
   if (!/^[\w.-]+$/.test(name))
     throw new ConfigError(
       `--name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-' (a file name, no directory)`,
@@ -76,7 +81,8 @@ export async function buildJob(options: BuildOptions): Promise<BuildResult> {
   try {
     const started = performance.now();
     const bundle = await bundleJob({
-      entry: options.entry,
+      entry: entries,
+      name,
       outfile: path.join(scratch, `${name}.mjs`),
       ...(options.conditions ? { conditions: options.conditions } : {}),
     });
@@ -85,6 +91,7 @@ export async function buildJob(options: BuildOptions): Promise<BuildResult> {
       options.log?.(
         `${options.entry} has no default export: bundled as a program that starts itself (it must call runMain)`,
       );
+    if (entries.length > 1) options.log?.(`${name} runs the jobs ${entries.map(jobName).join(', ')}: ${name} <job> …`);
     options.log?.(
       `bundled ${bundle.inputs.length} files into ${(bundle.bytes / 1024).toFixed(0)} KB in ${bundleMs.toFixed(0)} ms`,
     );

@@ -13,6 +13,9 @@ export interface StartOptions {
   secrets?: Record<string, string | undefined>;
   /** The job's env prefix, if it declares one. */
   envPrefix?: string;
+  /** The job to run in an executable of several (`ferry build a.ts b.ts --name importers`): its module's
+   *  file name, e.g. `'a'`; it goes first on the command line (`importers a …`). */
+  job?: string;
   /** Extra arguments before the flags, e.g. a subcommand, or `['run', 'job.ts']` for the ferry CLI. */
   args?: readonly string[];
   /** The whole environment of the job (default: the host's own), to which secrets are added. */
@@ -79,11 +82,10 @@ const running = new Map<string, JobHandle>();
 export function startJob(executable: string, options: StartOptions = {}): JobHandle {
   // --exit-with-parent: if this process dies (force-quit, crash) the job stops within a second,
   // releasing its lock, instead of running on as an orphan. `config: { exitWithParent: false }` opts out.
-  const args = [...(options.args ?? []), ...toFlags({ logFormat: 'json', exitWithParent: true, ...options.config })];
+  const leading = [...(options.job === undefined ? [] : [options.job]), ...(options.args ?? [])];
+  const args = [...leading, ...toFlags({ logFormat: 'json', exitWithParent: true, ...options.config })];
   const key =
-    options.key === null
-      ? undefined
-      : (options.key ?? JSON.stringify([executable, options.args ?? [], options.cwd ?? '']));
+    options.key === null ? undefined : (options.key ?? JSON.stringify([executable, leading, options.cwd ?? '']));
   const existing = key === undefined ? undefined : running.get(key);
   if (existing) return existing;
   const child = spawn(executable, args, {

@@ -11,12 +11,15 @@ interface BuildFlags {
   codeCache: boolean;
 }
 
-/** `ferry build <job>`: one executable per target, Node inside (docs/building.md). */
+/** `ferry build <job...>`: one executable per target, Node inside, carrying one job or several (docs/building.md). */
 export function addBuildCommand(program: Command): void {
   program
     .command('build')
-    .description('bundle a job into a single executable that needs no Node.js (docs/building.md)')
-    .argument('<job>', 'the job module (its default export), e.g. ./jobs/import.ts')
+    .description('bundle a job, or several, into a single executable that needs no Node.js (docs/building.md)')
+    .argument(
+      '<jobs...>',
+      'the job module (its default export), e.g. ./jobs/import.ts; several make one executable that runs `<name> <job> …` (--name needed)',
+    )
     .option(
       '--target <targets>',
       'platforms, comma-separated: linux-x64, linux-arm64, win-x64, darwin-x64, darwin-arm64 (default: this machine)',
@@ -33,14 +36,14 @@ export function addBuildCommand(program: Command): void {
     .option('--no-strip', "keep the Linux Node binary's symbols and debug info (~32 MB)")
     .option('--no-code-cache', "don't embed V8 code cache (host builds have it)")
     .exitOverride()
-    .action(async (entry: string, flags: BuildFlags) => {
+    .action(async (entries: string[], flags: BuildFlags) => {
       const log = (line: string) => process.stderr.write(`ferry build: ${line}\n`);
       try {
         // Loaded here: `ferry run` should not pay for esbuild.
         const { buildJob, defaultCacheDir, describeBuilt, nodeConditions, parseTargets } =
           await import('../build/index.ts');
         const result = await buildJob({
-          entry,
+          entry: entries,
           outDir: flags.out,
           ...(flags.name !== undefined ? { name: flags.name } : {}),
           ...(flags.target.length > 0 ? { targets: parseTargets(flags.target) } : {}),

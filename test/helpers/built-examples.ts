@@ -16,20 +16,39 @@ export const NODE_CACHE = path.join(ROOT, 'node_modules/.cache/ferry');
 
 const building = new Map<string, Promise<string>>();
 
+const exampleEntry = (name: string) => path.join(ROOT, 'examples', name, `${name}.ts`);
+
 /** The path of examples/<name>/<name>.ts built as a single executable for this machine. */
 export function builtExample(name: string): Promise<string> {
-  let build = building.get(name);
-  if (!build) {
-    build = buildCached(path.join(ROOT, 'examples', name, `${name}.ts`), name);
-    building.set(name, build);
-  }
-  return build;
+  return cached(name, () => buildCached([exampleEntry(name)], name));
 }
 
-async function buildCached(entry: string, name: string): Promise<string> {
+/** The name of the executable that carries both examples: `importers rest-import …`. */
+export const IMPORTERS = 'importers';
+
+/** file-import and rest-import built as one executable, as `ferry build a.ts b.ts --name importers` does. */
+export function builtImporters(): Promise<string> {
+  return cached(IMPORTERS, () => buildCached(['file-import', 'rest-import'].map(exampleEntry), IMPORTERS));
+}
+
+function cached(name: string, build: () => Promise<string>): Promise<string> {
+  let built = building.get(name);
+  if (!built) {
+    built = build();
+    building.set(name, built);
+  }
+  return built;
+}
+
+async function buildCached(entry: readonly string[], name: string): Promise<string> {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'ferry-built-example-'));
   try {
-    const bundle = await bundleJob({ entry, outfile: path.join(scratch, `${name}.mjs`), conditions: ['source'] });
+    const bundle = await bundleJob({
+      entry,
+      name,
+      outfile: path.join(scratch, `${name}.mjs`),
+      conditions: ['source'],
+    });
     const key = createHash('sha256')
       .update([bundle.sha256, process.version, await nodeIdentity(), await buildCodeHash()].join('\0'))
       .digest('hex')
