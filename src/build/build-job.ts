@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../errors/errors.ts';
@@ -26,6 +26,9 @@ export interface BuildOptions {
   strip?: boolean;
   /** Embed V8's code cache for the bundle (default true; host builds only). */
   codeCache?: boolean;
+  /** Write `<name>.mjs`, the job for `node <name>.mjs` on any Node >= 24 (an Electron app's own), instead
+   *  of executables with Node inside. */
+  nodeBundle?: boolean;
   /** Package export conditions for bundling, e.g. ['source']. */
   conditions?: readonly string[];
   cacheDir: string;
@@ -56,11 +59,17 @@ export interface BuildResult {
   bundle: Bundle;
   bundleMs: number;
   outputs: Built[];
+  /** With `nodeBundle`: the `.mjs` written, and its `.sha256`. */
+  nodeBundle?: { file: string; checksumFile: string };
 }
+
+/** The oldest Node a `--bundle` output runs on: the Node of current Electron releases (docs/building.md). */
+export const BUNDLE_NODE_MAJOR = 24;
 
 /** Bundles a job and makes one single executable per target. */
 export async function buildJob(options: BuildOptions): Promise<BuildResult> {
-  checkNodeVersion();
+  if (options.nodeBundle === true) checkBundleFlags(options);
+  else checkNodeVersion();
   const targets = options.targets ?? [hostTarget()];
   const entries = typeof options.entry === 'string' ? [options.entry] : options.entry;
   if (entries.length > 1 && options.name === undefined)
@@ -85,6 +94,7 @@ export async function buildJob(options: BuildOptions): Promise<BuildResult> {
       name,
       outfile: path.join(scratch, `${name}.mjs`),
       ...(options.conditions ? { conditions: options.conditions } : {}),
+      ...(options.nodeBundle === true ? { nodeMajor: BUNDLE_NODE_MAJOR } : {}),
     });
     const bundleMs = performance.now() - started;
     if (bundle.selfStarting)
@@ -96,6 +106,8 @@ export async function buildJob(options: BuildOptions): Promise<BuildResult> {
       `bundled ${bundle.inputs.length} files into ${(bundle.bytes / 1024).toFixed(0)} KB in ${bundleMs.toFixed(0)} ms`,
     );
     await mkdir(options.outDir, { recursive: true });
+    if (options.nodeBundle === true)
+      return { bundle, bundleMs, outputs: [], nodeBundle: await placeBundle(bundle, options.outDir) };
     const outputs: Built[] = [];
     for (const target of targets) {
       const file = path.join(
@@ -108,6 +120,27 @@ export async function buildJob(options: BuildOptions): Promise<BuildResult> {
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** --bundle writes a file for any platform's Node: flags about executables make no sense with it. */
+function checkBundleFlags(options: BuildOptions): void {
+  const flags = [
+    options.targets !== undefined && '--target',
+    options.tauri === true && '--tauri',
+    options.nodeBinary !== undefined && '--node-binary',
+  ].filter(Boolean);
+  if (flags.length > 0)
+    throw new ConfigError(
+      `--bundle writes one .mjs for \`node\` on any platform, not executables: drop ${flags.join(' and ')}, or build executables without --bundle`,
+    );
+}
+
+/** The bundle as the output: `<outDir>/<name>.mjs` and its `.sha256`, never seen half-written. */
+async function placeBundle(bundle: Bundle, outDir: string): Promise<{ file: string; checksumFile: string }> {
+  const file = path.join(outDir, path.basename(bundle.file));
+  await copyFile(bundle.file, `${file}.partial`);
+  await rename(`${file}.partial`, file);
+  return { file, checksumFile: await writeChecksumFile(file, bundle.sha256) };
 }
 
 /** `name`, `name-<target>` when targets were asked for, or `name-<triple>` for Tauri; `.exe` on Windows. */

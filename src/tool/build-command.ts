@@ -9,6 +9,7 @@ interface BuildFlags {
   nodeBinary?: string;
   strip: boolean;
   codeCache: boolean;
+  bundle?: boolean;
 }
 
 /** `ferry build <job...>`: one executable per target, Node inside, carrying one job or several (docs/building.md). */
@@ -35,12 +36,13 @@ export function addBuildCommand(program: Command): void {
     )
     .option('--no-strip', "keep the Linux Node binary's symbols and debug info (~32 MB)")
     .option('--no-code-cache', "don't embed V8 code cache (host builds have it)")
+    .option('--bundle', 'write <name>.mjs, run with `node <name>.mjs` on Node >= 24 (an Electron app), no Node inside')
     .exitOverride()
     .action(async (entries: string[], flags: BuildFlags) => {
       const log = (line: string) => process.stderr.write(`ferry build: ${line}\n`);
       try {
         // Loaded here: `ferry run` should not pay for esbuild.
-        const { buildJob, defaultCacheDir, describeBuilt, nodeConditions, parseTargets } =
+        const { buildJob, defaultCacheDir, describeBuilt, describeBundle, nodeConditions, parseTargets } =
           await import('../build/index.ts');
         const result = await buildJob({
           entry: entries,
@@ -51,6 +53,7 @@ export function addBuildCommand(program: Command): void {
           ...(flags.nodeBinary !== undefined ? { nodeBinary: flags.nodeBinary } : {}),
           strip: flags.strip,
           codeCache: flags.codeCache,
+          nodeBundle: flags.bundle === true,
           conditions: nodeConditions(process.execArgv, process.env.NODE_OPTIONS),
           cacheDir: defaultCacheDir(process.env),
           env: process.env,
@@ -58,6 +61,8 @@ export function addBuildCommand(program: Command): void {
           log,
         });
         for (const built of result.outputs) process.stdout.write(describeBuilt(built, process.cwd()));
+        if (result.nodeBundle)
+          process.stdout.write(describeBundle(result.bundle, result.nodeBundle.file, process.cwd()));
       } catch (error) {
         const code = exitCodeFor(error);
         log(code === 1 ? `unexpected error: ${String((error as Error)?.stack ?? error)}` : (error as Error).message);

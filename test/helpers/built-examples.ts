@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleJob, hostTarget, makeExecutable } from '../../src/build/index.ts';
+import { buildJob, bundleJob, hostTarget, makeExecutable } from '../../src/build/index.ts';
 import { ROOT } from './spawn.ts';
 
 /** Build outputs, by content hash. */
@@ -89,4 +89,22 @@ async function buildCodeHash(): Promise<string> {
   const hash = createHash('sha256');
   for (const file of (await readdir(dir)).sort()) hash.update(file).update(await readFile(path.join(dir, file)));
   return hash.digest('hex');
+}
+
+/** examples/<name>/<name>.ts as `ferry build --bundle` writes it: one .mjs for `node <name>.mjs` on Node >= 24. */
+export function bundledExample(name: string): Promise<string> {
+  return cached(`${name}.mjs`, async () => {
+    const outDir = await mkdtemp(path.join(os.tmpdir(), 'ferry-bundled-example-'));
+    const built = await buildJob({
+      entry: exampleEntry(name),
+      outDir,
+      nodeBundle: true,
+      conditions: ['source'],
+      cacheDir: NODE_CACHE,
+      env: process.env,
+      cwd: ROOT,
+    });
+    if (!built.nodeBundle) throw new Error('buildJob wrote no bundle');
+    return built.nodeBundle.file;
+  });
 }
