@@ -134,7 +134,8 @@ function follow(child: ChildProcessByStdio<Writable, Readable, Readable>, option
     });
   });
   const cancel = () => {
-    asked = true;
+    // A process that has exited already ended on its own, whatever cancel() says after.
+    if (child.exitCode === null && child.signalCode === null) asked = true;
     return terminate(child, options.graceMs ?? 5000, closed);
   };
   if (options.signal?.aborted) void cancel();
