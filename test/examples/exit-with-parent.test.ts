@@ -87,9 +87,11 @@ describe('--exit-with-parent on the built rest-import', () => {
   async function hostRun(
     [command, args]: readonly [string, readonly string[]],
     then: (jobPid: number, host: { kill(signal: NodeJS.Signals): void }) => void,
+    env: Record<string, string> = {},
   ): Promise<{ finished: Finished; jobPid: number }> {
     let jobPid = 0;
     const finished = await run(command, args, {
+      env,
       timeoutMs: 60_000,
       onOutput: (stdout, child) => {
         const line = stdout.split('\n').find((l) => l.startsWith('{"pid"'));
@@ -123,7 +125,7 @@ describe('--exit-with-parent on the built rest-import', () => {
   const killed: [string, () => Promise<string>, string[]][] = [
     ['a Node host using ferry/host (flag added by startJob)', freshDb, []],
     ['a Python host with pipes and --exit-with-parent', freshDb, ['--exit-with-parent']],
-    ['a Python host, stdin from /dev/null: the parent pid alone', freshDb, ['--exit-with-parent']],
+    ['a Python host, stdin from /dev/null: the parent pid alone (EXIT_WITH_PARENT=true)', freshDb, []],
   ];
   for (const [name, dbFor, flag] of killed) {
     it(`${name}, SIGKILLed mid-import: the job is gone within 2 s and the next run completes`, async (t) => {
@@ -132,10 +134,15 @@ describe('--exit-with-parent on the built rest-import', () => {
         ? hosts.node('stay', db)
         : hosts.python(name.includes('/dev/null') ? 'stay-devnull' : 'stay', db, flag);
       let gone = Promise.resolve(Infinity);
-      const { jobPid } = await hostRun(host, (pid, child) => {
-        child.kill('SIGKILL');
-        gone = timeToGo(pid, 5000);
-      });
+      const byEnv = name.includes('EXIT_WITH_PARENT=true') ? { EXIT_WITH_PARENT: 'true' } : {};
+      const { jobPid } = await hostRun(
+        host,
+        (pid, child) => {
+          child.kill('SIGKILL');
+          gone = timeToGo(pid, 5000);
+        },
+        byEnv,
+      );
       const ms = await gone;
       assert.ok(ms < 2000, `job ${jobPid} gone after ${Math.round(ms)} ms`);
       t.diagnostic(`the job was gone ${Math.round(ms)} ms after its host was killed`);
@@ -153,6 +160,16 @@ describe('--exit-with-parent on the built rest-import', () => {
     assert.ok(result.type === 'result');
     assert.deepEqual([result.status, result.exitCode, result.error?.code], ['cancelled', 130, 'PARENT_GONE']);
     await rerunMatchesClean(db);
+  });
+
+  it('EXIT_WITH_PARENT=true, stdin from /dev/null, the parent alive throughout: the job completes', async () => {
+    const db = await freshDb();
+    const finished = await run(job.command, jobArgs(db), {
+      env: { PATH: '/nonexistent', EXIT_WITH_PARENT: 'true' },
+      timeoutMs: 60_000,
+    });
+    assert.equal(finished.code, 0, finished.stderr);
+    assert.deepEqual(tableRows(db, 'items', 'id'), clean);
   });
 
   for (const [name, host] of [
