@@ -27,6 +27,9 @@ const MB = 2 ** 20;
 const ROOT = path.join(import.meta.dirname, '..');
 const NOOP = path.join(import.meta.dirname, 'fixtures/noop-job.ts');
 const FILE_IMPORT = path.join(ROOT, 'examples/file-import/file-import.ts');
+const REST_IMPORT = path.join(ROOT, 'examples/rest-import/rest-import.ts');
+/** One executable of several jobs may be this much bigger than the biggest of them built alone. */
+const TARGET_SEVERAL_RATIO = 1.05;
 const CACHE = path.join(ROOT, 'node_modules/.cache/ferry');
 const NODE = process.execPath;
 
@@ -56,10 +59,15 @@ export default async function build(): Promise<BenchSection> {
     const [noop] = (await buildJob(options(path.join(scratch, 'cc')))).outputs;
     const [noopPlain] = (await buildJob(options(path.join(scratch, 'plain'), { codeCache: false }))).outputs;
     const [fileImport] = (await buildJob(options(path.join(scratch, 'fi'), { entry: FILE_IMPORT }))).outputs;
-    if (!noop || !noopPlain || !fileImport) throw new Error('missing build outputs');
+    const [restImport] = (await buildJob(options(path.join(scratch, 'ri'), { entry: REST_IMPORT }))).outputs;
+    const [importers] = (
+      await buildJob(options(path.join(scratch, 'both'), { entry: [FILE_IMPORT, REST_IMPORT], name: 'importers' }))
+    ).outputs;
+    if (!noop || !noopPlain || !fileImport || !restImport || !importers) throw new Error('missing build outputs');
     const run: Command = { label: 'built no-op job, a run: `./noop`', file: noop.file, args: [], cwd: scratch };
     const hotRss = await rssRuns(run, scratch, HOT_RUNS);
-    for (const file of [noop.file, noopPlain.file, fileImport.file]) await dropFromPageCache(file);
+    for (const file of [noop.file, noopPlain.file, fileImport.file, restImport.file, importers.file])
+      await dropFromPageCache(file);
 
     const commands: Command[] = [
       { label: 'baseline: `node -e 0`', file: NODE, args: ['-e', '0'], cwd: scratch },
@@ -67,6 +75,12 @@ export default async function build(): Promise<BenchSection> {
       { label: 'built no-op job, `--help`', file: noop.file, args: ['--help'], cwd: scratch },
       { label: '(info) built no-op job without code cache, a run', file: noopPlain.file, args: [], cwd: scratch },
       { label: '(info) built file-import, `--help`', file: fileImport.file, args: ['--help'], cwd: scratch },
+      {
+        label: '(info) built importers (file-import and rest-import in one), `importers file-import --help`',
+        file: importers.file,
+        args: ['file-import', '--help'],
+        cwd: scratch,
+      },
     ];
     await verifyRun(run);
     const samples = await sample(commands, { runs: RUNS, warmups: WARMUPS, onRound: progress });
@@ -94,9 +108,18 @@ export default async function build(): Promise<BenchSection> {
       });
     }
 
+    // One executable for two jobs, next to each built alone: host builds, code cache, stripped.
+    const several = await Promise.all(
+      [fileImport, restImport, importers].map(async (built) => ({
+        built,
+        gzBytes: await gzipBytes(built.file),
+        xzBytes: await xzBytes(built.file),
+      })),
+    );
+    const biggestAlone = Math.max(fileImport.bytes, restImport.bytes);
+
     const mb = (s: Samples) => s.rssKb.map((kb) => kb / 1024);
     const baseMs = median(base.wallMs);
-    const size = (bytes: number) => (bytes / MB).toFixed(1);
     return {
       title: 'Single executables: start-up, size, build time (`ferry build`)',
       method:
@@ -151,25 +174,32 @@ export default async function build(): Promise<BenchSection> {
             '',
             '',
           ],
-          ...rows.map((r) => [
-            `file-import for ${r.built.target.id}${r.built.host ? ' (host)' : ''}: ${[r.built.prepared ?? 'not stripped', r.built.codeCache ? 'code cache' : 'no code cache'].join(', ')}`,
-            '',
-            '',
-            '',
-            '',
-            '',
-            '',
-            size(r.built.bytes),
-            size(r.gzBytes),
-            size(r.xzBytes),
-            (r.buildMs / 1000).toFixed(1),
-            (r.firstMs / 1000).toFixed(1),
-          ]),
+          ...several.map((r) =>
+            sizeRow(
+              r.built === importers
+                ? `importers: file-import and rest-import in one executable (host), ${ratio(r.built.bytes, biggestAlone)} the bigger alone`
+                : `${path.basename(r.built.file)} alone (host), for the row above`,
+              r,
+            ),
+          ),
+          ...rows.map((r) =>
+            sizeRow(
+              `file-import for ${r.built.target.id}${r.built.host ? ' (host)' : ''}: ${[r.built.prepared ?? 'not stripped', r.built.codeCache ? 'code cache' : 'no code cache'].join(', ')}`,
+              r,
+              [(r.buildMs / 1000).toFixed(1), (r.firstMs / 1000).toFixed(1)],
+            ),
+          ),
         ],
       },
       targets: [
         below('median wall time of the built no-op run', median(noopRun.wallMs), TARGET_MS, 'ms'),
         below('peak RSS of the built no-op run (max over the runs)', max(mb(noopRun)), TARGET_RSS_MB, 'MB'),
+        atMost(
+          'raw size of importers (two jobs), in % of the bigger job built alone',
+          (100 * importers.bytes) / biggestAlone,
+          100 * TARGET_SEVERAL_RATIO,
+          '%',
+        ),
         ...rows.flatMap((r): TargetCheck[] => [
           atMost(`raw size, ${r.built.target.id}`, r.built.bytes / MB, TARGET_RAW_MB, 'MB'),
           atMost(`xz size, ${r.built.target.id}`, r.xzBytes / MB, TARGET_XZ_MB, 'MB'),
@@ -189,12 +219,24 @@ export default async function build(): Promise<BenchSection> {
           '(osslsigncode remove-signature) before injection.',
         `Node binaries come from the npm registry (node-<os>-<arch> ${process.versions.node}); the first build of each target downloads and prepares ` +
           'it once ("first build extra", 0 when the cache already had it).',
+        'importers is `ferry build examples/file-import/file-import.ts examples/rest-import/rest-import.ts --name importers`: one Node, ' +
+          'one bundle in which ferry and the shared dependencies appear once and each job module is evaluated only when it is run.',
         `${os.availableParallelism()} cores; one process at a time.`,
       ],
     };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** A table row of sizes only: raw, gzip and xz MB, and the build times when measured. */
+function sizeRow(
+  label: string,
+  r: { built: Built; gzBytes: number; xzBytes: number },
+  times: [string, string] = ['', ''],
+): string[] {
+  const size = (bytes: number) => (bytes / MB).toFixed(1);
+  return [label, '', '', '', '', '', '', size(r.built.bytes), size(r.gzBytes), size(r.xzBytes), ...times];
 }
 
 function atMost(what: string, value: number, limit: number, unit: string): TargetCheck {

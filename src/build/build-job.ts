@@ -1,8 +1,8 @@
-import { chmod, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../errors/errors.ts';
-import { bundleJob, type Bundle } from './bundle.ts';
+import { bundleJob, jobName, type Bundle } from './bundle.ts';
 import { sha256File, writeChecksumFile } from './checksum.ts';
 import { downloadNode } from './node-binary.ts';
 import { prepareBinary } from './prepare.ts';
@@ -11,10 +11,10 @@ import { hostTarget, isHost, type Target } from './targets.ts';
 import { runTool } from './tools.ts';
 
 export interface BuildOptions {
-  /** The job module; see bundleJob. */
-  entry: string;
+  /** The job module, or several for one executable that runs each by name; see bundleJob. */
+  entry: string | readonly string[];
   outDir: string;
-  /** The executable's name; default: the job module's file name without extension. */
+  /** The executable's name; default: the job module's file name without extension. Required for several. */
   name?: string;
   /** Platforms to build for. Without them: this machine's, and the output is named plainly. */
   targets?: readonly Target[];
@@ -26,6 +26,9 @@ export interface BuildOptions {
   strip?: boolean;
   /** Embed V8's code cache for the bundle (default true; host builds only). */
   codeCache?: boolean;
+  /** Write `<name>.mjs`, the job for `node <name>.mjs` on any Node >= 24 (an Electron app's own), instead
+   *  of executables with Node inside. */
+  nodeBundle?: boolean;
   /** Package export conditions for bundling, e.g. ['source']. */
   conditions?: readonly string[];
   cacheDir: string;
@@ -56,13 +59,24 @@ export interface BuildResult {
   bundle: Bundle;
   bundleMs: number;
   outputs: Built[];
+  /** With `nodeBundle`: the `.mjs` written, and its `.sha256`. */
+  nodeBundle?: { file: string; checksumFile: string };
 }
+
+/** The oldest Node a `--bundle` output runs on: the Node of current Electron releases (docs/building.md). */
+export const BUNDLE_NODE_MAJOR = 24;
 
 /** Bundles a job and makes one single executable per target. */
 export async function buildJob(options: BuildOptions): Promise<BuildResult> {
-  checkNodeVersion();
+  if (options.nodeBundle === true) checkBundleFlags(options);
+  else checkNodeVersion();
   const targets = options.targets ?? [hostTarget()];
-  const name = options.name ?? path.parse(options.entry).name;
+  const entries = typeof options.entry === 'string' ? [options.entry] : options.entry;
+  if (entries.length > 1 && options.name === undefined)
+    throw new ConfigError(
+      `${entries.length} job modules make one executable: name it with --name (e.g. --name importers); it then runs \`importers <job> …\``,
+    );
+  const name = options.name ?? path.parse(entries[0] ?? '').name;
   if (!/^[\w.-]+$/.test(name))
     throw new ConfigError(
       `--name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-' (a file name, no directory)`,
@@ -76,19 +90,24 @@ export async function buildJob(options: BuildOptions): Promise<BuildResult> {
   try {
     const started = performance.now();
     const bundle = await bundleJob({
-      entry: options.entry,
+      entry: entries,
+      name,
       outfile: path.join(scratch, `${name}.mjs`),
       ...(options.conditions ? { conditions: options.conditions } : {}),
+      ...(options.nodeBundle === true ? { nodeMajor: BUNDLE_NODE_MAJOR } : {}),
     });
     const bundleMs = performance.now() - started;
     if (bundle.selfStarting)
       options.log?.(
         `${options.entry} has no default export: bundled as a program that starts itself (it must call runMain)`,
       );
+    if (entries.length > 1) options.log?.(`${name} runs the jobs ${entries.map(jobName).join(', ')}: ${name} <job> …`);
     options.log?.(
       `bundled ${bundle.inputs.length} files into ${(bundle.bytes / 1024).toFixed(0)} KB in ${bundleMs.toFixed(0)} ms`,
     );
     await mkdir(options.outDir, { recursive: true });
+    if (options.nodeBundle === true)
+      return { bundle, bundleMs, outputs: [], nodeBundle: await placeBundle(bundle, options.outDir) };
     const outputs: Built[] = [];
     for (const target of targets) {
       const file = path.join(
@@ -101,6 +120,27 @@ export async function buildJob(options: BuildOptions): Promise<BuildResult> {
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** --bundle writes a file for any platform's Node: flags about executables make no sense with it. */
+function checkBundleFlags(options: BuildOptions): void {
+  const flags = [
+    options.targets !== undefined && '--target',
+    options.tauri === true && '--tauri',
+    options.nodeBinary !== undefined && '--node-binary',
+  ].filter(Boolean);
+  if (flags.length > 0)
+    throw new ConfigError(
+      `--bundle writes one .mjs for \`node\` on any platform, not executables: drop ${flags.join(' and ')}, or build executables without --bundle`,
+    );
+}
+
+/** The bundle as the output: `<outDir>/<name>.mjs` and its `.sha256`, never seen half-written. */
+async function placeBundle(bundle: Bundle, outDir: string): Promise<{ file: string; checksumFile: string }> {
+  const file = path.join(outDir, path.basename(bundle.file));
+  await copyFile(bundle.file, `${file}.partial`);
+  await rename(`${file}.partial`, file);
+  return { file, checksumFile: await writeChecksumFile(file, bundle.sha256) };
 }
 
 /** `name`, `name-<target>` when targets were asked for, or `name-<triple>` for Tauri; `.exe` on Windows. */

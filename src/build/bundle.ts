@@ -72,8 +72,12 @@ function esmBuiltin(specifier: string): string {
 }
 
 export interface BundleOptions {
-  /** The job module: its default export is the job, or it has no default export and starts itself. */
-  entry: string;
+  /** The job module: its default export is the job, or it has no default export and starts itself.
+   *  Several modules (each with a job as its default export) make one bundle that runs each by its
+   *  file name: `<name> <job> …`. */
+  entry: string | readonly string[];
+  /** The name of a bundle of several jobs, in its --help; default `jobs`. */
+  name?: string;
   outfile: string;
   /** Package export conditions, as the Node running the build was given (e.g. ['source']). */
   conditions?: readonly string[];
@@ -99,8 +103,12 @@ export interface Bundle {
  * is the main module: it would run the job twice).
  */
 export async function bundleJob(options: BundleOptions): Promise<Bundle> {
-  const entry = path.resolve(options.entry);
+  const entries = typeof options.entry === 'string' ? [options.entry] : options.entry;
+  const [first, ...others] = entries.map((entry) => path.resolve(entry));
+  if (first === undefined) throw new ConfigError('no job module to bundle: pass at least one');
+  const entry = first;
   const selfStarting = !(await exportsDefault(entry));
+  if (others.length > 0) await checkSeveral(entries);
   const common: BuildOptions & { metafile: true } = {
     outfile: options.outfile,
     bundle: true,
@@ -121,7 +129,8 @@ export async function bundleJob(options: BundleOptions): Promise<Bundle> {
       : await build({
           ...common,
           stdin: {
-            contents: generatedEntry(entry),
+            contents:
+              others.length > 0 ? severalJobsEntry(options.name ?? 'jobs', [entry, ...others]) : generatedEntry(entry),
             resolveDir: path.dirname(entry),
             sourcefile: 'ferry-main.js',
             loader: 'js',
@@ -159,6 +168,40 @@ function generatedEntry(entry: string): string {
     `else { process.stderr.write(${JSON.stringify(`${path.basename(entry)}: its default export is not a job (export default defineJob({ … }))\n`)}); process.exitCode = 64; }`,
     '',
   ].join('\n');
+}
+
+/**
+ * The entry of several jobs: each module is imported when its job is asked for (esbuild keeps
+ * each in the one file, evaluated on first use), so a run of one pays nothing for the others.
+ */
+function severalJobsEntry(name: string, entries: readonly string[]): string {
+  const jobs = entries.map((entry) => `${JSON.stringify(jobName(entry))}: () => import(${JSON.stringify(entry)})`);
+  return [
+    "import { runJobs } from 'ferry/cli';",
+    `await runJobs(${JSON.stringify(name)}, { ${jobs.join(', ')} });`,
+    '',
+  ].join('\n');
+}
+
+/** The name that runs a job in an executable of several: its module's file name. */
+export function jobName(entry: string): string {
+  return path.parse(entry).name;
+}
+
+/** Several jobs in one executable: each a job module (a default export), each name once. */
+async function checkSeveral(entries: readonly string[]): Promise<void> {
+  const seen = new Map<string, string>();
+  for (const entry of entries) {
+    const name = jobName(entry);
+    const other = seen.get(name);
+    if (other !== undefined)
+      throw new ConfigError(`${other} and ${entry} would both be run as "${name}": rename one of the files`);
+    seen.set(name, entry);
+    if (!(await exportsDefault(path.resolve(entry))))
+      throw new ConfigError(
+        `${entry} has no default export: an executable of several jobs runs each module's default export (export default defineJob({ … }))`,
+      );
+  }
 }
 
 /** Whether the module has a default export, read from its syntax alone (nothing runs). */

@@ -1,5 +1,6 @@
 export {
   buildJob,
+  BUNDLE_NODE_MAJOR,
   makeExecutable,
   outputName,
   type BuildOptions,
@@ -12,4 +13,4 @@ export { sha256File, writeChecksumFile } from './checksum.ts';
 export { defaultCacheDir, downloadNode } from './node-binary.ts';
 export { checkNodeVersion } from './sea.ts';
 export { hostTarget, isHost, parseTargets, TARGETS, type Target } from './targets.ts';
-export { describeBuilt, nodeConditions } from './report.ts';
+export { describeBuilt, describeBundle, nodeConditions } from './report.ts';

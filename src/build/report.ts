@@ -1,5 +1,6 @@
 import path from 'node:path';
-import type { Built } from './build-job.ts';
+import { BUNDLE_NODE_MAJOR, type Built } from './build-job.ts';
+import type { Bundle } from './bundle.ts';
 
 const MIB = 1024 * 1024;
 
@@ -13,9 +14,19 @@ export function describeBuilt(built: Built, cwd: string): string {
   ]
     .filter(Boolean)
     .join(', ');
-  const relative = path.relative(cwd, built.file);
-  const shown = relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : built.file;
-  return `${shown}  ${(built.bytes / MIB).toFixed(1)} MiB  sha256 ${built.sha256}  (${how})\n`;
+  return `${shown(built.file, cwd)}  ${(built.bytes / MIB).toFixed(1)} MiB  sha256 ${built.sha256}  (${how})\n`;
+}
+
+/** The line of a --bundle output: where, how big, its sha256, and what runs it. */
+export function describeBundle(bundle: Bundle, file: string, cwd: string): string {
+  const runs = `for node ${path.basename(file)} on Node >= ${BUNDLE_NODE_MAJOR}`;
+  return `${shown(file, cwd)}  ${(bundle.bytes / MIB).toFixed(1)} MiB  sha256 ${bundle.sha256}  (${runs})\n`;
+}
+
+/** A path under the working directory relative to it, any other in full. */
+function shown(file: string, cwd: string): string {
+  const relative = path.relative(cwd, file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }
 
 /** The package export conditions a Node process was started with (`--conditions=x`, `-C x`). */

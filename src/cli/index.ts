@@ -4,3 +4,4 @@
  * @module ferry/cli
  */
 export { runMain } from './run-main.ts';
+export { runJobs, type JobModules } from './run-jobs.ts';

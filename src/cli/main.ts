@@ -31,7 +31,7 @@ const REJECTS_OPTIONS = {
   limit: { type: 'int', default: 1000, min: 1, description: 'list at most this many rejects, newest first' },
 } as const satisfies ConfigSchema;
 
-const EPILOG = `
+export const EPILOG = `
 Exit codes: 0 success, 64 usage or config error, 65 permanent failure (bad data,
 rejected credentials), 75 retryable failure (network, timeout, 5xx, lock held),
 130 cancelled by SIGINT/SIGTERM, 69 check: not healthy, 1 unexpected bug.
@@ -68,15 +68,26 @@ export async function main<S extends ConfigSchema>(job: Job<S>, io: ProcessIO): 
     return await run(job, config, format, redactor, io, invocation.command === 'rejects' ? 'replay' : 'run');
   } catch (error) {
     if (!isErrorKind(error, 'config')) throw error;
-    return reportConfigError(job, error, format === 'auto' ? formatDespite(job, io) : format, redactor, io);
+    return reportConfigError(job.name, error, format === 'auto' ? formatDespite(job.envPrefix, io) : format, io);
   }
 }
 
+/** What a usage error needs of the process: where to say it, and how (--log-format). */
+export type UsageIO = Pick<ProcessIO, 'argv' | 'env' | 'stdout' | 'stderr' | 'stdoutIsTTY' | 'redactor'>;
+
+/**
+ * A usage error before any job is chosen (a job name that a multi-job executable does not
+ * have): said as a job's own config error is, on stderr and as a result line. Returns 64.
+ */
+export function reportUsageError(name: string, error: FerryError, io: UsageIO): number {
+  return reportConfigError(name, error, formatDespite(undefined, io), io);
+}
+
 /** The --log-format asked for, read on its own, when the config as a whole is bad. */
-function formatDespite(job: Job, io: ProcessIO): LogFormat {
+function formatDespite(prefix: string | undefined, io: UsageIO): LogFormat {
   const i = io.argv.findIndex((a) => a === '--log-format' || a.startsWith('--log-format='));
   const flag = i < 0 ? undefined : io.argv[i]?.includes('=') ? io.argv[i]?.split('=')[1] : io.argv[i + 1];
-  const value = flag ?? io.env[envName('logFormat', job.envPrefix)];
+  const value = flag ?? io.env[envName('logFormat', prefix)];
   return value === 'json' || value === 'pretty' ? value : 'auto';
 }
 
@@ -132,6 +143,7 @@ async function run(
     logFormat: _f,
     logLevel,
     dryRun,
+    exitWithParent,
     maxRejects,
     minRecords,
     replay: _r,
@@ -145,6 +157,10 @@ async function run(
     if (count > 1) return io.exitNow(ExitCode.cancelled, `${job.name}: second ${signal}, exiting at once\n`);
     controller.abort(new CancelledError(`received ${signal}`));
   });
+  const unwatch =
+    exitWithParent === true
+      ? io.watchParent?.((reason) => controller.abort(new CancelledError(reason, { code: 'PARENT_GONE' })))
+      : undefined;
   try {
     const result = await runJobFromCli(job, jobConfig as ConfigOf<ConfigSchema>, {
       reporter: createReporter(format, io),
@@ -164,17 +180,18 @@ async function run(
     return result.exitCode;
   } finally {
     detach();
+    unwatch?.();
   }
 }
 
-function reportConfigError(job: Job, error: FerryError, format: LogFormat, redactor: Redactor, io: ProcessIO): number {
-  const message = redactor.string(error.message);
-  io.stderr.write(`${job.name}: ${message.replaceAll('\n', `\n${job.name}: `)}\n`);
+function reportConfigError(name: string, error: FerryError, format: LogFormat, io: UsageIO): number {
+  const message = io.redactor.string(error.message);
+  io.stderr.write(`${name}: ${message.replaceAll('\n', `\n${name}: `)}\n`);
   if (format === 'json' || (format === 'auto' && !io.stdoutIsTTY)) {
     const result = {
       ...envelope(),
       type: 'result',
-      job: job.name,
+      job: name,
       runId: '',
       status: 'failed',
       exitCode: ExitCode.usage,

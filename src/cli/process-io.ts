@@ -23,6 +23,9 @@ export interface ProcessIO {
   stdoutIsTTY: boolean;
   /** Calls back on SIGINT/SIGTERM with how many signals came so far; returns a detach function. */
   onSignal(handler: (signal: string, count: number) => void): () => void;
+  /** Calls back once when the process that started this one is gone (--exit-with-parent); returns a detach
+   *  function. Absent: there is no parent to watch (a test's in-process run). */
+  watchParent?(handler: (reason: string) => void): () => void;
   /** Rejects on an uncaught exception or unhandled rejection. */
   crash: Promise<never>;
   /** Prints the message to stderr and exits with the code at once (a second signal). */

@@ -5,10 +5,13 @@ import { emptyCounts, envelope, type StartEvent } from '../events/protocol.ts';
 import type { Reporter } from '../events/reporter.ts';
 import type { Job } from '../job/types.ts';
 import { main } from './main.ts';
+import { watchParent } from './parent-watch.ts';
 import type { ProcessIO } from './process-io.ts';
 
 // How long a finished process may wait for stray handles (keep-alive sockets, timers) before it exits anyway.
 const EXIT_GRACE_MS = 2000;
+// How long a run may take to stop once its parent has gone: nobody is left to send a second signal.
+const ORPHAN_GRACE_MS = 5000;
 
 /**
  * The entry point of a job process: the only place that reads process.argv and process.env
@@ -138,6 +141,13 @@ function processIO(argv: readonly string[], signals: Signals): ProcessIO {
     },
     stdoutIsTTY: isTerminal(1),
     crash,
+    watchParent(handler) {
+      return watchParent((reason) => {
+        signals.received++; // as a signal: leave as soon as the run has stopped
+        setTimeout(() => process.exit(ExitCode.cancelled), ORPHAN_GRACE_MS).unref();
+        handler(reason);
+      });
+    },
     onSignal(handler) {
       let count = 0;
       signals.handler = (signal) => handler(signal, ++count);

@@ -35,6 +35,10 @@ export const builtinOptions = {
     type: 'boolean',
     description: 'do the whole run, then roll it back; the result tells what would have changed',
   },
+  exitWithParent: {
+    type: 'boolean',
+    description: "stop as on SIGTERM when the process that started the job dies (an app's sidecar); ferry/host sets it",
+  },
 } as const satisfies ConfigSchema;
 
 export type BuiltinKey = keyof typeof builtinOptions;

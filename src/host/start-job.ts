@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { emptyCounts, type Counts, type FerryEvent, type ResultEvent } from '../events/protocol.ts';
 import { toEnv, toFlags, type HostConfig } from './job-args.ts';
@@ -13,6 +13,9 @@ export interface StartOptions {
   secrets?: Record<string, string | undefined>;
   /** The job's env prefix, if it declares one. */
   envPrefix?: string;
+  /** The job to run in an executable of several (`ferry build a.ts b.ts --name importers`): its module's
+   *  file name, e.g. `'a'`; it goes first on the command line (`importers a …`). */
+  job?: string;
   /** Extra arguments before the flags, e.g. a subcommand, or `['run', 'job.ts']` for the ferry CLI. */
   args?: readonly string[];
   /** The whole environment of the job (default: the host's own), to which secrets are added. */
@@ -30,13 +33,13 @@ export interface StartOptions {
 
 /** How a job ended, from its result line, or from its exit when it printed none. */
 export interface JobResult {
-  /** `succeeded` (0), `failed`, or `cancelled` (130, or killed by a cancel). */
+  /** `succeeded` (0), `failed`, or `cancelled` (130, or ended by cancel() however early it came). */
   status: 'succeeded' | 'failed' | 'cancelled';
   /** null when the process died by a signal. */
   exitCode: number | null;
   /** The signal that ended the process, when one did (e.g. SIGKILL after a cancel's grace period). */
   signal: NodeJS.Signals | null;
-  /** Safe to run again later: exit 75, or a process killed without a result. */
+  /** Safe to run again later: exit 75, or a process killed without a result that no cancel() asked for. */
   retryable: boolean;
   /** What the run did; all 0 when the process printed no result. */
   counts: Counts;
@@ -65,7 +68,8 @@ export interface JobHandle {
   readonly events: AsyncIterable<FerryEvent>;
   /** Settles when the process has exited and its output is read; never rejects. */
   readonly result: Promise<JobResult>;
-  /** SIGTERM, then SIGKILL after the grace period (on Windows the process is terminated at once). */
+  /** SIGTERM, then SIGKILL after the grace period (on Windows the process is terminated at once).
+   *  Whenever it comes, the result is `cancelled` unless the job reported another end first. */
   cancel(): Promise<JobResult>;
 }
 
@@ -76,19 +80,23 @@ const running = new Map<string, JobHandle>();
  * the running handle; the job's own lock covers other processes.
  */
 export function startJob(executable: string, options: StartOptions = {}): JobHandle {
-  const args = [...(options.args ?? []), ...toFlags({ logFormat: 'json', ...options.config })];
+  // --exit-with-parent: if this process dies (force-quit, crash) the job stops within a second,
+  // releasing its lock, instead of running on as an orphan. `config: { exitWithParent: false }` opts out.
+  const leading = [...(options.job === undefined ? [] : [options.job]), ...(options.args ?? [])];
+  const args = [...leading, ...toFlags({ logFormat: 'json', exitWithParent: true, ...options.config })];
   const key =
-    options.key === null
-      ? undefined
-      : (options.key ?? JSON.stringify([executable, options.args ?? [], options.cwd ?? '']));
+    options.key === null ? undefined : (options.key ?? JSON.stringify([executable, leading, options.cwd ?? '']));
   const existing = key === undefined ? undefined : running.get(key);
   if (existing) return existing;
   const child = spawn(executable, args, {
     cwd: options.cwd,
     env: { ...(options.env ?? process.env), ...toEnv(options.secrets ?? {}, options.envPrefix) },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // stdin is a pipe held open and never written: the OS closes it when this process dies,
+    // which the job sees at once, on every platform.
+    stdio: ['pipe', 'pipe', 'pipe'],
     windowsHide: true,
   });
+  child.stdin.on('error', () => {}); // a job that has exited: nothing was to be written anyway
   const handle = follow(child, options);
   if (key !== undefined) {
     running.set(key, handle);
@@ -97,7 +105,7 @@ export function startJob(executable: string, options: StartOptions = {}): JobHan
   return handle;
 }
 
-function follow(child: ChildProcessByStdio<null, Readable, Readable>, options: StartOptions): JobHandle {
+function follow(child: ChildProcessByStdio<Writable, Readable, Readable>, options: StartOptions): JobHandle {
   const queue = new LineQueue();
   let result: ResultEvent | undefined;
   let started = false;
@@ -115,15 +123,23 @@ function follow(child: ChildProcessByStdio<null, Readable, Readable>, options: S
     // JSON copies of error events are already on stdout; only plain text is news.
     if (parseEvent(line).kind === 'text') queue.push({ kind: 'text', stream: 'stderr', line });
   });
+  // Set by cancel(): a process that then ends without its own result was stopped on request,
+  // even one killed by SIGTERM before it could install its handlers, so no Retry is offered.
+  let asked = false;
   const closed = new Promise<JobResult>((resolve) => {
-    child.on('error', (error) => resolve(outcome(undefined, null, null, [error.message], false)));
+    child.on('error', (error) => resolve(outcome(undefined, null, null, [error.message], false, false)));
     child.on('close', (code, signal) => {
       queue.end();
-      resolve(outcome(result, code, signal, stderrTail, started));
+      resolve(outcome(result, code, signal, stderrTail, started, asked));
     });
   });
-  const cancel = () => terminate(child, options.graceMs ?? 5000).then(() => closed);
-  options.signal?.addEventListener('abort', () => void cancel(), { once: true });
+  const cancel = () => {
+    // A process that has exited already ended on its own, whatever cancel() says after.
+    if (child.exitCode === null && child.signalCode === null) asked = true;
+    return terminate(child, options.graceMs ?? 5000, closed);
+  };
+  if (options.signal?.aborted) void cancel();
+  else options.signal?.addEventListener('abort', () => void cancel(), { once: true });
   return {
     pid: child.pid,
     lines: queue,
@@ -139,6 +155,7 @@ function outcome(
   signal: NodeJS.Signals | null,
   stderr: string[],
   started: boolean,
+  asked: boolean,
 ): JobResult {
   if (result && code === result.exitCode) {
     return {
@@ -151,6 +168,7 @@ function outcome(
       ...(result.error ? { error: result.error } : {}),
     };
   }
+  if (asked) return cancelledOutcome(result, code, signal, stderr);
   // No result line (or one the exit code contradicts): the exit code is the truth, but for a run
   // that started and then exited 0 unreported: its import may have stopped halfway.
   const unreported = code === 0 && started;
@@ -172,12 +190,35 @@ function outcome(
   };
 }
 
-async function terminate(child: ChildProcess, graceMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+/** A run cancel() stopped before it reported its own end: cancelled, whatever signal or code ended it. */
+function cancelledOutcome(
+  result: ResultEvent | undefined,
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  stderr: string[],
+): JobResult {
+  const how = signal ? `killed by ${signal}` : `exited ${code}`;
+  const message = `cancelled by the host: the job was ${how} before it reported a result; what it committed stays`;
+  return {
+    status: 'cancelled',
+    exitCode: code,
+    signal,
+    retryable: false,
+    counts: result?.counts ?? emptyCounts(),
+    error: { code: 'CANCELLED', message, retryable: false },
+    lastStderr: stderr.join('\n'),
+  };
+}
+
+async function terminate(child: ChildProcess, graceMs: number, closed: Promise<JobResult>): Promise<JobResult> {
+  if (child.exitCode !== null || child.signalCode !== null) return closed;
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await new Promise((resolve) => child.once('close', resolve));
-  clearTimeout(timer);
+  try {
+    return await closed;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function* eventsOf(lines: AsyncIterable<JobLine>): AsyncGenerator<FerryEvent> {

@@ -9,14 +9,18 @@ interface BuildFlags {
   nodeBinary?: string;
   strip: boolean;
   codeCache: boolean;
+  bundle?: boolean;
 }
 
-/** `ferry build <job>`: one executable per target, Node inside (docs/building.md). */
+/** `ferry build <job...>`: one executable per target, Node inside, carrying one job or several (docs/building.md). */
 export function addBuildCommand(program: Command): void {
   program
     .command('build')
-    .description('bundle a job into a single executable that needs no Node.js (docs/building.md)')
-    .argument('<job>', 'the job module (its default export), e.g. ./jobs/import.ts')
+    .description('bundle a job, or several, into a single executable that needs no Node.js (docs/building.md)')
+    .argument(
+      '<jobs...>',
+      'the job module (its default export), e.g. ./jobs/import.ts; several make one executable that runs `<name> <job> …` (--name needed)',
+    )
     .option(
       '--target <targets>',
       'platforms, comma-separated: linux-x64, linux-arm64, win-x64, darwin-x64, darwin-arm64 (default: this machine)',
@@ -32,15 +36,16 @@ export function addBuildCommand(program: Command): void {
     )
     .option('--no-strip', "keep the Linux Node binary's symbols and debug info (~32 MB)")
     .option('--no-code-cache', "don't embed V8 code cache (host builds have it)")
+    .option('--bundle', 'write <name>.mjs, run with `node <name>.mjs` on Node >= 24 (an Electron app), no Node inside')
     .exitOverride()
-    .action(async (entry: string, flags: BuildFlags) => {
+    .action(async (entries: string[], flags: BuildFlags) => {
       const log = (line: string) => process.stderr.write(`ferry build: ${line}\n`);
       try {
         // Loaded here: `ferry run` should not pay for esbuild.
-        const { buildJob, defaultCacheDir, describeBuilt, nodeConditions, parseTargets } =
+        const { buildJob, defaultCacheDir, describeBuilt, describeBundle, nodeConditions, parseTargets } =
           await import('../build/index.ts');
         const result = await buildJob({
-          entry,
+          entry: entries,
           outDir: flags.out,
           ...(flags.name !== undefined ? { name: flags.name } : {}),
           ...(flags.target.length > 0 ? { targets: parseTargets(flags.target) } : {}),
@@ -48,6 +53,7 @@ export function addBuildCommand(program: Command): void {
           ...(flags.nodeBinary !== undefined ? { nodeBinary: flags.nodeBinary } : {}),
           strip: flags.strip,
           codeCache: flags.codeCache,
+          nodeBundle: flags.bundle === true,
           conditions: nodeConditions(process.execArgv, process.env.NODE_OPTIONS),
           cacheDir: defaultCacheDir(process.env),
           env: process.env,
@@ -55,6 +61,8 @@ export function addBuildCommand(program: Command): void {
           log,
         });
         for (const built of result.outputs) process.stdout.write(describeBuilt(built, process.cwd()));
+        if (result.nodeBundle)
+          process.stdout.write(describeBundle(result.bundle, result.nodeBundle.file, process.cwd()));
       } catch (error) {
         const code = exitCodeFor(error);
         log(code === 1 ? `unexpected error: ${String((error as Error)?.stack ?? error)}` : (error as Error).message);

@@ -250,6 +250,7 @@ describe('--help, --version, env-example', () => {
       ['--max-rejects <int>', 'env MAX_REJECTS; default 0'],
       ['--min-records <int>', 'env MIN_RECORDS; default 0'],
       ['--dry-run', 'env DRY_RUN'],
+      ['--exit-with-parent', 'env EXIT_WITH_PARENT'],
     ];
     const flat = stdout.replace(/\s+/g, ' ');
     for (const [flag, notes] of expected) {
@@ -317,6 +318,9 @@ TAGS=a,b
 
 # do the whole run, then roll it back; the result tells what would have changed (optional; flag --dry-run)
 # DRY_RUN=
+
+# stop as on SIGTERM when the process that started the job dies (an app's sidecar); ferry/host sets it (optional; flag --exit-with-parent)
+# EXIT_WITH_PARENT=
 `,
     );
   });

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleJob, hostTarget, makeExecutable } from '../../src/build/index.ts';
+import { buildJob, bundleJob, hostTarget, makeExecutable } from '../../src/build/index.ts';
 import { ROOT } from './spawn.ts';
 
 /** Build outputs, by content hash. */
@@ -16,20 +16,39 @@ export const NODE_CACHE = path.join(ROOT, 'node_modules/.cache/ferry');
 
 const building = new Map<string, Promise<string>>();
 
+const exampleEntry = (name: string) => path.join(ROOT, 'examples', name, `${name}.ts`);
+
 /** The path of examples/<name>/<name>.ts built as a single executable for this machine. */
 export function builtExample(name: string): Promise<string> {
-  let build = building.get(name);
-  if (!build) {
-    build = buildCached(path.join(ROOT, 'examples', name, `${name}.ts`), name);
-    building.set(name, build);
-  }
-  return build;
+  return cached(name, () => buildCached([exampleEntry(name)], name));
 }
 
-async function buildCached(entry: string, name: string): Promise<string> {
+/** The name of the executable that carries both examples: `importers rest-import …`. */
+export const IMPORTERS = 'importers';
+
+/** file-import and rest-import built as one executable, as `ferry build a.ts b.ts --name importers` does. */
+export function builtImporters(): Promise<string> {
+  return cached(IMPORTERS, () => buildCached(['file-import', 'rest-import'].map(exampleEntry), IMPORTERS));
+}
+
+function cached(name: string, build: () => Promise<string>): Promise<string> {
+  let built = building.get(name);
+  if (!built) {
+    built = build();
+    building.set(name, built);
+  }
+  return built;
+}
+
+async function buildCached(entry: readonly string[], name: string): Promise<string> {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'ferry-built-example-'));
   try {
-    const bundle = await bundleJob({ entry, outfile: path.join(scratch, `${name}.mjs`), conditions: ['source'] });
+    const bundle = await bundleJob({
+      entry,
+      name,
+      outfile: path.join(scratch, `${name}.mjs`),
+      conditions: ['source'],
+    });
     const key = createHash('sha256')
       .update([bundle.sha256, process.version, await nodeIdentity(), await buildCodeHash()].join('\0'))
       .digest('hex')
@@ -70,4 +89,22 @@ async function buildCodeHash(): Promise<string> {
   const hash = createHash('sha256');
   for (const file of (await readdir(dir)).sort()) hash.update(file).update(await readFile(path.join(dir, file)));
   return hash.digest('hex');
+}
+
+/** examples/<name>/<name>.ts as `ferry build --bundle` writes it: one .mjs for `node <name>.mjs` on Node >= 24. */
+export function bundledExample(name: string): Promise<string> {
+  return cached(`${name}.mjs`, async () => {
+    const outDir = await mkdtemp(path.join(os.tmpdir(), 'ferry-bundled-example-'));
+    const built = await buildJob({
+      entry: exampleEntry(name),
+      outDir,
+      nodeBundle: true,
+      conditions: ['source'],
+      cacheDir: NODE_CACHE,
+      env: process.env,
+      cwd: ROOT,
+    });
+    if (!built.nodeBundle) throw new Error('buildJob wrote no bundle');
+    return built.nodeBundle.file;
+  });
 }

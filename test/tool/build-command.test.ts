@@ -31,6 +31,17 @@ describe('ferry build: bad flags exit 64 before any work', () => {
       /--node-binary \/nonexistent\/node: no such file/,
     ],
     ['an unknown flag', ['--frobnicate'], /unknown option '--frobnicate'/],
+    [
+      'two jobs without --name',
+      [path.join(ROOT, 'examples/rest-import/rest-import.ts')],
+      /2 job modules make one executable: name it with --name/,
+    ],
+    ['two jobs of one file name', [JOB, '--name', 'x'], /would both be run as "file-import": rename one of the files/],
+    [
+      'a job module without a default export among several',
+      [path.join(ROOT, 'bench/fixtures/noop-job.ts'), '--name', 'x'],
+      /noop-job\.ts has no default export/,
+    ],
   ];
   for (const [name, args, message] of cases) {
     it(name, async () => {
