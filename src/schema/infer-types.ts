@@ -1,0 +1,46 @@
+import type { ColumnType } from '../stores/tables.ts';
+import { Kind, kindOf } from './value-kinds.ts';
+
+/**
+ * The narrowest column type that fits every value seen, from the union of their kinds. Integers
+ * and decimals make numeric; a date among timestamps without a zone makes timestamp (its
+ * midnight); any other mix is text, and so is a column with no value at all.
+ */
+export function typeOfKinds(kinds: number): ColumnType {
+  if (kinds === 0 || kinds & Kind.text) return 'text';
+  const { integer, longInteger, decimal, boolean, date, timestamp, timestamptz } = Kind;
+  if ((kinds & ~(integer | longInteger)) === 0) return 'integer';
+  if ((kinds & ~(integer | decimal)) === 0) return 'numeric';
+  if (kinds === boolean) return 'boolean';
+  if (kinds === date) return 'date';
+  if ((kinds & ~(date | timestamp)) === 0) return 'timestamp';
+  if (kinds === timestamptz) return 'timestamptz';
+  return 'text';
+}
+
+/**
+ * Infers column types from records, one at a time: {@link TypeInference.observe} every record of
+ * a file, then {@link TypeInference.types} gives each column the narrowest type that fits all of
+ * its values (see the README's type rules). A column is text as soon as one value is; its later
+ * values are not looked at.
+ */
+export class TypeInference {
+  readonly #kinds = new Map<string, number>();
+
+  /** Takes in one record's values (a CSV row by its header, a JSON object's top-level fields). */
+  observe(record: Readonly<Record<string, unknown>>): void {
+    for (const name in record) {
+      const seen = this.#kinds.get(name);
+      if (seen !== undefined && seen & Kind.text) continue;
+      const kind = kindOf(record[name]);
+      if (seen === undefined || kind !== 0) this.#kinds.set(name, (seen ?? 0) | kind);
+    }
+  }
+
+  /** The type of each column seen, in the order columns first appeared. */
+  types(): Record<string, ColumnType> {
+    const types: Record<string, ColumnType> = {};
+    for (const [name, kinds] of this.#kinds) types[name] = typeOfKinds(kinds);
+    return types;
+  }
+}
