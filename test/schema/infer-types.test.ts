@@ -7,14 +7,14 @@ import type { ColumnType } from '../../src/stores/tables.ts';
 import { parseJson } from '../../src/values/exact-json.ts';
 
 /** The type one column gets from these values, as a file's only column. */
-function typeOf(values: unknown[]): ColumnType {
+function typeOf(values: unknown[]): ColumnType | 'none' {
   const inference = new TypeInference();
   for (const v of values) inference.observe({ c: v });
   return inference.types().c ?? 'none';
 }
 
 describe('type inference: the narrowest type every value fits', () => {
-  const cases: [values: unknown[], expected: ColumnType][] = [
+  const cases: [values: unknown[], expected: ColumnType | 'none'][] = [
     [['1', '-42', '0', '9223372036854775807', '-9223372036854775808'], 'integer'],
     [['9223372036854775808'], 'text'], // one past 64 bits
     [['-9223372036854775809'], 'text'],
