@@ -37,10 +37,13 @@ export class TypeInference {
     }
   }
 
-  /** The type of each column seen, in the order columns first appeared. */
-  types(): Record<string, ColumnType> {
+  /**
+   * The type of each column seen, in the order columns first appeared. A column with no value
+   * (every one null or empty) is text, or left out with `valuedOnly`: there was nothing to go by.
+   */
+  types(options: { valuedOnly?: boolean } = {}): Record<string, ColumnType> {
     const types: Record<string, ColumnType> = {};
-    for (const [name, kinds] of this.#kinds) types[name] = typeOfKinds(kinds);
+    for (const [name, kinds] of this.#kinds) if (kinds !== 0 || !options.valuedOnly) types[name] = typeOfKinds(kinds);
     return types;
   }
 }
