@@ -170,11 +170,15 @@ const job = defineJob({
   write(record, ctx) {
     const row = { id: jsonText(record[ctx.config.idField]), data: JSON.stringify(record) };
     if (ctx.config.columns === 'data') return ctx.write(tableName(ctx.config), row);
-    return ctx.write(tableName(ctx.config), { ...typedColumns.get(ctx.config)?.row(record), ...row });
+    const typed = typedColumns.get(ctx.config);
+    if (!typed) throw new ConfigError(REPLAY_UNTYPED);
+    return ctx.write(tableName(ctx.config), { ...typed.row(record), ...row });
   },
 });
 
 const typedColumns = new WeakMap<object, TypedColumns>();
+const REPLAY_UNTYPED =
+  '--columns auto types the records as pages are read, and rejects --replay reads none: run the import again instead (--full-refresh reads everything)';
 /** Fields that are ferry's own columns already (id, data) or ferry's names: no typed column of their own. */
 const OWN = /^(id|data|_ferry.*)$/i;
 
@@ -238,10 +242,7 @@ class TypedColumns {
   /** A record's typed values, as page() checked them. */
   row(record: object): Row {
     const row = this.#rows.get(record);
-    if (row === undefined)
-      throw new ConfigError(
-        '--columns auto types the records as pages are read, and rejects --replay reads none: run the import again instead (--full-refresh reads everything)',
-      );
+    if (row === undefined) throw new ConfigError(REPLAY_UNTYPED);
     return row;
   }
 

@@ -151,6 +151,22 @@ describe('rest-import --columns auto', () => {
         ],
       );
       assert.deepEqual(schemaEvents(finished.stdout), []);
+
+      const replay = await runExample('rest-import', [
+        'rejects',
+        '--replay',
+        '--api-url',
+        api.url,
+        '--db-path',
+        db,
+        '--columns',
+        'auto',
+      ]);
+      assert.equal(replay.code, 64, replay.stderr);
+      assert.match(
+        resultOf(replay).error?.message ?? '',
+        /--columns auto types the records as pages are read, and rejects --replay reads none/,
+      );
     } finally {
       await api.close();
     }
