@@ -86,13 +86,17 @@ export class SchemaContract {
     }
     if (this.#allText && this.#names.every((c) => typeof record[c] === 'string' || record[c] === undefined))
       return item as SourceItem<Row>; // today's all-text table: the record as it is
-    const row: Row = {};
+    // A copy of the record (cheap for records of one shape, as a file's are), its values converted
+    // where they need it: a string in a text column, the common case, is left as it is.
+    const row: Row = { ...record };
     for (let i = 0; i < this.#names.length; i++) {
       const name = this.#names[i] as string;
       const type = this.#types[i] as ColumnType;
-      const value = toColumnValue(record[name], type);
+      const raw = record[name];
+      if (type === 'text' && (typeof raw === 'string' || raw === undefined)) continue;
+      const value = toColumnValue(raw, type);
       if (value === MISFIT) {
-        const reason = `column ${name} (field ${this.#fields[i]}) is ${type}: ${preview(record[name])} does not fit it, and is not converted`;
+        const reason = `column ${name} (field ${this.#fields[i]}) is ${type}: ${preview(raw)} does not fit it, and is not converted`;
         return { ok: false, raw: record, reason, position: item.position };
       }
       row[name] = value;

@@ -12,6 +12,7 @@ import { runExample } from '../helpers/example-job.ts';
 import { parseEventLines, resultOf } from '../helpers/protocol.ts';
 import type { Finished } from '../helpers/spawn.ts';
 import { freshSchema, postgresUnavailable, type TestSchema } from '../stores/postgres/test-database.ts';
+import { OPENPYXL_PEOPLE, PEOPLE_ROWS, peopleRow } from '../sources/files/xlsx-fixtures.ts';
 
 const ORDERS = [
   'id,amount,paid,day,at,local,zip,big,note',
@@ -371,3 +372,51 @@ for (const store of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+describe('file-import: typed columns from a workbook (SQLite)', () => {
+  it("an openpyxl workbook's numbers, dates, date-times and booleans land typed, every one of its 1,000 rows", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'ferry-types-xlsx-'));
+    const db = path.join(dir, 'people.db');
+    const finished = await runExample('file-import', ['--db-path', db, '--file', OPENPYXL_PEOPLE, '--table', 'people', '--key', 'id']);
+    assert.equal(finished.code, 0, finished.stderr);
+    const sqlite = new DatabaseSync(db, { readOnly: true });
+    try {
+      const info = sqlite.prepare('PRAGMA table_info(people)').all() as { name: string; type: string }[];
+      assert.deepEqual(Object.fromEntries(info.map((c) => [c.name, c.type])), {
+        _ferry_id: 'TEXT',
+        id: 'INT',
+        name: 'TEXT',
+        born: 'DATE TEXT',
+        last_seen: 'TIMESTAMP TEXT',
+        score: 'REAL',
+        active: 'BOOLEAN',
+        note: 'TEXT',
+        amount: 'INTEGER',
+      });
+      const rows = sqlite
+        .prepare('SELECT id, name, born, last_seen, score, active, note, amount FROM people ORDER BY id')
+        .all();
+      assert.equal(rows.length, PEOPLE_ROWS);
+      // The workbook's own values: numbers as the doubles it stores, booleans as 1 / 0.
+      const expected = Array.from({ length: PEOPLE_ROWS }, (_, k) => {
+        const row = peopleRow(k + 1);
+        return { ...row, active: row.active ? 1 : 0 };
+      });
+      assert.deepEqual(
+        rows.map((r) => ({ ...r })),
+        expected,
+      );
+      const kinds = sqlite
+        .prepare(
+          'SELECT DISTINCT typeof(id), typeof(born), typeof(last_seen), typeof(score), typeof(active), typeof(amount) FROM people',
+        )
+        .all();
+      assert.deepEqual(
+        kinds.map((k) => Object.values(k)),
+        [['integer', 'text', 'text', 'real', 'integer', 'integer']],
+      );
+    } finally {
+      sqlite.close();
+    }
+  });
+});
