@@ -377,7 +377,16 @@ describe('file-import: typed columns from a workbook (SQLite)', () => {
   it("an openpyxl workbook's numbers, dates, date-times and booleans land typed, every one of its 1,000 rows", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'ferry-types-xlsx-'));
     const db = path.join(dir, 'people.db');
-    const finished = await runExample('file-import', ['--db-path', db, '--file', OPENPYXL_PEOPLE, '--table', 'people', '--key', 'id']);
+    const finished = await runExample('file-import', [
+      '--db-path',
+      db,
+      '--file',
+      OPENPYXL_PEOPLE,
+      '--table',
+      'people',
+      '--key',
+      'id',
+    ]);
     assert.equal(finished.code, 0, finished.stderr);
     const sqlite = new DatabaseSync(db, { readOnly: true });
     try {
