@@ -122,9 +122,9 @@ const job = defineJob({
       });
     const overrides = parseTypeOverrides(ctx.config.infer ? ctx.config.types : [...ctx.config.types, '*=text']);
     const existing = await ctx.tableColumns(table);
-    // Types are read from every value, in the pass that reads the header, only when a column is new.
+    // Types are read from every value, in the pass that reads the header, only for new columns.
     const untyped = (names: readonly string[]) =>
-      names.some((c) => existing?.[c] === undefined && !overrides.columns.has(c));
+      names.filter((c) => existing?.[c] === undefined && !overrides.columns.has(c));
     const inferFor = overrides.others === undefined && ctx.config.schema === 'evolve' ? untyped : undefined;
     const { columns, empty, sheet: readSheet, types } = await surveyOf(read, format, inferFor);
     // Two sheets of one workbook are two sources: each replaces only its own rows, under ids of its own.
@@ -226,35 +226,41 @@ function keyed(item: Extract<SourceItem<unknown>, { ok: true }>, key: string[]):
 /**
  * The columns (a CSV's or a sheet's header, or every field any JSON record has: one streaming
  * pass), whether the file has no record at all, the sheet its records come from (XLSX), and the
- * types every value allows. A CSV or a sheet is read past its header only when `inferFor` says
- * its columns need types (a column the table lacks); a JSON file is read whole anyway.
+ * types every value allows. A CSV or a sheet is read past its header only while the columns
+ * `inferFor` names (those the table lacks) may still be something other than text; a JSON file is
+ * read whole anyway.
  */
 async function surveyOf(
   read: (onHeader: (names: readonly string[]) => void, onSheet: (name: string) => void) => FileSource,
   format: FileFormat,
-  inferFor: ((columns: readonly string[]) => boolean) | undefined,
+  inferFor: ((columns: readonly string[]) => string[]) | undefined,
 ): Promise<{ columns: string[]; empty: boolean; sheet: string | undefined; types: Record<string, ColumnType> }> {
   const seen = new Set<string>();
   let empty = true;
   let sheet: string | undefined;
   const header = (names: readonly string[]) => names.forEach((name) => seen.add(name));
   const headed = format === 'csv' || format === 'tsv' || format === 'xlsx'; // every record has the header's names
-  const inference = new TypeInference();
-  let infer = headed ? undefined : inferFor !== undefined;
+  let inference = headed || inferFor === undefined ? undefined : new TypeInference();
+  let infer = !headed && inferFor !== undefined;
   // A sheet of no rows has a name too: with --allow-empty it deletes the rows it brought.
   for await (const batch of read(header, (name) => (sheet = name)).batches()) {
     if (batch.length === 0) continue;
+    if (empty && headed) {
+      const fresh = inferFor?.([...seen]) ?? [];
+      infer = fresh.length > 0;
+      inference = new TypeInference(fresh);
+    }
     empty = false;
-    infer ??= inferFor?.([...seen]) ?? false;
     if (headed && !infer) break;
     for (const item of batch) {
       if (!item.ok || typeof item.record !== 'object' || item.record === null) continue;
       const record = item.record as Record<string, unknown>;
       if (!headed) for (const name of Object.keys(record)) seen.add(name);
-      if (infer) inference.observe(record);
+      if (infer) inference?.observe(record);
     }
+    if (headed && inference?.settled()) break; // every new column is text: the rest of the file cannot change that
   }
-  return { columns: [...seen], empty, sheet, types: inference.types() };
+  return { columns: [...seen], empty, sheet, types: inference?.types() ?? {} };
 }
 
 function text(value: unknown): string | null {

@@ -26,15 +26,30 @@ export function typeOfKinds(kinds: number): ColumnType {
  */
 export class TypeInference {
   readonly #kinds = new Map<string, number>();
+  readonly #only: readonly string[] | undefined;
+
+  /** `only`: the columns to infer (the others are not looked at); default every field of every record. */
+  constructor(only?: readonly string[]) {
+    this.#only = only;
+  }
 
   /** Takes in one record's values (a CSV row by its header, a JSON object's top-level fields). */
   observe(record: Readonly<Record<string, unknown>>): void {
-    for (const name in record) {
-      const seen = this.#kinds.get(name);
-      if (seen !== undefined && seen & Kind.text) continue;
-      const kind = kindOf(record[name]);
-      if (seen === undefined || kind !== 0) this.#kinds.set(name, (seen ?? 0) | kind);
-    }
+    if (this.#only === undefined) for (const name in record) this.#take(name, record[name]);
+    else for (const name of this.#only) this.#take(name, record[name]);
+  }
+
+  #take(name: string, value: unknown): void {
+    const seen = this.#kinds.get(name);
+    if (seen !== undefined && seen & Kind.text) return;
+    const kind = kindOf(value);
+    if (seen === undefined || kind !== 0) this.#kinds.set(name, (seen ?? 0) | kind);
+  }
+
+  /** Whether every column seen is text already: no later value can change a type. */
+  settled(): boolean {
+    for (const kinds of this.#kinds.values()) if ((kinds & Kind.text) === 0) return false;
+    return true;
   }
 
   /**

@@ -76,6 +76,17 @@ describe('type inference: the narrowest type every value fits', () => {
     inference.observe({ b: '', a: '1' });
     inference.observe({ c: 'true', a: '2' });
     assert.deepEqual(inference.types(), { b: 'text', a: 'integer', c: 'boolean' });
+    assert.deepEqual(inference.types({ valuedOnly: true }), { a: 'integer', c: 'boolean' });
+  });
+
+  it('infers only the columns it is given, and is settled once every one of them is text', () => {
+    const inference = new TypeInference(['a', 'b']);
+    inference.observe({ a: 'x', b: '1', c: '2' });
+    assert.deepEqual(inference.types(), { a: 'text', b: 'integer' });
+    assert.equal(inference.settled(), false);
+    inference.observe({ a: '1', b: 'y', c: '3' });
+    assert.equal(inference.settled(), true, 'no later value can change a text column');
+    assert.deepEqual(inference.types(), { a: 'text', b: 'text' });
   });
 });
 
