@@ -52,7 +52,7 @@ export class SchemaContract {
     checkOverrides(options);
     const refused: string[] = [];
     for (const name of options.columns) {
-      const kept = existing?.[name];
+      const kept = typeIn(existing, name);
       if (kept !== undefined) this.columns[name] = kept;
       else if (mode === 'freeze') refused.push(name);
       else this.columns[name] = overrides.columns.get(name) ?? overrides.others ?? options.inferred[name] ?? 'text';
@@ -63,11 +63,6 @@ export class SchemaContract {
     this.#types = Object.values(this.columns);
     this.#fields = this.#names.map((name) => options.columns.indexOf(name) + 1);
     this.#allText = this.#types.every((t) => t === 'text');
-  }
-
-  /** The columns this run adds to the table (all of them when it is new), with their types. */
-  added(existing: Readonly<Record<string, ColumnType>> | undefined): Record<string, ColumnType> {
-    return Object.fromEntries(Object.entries(this.columns).filter(([name]) => existing?.[name] === undefined));
   }
 
   /**
@@ -110,13 +105,27 @@ function checkOverrides({ table, columns, existing, overrides }: ContractOptions
   for (const [name, type] of overrides.columns) {
     if (!columns.includes(name))
       throw new ConfigError(`--types ${name}=${type}: the file has no column ${name} (it has ${columns.join(', ')})`);
-    const kept = existing?.[name];
+    const kept = typeIn(existing, name);
     if (kept !== undefined && kept !== type) {
       throw new ConfigError(
         `--types ${name}=${type}: table ${table} has ${name} as ${kept} already, and ferry never changes a column's type (that could not hold every row): leave it out, or import into a new --table`,
       );
     }
   }
+}
+
+/**
+ * A column's type in the table: by its exact name, else by the one name that differs only in case
+ * (SQLite takes `Name` and `name` for one column: a text column `Name` from an older import must
+ * not be typed anew as `name`).
+ */
+function typeIn(existing: Readonly<Record<string, ColumnType>> | undefined, name: string): ColumnType | undefined {
+  if (existing === undefined) return undefined;
+  const exact = existing[name];
+  if (exact !== undefined) return exact;
+  const lower = name.toLowerCase();
+  const same = Object.keys(existing).filter((c) => c.toLowerCase() === lower);
+  return same.length === 1 ? existing[same[0] as string] : undefined;
 }
 
 function preview(value: unknown): string {
