@@ -128,10 +128,9 @@ const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function isDate(s: string): boolean {
   if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return false;
-  for (const i of [0, 1, 2, 3, 5, 6, 8, 9]) if (!isDigit(s.charCodeAt(i))) return false;
-  const year = Number(s.slice(0, 4));
-  const month = Number(s.slice(5, 7));
-  const day = Number(s.slice(8, 10));
+  const year = digitsAt(s, 0, 4);
+  const month = digitsAt(s, 5, 2);
+  const day = digitsAt(s, 8, 2);
   if (year < 1 || month < 1 || month > 12 || day < 1 || day > (DAYS[month - 1] ?? 0)) return false;
   return month !== 2 || day < 29 || (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0));
 }
@@ -148,6 +147,17 @@ function timeEnd(s: string, i: number): number {
   while (isDigit(s.charCodeAt(i))) i++;
   // PostgreSQL keeps microseconds: a seventh digit would be rounded away.
   return i === start || i - start > 6 ? -1 : i;
+}
+
+/** The number `n` digits from `at` spell, or -1 when one of them is no digit. */
+function digitsAt(s: string, at: number, n: number): number {
+  let value = 0;
+  for (let i = at; i < at + n; i++) {
+    const c = s.charCodeAt(i);
+    if (!isDigit(c)) return -1;
+    value = value * 10 + (c - 48);
+  }
+  return value;
 }
 
 function twoDigits(s: string, i: number, max: number): boolean {
