@@ -230,6 +230,7 @@ class TypedColumns {
       inferred: {},
       overrides: { columns: new Map(), others: undefined },
       mode: this.#mode,
+      ordered: false, // a JSON record's fields have no fixed place
     });
     return items.map((item) => {
       if (!item.ok || !isObject(item.record)) return item;

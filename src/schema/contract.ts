@@ -21,6 +21,8 @@ export interface ContractOptions {
   overrides: TypeOverrides;
   /** Default `evolve`. */
   mode?: SchemaMode;
+  /** Whether `columns` is the records' field order (a file's header), so a reject names the field's place. Default true. */
+  ordered?: boolean;
 }
 
 /**
@@ -36,8 +38,8 @@ export class SchemaContract {
   readonly #table: string;
   readonly #names: string[];
   readonly #types: ColumnType[];
-  /** Each declared column's place in the file's records, from 1. */
-  readonly #fields: number[];
+  /** How a reject names each declared column: with its place in the records, when they have one. */
+  readonly #labels: string[];
   /** Whether every declared column is text: rows of strings pass as they are. */
   readonly #allText: boolean;
 
@@ -61,7 +63,10 @@ export class SchemaContract {
     this.#table = table;
     this.#names = Object.keys(this.columns);
     this.#types = Object.values(this.columns);
-    this.#fields = this.#names.map((name) => options.columns.indexOf(name) + 1);
+    const ordered = options.ordered ?? true;
+    this.#labels = this.#names.map((name) =>
+      ordered ? `column ${name} (field ${options.columns.indexOf(name) + 1})` : `column ${name}`,
+    );
     this.#allText = this.#types.every((t) => t === 'text');
   }
 
@@ -91,7 +96,7 @@ export class SchemaContract {
       if (type === 'text' && (typeof raw === 'string' || raw === undefined)) continue;
       const value = toColumnValue(raw, type);
       if (value === MISFIT) {
-        const reason = `column ${name} (field ${this.#fields[i]}) is ${type}: ${preview(raw)} does not fit it, and is not converted`;
+        const reason = `${this.#labels[i]} is ${type}: ${preview(raw)} does not fit it, and is not converted`;
         return { ok: false, raw: record, reason, position: item.position };
       }
       row[name] = value;
