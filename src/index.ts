@@ -50,6 +50,8 @@ export {
   type LogLevel,
   type ResultError,
   type RunStatus,
+  type SchemaColumn,
+  type SchemaEvent,
 } from './events/protocol.ts';
 export { FERRY_VERSION } from './version.ts';
 export { id, type IdPart } from './id.ts';
@@ -68,6 +70,7 @@ export type {
   Checkpoint,
   RunStart,
   RunEnd,
+  SchemaChange,
   WriteCounts,
 } from './stores/store.ts';
 export type { Position, SourceItem } from './sources/source-item.ts';

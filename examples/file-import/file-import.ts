@@ -1,12 +1,22 @@
 // file-import: a CSV, TSV, NDJSON or JSON-array file (gzipped or not), or a sheet of an XLSX workbook,
-// into a SQLite table: one TEXT column per field, named exactly as in the file, values exactly as
-// written (XLSX: numbers as their shortest decimal, true/false, dates as ISO 8601), plus ferry's _ferry_id.
+// into a SQLite (or PostgreSQL) table: one column per field, named exactly as in the file, typed by
+// its values (integer, numeric, boolean, date, timestamp, else text: see the README's type rules),
+// plus ferry's _ferry_id. A value that does not fit its column's type is a reject, never converted.
 // With --key the rows are upserted by that natural key; without it, the file's rows replace the
 // rows the same file brought last time, in one transaction.
 import path from 'node:path';
-import { ConfigError, defineJob, id, PermanentError, type JobContext, type Row } from 'ferry';
+import { ConfigError, defineJob, id, PermanentError, type ColumnType, type JobContext, type Row } from 'ferry';
 import { runMain } from 'ferry/cli';
-import { formatOf, readFile, type FileFormat, type FileSource, type SourceItem } from 'ferry/files';
+import {
+  formatOf,
+  parseTypeOverrides,
+  readFile,
+  SchemaContract,
+  TypeInference,
+  type FileFormat,
+  type FileSource,
+  type SourceItem,
+} from 'ferry/files';
 import { sqliteOrPostgres } from 'ferry/stores';
 
 // Each option names its own FILE_IMPORT_ variable: a stray FILE, KEY or TABLE in the user's
@@ -67,6 +77,27 @@ const job = defineJob({
         "the file's text encoding (default utf-8, or utf-16 when the file starts with its byte-order mark; latin1 reads as windows-1252)",
       example: 'windows-1252',
     },
+    types: {
+      type: 'list',
+      env: 'FILE_IMPORT_TYPES',
+      description:
+        "column types by hand, column=type (text, integer, numeric, real, boolean, date, timestamp, timestamptz); '*=text' for every other column",
+      example: 'zip=text,amount=numeric',
+    },
+    infer: {
+      type: 'boolean',
+      default: true,
+      env: 'FILE_IMPORT_INFER',
+      description: "give new columns the narrowest type their values fit (--no-infer: text, as --types '*=text')",
+    },
+    schema: {
+      type: 'enum',
+      values: ['evolve', 'freeze'],
+      default: 'evolve',
+      env: 'FILE_IMPORT_SCHEMA',
+      description:
+        'evolve: add the columns a file brings; freeze: reject records with a value for a column the table lacks',
+    },
   },
   async run(ctx) {
     const { file, key } = ctx.config;
@@ -89,21 +120,35 @@ const job = defineJob({
         ...(onHeader ? { onHeader } : {}),
         ...(onSheet ? { onSheet } : {}),
       });
-    const { columns, empty, sheet: readSheet } = await surveyOf(read, format);
+    const overrides = parseTypeOverrides(ctx.config.infer ? ctx.config.types : [...ctx.config.types, '*=text']);
+    const existing = await ctx.tableColumns(table);
+    // Types are read from every value, in the pass that reads the header, only for new columns.
+    const untyped = (names: readonly string[]) =>
+      names.filter((c) => existing?.[c] === undefined && !overrides.columns.has(c));
+    const inferFor = overrides.others === undefined && ctx.config.schema === 'evolve' ? untyped : undefined;
+    const { columns, empty, sheet: readSheet, types } = await surveyOf(read, format, inferFor);
     // Two sheets of one workbook are two sources: each replaces only its own rows, under ids of its own.
     const source = readSheet === undefined ? file : `${file}#${readSheet}`;
     checkColumns(file, columns);
     const missing = key.filter((k) => !columns.includes(k));
     if (missing.length > 0 && !(empty && columns.length === 0))
       throw new ConfigError(`--key ${missing.join(',')}: no such column in ${file} (it has ${columns.join(', ')})`);
+    const contract = new SchemaContract({
+      table,
+      columns,
+      existing,
+      inferred: types,
+      overrides,
+      mode: ctx.config.schema,
+    });
 
-    const base = Object.fromEntries(columns.map((c) => [c, 'text' as const]));
+    const base = contract.columns;
     if (key.length > 0) {
       if (empty) return ctx.log.info(`${file} has no records: nothing to import`);
       // Keyed by the natural key itself: files usually come in key order, so rows land side by side;
       // keyed by _ferry_id (a hash) every batch would touch pages all over the table.
       await ctx.defineTable(table, { columns: { _ferry_id: 'text', ...base }, primaryKey: key });
-      for await (const rows of accepted(ctx, read(), source, columns, key)) await ctx.write(table, rows);
+      for await (const rows of accepted(ctx, read(), source, contract, key)) await ctx.write(table, rows);
     } else {
       if (empty && !ctx.config.allowEmpty) {
         throw new PermanentError(
@@ -117,7 +162,7 @@ const job = defineJob({
         mode: 'replace',
         scope: ['_ferry_source'],
       });
-      await ctx.replace(table, { _ferry_source: source }, accepted(ctx, read(), source, columns, key));
+      await ctx.replace(table, { _ferry_source: source }, accepted(ctx, read(), source, contract, key));
     }
   },
 });
@@ -135,34 +180,29 @@ function checkColumns(file: string, columns: readonly string[]): void {
   }
 }
 
-/** Valid rows, as text, with their id, a read's worth at a time; rejects are kept by ctx.acceptAll. */
+/**
+ * Valid rows, typed by the contract, with their id, a read's worth at a time; rejects (a value
+ * that does not fit its column among them) are kept by ctx.acceptAll.
+ */
 async function* accepted(
   ctx: JobContext,
   items: FileSource,
   source: string,
-  columns: string[],
+  contract: SchemaContract,
   key: string[],
 ): AsyncGenerator<Row[]> {
   const rowId = positional(source);
   let done = 0;
   for await (const batch of items.batches()) {
-    const checked = key.length > 0 ? batch.map((item) => (item.ok ? keyed(item, key) : item)) : batch;
+    const checked = batch.map((item) => contract.check(key.length > 0 && item.ok ? keyed(item, key) : item));
     const rows = (await ctx.acceptAll(checked)).map(({ record, position }) => {
-      const row = asText(record, columns);
+      const row = record as Row;
       row._ferry_id = key.length > 0 ? id(...key.map((k) => text(row[k]))) : rowId(position.row ?? 0);
       return row;
     });
     ctx.progress('import', (done += batch.length));
     yield rows;
   }
-}
-
-/** A record with its values as text: a CSV record is that already (strings by the header's names), and is used as it is. */
-function asText(record: Record<string, unknown>, columns: string[]): Row {
-  if (columns.every((c) => typeof record[c] === 'string' || record[c] === undefined)) return record;
-  const row: Row = {};
-  for (const c of columns) row[c] = text(record[c]);
-  return row;
 }
 
 /**
@@ -185,27 +225,42 @@ function keyed(item: Extract<SourceItem<unknown>, { ok: true }>, key: string[]):
 
 /**
  * The columns (a CSV's or a sheet's header, or every field any JSON record has: one streaming
- * pass), whether the file has no record at all, and the sheet its records come from (XLSX).
+ * pass), whether the file has no record at all, the sheet its records come from (XLSX), and the
+ * types every value allows. A CSV or a sheet is read past its header only while the columns
+ * `inferFor` names (those the table lacks) may still be something other than text; a JSON file is
+ * read whole anyway.
  */
 async function surveyOf(
-  read: (
-    onHeader: (names: readonly string[]) => void,
-    onSheet: (name: string) => void,
-  ) => AsyncIterable<SourceItem<unknown>>,
+  read: (onHeader: (names: readonly string[]) => void, onSheet: (name: string) => void) => FileSource,
   format: FileFormat,
-): Promise<{ columns: string[]; empty: boolean; sheet: string | undefined }> {
+  inferFor: ((columns: readonly string[]) => string[]) | undefined,
+): Promise<{ columns: string[]; empty: boolean; sheet: string | undefined; types: Record<string, ColumnType> }> {
   const seen = new Set<string>();
   let empty = true;
   let sheet: string | undefined;
   const header = (names: readonly string[]) => names.forEach((name) => seen.add(name));
+  const headed = format === 'csv' || format === 'tsv' || format === 'xlsx'; // every record has the header's names
+  let inference = headed || inferFor === undefined ? undefined : new TypeInference();
+  let infer = !headed && inferFor !== undefined;
   // A sheet of no rows has a name too: with --allow-empty it deletes the rows it brought.
-  for await (const item of read(header, (name) => (sheet = name))) {
+  for await (const batch of read(header, (name) => (sheet = name)).batches()) {
+    if (batch.length === 0) continue;
+    if (empty && headed) {
+      const fresh = inferFor?.([...seen]) ?? [];
+      infer = fresh.length > 0;
+      inference = new TypeInference(fresh);
+    }
     empty = false;
-    if (format === 'csv' || format === 'tsv' || format === 'xlsx') break; // every record has the header's names
-    if (!item.ok || typeof item.record !== 'object' || item.record === null) continue;
-    for (const name of Object.keys(item.record)) seen.add(name);
+    if (headed && !infer) break;
+    for (const item of batch) {
+      if (!item.ok || typeof item.record !== 'object' || item.record === null) continue;
+      const record = item.record as Record<string, unknown>;
+      if (!headed) for (const name of Object.keys(record)) seen.add(name);
+      if (infer) inference?.observe(record);
+    }
+    if (headed && inference?.settled()) break; // every new column is text: the rest of the file cannot change that
   }
-  return { columns: [...seen], empty, sheet };
+  return { columns: [...seen], empty, sheet, types: inference?.types() ?? {} };
 }
 
 function text(value: unknown): string | null {

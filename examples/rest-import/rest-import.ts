@@ -1,8 +1,19 @@
-// rest-import: a paginated JSON REST collection into a SQLite table (id TEXT PRIMARY KEY, data TEXT).
-// With --cursor-field it is incremental: the checkpoint keeps the highest cursor value among the
-// committed records, and the next run asks for records since it.
-import { defineJob, isExactNumber, jsonText } from 'ferry';
+// rest-import: a paginated JSON REST collection into a SQLite table (id TEXT PRIMARY KEY, data TEXT),
+// with --columns auto also each top-level field as a typed column. With --cursor-field it is
+// incremental: the checkpoint keeps the highest cursor value among the committed records, and the
+// next run asks for records since it.
+import {
+  ConfigError,
+  defineJob,
+  isExactNumber,
+  jsonText,
+  type ColumnType,
+  type JobContext,
+  type Row,
+  type SourceItem,
+} from 'ferry';
 import { runMain } from 'ferry/cli';
+import { parseTypeOverrides, SchemaContract, TypeInference, type SchemaMode, type TypeOverrides } from 'ferry/files';
 import { compareCursorValues, cursorValueOf, httpSource, type CursorValue, type Pagination } from 'ferry/http';
 import { sqliteOrPostgres } from 'ferry/stores';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
@@ -87,6 +98,27 @@ const config = {
     env: 'REST_IMPORT_MAX_BODY',
     description: 'the largest response body read, in MiB',
   },
+  columns: {
+    type: 'enum',
+    values: ['data', 'auto'],
+    default: 'data',
+    env: 'REST_IMPORT_COLUMNS',
+    description: 'data: the record as JSON in data; auto: also each top-level field as a typed column',
+  },
+  types: {
+    type: 'list',
+    env: 'REST_IMPORT_TYPES',
+    description: "with --columns auto: column types by hand, field=type; '*=text' for every other field",
+    example: 'zip=text,amount=numeric',
+  },
+  schema: {
+    type: 'enum',
+    values: ['evolve', 'freeze'],
+    default: 'evolve',
+    env: 'REST_IMPORT_SCHEMA',
+    description:
+      'with --columns auto: evolve adds the columns new fields need; freeze rejects records with a value for a field the table lacks',
+  },
 } as const;
 
 const job = defineJob({
@@ -98,7 +130,9 @@ const job = defineJob({
   schema: (c) => recordSchema([c.idField, ...(c.cursorField ? [c.cursorField] : [])]),
   async *read(ctx) {
     const c = ctx.config;
-    await ctx.defineTable(tableName(c), { columns: { id: 'text', data: 'text' }, primaryKey: ['id'] });
+    const typed = c.columns === 'auto' ? await TypedColumns.open(ctx, tableName(c), c) : undefined;
+    if (typed) typedColumns.set(c, typed);
+    else await ctx.defineTable(tableName(c), { columns: { id: 'text', data: 'text' }, primaryKey: ['id'] });
     // The cursor as the API wrote it: an integer past 2^53 stays exact (an ExactNumber), in the checkpoint too.
     let high = (ctx.checkpoint as { cursor?: CursorValue } | undefined)?.cursor;
     const since = high === undefined ? undefined : lowered(high, c.overlap);
@@ -126,16 +160,119 @@ const job = defineJob({
         if (cursor !== undefined && (high === undefined || compareCursorValues(cursor, high) > 0)) high = cursor;
         return { ok: true as const, record, position: { source: page.url, page: page.number, index } };
       });
-      yield items; // a page at a time: written (queued) before the generator goes on
+      yield typed ? await typed.page(ctx, items) : items; // a page at a time: written (queued) before the generator goes on
       done += page.records.length;
       ctx.progress('import', done, source.total);
       // Every record up to here is queued before the checkpoint that claims it.
       if (c.cursorField && high !== undefined) ctx.setCheckpoint({ cursor: high });
     }
   },
-  write: (record, ctx) =>
-    ctx.write(tableName(ctx.config), { id: jsonText(record[ctx.config.idField]), data: JSON.stringify(record) }),
+  write(record, ctx) {
+    const row = { id: jsonText(record[ctx.config.idField]), data: JSON.stringify(record) };
+    if (ctx.config.columns === 'data') return ctx.write(tableName(ctx.config), row);
+    const typed = typedColumns.get(ctx.config);
+    if (!typed) throw new ConfigError(REPLAY_UNTYPED);
+    return ctx.write(tableName(ctx.config), { ...typed.row(record), ...row });
+  },
 });
+
+const typedColumns = new WeakMap<object, TypedColumns>();
+const REPLAY_UNTYPED =
+  '--columns auto types the records as pages are read, and rejects --replay reads none: run the import again instead (--full-refresh reads everything)';
+/** Fields that are ferry's own columns already (id, data) or ferry's names: no typed column of their own. */
+const OWN = /^(id|data|_ferry.*)$/i;
+
+/**
+ * --columns auto: each top-level field of the records as a typed column beside id and data. A
+ * field's type is inferred from the page it first has a value in (an API is not read twice), and
+ * fixed from then on: a later value that does not fit it is a reject, never converted.
+ */
+class TypedColumns {
+  readonly #table: string;
+  readonly #overrides: TypeOverrides;
+  readonly #mode: SchemaMode;
+  #declared: Record<string, ColumnType>;
+  readonly #rows = new WeakMap<object, Row>();
+
+  private constructor(table: string, declared: Record<string, ColumnType>, overrides: TypeOverrides, mode: SchemaMode) {
+    this.#table = table;
+    this.#declared = declared;
+    this.#overrides = overrides;
+    this.#mode = mode;
+  }
+
+  static async open(ctx: JobContext, table: string, c: { types: string[]; schema: SchemaMode }): Promise<TypedColumns> {
+    const existing = (await ctx.tableColumns(table)) ?? {};
+    const declared = Object.fromEntries(Object.entries(existing).filter(([name]) => !OWN.test(name)));
+    const overrides = parseTypeOverrides(c.types);
+    for (const [name, type] of overrides.columns) {
+      const kept = declared[name];
+      if (kept !== undefined && kept !== type)
+        throw new ConfigError(
+          `--types ${name}=${type}: table ${table} has ${name} as ${kept} already, and ferry never changes a column's type: leave it out, or import into a new --table`,
+        );
+    }
+    const typed = new TypedColumns(table, declared, overrides, c.schema);
+    await typed.#define(ctx);
+    return typed;
+  }
+
+  /** The page's items, each record's typed row kept for write(); a value that does not fit its column is a reject. */
+  async page(ctx: JobContext, items: SourceItem<unknown>[]): Promise<SourceItem<unknown>[]> {
+    const fields = new Set<string>();
+    for (const item of items) if (item.ok && isObject(item.record)) for (const name in item.record) fields.add(name);
+    const fresh = [...fields].filter((f) => !OWN.test(f) && this.#declared[f] === undefined);
+    if (fresh.length > 0 && this.#mode === 'evolve') await this.#grow(ctx, items, fresh);
+    const contract = new SchemaContract({
+      table: this.#table,
+      columns: [...Object.keys(this.#declared), ...(this.#mode === 'freeze' ? fresh : [])],
+      existing: this.#declared,
+      inferred: {},
+      overrides: { columns: new Map(), others: undefined },
+      mode: this.#mode,
+      ordered: false, // a JSON record's fields have no fixed place
+    });
+    return items.map((item) => {
+      if (!item.ok || !isObject(item.record)) return item;
+      const checked = contract.check(item);
+      if (checked.ok) this.#rows.set(item.record, checked.record);
+      return checked.ok ? item : checked;
+    });
+  }
+
+  /** A record's typed values, as page() checked them. */
+  row(record: object): Row {
+    const row = this.#rows.get(record);
+    if (row === undefined) throw new ConfigError(REPLAY_UNTYPED);
+    return row;
+  }
+
+  /** Adds the fresh fields that have a value in this page, typed by this page's values. */
+  async #grow(ctx: JobContext, items: SourceItem<unknown>[], fresh: string[]): Promise<void> {
+    const inference = new TypeInference();
+    for (const item of items) if (item.ok && isObject(item.record)) inference.observe(item.record);
+    const inferred = inference.types({ valuedOnly: true });
+    const { columns, others } = this.#overrides;
+    const added = fresh.flatMap((f) => {
+      const type = columns.get(f) ?? (inferred[f] === undefined ? undefined : (others ?? inferred[f]));
+      return type === undefined ? [] : [[f, type] as const];
+    });
+    if (added.length === 0) return; // only nulls so far: nothing to type them by
+    this.#declared = { ...this.#declared, ...Object.fromEntries(added) };
+    await this.#define(ctx);
+  }
+
+  #define(ctx: JobContext): Promise<void> {
+    return ctx.defineTable(this.#table, {
+      columns: { id: 'text', data: 'text', ...this.#declared },
+      primaryKey: ['id'],
+    });
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 /**
  * A Standard Schema that checks the fields the job relies on (a non-empty string or a number)

@@ -26,6 +26,10 @@ export class PrettyReporter implements Reporter {
         return this.#line(event.level === 'error' ? this.#err : this.#out, formatLog(event));
       case 'progress':
         return this.#progress(event);
+      case 'schema': {
+        const columns = event.columns.map((c) => `${c.name} ${c.type}`).join(', ');
+        return this.#line(this.#out, `table ${event.table} ${event.change}: ${columns}`);
+      }
       case 'result':
         return this.#line(event.status === 'succeeded' ? this.#out : this.#err, formatResult(event));
     }

@@ -76,6 +76,28 @@ export interface ProgressEvent extends EventBase {
   total?: number;
 }
 
+/** A column a `schema` event reports: its name, ferry's type and the database's. */
+export interface SchemaColumn {
+  /** The column's name, as in the table. */
+  name: string;
+  /** ferry's type: `text`, `integer`, `numeric`, `real`, `boolean`, `date`, `timestamp`, `timestamptz`, `json` or `blob`. */
+  type: string;
+  /** How the database declares it, e.g. `BIGINT`, `NUMERIC`, `DATE TEXT`. */
+  sqlType: string;
+}
+
+/** A table the run created, or grew by new columns (before any row of the run is in it). */
+export interface SchemaEvent extends EventBase {
+  /** Always `schema`. */
+  type: 'schema';
+  /** The table's name. */
+  table: string;
+  /** `created`: the table is new; `altered`: columns were added to it. */
+  change: 'created' | 'altered';
+  /** The columns added (every column, when created), in the table's order. */
+  columns: SchemaColumn[];
+}
+
 /** Why a run failed, on its result line. */
 export interface ResultError {
   /** A stable code, e.g. `LOCKED`, `HTTP_401`, `CONFIG_INVALID`: for programs. */
@@ -109,7 +131,7 @@ export interface ResultEvent extends EventBase {
 }
 
 /** Any event line a job prints; `type` tells which. */
-export type FerryEvent = StartEvent | LogEvent | ProgressEvent | ResultEvent;
+export type FerryEvent = StartEvent | LogEvent | ProgressEvent | SchemaEvent | ResultEvent;
 
 export function emptyCounts(): Counts {
   return { read: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, rejected: 0 };

@@ -1,7 +1,7 @@
 import type { Counts } from '../events/protocol.ts';
 import { parseJson } from '../values/exact-json.ts';
-import type { Checkpoint, Reject, ReplaceRows, Store, WriteCounts } from '../stores/store.ts';
-import type { Row, TableSpec } from '../stores/tables.ts';
+import type { Checkpoint, Reject, ReplaceRows, SchemaChange, Store, WriteCounts } from '../stores/store.ts';
+import type { ColumnType, Row, TableSpec } from '../stores/tables.ts';
 
 /**
  * Buffers a run's writes and commits them in batches, each with the newest checkpoint.
@@ -66,9 +66,13 @@ export class Batcher {
     this.#resolved.push(rejectId);
   }
 
-  async defineTable(name: string, spec: TableSpec): Promise<void> {
+  async defineTable(name: string, spec: TableSpec): Promise<SchemaChange[]> {
     await this.flush(); // rows queued for an older shape of the table go first
-    await this.#store.prepare({ [name]: spec });
+    return this.#store.prepare({ [name]: spec });
+  }
+
+  tableColumns(name: string): Promise<Record<string, ColumnType> | undefined> {
+    return this.#store.tableColumns(name);
   }
 
   setCheckpoint(value: unknown): void {

@@ -1,10 +1,10 @@
 import { CancelledError, isErrorKind } from '../errors/errors.ts';
-import { envelope, type Counts, type FerryEvent, type LogLevel } from '../events/protocol.ts';
+import { envelope, type Counts, type FerryEvent, type LogLevel, type SchemaEvent } from '../events/protocol.ts';
 import { GuardError } from '../errors/guard-error.ts';
 import { id } from '../id.ts';
 import type { Redactor } from '../secrets/redact.ts';
 import { describePosition, type Position, type SourceItem } from '../sources/source-item.ts';
-import type { Reject } from '../stores/store.ts';
+import type { Reject, SchemaChange } from '../stores/store.ts';
 import { validate } from '../sources/validate.ts';
 import type { Batcher } from './batcher.ts';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
@@ -97,7 +97,10 @@ export function createContext<C>(parts: ContextParts<C>): JobContext<C> {
       return needStore(parts.batcher).write(table, rows);
     },
     setCheckpoint: (value) => needStore(parts.batcher).setCheckpoint(value),
-    defineTable: (name, spec) => needStore(parts.batcher).defineTable(name, spec),
+    async defineTable(name, spec) {
+      for (const change of await needStore(parts.batcher).defineTable(name, spec)) emit(schemaEvent(change));
+    },
+    tableColumns: (name) => needStore(parts.batcher).tableColumns(name),
     flush: () => needStore(parts.batcher).flush(),
     replace: (table, scope, rows) => needStore(parts.batcher).replace(table, scope, rows),
     async accept(item, schema) {
@@ -141,6 +144,11 @@ function storedReject(parts: ContextParts<unknown>, position: Position, raw: unk
     reason: redactor.string(reason),
   };
   return { id: id(parts.job.name, JSON.stringify(stored.raw ?? null), stored.reason), ...stored };
+}
+
+/** The `schema` line of a table created or grown. */
+export function schemaEvent(change: SchemaChange): SchemaEvent {
+  return { ...envelope(), type: 'schema', ...change };
 }
 
 function assertCount(what: string, n: number): void {

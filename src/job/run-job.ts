@@ -17,7 +17,7 @@ import { FERRY_VERSION } from '../version.ts';
 import { Batcher } from './batcher.ts';
 import { replayRejects } from './replay.ts';
 import { newRunId } from './run-id.ts';
-import { createContext, createLogger } from './context.ts';
+import { createContext, createLogger, schemaEvent } from './context.ts';
 import type { ConfigOf, ConfigSchema } from '../config/options.ts';
 import type { Job, Logger } from './types.ts';
 
@@ -122,7 +122,7 @@ export async function runJobFromCli<S extends ConfigSchema>(
     if (options.store) {
       store = typeof options.store === 'function' ? await options.store() : options.store;
       await store.lock(job.name); // before anything is written: a second run writes nothing
-      await store.prepare(job.tables ?? {});
+      for (const change of await store.prepare(job.tables ?? {})) emit(schemaEvent(change));
       await store.startRun({ id: runId, job: job.name, dryRun });
       recorded = true;
       checkpoint = await usableCheckpoint(store, job.name, options.fullRefresh ?? false, log);

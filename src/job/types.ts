@@ -3,7 +3,7 @@ import type { Counts, LogLevel } from '../events/protocol.ts';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Position, SourceItem } from '../sources/source-item.ts';
 import type { ReplaceRows, StoreFactory } from '../stores/store.ts';
-import type { Row, TableSpec, TablesSchema } from '../stores/tables.ts';
+import type { ColumnType, Row, TableSpec, TablesSchema } from '../stores/tables.ts';
 
 /** Extra fields of a log line, printed beside `msg` (e.g. `{ url, code }`). */
 export type Fields = Record<string, unknown>;
@@ -47,8 +47,10 @@ export interface JobContext<C = Record<string, unknown>> {
   readonly checkpoint: unknown;
   /** Queues rows for a table; commits a batch (with the newest checkpoint) when it is full. */
   write(table: string, rows: Row | readonly Row[]): Promise<void>;
-  /** Declares a table at run time, when its columns come from the data (a CSV header); creates or grows it. */
+  /** Declares a table at run time, when its columns come from the data (a CSV header); creates or grows it (a `schema` event says how). */
   defineTable(name: string, spec: TableSpec): Promise<void>;
+  /** A table's columns and their types as the database has them now; undefined when it does not exist. */
+  tableColumns(name: string): Promise<Record<string, ColumnType> | undefined>;
   /** Sets the checkpoint to commit with the next batch: it may claim only rows already written. */
   setCheckpoint(value: unknown): void;
   /** Commits what is queued now. The run's end does this too. */

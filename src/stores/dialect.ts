@@ -39,8 +39,10 @@ export interface Dialect {
 
   /** Refuses, before any DDL, a name or shape the database would refuse or change. */
   checkTable(name: string, spec: TableSpec, existing: readonly string[]): void;
-  /** The table's columns and primary key as the database has them, or undefined if it has none such. */
-  tableShape(name: string): Promise<{ columns: string[]; key: string[] } | undefined>;
+  /** The table's columns (with their types, as ferry reads them back) and primary key, or undefined if it has none such. */
+  tableShape(name: string): Promise<TableShape | undefined>;
+  /** How this database declares a column of a type, e.g. `BIGINT`. */
+  sqlType(type: ColumnType): string;
   /** Creates the table (inside the caller's transaction), taking any lock DDL needs. */
   createTable(name: string, spec: TableSpec): Promise<void>;
   addColumn(name: string, column: string, type: ColumnType): Promise<void>;
@@ -63,6 +65,14 @@ export interface Dialect {
     record: (d: Dialect) => Promise<Counts>,
   ): Promise<Counts | string | undefined>;
   close(): Promise<void>;
+}
+
+/** A table as the database has it. */
+export interface TableShape {
+  columns: string[];
+  /** Each column's type, in the same order; a type ferry does not declare reads as text. */
+  types: ColumnType[];
+  key: string[];
 }
 
 /** How a batch lands in one table: inserts, updates only real changes, counts both. */

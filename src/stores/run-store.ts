@@ -13,12 +13,13 @@ import {
   type RunEnd,
   type RunRecord,
   type RunStart,
+  type SchemaChange,
   type Store,
   type StoredReject,
   type WriteCounts,
 } from './store.ts';
 import { q } from './quote.ts';
-import { validateTables, type Row, type TableSpec, type TablesSchema } from './tables.ts';
+import { validateTables, type ColumnType, type Row, type TableSpec, type TablesSchema } from './tables.ts';
 
 /**
  * A run's life in the database, written once over a dialect (sqlite/, postgres/): the lock, the
@@ -42,29 +43,42 @@ export class RunStore implements Store {
     this.#retentionMs = options.retentionMs ?? RETENTION_MS;
   }
 
-  async prepare(tables: TablesSchema): Promise<void> {
+  async prepare(tables: TablesSchema): Promise<SchemaChange[]> {
     validateTables(tables);
+    const changes: SchemaChange[] = [];
     for (const [name, spec] of Object.entries(tables)) {
-      const writer = await this.#transaction('creating a table', () => this.#define(name, spec));
+      const writer = await this.#transaction('creating a table', () => this.#define(name, spec, changes));
       this.#tables = { ...this.#tables, [name]: spec };
       this.#writers.set(name, writer);
       await this.#journal?.watch(name, spec, writer);
     }
+    return changes;
+  }
+
+  async tableColumns(table: string): Promise<Record<string, ColumnType> | undefined> {
+    const shape = await this.#d.tableShape(table);
+    return shape && Object.fromEntries(shape.columns.map((c, i) => [c, shape.types[i] ?? 'text']));
   }
 
   /** Creates the table or grows it by the new columns; never drops data, never changes a key. */
-  async #define(name: string, spec: TableSpec): Promise<TableWriter> {
+  async #define(name: string, spec: TableSpec, changes: SchemaChange[]): Promise<TableWriter> {
     const d = this.#d;
-    d.checkTable(name, spec, (await d.tableShape(name))?.columns ?? []);
+    const before = (await d.tableShape(name))?.columns;
+    d.checkTable(name, spec, before ?? []);
     await d.createTable(name, spec);
     const { columns, key } = (await d.tableShape(name)) ?? { columns: [], key: [] };
     if (key.join('\0') !== spec.primaryKey.join('\0')) {
       const message = `table ${name} has the primary key (${key.join(', ')}) but the job declares (${spec.primaryKey.join(', ')}); ferry never drops data: migrate it by hand or use a new table`;
       throw new PermanentError(message, { code: 'SCHEMA_MISMATCH' });
     }
+    const added: SchemaChange['columns'] = [];
     for (const [column, type] of Object.entries(spec.columns)) {
-      if (!columns.some((c) => d.sameColumn(c, column))) await d.addColumn(name, column, type);
+      const isNew = before === undefined || !columns.some((c) => d.sameColumn(c, column));
+      if (before !== undefined && isNew) await d.addColumn(name, column, type);
+      if (isNew) added.push({ name: column, type, sqlType: d.sqlType(type) });
     }
+    if (added.length > 0)
+      changes.push({ table: name, change: before === undefined ? 'created' : 'altered', columns: added });
     return d.writer(name, spec);
   }
 

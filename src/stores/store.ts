@@ -1,10 +1,13 @@
 import type { ConfigSchema, ConfigValue } from '../config/options.ts';
-import type { Counts, RunStatus } from '../events/protocol.ts';
+import type { Counts, RunStatus, SchemaEvent } from '../events/protocol.ts';
 import type { Position } from '../sources/source-item.ts';
-import type { Row, TablesSchema } from './tables.ts';
+import type { ColumnType, Row, TablesSchema } from './tables.ts';
 
 /** What one write changed; summed into the run's counts in the same transaction. */
 export type WriteCounts = Pick<Counts, 'inserted' | 'updated' | 'unchanged' | 'deleted'>;
+
+/** A table {@link Store.prepare} created or grew: what the `schema` event says. */
+export type SchemaChange = Pick<SchemaEvent, 'table' | 'change' | 'columns'>;
 
 /** Rows written to one table, in order: a batch is a list of these. */
 export interface PendingWrite {
@@ -154,8 +157,10 @@ export interface RunEnd {
  * guarantees: data and checkpoint in one transaction, a lock that dies with its holder.
  */
 export interface Store {
-  /** Creates the job's tables (adding new nullable columns); never drops data. Also during a run. */
-  prepare(tables: TablesSchema): Promise<void>;
+  /** Creates the job's tables (adding new nullable columns); never drops data. Also during a run. Returns what it changed. */
+  prepare(tables: TablesSchema): Promise<SchemaChange[]>;
+  /** A table's columns and their types as the database has them; undefined when there is no such table. */
+  tableColumns(table: string): Promise<Record<string, ColumnType> | undefined>;
   /** Takes the job's run lock; throws a RetryableError (LOCKED) when another run holds it. */
   lock(job: string): Promise<void>;
   /** Records the run as running; marks runs whose process died as abandoned. In a dry run, opens the transaction that is rolled back at the end. */

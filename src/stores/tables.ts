@@ -1,8 +1,13 @@
 import { PermanentError } from '../errors/errors.ts';
 import { isExactNumber, type ExactNumber } from '../values/exact-json.ts';
 
-/** A column's type: the same in every store (`json` is TEXT in SQLite, jsonb in PostgreSQL). */
-export type ColumnType = 'text' | 'integer' | 'real' | 'boolean' | 'json' | 'blob';
+/**
+ * A column's type: the same in every store. `numeric` is an exact decimal in PostgreSQL (REAL in
+ * SQLite), `real` a double; `date`, `timestamp` (no zone) and `timestamptz` are ISO 8601 text in
+ * SQLite; `json` is text in both.
+ */
+export type ColumnType =
+  'text' | 'integer' | 'real' | 'numeric' | 'boolean' | 'date' | 'timestamp' | 'timestamptz' | 'json' | 'blob';
 /** How rows reach a table; see {@link TableSpec.mode}. */
 export type WriteMode = 'upsert' | 'append' | 'replace';
 
@@ -103,9 +108,14 @@ export function toSql(value: unknown, type: ColumnType): SqlValue {
     case 'boolean':
       return value ? 1 : 0;
     case 'text':
+    case 'date':
+    case 'timestamp':
+    case 'timestamptz':
       return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
     case 'integer':
+      return typeof value === 'number' || typeof value === 'bigint' ? value : integerOf(String(value));
     case 'real':
+    case 'numeric':
       return typeof value === 'number' || typeof value === 'bigint' ? value : Number(value);
     case 'blob':
       return value instanceof Uint8Array ? value : Buffer.from(String(value));
@@ -113,6 +123,12 @@ export function toSql(value: unknown, type: ColumnType): SqlValue {
 }
 
 const INT64 = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
+
+/** Integer text as a number when a double holds it, else as a bigint: never rounded. */
+function integerOf(text: string): number | bigint {
+  const n = Number(text);
+  return Number.isSafeInteger(n) || !/^-?\d+$/.test(text) ? n : BigInt(text);
+}
 
 /** A number a double cannot hold: an integer column takes it as a bigint if it fits 64 bits, a text column as written. */
 function exactToSql(value: ExactNumber, type: ColumnType): SqlValue {
@@ -127,6 +143,7 @@ function exactToSql(value: ExactNumber, type: ColumnType): SqlValue {
       );
     }
     case 'real':
+    case 'numeric':
       return Number(text);
     case 'boolean':
       return Number(text) === 0 ? 0 : 1;

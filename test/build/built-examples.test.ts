@@ -92,7 +92,7 @@ describe('built file-import: a real import', () => {
     await writeFile(path.join(dir, 'people.csv'), csv);
     const finished = await runBuilt(
       'file-import',
-      ['--file', 'people.csv', '--db-path', 'people.db', '--key', 'id'],
+      ['--file', 'people.csv', '--db-path', 'people.db', '--key', 'id', '--no-infer'], // values as written: text columns
       {},
       dir,
     );
@@ -114,7 +114,10 @@ describe('built file-import: a real import', () => {
   it('takes its options from the environment and from --env-file as the source run does', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'ferry-built-env-'));
     await writeFile(path.join(dir, 'people.csv'), csv);
-    await writeFile(path.join(dir, '.env'), 'FILE_IMPORT_FILE=people.csv\nFILE_IMPORT_KEY=id\n');
+    await writeFile(
+      path.join(dir, '.env'),
+      'FILE_IMPORT_FILE=people.csv\nFILE_IMPORT_KEY=id\nFILE_IMPORT_INFER=false\n',
+    );
     const finished = await runBuilt(
       'file-import',
       ['--env-file', '.env'],

@@ -216,6 +216,14 @@ describe('the schema rejects what the protocol forbids', () => {
     },
     log: { v: 1, ts, type: 'log', level: 'info', msg: 'hi', anything: { goes: true } },
     progress: { v: 1, ts, type: 'progress', phase: 'fetch', done: 3, total: 10 },
+    schema: {
+      v: 1,
+      ts,
+      type: 'schema',
+      table: 'orders',
+      change: 'altered',
+      columns: [{ name: 'amount', type: 'numeric', sqlType: 'NUMERIC' }],
+    },
     succeeded: {
       v: 1,
       ts,
@@ -305,6 +313,14 @@ describe('the schema rejects what the protocol forbids', () => {
     ['a negative progress', { ...good.progress, done: -1 }, /done/],
     ['a progress with a fractional total', { ...good.progress, total: 2.5 }, /total/],
     ['an extra field on a progress', { ...good.progress, percent: 30 }, /percent/],
+    ['a schema change that is neither created nor altered', { ...good.schema, change: 'dropped' }, /change/],
+    ['a schema event without columns', { ...good.schema, columns: [] }, /columns/],
+    [
+      'a schema column of a type ferry has not',
+      { ...good.schema, columns: [{ name: 'a', type: 'varchar', sqlType: 'X' }] },
+      /type/,
+    ],
+    ['a schema column without its sqlType', { ...good.schema, columns: [{ name: 'a', type: 'text' }] }, /sqlType/],
     ['not an object', 'result', /type/],
     ['null', null, /type/],
   ];

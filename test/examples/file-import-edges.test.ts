@@ -19,8 +19,9 @@ async function workspace() {
     file: async (name: string, text: string) => (await writeFile(path.join(dir, name), text), path.join(dir, name)),
   };
 }
+// Values as written, into text columns (--no-infer); typed columns: file-import-types.test.ts.
 const importFile = (db: string, file: string, args: string[] = [], env: Record<string, string> = {}) =>
-  runExample('file-import', ['--db-path', db, '--file', file, ...args], { env });
+  runExample('file-import', ['--db-path', db, '--file', file, '--no-infer', ...args], { env });
 
 function result(finished: Finished) {
   const last = parseEventLines(finished.stdout).at(-1);

@@ -18,8 +18,9 @@ async function workspace() {
       writeFile(path.join(dir, name), content).then(() => path.join(dir, name)),
   };
 }
+// Text as decoded, into text columns (--no-infer); typed columns: file-import-types.test.ts.
 const importFile = (db: string, file: string, args: string[] = [], env: Record<string, string> = {}) =>
-  runExample('file-import', ['--db-path', db, '--file', file, ...args], { env });
+  runExample('file-import', ['--db-path', db, '--file', file, '--no-infer', ...args], { env });
 const result = resultOf;
 
 /** How an older Windows program saves text: one byte per character; only what these tests use. */

@@ -30,8 +30,11 @@ async function workspace() {
     },
   };
 }
+// Cells as their text, into text columns (--no-infer); typed columns from a workbook: file-import-types.test.ts.
 const importFile = (db: string, file: string, args: string[] = [], env: Record<string, string> = {}) =>
-  runExample('file-import', ['--db-path', db, '--file', file, '--log-format', 'json', ...args], { env });
+  runExample('file-import', ['--db-path', db, '--file', file, '--log-format', 'json', '--no-infer', ...args], {
+    env,
+  });
 const result = resultOf;
 
 /** A value as file-import stores it in its TEXT columns. */

@@ -18,8 +18,9 @@ async function workspace() {
       writeFile(path.join(dir, name), content).then(() => path.join(dir, name)),
   };
 }
+// These tests read files exactly as written, into text columns (--no-infer); typed columns: file-import-types.test.ts.
 const importFile = (db: string, file: string, args: string[] = []) =>
-  runExample('file-import', ['--db-path', db, '--file', file, ...args]);
+  runExample('file-import', ['--db-path', db, '--file', file, '--no-infer', ...args]);
 const result = resultOf;
 
 describe('file-import: CSV as it really comes', () => {

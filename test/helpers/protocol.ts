@@ -6,7 +6,7 @@ import schema from '../../docs/protocol.schema.json' with { type: 'json' };
 // `format` stays in the schema for other validators; here the `pattern` next to it checks `ts`.
 const ajv = new Ajv2020({ allErrors: true, strict: true, validateFormats: false });
 const validate = ajv.compile(schema);
-const EVENT_TYPES = ['start', 'log', 'progress', 'result'];
+const EVENT_TYPES = ['start', 'log', 'progress', 'schema', 'result'];
 
 /** Throws unless `value` is one valid event line (docs/protocol.schema.json). */
 export function validateEvent(value: unknown, line: string = JSON.stringify(value)): void {

@@ -1,6 +1,7 @@
 /**
  * `ferry/files`: read CSV, TSV, NDJSON and JSON files and XLSX workbooks as source items
- * ({@link readFile}), and write a file atomically ({@link writeFileAtomic}).
+ * ({@link readFile}), give their columns types ({@link TypeInference}, {@link SchemaContract}),
+ * and write a file atomically ({@link writeFileAtomic}).
  * @module ferry/files
  */
 export { writeFileAtomic } from './atomic-write.ts';
@@ -12,3 +13,6 @@ export { readFile, formatOf, type FileFormat, type ReadFileOptions } from './rea
 export type { ReadOptions, TextEncoding } from './open-stream.ts';
 export type { FileSource } from './file-source.ts';
 export type { SourceItem, Position } from '../source-item.ts';
+export { TypeInference } from '../../schema/infer-types.ts';
+export { SchemaContract, type ContractOptions, type SchemaMode } from '../../schema/contract.ts';
+export { parseTypeOverrides, type TypeOverrides } from '../../schema/type-overrides.ts';

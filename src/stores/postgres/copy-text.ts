@@ -10,6 +10,7 @@ export interface CopyLine {
 const NULL = '\\N';
 const SPECIAL = /[\\\t\n\r]/;
 const SPECIALS = /[\\\t\n\r]/g;
+const AS_WRITTEN = new Set<ColumnType>(['text', 'numeric', 'date', 'timestamp', 'timestamptz']);
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
 /** The encoder of one table's rows: values converted as the SQLite store converts them, booleans as booleans. */
@@ -41,7 +42,8 @@ function field(value: unknown, type: ColumnType): string {
   if (value === undefined || value === null) return NULL;
   if (type === 'boolean') return value ? 't' : 'f';
   if (typeof value === 'number' && (type === 'integer' || type === 'real')) return String(value); // the fast path
-  const sql = typeof value === 'string' && type === 'text' ? value : toSql(value, type);
+  // A decimal or a date as text goes as written: the server reads it (NUMERIC keeps 12.50 as 12.50).
+  const sql = typeof value === 'string' && AS_WRITTEN.has(type) ? value : toSql(value, type);
   if (sql === null) return NULL;
   if (sql instanceof Uint8Array)
     return `\\\\x${Buffer.from(sql.buffer, sql.byteOffset, sql.byteLength).toString('hex')}`;

@@ -1,12 +1,12 @@
 import type { Counts } from '../../events/protocol.ts';
 import { ConfigError, RetryableError } from '../../errors/errors.ts';
-import type { Dialect, KeptEnd, RunLock } from '../dialect.ts';
+import type { Dialect, KeptEnd, RunLock, TableShape } from '../dialect.ts';
 import { q } from '../quote.ts';
 import type { ColumnType, Row, TableSpec } from '../tables.ts';
 import { BOOKKEEPING_PRESENT_SQL, BOOKKEEPING_SQL } from './bookkeeping.ts';
 import { Connection } from './connection.ts';
 import { checkNames } from './names.ts';
-import { createTableSql, SQL_TYPE } from './sql.ts';
+import { columnTypeOf, createTableSql, SQL_TYPE } from './sql.ts';
 import { ScopeSweep, TableWriter } from './table-writer.ts';
 import { UndoJournal } from './undo-journal.ts';
 
@@ -112,7 +112,7 @@ export class PostgresDialect implements Dialect {
     checkNames(name, spec);
   }
 
-  async tableShape(name: string): Promise<{ columns: string[]; key: string[] } | undefined> {
+  async tableShape(name: string): Promise<TableShape | undefined> {
     const doing = 'creating a table';
     const [{ present } = { present: false }] = await this.#conn.query<{ present: boolean }>(
       doing,
@@ -120,9 +120,9 @@ export class PostgresDialect implements Dialect {
       [q(name)],
     );
     if (!present) return undefined;
-    const columns = await this.#conn.query<{ name: string }>(
+    const columns = await this.#conn.query<{ name: string; type: string }>(
       doing,
-      'SELECT attname AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum',
+      'SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum',
       [q(name)],
     );
     const [{ key } = { key: [] }] = await this.#conn.query<{ key: string[] }>(
@@ -131,7 +131,11 @@ export class PostgresDialect implements Dialect {
         'JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) WHERE i.indrelid = $1::regclass AND i.indisprimary',
       [q(name)],
     );
-    return { columns: columns.map((c) => c.name), key };
+    return { columns: columns.map((c) => c.name), types: columns.map((c) => columnTypeOf(c.type)), key };
+  }
+
+  sqlType(type: ColumnType): string {
+    return SQL_TYPE[type];
   }
 
   async createTable(name: string, spec: TableSpec): Promise<void> {

@@ -10,10 +10,28 @@ export const SQL_TYPE: Record<ColumnType, string> = {
   text: 'TEXT',
   integer: 'BIGINT',
   real: 'DOUBLE PRECISION',
+  numeric: 'NUMERIC',
   boolean: 'BOOLEAN',
+  date: 'DATE',
+  timestamp: 'TIMESTAMP',
+  timestamptz: 'TIMESTAMPTZ',
   json: 'TEXT',
   blob: 'BYTEA',
 };
+
+/** A column's type as ferry's (from format_type); any other (text, varchar, uuid…) is text. */
+export function columnTypeOf(formatted: string): ColumnType {
+  const base = formatted.replace(/\(.*?\)/, '');
+  if (base === 'bigint' || base === 'integer' || base === 'smallint') return 'integer';
+  if (base === 'numeric') return 'numeric';
+  if (base === 'double precision' || base === 'real') return 'real';
+  if (base === 'boolean') return 'boolean';
+  if (base === 'date') return 'date';
+  if (base === 'timestamp without time zone') return 'timestamp';
+  if (base === 'timestamp with time zone') return 'timestamptz';
+  if (base === 'bytea') return 'blob';
+  return 'text';
+}
 
 export function createTableSql(name: string, spec: TableSpec): string {
   const cols = Object.entries(spec.columns).map(

@@ -61,14 +61,43 @@ export function checkSqliteTable(name: string, spec: TableSpec, existing: readon
   }
 }
 
+/**
+ * Dates and timestamps are ISO 8601 text: declared `DATE TEXT` and the like, they have TEXT
+ * affinity (SQLite never turns them into numbers) and their type reads back. A decimal is a REAL:
+ * NUMERIC affinity would store 2.0 as the integer 2. A boolean is 1 or 0 (NUMERIC affinity).
+ */
 export const SQL_TYPE: Record<ColumnType, string> = {
   text: 'TEXT',
   integer: 'INTEGER',
   real: 'REAL',
-  boolean: 'INTEGER',
+  numeric: 'REAL',
+  boolean: 'BOOLEAN',
+  date: 'DATE TEXT',
+  timestamp: 'TIMESTAMP TEXT',
+  timestamptz: 'TIMESTAMPTZ TEXT',
   json: 'TEXT',
   blob: 'BLOB',
 };
+
+const READ_BACK: Record<string, ColumnType> = {
+  INTEGER: 'integer',
+  INT: 'integer',
+  BIGINT: 'integer',
+  REAL: 'real',
+  DOUBLE: 'real',
+  'DOUBLE PRECISION': 'real',
+  FLOAT: 'real',
+  BOOLEAN: 'boolean',
+  'DATE TEXT': 'date',
+  'TIMESTAMP TEXT': 'timestamp',
+  'TIMESTAMPTZ TEXT': 'timestamptz',
+  BLOB: 'blob',
+};
+
+/** A declared column type as ferry's type; any other (TEXT, VARCHAR(20), none) is text. */
+export function columnTypeOf(declared: string): ColumnType {
+  return READ_BACK[declared.toUpperCase()] ?? 'text';
+}
 
 /**
  * A one-column INTEGER primary key would become the rowid, and then a new row's rowid would be

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import type { Dialect, KeptEnd } from '../dialect.ts';
+import type { Dialect, KeptEnd, TableShape } from '../dialect.ts';
 import { q } from '../quote.ts';
 import type { ColumnType, Row, TableSpec } from '../tables.ts';
 import { BOOKKEEPING_SQL, upgradeBookkeeping } from './bookkeeping.ts';
 import { checkDatabasePath } from './database-path.ts';
 import { classifySqliteError, isBusy } from './errors.ts';
 import { RunLock } from './lock.ts';
-import { checkSqliteTable, columnsOf, createTableSql, rowidName, SQL_TYPE } from './sql.ts';
+import { checkSqliteTable, columnsOf, columnTypeOf, createTableSql, rowidName, SQL_TYPE } from './sql.ts';
 import { LastInsert, ScopeSweep, TableWriter } from './table-writer.ts';
 import { UndoJournal } from './undo-journal.ts';
 
@@ -100,14 +100,19 @@ export class SqliteDialect implements Dialect {
     checkSqliteTable(name, spec, existing);
   }
 
-  async tableShape(name: string): Promise<{ columns: string[]; key: string[] } | undefined> {
-    const info = this.#db.prepare(`PRAGMA main.table_info(${q(name)})`).all() as { name: string; pk: number }[];
+  async tableShape(name: string): Promise<TableShape | undefined> {
+    const sql = `PRAGMA main.table_info(${q(name)})`;
+    const info = this.#db.prepare(sql).all() as { name: string; type: string; pk: number }[];
     if (info.length === 0) return undefined;
     const key = info
       .filter((c) => c.pk > 0)
       .sort((a, b) => a.pk - b.pk)
       .map((c) => c.name);
-    return { columns: info.map((c) => c.name), key };
+    return { columns: info.map((c) => c.name), types: info.map((c) => columnTypeOf(c.type)), key };
+  }
+
+  sqlType(type: ColumnType): string {
+    return SQL_TYPE[type];
   }
 
   async createTable(name: string, spec: TableSpec): Promise<void> {
