@@ -17,7 +17,8 @@ export type JobLine =
       line: string;
     };
 
-const TYPES = new Set(['start', 'log', 'progress', 'result']);
+// Every event type of docs/protocol.schema.json (test/host/parse-event.test.ts holds the two together).
+const TYPES = new Set(['start', 'log', 'progress', 'schema', 'result']);
 
 /**
  * Parses one stdout line. Pure and dependency-free, for hosts that spawn the job themselves

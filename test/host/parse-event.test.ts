@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
 import { parseEvent } from 'ferry/host';
 
@@ -20,3 +21,13 @@ for (const [name, line, kind] of cases) {
     if (parsed.kind === 'text') assert.equal(parsed.line, line.replace(/\r$/, ''));
   });
 }
+
+it('every event type of the protocol schema parses as an event', () => {
+  const schema = readFileSync(new URL('../../docs/protocol.schema.json', import.meta.url), 'utf8');
+  const types = [...schema.matchAll(/"type": \{ "const": "(\w+)" \}/g)].map((m) => m[1]);
+  assert.ok(types.includes('schema') && types.includes('result'), `types found: ${types.join(', ')}`);
+  for (const type of types) {
+    const line = JSON.stringify({ v: 1, ts: '2026-12-02T10:00:00.000Z', type });
+    assert.equal(parseEvent(line).kind, 'event', type);
+  }
+});
