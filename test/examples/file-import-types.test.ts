@@ -6,12 +6,12 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { SchemaEvent } from 'ferry';
 import { runExample } from '../helpers/example-job.ts';
 import { parseEventLines, resultOf } from '../helpers/protocol.ts';
 import type { Finished } from '../helpers/spawn.ts';
-import { freshSchema, postgresUnavailable, type TestSchema } from '../stores/postgres/test-database.ts';
+import { postgresUnavailable, suiteSchemas, type TestSchema } from '../stores/postgres/test-database.ts';
 import { OPENPYXL_PEOPLE, PEOPLE_ROWS, peopleRow } from '../sources/files/xlsx-fixtures.ts';
 
 const ORDERS = [
@@ -204,16 +204,14 @@ const pgMissing = await postgresUnavailable();
 
 for (const store of ['sqlite', 'postgres'] as const) {
   describe(`file-import: typed columns (${store})`, { skip: store === 'postgres' ? pgMissing : undefined }, () => {
-    const schemas: TestSchema[] = [];
-    after(() => Promise.all(schemas.map((s) => s.drop())));
+    const fresh = suiteSchemas();
 
     async function setUp() {
       const dir = await mkdtemp(path.join(tmpdir(), 'ferry-types-'));
       let target: Target;
       if (store === 'sqlite') target = await sqliteTarget(dir);
       else {
-        const schema = await freshSchema();
-        schemas.push(schema);
+        const schema = await fresh();
         target = postgresTarget(schema);
       }
       const file = async (name: string, content: string) => {

@@ -7,11 +7,11 @@ import type { AddressInfo } from 'node:net';
 import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { SchemaEvent } from 'ferry';
 import { runExample } from '../helpers/example-job.ts';
 import { parseEventLines, resultOf } from '../helpers/protocol.ts';
-import { freshSchema, postgresUnavailable, type TestSchema } from '../stores/postgres/test-database.ts';
+import { postgresUnavailable, suiteSchemas } from '../stores/postgres/test-database.ts';
 
 const PAGES: Record<string, unknown>[][] = [
   [
@@ -53,8 +53,7 @@ const pgMissing = await postgresUnavailable();
 const schemaEvents = (stdout: string) => parseEventLines(stdout).filter((e): e is SchemaEvent => e.type === 'schema');
 
 describe('rest-import --columns auto', () => {
-  const schemas: TestSchema[] = [];
-  after(() => Promise.all(schemas.map((s) => s.drop())));
+  const fresh = suiteSchemas();
 
   it('SQLite: fields land as typed columns beside id and data; a field new on page 2 is added; a misfit is a reject', async () => {
     const api = await startApi();
@@ -175,8 +174,7 @@ describe('rest-import --columns auto', () => {
   it('PostgreSQL: the same fields as bigint, numeric, boolean, date and text', { skip: pgMissing }, async () => {
     const api = await startApi();
     try {
-      const schema = await freshSchema();
-      schemas.push(schema);
+      const schema = await fresh();
       const finished = await runExample('rest-import', [
         '--api-url',
         api.url,

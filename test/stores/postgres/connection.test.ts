@@ -1,10 +1,10 @@
 // What a run does when the server goes away or refuses it: a real job process against a real server.
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { FerryEvent } from 'ferry';
 import { parseEventLines } from '../../helpers/protocol.ts';
 import { fixture, runJobFile, type Finished } from '../../helpers/spawn.ts';
-import { freshSchema, postgresUnavailable, TEST_DATABASE_URL, type TestSchema } from './test-database.ts';
+import { postgresUnavailable, suiteSchemas, TEST_DATABASE_URL, type TestSchema } from './test-database.ts';
 
 const JOB = fixture('jobs/counter-import.ts');
 
@@ -17,13 +17,7 @@ function resultOf(finished: Finished): Extract<FerryEvent, { type: 'result' }> {
 // Without a server these register nothing: the store behaviour suite prints the one line that says how to enable them.
 if ((await postgresUnavailable()) === undefined)
   describe('postgres connection', () => {
-    const schemas: TestSchema[] = [];
-    after(() => Promise.all(schemas.map((s) => s.drop())));
-    const fresh = async () => {
-      const schema = await freshSchema();
-      schemas.push(schema);
-      return schema;
-    };
+    const fresh = suiteSchemas();
     const items = (db: TestSchema) => db.query('SELECT * FROM items ORDER BY id');
     const checkpoint = async (db: TestSchema) =>
       (await db.query<{ value: string }>(`SELECT value FROM _ferry_checkpoints WHERE job = 'counter-import'`))[0]

@@ -1,6 +1,7 @@
 // A PostgreSQL schema per test, on the server named by TEST_DATABASE_URL (default: the local one).
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
+import { after } from 'node:test';
 import type { Client } from 'pg';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -46,6 +47,17 @@ export async function postgresUnavailable(): Promise<string | undefined> {
     const where = TEST_DATABASE_URL.replace(/\/\/[^@/]*@/, '//');
     return `no PostgreSQL at ${where} (${(error as Error).message || (error as { code?: string }).code}); start one or set TEST_DATABASE_URL=postgres://user:password@host:5432/db to run them`;
   }
+}
+
+/** For one suite (call it inside `describe`): makes fresh schemas and drops them all when the suite ends. */
+export function suiteSchemas(): () => Promise<TestSchema> {
+  const schemas: TestSchema[] = [];
+  after(() => Promise.all(schemas.map((s) => s.drop())));
+  return async () => {
+    const schema = await freshSchema();
+    schemas.push(schema);
+    return schema;
+  };
 }
 
 /** A new, empty schema; schemas left by this machine's test processes that are gone are dropped first. */

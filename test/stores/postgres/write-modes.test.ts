@@ -2,21 +2,15 @@
 // (test/stores/write-modes.test.ts): the direct COPY into an empty table, names PostgreSQL would
 // cut, values its column types refuse, and every column type read back as written.
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { defineJob, runJob, type JobContext, type Store, type TableSpec, type TablesSchema } from 'ferry';
 import { postgres } from 'ferry/postgres';
-import { freshSchema, postgresUnavailable, type TestSchema } from './test-database.ts';
+import { postgresUnavailable, suiteSchemas, type TestSchema } from './test-database.ts';
 
 // Without a server these register nothing: the store behaviour suite prints the one line that says how to enable them.
 if ((await postgresUnavailable()) === undefined)
   describe('postgres write modes', () => {
-    const schemas: TestSchema[] = [];
-    after(() => Promise.all(schemas.map((s) => s.drop())));
-    const fresh = async () => {
-      const schema = await freshSchema();
-      schemas.push(schema);
-      return schema;
-    };
+    const fresh = suiteSchemas();
     const open =
       (db: TestSchema, batchSize = 2) =>
       async () =>
