@@ -12,7 +12,7 @@ import pg from 'pg';
 import { checkResult, type Expect } from './lib/ferry-result.ts';
 import { LoadLog } from './lib/load.ts';
 import { runMeasured, type Command } from './lib/measure.ts';
-import { ndjsonFile, recordAt, RECORD_COLUMNS } from './lib/records.ts';
+import { ndjsonFile, recordAt, RECORD_COLUMNS, spotIndices } from './lib/records.ts';
 import { atLeast, type BenchSection, type TargetCheck } from './lib/section.ts';
 import { max, median } from './lib/stats.ts';
 
@@ -284,21 +284,6 @@ async function checkTable(admin: pg.Client, schema: string, label: string): Prom
     }
   }
   return columns;
-}
-
-function spotIndices(count: number): number[] {
-  return [
-    ...new Set([
-      0,
-      1,
-      999,
-      Math.floor(count * 0.37),
-      Math.floor(count / 2),
-      Math.floor(count * 0.73),
-      count - 2,
-      count - 1,
-    ]),
-  ].filter((i) => i >= 0 && i < count);
 }
 
 /**

@@ -13,7 +13,7 @@ import { checkResult, type Expect } from './lib/ferry-result.ts';
 import { LoadLog } from './lib/load.ts';
 import { buildExecutable } from './lib/executable.ts';
 import { runMeasured, runOnce, type Command } from './lib/measure.ts';
-import { ndjsonFile, recordAt, RECORD_COLUMNS } from './lib/records.ts';
+import { ndjsonFile, recordAt, RECORD_COLUMNS, spotIndices } from './lib/records.ts';
 import { atLeast, below, type BenchSection, type TargetCheck } from './lib/section.ts';
 import { max, median } from './lib/stats.ts';
 
@@ -333,21 +333,6 @@ function checkTable(dbPath: string, count: number, label: string): string {
   } finally {
     db.close();
   }
-}
-
-function spotIndices(count: number): number[] {
-  return [
-    ...new Set([
-      0,
-      1,
-      999,
-      Math.floor(count * 0.37),
-      Math.floor(count / 2),
-      Math.floor(count * 0.73),
-      count - 2,
-      count - 1,
-    ]),
-  ].filter((i) => i >= 0 && i < count);
 }
 
 /** The cached data file, generated if missing, then read through once so every run finds it in the page cache. */

@@ -115,6 +115,22 @@ export function recordAt(i: number): BenchRecord {
   };
 }
 
+/** The records a benchmark checks column by column after a run of `count`: the ends, the middle and a few between. */
+export function spotIndices(count: number): number[] {
+  return [
+    ...new Set([
+      0,
+      1,
+      999,
+      Math.floor(count * 0.37),
+      Math.floor(count / 2),
+      Math.floor(count * 0.73),
+      count - 2,
+      count - 1,
+    ]),
+  ].filter((i) => i >= 0 && i < count);
+}
+
 /** The cached NDJSON file of `count` records, generated on first use. */
 export async function ndjsonFile(
   count: number,
