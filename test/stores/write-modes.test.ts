@@ -210,6 +210,33 @@ for (const target of targets) {
       );
     });
 
+    it('replace with thousands of rows in a scope that held rows: only the rows gone are deleted', async () => {
+      const db = await target.fresh();
+      const lines: TablesSchema = {
+        lines: {
+          columns: { source: 'text', key: 'text' },
+          primaryKey: ['source', 'key'],
+          mode: 'replace',
+          scope: ['source'],
+        },
+      };
+      const keyed = (from: number, to: number) =>
+        Array.from({ length: to - from }, (_, k) => ({ key: String(from + k).padStart(5, '0') }));
+      await runWith(db, lines, (ctx) => ctx.replace('lines', { source: 'a' }, keyed(0, 9000)));
+      // More keys than one statement remembers (4096), and a tail remembered one by one.
+      const second = await runWith(db, lines, (ctx) => ctx.replace('lines', { source: 'a' }, keyed(500, 9300)));
+      assert.deepEqual(second.counts, {
+        read: 0,
+        inserted: 300,
+        updated: 0,
+        unchanged: 8500,
+        deleted: 500,
+        rejected: 0,
+      });
+      const [row] = await db.query('SELECT count(*) AS n, min(key) AS lo, max(key) AS hi FROM lines');
+      assert.deepEqual({ ...row, n: Number(row?.n) }, { n: 8800, lo: '00500', hi: '09299' });
+    });
+
     it('a grown declaration adds nullable columns and keeps every row; a changed key is refused', async () => {
       const db = await target.fresh();
       await runWith(db, { t: { columns: { id: 'text', a: 'text' }, primaryKey: ['id'] } }, (ctx) =>

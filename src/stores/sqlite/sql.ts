@@ -115,6 +115,12 @@ export function createTableSql(name: string, spec: TableSpec): string {
   return `CREATE TABLE IF NOT EXISTS ${q(name)} (${cols.join(', ')}, PRIMARY KEY (${spec.primaryKey.map(q).join(', ')}))`;
 }
 
+/** `(?, ?), (?, ?), …`: the parameters of `rows` rows of `width` values each. */
+export function placeholders(rows: number, width: number): string {
+  const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;
+  return Array.from({ length: rows }, () => tuple).join(', ');
+}
+
 /**
  * The upsert of `rows` rows: each inserts, or updates only where a value really differs (a
  * repeated append or an unchanged row changes nothing). No RETURNING: it costs ~30% of a first run.
@@ -122,8 +128,7 @@ export function createTableSql(name: string, spec: TableSpec): string {
 export function upsertSql(name: string, spec: TableSpec, rows = 1): string {
   const cols = Object.keys(spec.columns);
   const values = spec.mode === 'append' ? [] : cols.filter((c) => !spec.primaryKey.includes(c));
-  const tuple = `(${cols.map(() => '?').join(', ')})`;
-  const insert = `INSERT INTO ${q(name)} (${cols.map(q).join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')} ON CONFLICT (${spec.primaryKey.map(q).join(', ')})`;
+  const insert = `INSERT INTO ${q(name)} (${cols.map(q).join(', ')}) VALUES ${placeholders(rows, cols.length)} ON CONFLICT (${spec.primaryKey.map(q).join(', ')})`;
   if (values.length === 0) return `${insert} DO NOTHING`;
   const set = values.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ');
   // One row-value comparison, not a chain of ORs: a chain of a thousand columns is deeper than SQLite parses.

@@ -3,7 +3,7 @@ import type { ScopeSweep as Sweep, TableWriter as Writer } from '../dialect.ts';
 import { q } from '../quote.ts';
 import { toParams, toSql, type Row, type SqlValue, type TableSpec } from '../tables.ts';
 import type { WriteCounts } from '../store.ts';
-import { upsertSql } from './sql.ts';
+import { placeholders, upsertSql } from './sql.ts';
 
 /**
  * last_insert_rowid() belongs to the connection: before a table's writes follow another
@@ -34,6 +34,8 @@ export class LastInsert {
 // within SQLite's 32766 parameters.
 const ROWS_PER_STATEMENT = 64;
 const MAX_PARAMETERS = 32766;
+// Keys a replace remembers per statement: one call into SQLite for thousands of them.
+const KEYS_PER_STATEMENT = 4096;
 
 /** The prepared upsert of one table, and how a row lands: inserted, updated or unchanged. */
 export class TableWriter implements Writer {
@@ -132,6 +134,13 @@ export class TableWriter implements Writer {
   }
 }
 
+/** The statements of a sweep whose scope held rows when the replace began. */
+interface Sweeping {
+  rememberOne: StatementSync;
+  rememberMany: StatementSync;
+  deleteUnseen: StatementSync;
+}
+
 /**
  * Remembers the keys a replace brought, then deletes the scope's rows it did not bring. A scope
  * that held no row when the replace began has nothing to sweep: its keys are not even kept.
@@ -141,10 +150,8 @@ export class ScopeSweep implements Sweep {
   readonly #seen: string;
   readonly #width: number;
   readonly #perStatement: number;
-  readonly #remember: StatementSync | undefined;
-  readonly #rememberMany: StatementSync | undefined;
-  readonly #sweep: StatementSync | undefined;
   readonly #scope: SqlValue[];
+  readonly #sweeping: Sweeping | undefined;
   #pending: SqlValue[] = [];
 
   constructor(db: DatabaseSync, name: string, spec: TableSpec, scope: Row) {
@@ -153,43 +160,47 @@ export class ScopeSweep implements Sweep {
     this.#db = db;
     this.#seen = q(`_ferry_seen_${name}`);
     this.#width = key.length;
-    this.#perStatement = Math.floor(MAX_PARAMETERS / Math.max(1, key.length) / 8);
+    this.#perStatement = Math.min(KEYS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / key.length));
     this.#scope = (spec.scope ?? []).map((c) => toSql(scope[c], spec.columns[c] ?? 'text'));
     const held = db.prepare(`SELECT 1 FROM ${q(name)} WHERE ${inScope} LIMIT 1`).get(...this.#scope);
-    if (held === undefined) return;
-    db.exec(`DROP TABLE IF EXISTS temp.${this.#seen}`);
-    // WITHOUT ROWID: remembering a key must not move last_insert_rowid (see LastInsert).
-    db.exec(`CREATE TEMP TABLE ${this.#seen} (${key.join(', ')}, PRIMARY KEY (${key.join(', ')})) WITHOUT ROWID`);
-    const tuple = `(${key.map(() => '?').join(', ')})`;
-    const insert = (rows: number) =>
-      db.prepare(
-        `INSERT OR IGNORE INTO temp.${this.#seen} VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`,
-      );
-    this.#remember = insert(1);
-    this.#rememberMany = insert(this.#perStatement);
-    const notSeen = `NOT EXISTS (SELECT 1 FROM temp.${this.#seen} s WHERE ${key.map((k) => `s.${k} IS t.${k}`).join(' AND ')})`;
-    this.#sweep = db.prepare(`DELETE FROM ${q(name)} AS t WHERE ${inScope} AND ${notSeen}`);
+    this.#sweeping = held === undefined ? undefined : this.#prepare(name, key, inScope);
   }
 
   /** Whether the keys are wanted: not when the scope held no row to sweep. */
   get remembering(): boolean {
-    return this.#rememberMany !== undefined;
+    return this.#sweeping !== undefined;
   }
 
   remember(key: SqlValue[]): void {
-    if (!this.#rememberMany) return;
+    if (!this.#sweeping) return;
     for (const value of key) this.#pending.push(value);
     if (this.#pending.length < this.#perStatement * this.#width) return;
-    this.#rememberMany.run(...this.#pending);
+    this.#sweeping.rememberMany.run(...this.#pending);
     this.#pending = [];
   }
 
   async sweep(counts: WriteCounts): Promise<void> {
-    if (!this.#sweep) return;
+    if (!this.#sweeping) return;
+    const { rememberOne, deleteUnseen } = this.#sweeping;
     for (let i = 0; i < this.#pending.length; i += this.#width)
-      this.#remember?.run(...this.#pending.slice(i, i + this.#width));
+      rememberOne.run(...this.#pending.slice(i, i + this.#width));
     this.#pending = [];
-    counts.deleted += Number(this.#sweep.run(...this.#scope).changes);
+    counts.deleted += Number(deleteUnseen.run(...this.#scope).changes);
     this.#db.exec(`DROP TABLE temp.${this.#seen}`);
+  }
+
+  #prepare(name: string, key: string[], inScope: string): Sweeping {
+    const db = this.#db;
+    db.exec(`DROP TABLE IF EXISTS temp.${this.#seen}`);
+    // WITHOUT ROWID: remembering a key must not move last_insert_rowid (see LastInsert).
+    db.exec(`CREATE TEMP TABLE ${this.#seen} (${key.join(', ')}, PRIMARY KEY (${key.join(', ')})) WITHOUT ROWID`);
+    const insert = (rows: number) =>
+      db.prepare(`INSERT OR IGNORE INTO temp.${this.#seen} VALUES ${placeholders(rows, key.length)}`);
+    const notSeen = `NOT EXISTS (SELECT 1 FROM temp.${this.#seen} s WHERE ${key.map((k) => `s.${k} IS t.${k}`).join(' AND ')})`;
+    return {
+      rememberOne: insert(1),
+      rememberMany: insert(this.#perStatement),
+      deleteUnseen: db.prepare(`DELETE FROM ${q(name)} AS t WHERE ${inScope} AND ${notSeen}`),
+    };
   }
 }
