@@ -10,6 +10,15 @@ const peopleSpec = {
   primaryKey: ['id'],
 } satisfies TableSpec;
 const people: TablesSchema = { people: peopleSpec };
+/** Lines of files, each file (source) a scope that a replace makes exactly its rows. */
+const sourceLines: TablesSchema = {
+  lines: {
+    columns: { source: 'text', key: 'text' },
+    primaryKey: ['source', 'key'],
+    mode: 'replace',
+    scope: ['source'],
+  },
+};
 // Portable reads: an integer as a number, a boolean as 1 or 0, in both databases.
 const PEOPLE =
   'SELECT id, name, CAST(age AS INTEGER) AS age, tags, CASE WHEN active THEN 1 ELSE 0 END AS active FROM people ORDER BY id';
@@ -144,16 +153,8 @@ for (const target of targets) {
 
     it('a replace that fails half way leaves the scope as it was', async () => {
       const db = await target.fresh();
-      const lines: TablesSchema = {
-        lines: {
-          columns: { source: 'text', key: 'text' },
-          primaryKey: ['source', 'key'],
-          mode: 'replace',
-          scope: ['source'],
-        },
-      };
-      await runWith(db, lines, (ctx) => ctx.replace('lines', { source: 'a' }, [{ key: '1' }, { key: '2' }]));
-      const failed = await runWith(db, lines, (ctx) =>
+      await runWith(db, sourceLines, (ctx) => ctx.replace('lines', { source: 'a' }, [{ key: '1' }, { key: '2' }]));
+      const failed = await runWith(db, sourceLines, (ctx) =>
         ctx.replace(
           'lines',
           { source: 'a' },
@@ -212,19 +213,11 @@ for (const target of targets) {
 
     it('replace with thousands of rows in a scope that held rows: only the rows gone are deleted', async () => {
       const db = await target.fresh();
-      const lines: TablesSchema = {
-        lines: {
-          columns: { source: 'text', key: 'text' },
-          primaryKey: ['source', 'key'],
-          mode: 'replace',
-          scope: ['source'],
-        },
-      };
       const keyed = (from: number, to: number) =>
         Array.from({ length: to - from }, (_, k) => ({ key: String(from + k).padStart(5, '0') }));
-      await runWith(db, lines, (ctx) => ctx.replace('lines', { source: 'a' }, keyed(0, 9000)));
+      await runWith(db, sourceLines, (ctx) => ctx.replace('lines', { source: 'a' }, keyed(0, 9000)));
       // More keys than one statement remembers (4096), and a tail remembered one by one.
-      const second = await runWith(db, lines, (ctx) => ctx.replace('lines', { source: 'a' }, keyed(500, 9300)));
+      const second = await runWith(db, sourceLines, (ctx) => ctx.replace('lines', { source: 'a' }, keyed(500, 9300)));
       assert.deepEqual(second.counts, {
         read: 0,
         inserted: 300,
