@@ -3,6 +3,7 @@ import { finished } from 'node:stream/promises';
 import type { Client } from 'pg';
 import { isFerryError } from '../../errors/errors.ts';
 import { classifyPgError, connectionLost } from './errors.ts';
+import { NO_TLS, tlsError, tlsUrls } from './tls.ts';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 const COPY_CHUNK = 1 << 20;
@@ -31,15 +32,31 @@ export class Connection {
   }
 
   static async open(url: string, doing: string, connectTimeoutMs = CONNECT_TIMEOUT_MS): Promise<Connection> {
+    const urls = tlsUrls(url);
+    try {
+      return await Connection.#connect(urls.url, doing, connectTimeoutMs);
+    } catch (error) {
+      // sslmode=prefer or allow: the server has no TLS, so plain text, as libpq does
+      if (urls.plain === undefined || (error as { cause?: Error }).cause?.message !== NO_TLS) throw error;
+      return Connection.#connect(urls.plain, doing, connectTimeoutMs);
+    }
+  }
+
+  static async #connect(url: string, doing: string, connectTimeoutMs: number): Promise<Connection> {
     const pg = await import('pg');
-    // URL parameters win over these (pg merges the parsed URL last).
-    const client = new pg.Client({
-      connectionString: url,
-      application_name: 'ferry',
-      connectionTimeoutMillis: connectTimeoutMs,
-      keepAlive: true,
-      keepAliveInitialDelayMillis: 10_000,
-    });
+    let client: Client;
+    try {
+      // URL parameters win over these (pg merges the parsed URL last). pg reads sslrootcert and the like here.
+      client = new pg.Client({
+        connectionString: url,
+        application_name: 'ferry',
+        connectionTimeoutMillis: connectTimeoutMs,
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
+      });
+    } catch (error) {
+      throw (error instanceof Error && tlsError(error)) || classifyPgError(error, doing);
+    }
     const connection = new Connection(client);
     try {
       await client.connect();
@@ -55,7 +72,7 @@ export class Connection {
       );
     } catch (error) {
       await connection.close();
-      throw connection.#classify(error, doing);
+      throw (error instanceof Error && tlsError(error)) || connection.#classify(error, doing);
     }
     return connection;
   }
