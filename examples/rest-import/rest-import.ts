@@ -89,7 +89,7 @@ const config = {
     min: 0,
     description: 'retries per page on network errors, timeouts, 408, 429 and 5xx',
   },
-  timeout: { type: 'duration', env: 'REST_IMPORT_TIMEOUT', default: '30s', description: 'per request' },
+  timeout: { type: 'duration', env: 'REST_IMPORT_TIMEOUT', default: '30s', max: '24d', description: 'per request' },
   maxBody: {
     type: 'int',
     default: 64,

@@ -25,7 +25,7 @@ export function expectedForm(spec: OptionSpec): string {
     case 'enum':
       return `one of ${spec.values.join(', ')}`;
     case 'duration':
-      return 'a duration such as 500ms, 30s, 5m, 25h or 7d';
+      return `a duration such as 500ms, 30s, 5m, 25h or 7d${spec.max ? `, at most ${spec.max}` : ''}`;
     case 'list':
       return 'a comma-separated list';
   }
@@ -68,7 +68,7 @@ export function coerce(spec: OptionSpec, raw: unknown, cwd: string): Coerced {
     case 'enum':
       return typeof text === 'string' && spec.values.includes(text) ? { ok: true, value: text } : fail;
     case 'duration':
-      return coerceDuration(text, fail);
+      return coerceDuration(text, spec.max === undefined ? MAX_DURATION_MS : ms(spec.max as ms.StringValue), fail);
     case 'list':
       return coerceList(raw, fail);
   }
@@ -80,12 +80,17 @@ function coerceUrl(text: string, protocols: readonly string[], fail: Coerced): C
   return protocols.includes(url.protocol.replace(/:$/, '')) ? { ok: true, value: text } : fail;
 }
 
-function coerceDuration(text: unknown, fail: Coerced): Coerced {
-  if (typeof text === 'number') return text >= 0 ? { ok: true, value: text } : fail;
+// Past this a date the run works out (a history cut-off) no longer exists.
+const MAX_DURATION_MS = ms('1000y');
+
+/** Whole milliseconds: timers and SQLite's busy timeout take no fraction. */
+function coerceDuration(text: unknown, max: number, fail: Coerced): Coerced {
+  const within = (value: number): Coerced =>
+    Number.isFinite(value) && value >= 0 && value <= max ? { ok: true, value: Math.round(value) } : fail;
+  if (typeof text === 'number') return within(text);
   // A bare number is ambiguous (seconds? ms?): ask for a unit.
   if (typeof text !== 'string' || !/^\d+(\.\d+)?\s*[a-z]+$/i.test(text)) return fail;
-  const value = ms(text as ms.StringValue);
-  return Number.isFinite(value) && value >= 0 ? { ok: true, value } : fail;
+  return within(ms(text as ms.StringValue));
 }
 
 function coerceList(raw: unknown, fail: Coerced): Coerced {

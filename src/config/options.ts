@@ -83,6 +83,8 @@ export interface DurationOption extends OptionBase {
   type: 'duration';
   /** The value when none is given: a duration text or milliseconds. */
   default?: string | number;
+  /** The longest accepted, a duration text such as `24d`; without it, 1000 years. */
+  max?: string;
 }
 /** Comma-separated on the command line and in the environment; the flag may also repeat. */
 export interface ListOption extends OptionBase {

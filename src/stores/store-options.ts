@@ -9,6 +9,8 @@ export const commonStoreOptions = {
     type: 'int',
     default: 1000,
     min: 1,
+    // A batch is held in memory until it commits: a bigger one is a file read whole.
+    max: 1_000_000,
     description: 'records per transaction; each commits with its checkpoint',
   },
   historyRetention: {

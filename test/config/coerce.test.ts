@@ -27,6 +27,12 @@ const cases: [OptionSpec, unknown, unknown][] = [
   [{ ...d, type: 'duration' }, '30', undefined],
   [{ ...d, type: 'duration' }, '3 fortnights', undefined],
   [{ ...d, type: 'duration' }, 1000, 1000],
+  [{ ...d, type: 'duration' }, '1.5ms', 2], // whole milliseconds: timers and SQLite take no fraction
+  [{ ...d, type: 'duration' }, '1000y', 31_557_600_000_000],
+  [{ ...d, type: 'duration' }, '1001y', undefined], // past 1000 years no date the run works out exists
+  [{ ...d, type: 'duration', max: '24d' }, '24d', 2_073_600_000],
+  [{ ...d, type: 'duration', max: '24d' }, '25d', undefined],
+  [{ ...d, type: 'duration', max: '24d' }, 2_073_600_001, undefined],
   [{ ...d, type: 'list' }, 'a, b,,c', ['a', 'b', 'c']],
   [{ ...d, type: 'list' }, ['a,b', 'c'], ['a', 'b', 'c']],
 ];

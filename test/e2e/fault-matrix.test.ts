@@ -319,6 +319,27 @@ describe('fault matrix: the database and the configuration', () => {
       ['--api-url not a URL', 'rest-import', ['--db-path', db, '--api-url', 'not a url'], {}],
       ['--page-size 0', 'rest-import', ['--db-path', db, '--api-url', 'http://127.0.0.1:1/x', '--page-size', '0'], {}],
       ['--db-url not postgres', 'rest-import', ['--db-url', 'mysql://x', '--api-url', 'http://127.0.0.1:1/x'], {}],
+      // Node's timers hold 24.8 days: a longer timeout would fire at once, a longer busy timeout threw
+      ['--timeout 25d', 'rest-import', ['--db-path', db, '--api-url', 'http://127.0.0.1:1/x', '--timeout', '25d'], {}],
+      ['BUSY_TIMEOUT=25d', 'file-import', ['--db-path', db, '--file', file], { BUSY_TIMEOUT: '25d' }],
+      [
+        '--history-retention 300000y',
+        'file-import',
+        ['--db-path', db, '--file', file, '--history-retention', '300000y'],
+        {},
+      ],
+      [
+        '--batch-size 10^11 (a file held whole)',
+        'file-import',
+        ['--db-path', db, '--file', file, '--batch-size', '99999999999'],
+        {},
+      ],
+      [
+        '--db-url sslmode=bogus',
+        'file-import',
+        ['--db-url', 'postgres://u@127.0.0.1:1/x?sslmode=bogus', '--file', file],
+        {},
+      ],
     ];
     for (const [fault, job, args, env] of cases)
       judge('config', fault, await runJob(job, args, env), [64], 'nothing written');

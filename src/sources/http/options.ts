@@ -193,7 +193,7 @@ export function resolveOptions(options: HttpSourceOptions): ResolvedOptions {
     maxEmptyPages: count('maxEmptyPages', options.maxEmptyPages ?? 10),
     request: {
       headersFor: (url) => (url.origin === base.origin ? headers : foreign),
-      timeoutMs: positive('timeoutMs', options.timeoutMs ?? 30_000),
+      timeoutMs: timer('timeoutMs', options.timeoutMs ?? 30_000),
       maxRetries: count('maxRetries', options.maxRetries ?? 5),
       maxBodyBytes: bodyLimit(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
       baseMs: count('backoff.baseMs', options.backoff?.baseMs ?? 500),
@@ -248,6 +248,16 @@ function bodyLimit(value: number): number {
   const message = `httpSource maxBodyBytes must be a whole number from 1 to ${most}, got ${value}`;
   throw new ConfigError(message, { code: 'HTTP_BAD_OPTION' });
 }
+
+/** Node's timers hold at most 2^31 - 1 ms (24.8 days); a longer one would fire at once. */
+function timer(name: string, value: number): number {
+  if (positive(name, value) <= MAX_TIMER_MS) return value;
+  throw new ConfigError(`httpSource ${name} must be at most ${MAX_TIMER_MS} (24.8 days), got ${value}`, {
+    code: 'HTTP_BAD_OPTION',
+  });
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function positive(name: string, value: number): number {
   if (Number.isFinite(value) && value > 0) return value;

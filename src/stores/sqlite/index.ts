@@ -13,6 +13,7 @@ const options = {
   busyTimeout: {
     type: 'duration',
     default: '5s',
+    max: '24d',
     description: 'how long to wait while another process writes to the database before failing with 75',
   },
   ...commonStoreOptions,
