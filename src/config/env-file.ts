@@ -14,5 +14,6 @@ export function readEnvFile(path: string): Record<string, string> {
       cause: error,
     });
   }
-  return { ...parseEnv(text) } as Record<string, string>;
+  // A byte-order mark (Windows editors write one) would be part of the first name.
+  return { ...parseEnv(text.replace(/^\uFEFF/, '')) } as Record<string, string>;
 }

@@ -106,6 +106,14 @@ describe('bad config fails before any work, exit 64', () => {
     assert.match(stderr, /invalid value "lots" in .*prod\.env for --ratio \(or env RATIO\): expected a number/);
   });
 
+  it('an env file as Windows editors save it: a byte-order mark, CRLF, export, quotes and comments', async () => {
+    const file = path.join(cwd, 'windows.env');
+    await writeFile(file, '\uFEFFPAGE_SIZE=42\r\nexport RATIO=0.25\r\n# a comment\r\nOUT_DIR="with space" # why\r\n');
+    const { code, config } = await runEcho(['--api-key', 'test-key-1', '--env-file', file]);
+    assert.equal(code, 0);
+    assert.deepEqual([config?.pageSize, config?.ratio, config?.outDir], [42, 0.25, path.join(cwd, 'with space')]);
+  });
+
   it('a missing env file is a config error', async () => {
     const { code, stderr } = await runEcho(['--api-key', 'test-key-1', '--env-file', '/nonexistent/.env']);
     assert.equal(code, 64);
