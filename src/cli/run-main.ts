@@ -12,6 +12,10 @@ import type { ProcessIO } from './process-io.ts';
 const EXIT_GRACE_MS = 2000;
 // How long a run may take to stop once its parent has gone: nobody is left to send a second signal.
 const ORPHAN_GRACE_MS = 5000;
+// How long a run may take to stop after SIGINT/SIGTERM. A batch commits or rolls back in far less;
+// a run still going is stuck on I/O that never ends (a FIFO without a writer), and `timeout`,
+// cron wrappers and many hosts send one signal only.
+const STOP_GRACE_MS = 10_000;
 
 /**
  * The entry point of a job process: the only place that reads process.argv and process.env
@@ -20,7 +24,16 @@ const ORPHAN_GRACE_MS = 5000;
 export async function runMain(job: Job, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   const signals = listenForSignals();
   const watch = new RunWatch();
-  const io = { ...processIO(argv, signals), watchRun: (reporter: Reporter) => watch.track(reporter) };
+  const base = processIO(argv, signals);
+  const io: ProcessIO = {
+    ...base,
+    watchRun: (reporter: Reporter) => watch.track(reporter),
+    onSignal: (handler) =>
+      base.onSignal((signal, count) => {
+        if (count === 1) setTimeout(() => reportStuck(job, watch, signal), STOP_GRACE_MS).unref();
+        handler(signal, count);
+      }),
+  };
   const unsettled = () => reportUnsettled(job, watch);
   process.once('beforeExit', unsettled);
   try {
@@ -69,25 +82,44 @@ function reportUnsettled(job: Job, watch: RunWatch): void {
   const message =
     'the run was left waiting for something that can never happen (a bug in ferry: please report it); ' +
     'what it committed stays: run it again';
-  const { reporter, start } = watch;
-  if (reporter && start && !watch.ended) {
-    const durationMs = Math.max(0, Date.now() - Date.parse(start.ts));
-    reporter.emit({
-      ...envelope(),
-      type: 'result',
-      job: job.name,
-      runId: start.runId,
-      status: 'failed',
-      exitCode: ExitCode.bug,
-      dryRun: start.dryRun,
-      counts: emptyCounts(),
-      durationMs,
-      error: { code: 'UNSETTLED', message, retryable: false },
-    });
-    reporter.close?.();
-  }
+  emitResult(job, watch, 'failed', ExitCode.bug, { code: 'UNSETTLED', message, retryable: false });
   process.stderr.write(`${job.name}: ${message}\n`);
   process.exitCode = ExitCode.bug;
+}
+
+/** The run did not stop within STOP_GRACE_MS of a signal: say so in its result line, and leave. */
+function reportStuck(job: Job, watch: RunWatch, signal: string): void {
+  const message =
+    `received ${signal} and did not stop within ${STOP_GRACE_MS / 1000} s: it was waiting on a read or ` +
+    'a server that does not answer; what it committed stays: run it again';
+  emitResult(job, watch, 'cancelled', ExitCode.cancelled, { code: 'CANCELLED', message, retryable: false });
+  process.stderr.write(`${job.name}: ${message}\n`);
+  process.exit(ExitCode.cancelled);
+}
+
+/** A result line for a run that printed its start and no result yet. */
+function emitResult(
+  job: Job,
+  watch: RunWatch,
+  status: 'failed' | 'cancelled',
+  exitCode: number,
+  error: { code: string; message: string; retryable: boolean },
+): void {
+  const { reporter, start } = watch;
+  if (!reporter || !start || watch.ended) return;
+  reporter.emit({
+    ...envelope(),
+    type: 'result',
+    job: job.name,
+    runId: start.runId,
+    status,
+    exitCode,
+    dryRun: start.dryRun,
+    counts: emptyCounts(),
+    durationMs: Math.max(0, Date.now() - Date.parse(start.ts)),
+    error,
+  });
+  reporter.close?.();
 }
 
 interface Signals {
