@@ -1,6 +1,7 @@
 import { Readable, pipeline } from 'node:stream';
 import { CancelledError, PermanentError, isErrorKind, isFerryError } from '../../errors/errors.ts';
 import { checkEncoding, textDecoding, type TextDecoding, type TextEncoding } from './text-decoding.ts';
+import { readablePath } from './spool.ts';
 import { NotUtf8Error, lineAt } from './utf8-check.ts';
 
 export type { TextEncoding } from './text-decoding.ts';
@@ -25,7 +26,7 @@ export interface ReadOptions {
 export async function openStream(file: string, options: ReadOptions = {}): Promise<Readable> {
   checkEncoding(options.encoding);
   throwIfCancelled(options.signal);
-  const source = await openBytes(file);
+  const source = await openBytes(file, options.signal);
   const stream = Readable.from(guard(file, source, textDecoding(file, options.encoding), options.signal), {
     objectMode: false,
   });
@@ -34,11 +35,15 @@ export async function openStream(file: string, options: ReadOptions = {}): Promi
 }
 
 /** The file's bytes, gunzipped when the name says so. */
-async function openBytes(file: string): Promise<Readable> {
+async function openBytes(file: string, signal?: AbortSignal): Promise<Readable> {
+  const path = await readablePath(file, signal).catch((error: unknown) => {
+    throwIfCancelled(signal);
+    throw fileError(file, error);
+  });
   // Loaded on first read: node:fs/promises and node:zlib cost milliseconds at every start-up,
   // `--help` included.
   const { open } = process.getBuiltinModule('node:fs/promises');
-  const handle = await open(file, 'r').catch((error: unknown) => {
+  const handle = await open(path, 'r').catch((error: unknown) => {
     throw fileError(file, error);
   });
   // Reads of 64 KiB: 1 MiB reads measured no faster and raised peak RSS by ~60 MB at 1M rows.

@@ -3,6 +3,7 @@ import type { Entry, ZipFile } from 'yauzl';
 import { PermanentError, isFerryError } from '../../errors/errors.ts';
 import { fileError, throwIfCancelled } from './open-stream.ts';
 import { formatBytes } from './record-limit.ts';
+import { readablePath } from './spool.ts';
 import { XmlError, XmlScanner, type XmlHandler } from './xml-scanner.ts';
 
 /**
@@ -27,8 +28,12 @@ export class XlsxPackage {
   static async open(file: string, signal: AbortSignal | undefined): Promise<XlsxPackage> {
     // Loaded on first read, like node:zlib in open-stream.ts: every start-up (--help too) would pay for it.
     const yauzl = await import('yauzl');
+    const path = await readablePath(file, signal).catch((error: unknown) => {
+      throwIfCancelled(signal);
+      throw notAWorkbook(file, error);
+    });
     const zip = await yauzl
-      .openPromise(file, { lazyEntries: true, autoClose: false, strictFileNames: false })
+      .openPromise(path, { lazyEntries: true, autoClose: false, strictFileNames: false })
       .catch((error: unknown) => {
         throw notAWorkbook(file, error);
       });
