@@ -1,5 +1,6 @@
 import { PermanentError } from '../errors/errors.ts';
 import { isExactNumber, type ExactNumber } from '../values/exact-json.ts';
+import { ownField } from '../values/own-field.ts';
 
 /**
  * A column's type: the same in every store. `numeric` is an exact decimal in PostgreSQL (REAL in
@@ -86,7 +87,7 @@ function paramsOf(spec: TableSpec): Converter {
   const isKey = columns.map((c) => spec.primaryKey.includes(c));
   return (table, row, params, at) => {
     for (let i = 0; i < columns.length; i++) {
-      const value = toSql(row[columns[i] as string], types[i] as ColumnType);
+      const value = toSql(ownField(row, columns[i] as string), types[i] as ColumnType);
       if (value === null && isKey[i]) {
         throw new PermanentError(`table ${table}: key column ${columns[i]} is empty in ${preview(row)}`, {
           code: 'KEY_MISSING',

@@ -214,3 +214,49 @@ describe('file-import: its environment variables cannot collide', () => {
     assert.deepEqual(tables(w.db).sort(), ['chosen', 'people']);
   });
 });
+
+describe('file-import: fields named like the properties every JavaScript object has', () => {
+  // A plain object answers record.constructor and record.toString though the record has no such
+  // field, and assigning row.__proto__ sets a prototype instead of a value.
+  const names = 'id,__proto__,constructor,toString,hasOwnProperty';
+  const typed = (db: string, file: string, args: string[] = []) =>
+    runExample('file-import', ['--db-path', db, '--file', file, '--key', 'id', ...args]);
+
+  it('a CSV header with __proto__, constructor, toString: each is a column with its values, typed; a rerun changes nothing', async () => {
+    const w = await workspace();
+    const file = await w.file('p.csv', `${names}\n1,a,1,2024-01-02,true\n2,b,2,2024-01-03,false\n`);
+    const first = result(await typed(w.db, file));
+    assert.deepEqual([first.exitCode, first.counts.inserted], [0, 2]);
+    assert.deepEqual(userColumns(tableRows(w.db, 'p', 'id')), [
+      { id: 1, ['__proto__']: 'a', constructor: 1, toString: '2024-01-02', hasOwnProperty: 1 },
+      { id: 2, ['__proto__']: 'b', constructor: 2, toString: '2024-01-03', hasOwnProperty: 0 },
+    ]);
+    const again = result(await typed(w.db, file));
+    assert.deepEqual([again.counts.unchanged, again.counts.updated, again.counts.inserted], [2, 0, 0]);
+  });
+
+  it('NDJSON: a record without such a field stores NULL there, not a function; one with it keeps its value', async () => {
+    const w = await workspace();
+    const lines = [
+      '{"id":1,"__proto__":{"admin":true},"constructor":"c","toString":"t"}',
+      '{"id":2,"x":"only x"}',
+      '{"id":3,"__proto__":"p"}',
+    ];
+    const file = await w.file('q.ndjson', `${lines.join('\n')}\n`);
+    for (const args of [[], ['--no-infer']]) {
+      const db = path.join(w.dir, `q${args.length}.db`);
+      const first = result(await typed(db, file, args));
+      assert.deepEqual([first.exitCode, first.counts.inserted], [0, 3], JSON.stringify(first));
+      assert.deepEqual(
+        userColumns(tableRows(db, 'q', 'id')),
+        [
+          { id: 1, ['__proto__']: '{"admin":true}', constructor: 'c', toString: 't', x: null },
+          { id: 2, ['__proto__']: null, constructor: null, toString: null, x: 'only x' },
+          { id: 3, ['__proto__']: 'p', constructor: null, toString: null, x: null },
+        ].map((row) => (args.length > 0 ? { ...row, id: String(row.id) } : row)),
+      );
+      const again = result(await typed(db, file, args));
+      assert.deepEqual([again.counts.unchanged, again.counts.updated, again.counts.inserted], [3, 0, 0]);
+    }
+  });
+});
