@@ -216,7 +216,8 @@ function positional(file: string): (row: number) => string {
 }
 
 function keyed(item: Extract<SourceItem<unknown>, { ok: true }>, key: string[]): SourceItem<unknown> {
-  const record = item.record as Record<string, unknown>;
+  if (!isObject(item.record)) return item; // not a record at all: the contract rejects it, saying so
+  const record = item.record;
   const empty = key.find((k) => record[k] === undefined || record[k] === null || record[k] === '');
   return empty === undefined
     ? item
@@ -253,14 +254,18 @@ async function surveyOf(
     empty = false;
     if (headed && !infer) break;
     for (const item of batch) {
-      if (!item.ok || typeof item.record !== 'object' || item.record === null) continue;
-      const record = item.record as Record<string, unknown>;
+      if (!item.ok || !isObject(item.record)) continue; // a reject, later: no columns of its own
+      const record = item.record;
       if (!headed) for (const name of Object.keys(record)) seen.add(name);
       if (infer) inference?.observe(record);
     }
     if (headed && inference?.settled()) break; // every new column is text: the rest of the file cannot change that
   }
   return { columns: [...seen], empty, sheet, types: inference?.types() ?? {} };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function text(value: unknown): string | null {

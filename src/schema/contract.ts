@@ -2,6 +2,7 @@ import { ConfigError } from '../errors/errors.ts';
 import type { SourceItem } from '../sources/source-item.ts';
 import type { ColumnType, Row } from '../stores/tables.ts';
 import { asText, MISFIT, toColumnValue } from './column-values.ts';
+import { isExactNumber } from '../values/exact-json.ts';
 import { ownField, setField } from '../values/own-field.ts';
 import type { TypeOverrides } from './type-overrides.ts';
 
@@ -78,7 +79,11 @@ export class SchemaContract {
    */
   check(item: SourceItem<unknown>): SourceItem<Row> {
     if (!item.ok) return item;
-    const record = item.record as Record<string, unknown>;
+    if (!isFields(item.record)) {
+      const reason = `the record is ${describeValue(item.record)}, not a JSON object: a row needs named fields`;
+      return { ok: false, raw: item.record, reason, position: item.position };
+    }
+    const record = item.record;
     for (const name of this.refused) {
       const value = ownField(record, name);
       if (value !== undefined && value !== null && value !== '') {
@@ -136,6 +141,17 @@ function typeIn(existing: Readonly<Record<string, ColumnType>> | undefined, name
   const lower = name.toLowerCase();
   const same = Object.keys(existing).filter((c) => c.toLowerCase() === lower);
   return same.length === 1 ? existing[same[0] as string] : undefined;
+}
+
+/** A record a row can be made of: an object of named fields (not null, an array, or an exact number). */
+function isFields(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !isExactNumber(value);
+}
+
+/** null, 42, true, "text" (quoted: a string), an array. */
+function describeValue(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'string' ? preview(value) : String(asText(value));
 }
 
 function preview(value: unknown): string {

@@ -260,3 +260,47 @@ describe('file-import: fields named like the properties every JavaScript object 
     }
   });
 });
+
+describe('file-import: JSON records that are not objects', () => {
+  // A table row needs named fields: null, a number, a string, an array or a boolean has none, and
+  // stored as it is it became a row of NULLs (or, for null, a crash).
+  const lines = ['{"id":1,"v":"a"}', 'null', '42', '"text"', '[1,2]', 'true', '{"id":2,"v":"b"}'];
+  const formats = [
+    ['o.ndjson', `${lines.join('\n')}\n`],
+    ['o.json', `[${lines.join(',')}]`],
+  ] as const;
+
+  for (const [name, text] of formats) {
+    for (const key of [['--key', 'id'], []]) {
+      it(`${name}${key.length > 0 ? ' with --key' : ''}: each is a reject naming it; over --max-rejects, 65 and no row`, async () => {
+        const w = await workspace();
+        const file = await w.file(name, text);
+        const typed = (args: string[]) =>
+          runExample('file-import', ['--db-path', w.db, '--file', file, ...key, ...args]);
+        failure(await typed([]), 65, 'REJECTS_OVER_LIMIT', /row 2.*: the record is null, not a JSON object/);
+        const allowed = result(await typed(['--max-rejects', '5']));
+        assert.deepEqual([allowed.exitCode, allowed.counts.inserted, allowed.counts.rejected], [0, 2, 5]);
+        assert.deepEqual(userColumns(tableRows(w.db, 'o', 'id')), [
+          { id: 1, v: 'a' },
+          { id: 2, v: 'b' },
+        ]);
+        const listed = await runExample('file-import', ['rejects', '--db-path', w.db]);
+        const rejects = listed.stdout
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as { position: { row: number }; reason: string; raw: unknown })
+          .sort((a, b) => a.position.row - b.position.row);
+        assert.deepEqual(
+          rejects.map((r) => [r.position.row, r.raw, r.reason.replace(/, not a JSON object.*/, '')]),
+          [
+            [2, null, 'the record is null'],
+            [3, 42, 'the record is 42'],
+            [4, 'text', 'the record is "text"'],
+            [5, [1, 2], 'the record is an array'],
+            [6, true, 'the record is true'],
+          ],
+        );
+      });
+    }
+  }
+});
