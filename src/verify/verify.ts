@@ -6,7 +6,7 @@ import {
   type TrialDatabase,
   type TrialDatabases,
 } from './databases.ts';
-import { runJobProcess, type Ended, type JobCommand } from './job-process.ts';
+import { checkJobTarget, runJobProcess, type Ended, type JobCommand } from './job-process.ts';
 import { compareSnapshots, describeDifferences, type Snapshot } from './snapshot.ts';
 
 /** What {@link verifyJob} runs and how hard: the job, its flags, the trials, the database server. */
@@ -56,6 +56,10 @@ export interface VerifyReport {
  * of its own.
  */
 export async function verifyJob(options: VerifyOptions): Promise<VerifyReport> {
+  const { trials } = options;
+  if (trials !== undefined && !(Number.isInteger(trials) && trials >= 0))
+    throw new ConfigError(`trials ${String(trials)}: give a whole number, 0 or more`);
+  checkJobTarget(options.target);
   const own = ownDatabaseFlag(options.args);
   if (own !== undefined)
     throw new ConfigError(
