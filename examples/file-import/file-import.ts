@@ -130,6 +130,9 @@ const job = defineJob({
     // Two sheets of one workbook are two sources: each replaces only its own rows, under ids of its own.
     const source = readSheet === undefined ? file : `${file}#${readSheet}`;
     checkColumns(file, columns);
+    const twice = key.find((k, i) => key.indexOf(k) !== i);
+    if (twice !== undefined)
+      throw new ConfigError(`--key ${key.join(',')} names ${twice} twice: name each key column once`);
     const missing = key.filter((k) => !columns.includes(k));
     if (missing.length > 0 && !(empty && columns.length === 0))
       throw new ConfigError(`--key ${missing.join(',')}: no such column in ${file} (it has ${columns.join(', ')})`);

@@ -54,6 +54,8 @@ export function validateTables(tables: TablesSchema): void {
       throw new PermanentError(message, { code: 'COLUMN_NAME_INVALID' });
     }
     if (spec.primaryKey.length === 0) throw tableError(`table ${name}: declare a primaryKey`);
+    const twice = spec.primaryKey.find((c, i) => spec.primaryKey.indexOf(c) !== i);
+    if (twice !== undefined) throw tableError(`table ${name}: the primaryKey names ${twice} twice`);
     for (const c of [...spec.primaryKey, ...(spec.scope ?? [])]) {
       if (!cols.includes(c)) throw tableError(`table ${name}: key or scope column ${c} is not among its columns`);
     }

@@ -177,6 +177,15 @@ describe('file-import: empty exports', () => {
   });
 });
 
+describe('file-import: --key naming a column twice', () => {
+  it('is a config error (64) naming the column, not "the table has another primary key" on a new table', async () => {
+    const w = await workspace();
+    const file = await w.file('k.csv', 'id,v\n1,a\n');
+    failure(await importFile(w.db, file, ['--key', 'id,v,id']), 64, 'CONFIG_INVALID', /--key id,v,id names id twice/);
+    assert.deepEqual(tables(w.db), []);
+  });
+});
+
 describe('file-import: table names', () => {
   const bad = ['x"; DROP TABLE y; --', '_ferry_runs', 'sqlite_master', 'SQLITE_x', '', '1abc', 'a b', 'tëst'];
   for (const table of bad) {
