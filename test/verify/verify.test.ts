@@ -73,6 +73,20 @@ describe('verifyJob', () => {
     assert.match(rerun?.detail ?? '', /insert without a key/);
   });
 
+  it('a source that repeats a key: the rerun writes again, and the detail says the repeats are why', async () => {
+    const csv = path.join(await mkdtemp(path.join(tmpdir(), 'ferry-verify-repeats-')), 'stock.csv');
+    await writeFile(csv, 'sku,qty\nA,1\nB,2\nA,3\n');
+    const target = path.join(ROOT, 'examples/file-import/file-import.ts');
+    const report = await verifyJob({ target, args: ['--file', csv, '--key', 'sku'], trials: 0 });
+    const rerun = report.checks.find((c) => c.name === 'rerun changes nothing');
+    assert.equal(rerun?.ok, false);
+    assert.match(
+      rerun?.detail ?? '',
+      /the source repeats keys: the reference run, on an empty database, already updated 1 rows/,
+    );
+    assert.doesNotMatch(rerun?.detail ?? '', /insert without a key/);
+  });
+
   it('catches a job that runs without the lock: two runs at once both succeed, in every try', async () => {
     const lines: string[] = [];
     const report = await verifyJob({
