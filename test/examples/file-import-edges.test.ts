@@ -177,6 +177,19 @@ describe('file-import: empty exports', () => {
   });
 });
 
+describe('file-import: a --history-retention shorter than the run', () => {
+  it("keeps the run's own rejects: their raw records are kept nowhere else", async () => {
+    const w = await workspace();
+    const file = await w.file('r.csv', 'id,v\n1,a\n2\n3,c\n');
+    const done = result(
+      await importFile(w.db, file, ['--key', 'id', '--max-rejects', '5', '--history-retention', '0s']),
+    );
+    assert.deepEqual([done.exitCode, done.counts.rejected], [0, 1]);
+    const listed = await runExample('file-import', ['rejects', '--db-path', w.db]);
+    assert.match(listed.stdout, /"raw":"2","reason":"row 2 has 1 fields, the header has 2"/);
+  });
+});
+
 describe('file-import: --key naming a column twice', () => {
   it('is a config error (64) naming the column, not "the table has another primary key" on a new table', async () => {
     const w = await workspace();
