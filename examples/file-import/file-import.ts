@@ -4,6 +4,7 @@
 // plus ferry's _ferry_id. A value that does not fit its column's type is a reject, never converted.
 // With --key the rows are upserted by that natural key; without it, the file's rows replace the
 // rows the same file brought last time, in one transaction.
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, defineJob, id, PermanentError, type ColumnType, type JobContext, type Row } from 'ferry';
 import { runMain } from 'ferry/cli';
@@ -104,6 +105,7 @@ const job = defineJob({
     const format = ctx.config.format ?? formatOf(file);
     if (!format)
       throw new ConfigError(`cannot tell the format of ${file}: pass --format csv, tsv, ndjson, json or xlsx`);
+    checkRereadable(file);
     const table = ctx.config.table ?? tableFrom(file);
     if (!TABLE.test(table))
       throw new ConfigError(
@@ -171,6 +173,19 @@ const job = defineJob({
 });
 
 const TABLE = /^(?!_ferry|sqlite_)[A-Za-z_][A-Za-z0-9_]*$/i;
+
+/**
+ * The file is read twice (its columns and types, then its rows): a pipe or a device gives its data
+ * to the first read only, and the import found no rows (or waited for ever on a named pipe).
+ * A path to nothing, or a folder, is left to readFile's own errors.
+ */
+function checkRereadable(file: string): void {
+  const stat = statSync(file, { throwIfNoEntry: false });
+  if (stat === undefined || stat.isFile() || stat.isDirectory()) return;
+  throw new ConfigError(
+    `${file} is a pipe or a device, not a file: file-import reads its file twice (the columns and their types, then the rows), and a pipe gives its data once; save the data to a file and import that`,
+  );
+}
 
 /** ferry keeps _ferry_id and _ferry_source beside the file's columns: a file must not bring its own. */
 function checkColumns(file: string, columns: readonly string[]): void {
