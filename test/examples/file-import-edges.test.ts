@@ -221,6 +221,22 @@ describe('file-import: --file a pipe', () => {
   });
 });
 
+describe('file-import: --delimiter written as an escape', () => {
+  it("'\\t' (a backslash and a t, as typed in a .env file) is 64 naming the tab, not a TSV read as one column", async () => {
+    const w = await workspace();
+    const file = await w.file('t.csv', 'id\tv\n1\ta\n');
+    failure(
+      await importFile(w.db, file, ['--delimiter', '\\t']),
+      64,
+      'CONFIG_INVALID',
+      /delimiter "\\\\t" is a backslash and a letter, not a tab/,
+    );
+    assert.deepEqual(tables(w.db), []);
+    assert.equal(result(await importFile(w.db, file, ['--delimiter', '\t', '--key', 'id'])).counts.inserted, 1);
+    assert.deepEqual(userColumns(tableRows(w.db, 't', 'id')), [{ id: '1', v: 'a' }]);
+  });
+});
+
 describe('file-import: --key naming a column twice', () => {
   it('is a config error (64) naming the column, not "the table has another primary key" on a new table', async () => {
     const w = await workspace();
