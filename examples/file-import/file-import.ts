@@ -4,6 +4,7 @@
 // plus ferry's _ferry_id. A value that does not fit its column's type is a reject, never converted.
 // With --key the rows are upserted by that natural key; without it, the file's rows replace the
 // rows the same file brought last time, in one transaction.
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, defineJob, id, PermanentError, type ColumnType, type JobContext, type Row } from 'ferry';
 import { runMain } from 'ferry/cli';
@@ -104,6 +105,7 @@ const job = defineJob({
     const format = ctx.config.format ?? formatOf(file);
     if (!format)
       throw new ConfigError(`cannot tell the format of ${file}: pass --format csv, tsv, ndjson, json or xlsx`);
+    checkRereadable(file);
     const table = ctx.config.table ?? tableFrom(file);
     if (!TABLE.test(table))
       throw new ConfigError(
@@ -130,6 +132,9 @@ const job = defineJob({
     // Two sheets of one workbook are two sources: each replaces only its own rows, under ids of its own.
     const source = readSheet === undefined ? file : `${file}#${readSheet}`;
     checkColumns(file, columns);
+    const twice = key.find((k, i) => key.indexOf(k) !== i);
+    if (twice !== undefined)
+      throw new ConfigError(`--key ${key.join(',')} names ${twice} twice: name each key column once`);
     const missing = key.filter((k) => !columns.includes(k));
     if (missing.length > 0 && !(empty && columns.length === 0))
       throw new ConfigError(`--key ${missing.join(',')}: no such column in ${file} (it has ${columns.join(', ')})`);
@@ -168,6 +173,19 @@ const job = defineJob({
 });
 
 const TABLE = /^(?!_ferry|sqlite_)[A-Za-z_][A-Za-z0-9_]*$/i;
+
+/**
+ * The file is read twice (its columns and types, then its rows): a pipe or a device gives its data
+ * to the first read only, and the import found no rows (or waited for ever on a named pipe).
+ * A path to nothing, or a folder, is left to readFile's own errors.
+ */
+function checkRereadable(file: string): void {
+  const stat = statSync(file, { throwIfNoEntry: false });
+  if (stat === undefined || stat.isFile() || stat.isDirectory()) return;
+  throw new ConfigError(
+    `${file} is a pipe or a device, not a file: file-import reads its file twice (the columns and their types, then the rows), and a pipe gives its data once; save the data to a file and import that`,
+  );
+}
 
 /** ferry keeps _ferry_id and _ferry_source beside the file's columns: a file must not bring its own. */
 function checkColumns(file: string, columns: readonly string[]): void {
@@ -216,7 +234,8 @@ function positional(file: string): (row: number) => string {
 }
 
 function keyed(item: Extract<SourceItem<unknown>, { ok: true }>, key: string[]): SourceItem<unknown> {
-  const record = item.record as Record<string, unknown>;
+  if (!isObject(item.record)) return item; // not a record at all: the contract rejects it, saying so
+  const record = item.record;
   const empty = key.find((k) => record[k] === undefined || record[k] === null || record[k] === '');
   return empty === undefined
     ? item
@@ -253,14 +272,18 @@ async function surveyOf(
     empty = false;
     if (headed && !infer) break;
     for (const item of batch) {
-      if (!item.ok || typeof item.record !== 'object' || item.record === null) continue;
-      const record = item.record as Record<string, unknown>;
+      if (!item.ok || !isObject(item.record)) continue; // a reject, later: no columns of its own
+      const record = item.record;
       if (!headed) for (const name of Object.keys(record)) seen.add(name);
       if (infer) inference?.observe(record);
     }
     if (headed && inference?.settled()) break; // every new column is text: the rest of the file cannot change that
   }
   return { columns: [...seen], empty, sheet, types: inference?.types() ?? {} };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function text(value: unknown): string | null {

@@ -206,7 +206,7 @@ class TypedColumns {
     const declared = Object.fromEntries(Object.entries(existing).filter(([name]) => !OWN.test(name)));
     const overrides = parseTypeOverrides(c.types);
     for (const [name, type] of overrides.columns) {
-      const kept = declared[name];
+      const kept = Object.hasOwn(declared, name) ? declared[name] : undefined;
       if (kept !== undefined && kept !== type)
         throw new ConfigError(
           `--types ${name}=${type}: table ${table} has ${name} as ${kept} already, and ferry never changes a column's type: leave it out, or import into a new --table`,
@@ -220,8 +220,10 @@ class TypedColumns {
   /** The page's items, each record's typed row kept for write(); a value that does not fit its column is a reject. */
   async page(ctx: JobContext, items: SourceItem<unknown>[]): Promise<SourceItem<unknown>[]> {
     const fields = new Set<string>();
-    for (const item of items) if (item.ok && isObject(item.record)) for (const name in item.record) fields.add(name);
-    const fresh = [...fields].filter((f) => !OWN.test(f) && this.#declared[f] === undefined);
+    for (const item of items)
+      if (item.ok && isObject(item.record)) for (const name of Object.keys(item.record)) fields.add(name);
+    // Own fields only: every object answers .constructor and .toString, and records may name theirs so.
+    const fresh = [...fields].filter((f) => !OWN.test(f) && !Object.hasOwn(this.#declared, f));
     if (fresh.length > 0 && this.#mode === 'evolve') await this.#grow(ctx, items, fresh);
     const contract = new SchemaContract({
       table: this.#table,
@@ -254,7 +256,7 @@ class TypedColumns {
     const inferred = inference.types({ valuedOnly: true });
     const { columns, others } = this.#overrides;
     const added = fresh.flatMap((f) => {
-      const type = columns.get(f) ?? (inferred[f] === undefined ? undefined : (others ?? inferred[f]));
+      const type = columns.get(f) ?? (Object.hasOwn(inferred, f) ? (others ?? inferred[f]) : undefined);
       return type === undefined ? [] : [[f, type] as const];
     });
     if (added.length === 0) return; // only nulls so far: nothing to type them by

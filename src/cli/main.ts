@@ -14,7 +14,7 @@ import type { Job } from '../job/types.ts';
 import type { Redactor } from '../secrets/redact.ts';
 import { FERRY_VERSION } from '../version.ts';
 import { evaluateHealth } from '../health/check.ts';
-import type { RunRecord, Store } from '../stores/store.ts';
+import type { RunRecord, Store, StoredReject } from '../stores/store.ts';
 import { describePosition } from '../sources/source-item.ts';
 
 const CHECK_OPTIONS = {
@@ -241,7 +241,7 @@ async function check(job: Job, config: ResolvedConfig, format: LogFormat, io: Pr
     );
   let runs: RunRecord[];
   try {
-    runs = await readRuns(job, config);
+    runs = await readHistory(job, config, (store) => store.runs(job.name, 50));
   } catch (error) {
     // The history cannot be read (no database there, a server down): say why in the one line, with its code.
     const exitCode = exitCodeFor(error);
@@ -267,10 +267,11 @@ async function check(job: Job, config: ResolvedConfig, format: LogFormat, io: Pr
   return health.ok ? ExitCode.ok : ExitCode.unhealthy;
 }
 
-async function readRuns(job: Job, config: ResolvedConfig): Promise<RunRecord[]> {
+/** Reads the history without writing or waiting for the lock: none when there is no database yet. */
+async function readHistory<T>(job: Job, config: ResolvedConfig, read: (store: Store) => Promise<T[]>): Promise<T[]> {
   const store = await job.store?.open(config.values, 'read');
   try {
-    return store ? await store.runs(job.name, 50) : [];
+    return store ? await read(store) : [];
   } finally {
     await store?.close();
   }
@@ -287,9 +288,17 @@ function rejectsSchema(job: Job, flags: Record<string, unknown>, schema: ConfigS
 }
 
 async function listRejects(job: Job, config: ResolvedConfig, format: LogFormat, io: ProcessIO): Promise<number> {
-  const store = await job.store?.open(config.values, 'read');
-  const rejects = store ? await store.rejects(job.name, config.values.limit as number) : [];
-  await store?.close();
+  let rejects: StoredReject[];
+  try {
+    rejects = await readHistory(job, config, (store) => store.rejects(job.name, config.values.limit as number));
+  } catch (error) {
+    // The history cannot be read (not a database, a server down): why, on stderr, and its own code.
+    // No result line: nothing ran, and stdout lists rejects.
+    const exitCode = exitCodeFor(error);
+    if (exitCode === ExitCode.bug) throw error;
+    io.stderr.write(`${job.name}: ${io.redactor.string(summarizeError(error).message)}\n`);
+    return exitCode;
+  }
   const pretty = format === 'pretty' || (format === 'auto' && io.stdoutIsTTY);
   for (const r of rejects) {
     io.stdout.write(

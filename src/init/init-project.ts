@@ -30,9 +30,17 @@ interface FerryPackage {
 /** Writes a project that installs, tests and builds as it comes (see templates/). */
 export async function initProject(options: InitOptions): Promise<InitResult> {
   const dir = path.resolve(options.cwd, options.dir);
-  const present = await readdir(dir).catch((error: NodeJS.ErrnoException) =>
-    error.code === 'ENOENT' ? [] : Promise.reject(error),
-  );
+  const present = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    if (error.code === 'ENOTDIR')
+      throw new ConfigError(
+        `${options.dir} is a file, not a folder: name a new folder (ferry init creates it) or an empty one`,
+        {
+          code: 'INIT_NOT_A_FOLDER',
+        },
+      );
+    throw error;
+  });
   if (present.length > 0)
     throw new ConfigError(`${options.dir} is not empty: name a new folder (ferry init creates it) or an empty one`, {
       code: 'INIT_NOT_EMPTY',

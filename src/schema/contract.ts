@@ -2,6 +2,8 @@ import { ConfigError } from '../errors/errors.ts';
 import type { SourceItem } from '../sources/source-item.ts';
 import type { ColumnType, Row } from '../stores/tables.ts';
 import { asText, MISFIT, toColumnValue } from './column-values.ts';
+import { isExactNumber } from '../values/exact-json.ts';
+import { ownField, setField } from '../values/own-field.ts';
 import type { TypeOverrides } from './type-overrides.ts';
 
 /** `evolve`: a new column is added (nullable). `freeze`: the table keeps its columns; a record with a value for another is rejected. */
@@ -55,9 +57,10 @@ export class SchemaContract {
     const refused: string[] = [];
     for (const name of options.columns) {
       const kept = typeIn(existing, name);
-      if (kept !== undefined) this.columns[name] = kept;
+      const inferred = ownField(options.inferred, name) as ColumnType | undefined;
+      if (kept !== undefined) setField(this.columns, name, kept);
       else if (mode === 'freeze') refused.push(name);
-      else this.columns[name] = overrides.columns.get(name) ?? overrides.others ?? options.inferred[name] ?? 'text';
+      else setField(this.columns, name, overrides.columns.get(name) ?? overrides.others ?? inferred ?? 'text');
     }
     this.refused = refused;
     this.#table = table;
@@ -76,30 +79,37 @@ export class SchemaContract {
    */
   check(item: SourceItem<unknown>): SourceItem<Row> {
     if (!item.ok) return item;
-    const record = item.record as Record<string, unknown>;
+    if (!isFields(item.record)) {
+      const reason = `the record is ${describeValue(item.record)}, not a JSON object: a row needs named fields`;
+      return { ok: false, raw: item.record, reason, position: item.position };
+    }
+    const record = item.record;
     for (const name of this.refused) {
-      const value = record[name];
+      const value = ownField(record, name);
       if (value !== undefined && value !== null && value !== '') {
         const reason = `column ${name} is not in table ${this.#table}, and --schema freeze adds none: ${preview(value)} has nowhere to go`;
         return { ok: false, raw: record, reason, position: item.position };
       }
     }
-    if (this.#allText && this.#names.every((c) => typeof record[c] === 'string' || record[c] === undefined))
-      return item as SourceItem<Row>; // today's all-text table: the record as it is
+    const textOrMissing = (c: string) => {
+      const value = ownField(record, c);
+      return typeof value === 'string' || value === undefined;
+    };
+    if (this.#allText && this.#names.every(textOrMissing)) return item as SourceItem<Row>; // today's all-text table: the record as it is
     // A copy of the record (cheap for records of one shape, as a file's are), its values converted
     // where they need it: a string in a text column, the common case, is left as it is.
     const row: Row = { ...record };
     for (let i = 0; i < this.#names.length; i++) {
       const name = this.#names[i] as string;
       const type = this.#types[i] as ColumnType;
-      const raw = record[name];
+      const raw = ownField(record, name);
       if (type === 'text' && (typeof raw === 'string' || raw === undefined)) continue;
       const value = toColumnValue(raw, type);
       if (value === MISFIT) {
         const reason = `${this.#labels[i]} is ${type}: ${preview(raw)} does not fit it, and is not converted`;
         return { ok: false, raw: record, reason, position: item.position };
       }
-      row[name] = value;
+      setField(row, name, value);
     }
     return { ok: true, record: row, position: item.position };
   }
@@ -126,11 +136,22 @@ function checkOverrides({ table, columns, existing, overrides }: ContractOptions
  */
 function typeIn(existing: Readonly<Record<string, ColumnType>> | undefined, name: string): ColumnType | undefined {
   if (existing === undefined) return undefined;
-  const exact = existing[name];
+  const exact = ownField(existing, name) as ColumnType | undefined;
   if (exact !== undefined) return exact;
   const lower = name.toLowerCase();
   const same = Object.keys(existing).filter((c) => c.toLowerCase() === lower);
   return same.length === 1 ? existing[same[0] as string] : undefined;
+}
+
+/** A record a row can be made of: an object of named fields (not null, an array, or an exact number). */
+function isFields(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !isExactNumber(value);
+}
+
+/** null, 42, true, "text" (quoted: a string), an array. */
+function describeValue(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'string' ? preview(value) : String(asText(value));
 }
 
 function preview(value: unknown): string {

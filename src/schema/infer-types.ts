@@ -1,4 +1,5 @@
 import type { ColumnType } from '../stores/tables.ts';
+import { ownField, setField } from '../values/own-field.ts';
 import { Kind, kindOf } from './value-kinds.ts';
 
 /**
@@ -35,8 +36,8 @@ export class TypeInference {
 
   /** Takes in one record's values (a CSV row by its header, a JSON object's top-level fields). */
   observe(record: Readonly<Record<string, unknown>>): void {
-    if (this.#only === undefined) for (const name in record) this.#take(name, record[name]);
-    else for (const name of this.#only) this.#take(name, record[name]);
+    if (this.#only === undefined) for (const name of Object.keys(record)) this.#take(name, record[name]);
+    else for (const name of this.#only) this.#take(name, ownField(record, name));
   }
 
   #take(name: string, value: unknown): void {
@@ -58,7 +59,8 @@ export class TypeInference {
    */
   types(options: { valuedOnly?: boolean } = {}): Record<string, ColumnType> {
     const types: Record<string, ColumnType> = {};
-    for (const [name, kinds] of this.#kinds) if (kinds !== 0 || !options.valuedOnly) types[name] = typeOfKinds(kinds);
+    for (const [name, kinds] of this.#kinds)
+      if (kinds !== 0 || !options.valuedOnly) setField(types, name, typeOfKinds(kinds));
     return types;
   }
 }

@@ -322,7 +322,10 @@ export class RunStore implements Store {
     );
   }
 
-  /** Runs and rejects older than the retention leave the history; the newest success always stays. */
+  /**
+   * Runs and rejects older than the retention leave the history; the newest success always stays,
+   * and so does this run's own rejects, however long it ran (their raw records are kept nowhere else).
+   */
   async #prune(d: Dialect, runId: string): Promise<void> {
     const doing = 'pruning the history';
     const cutoff = new Date(Date.now() - this.#retentionMs).toISOString();
@@ -334,7 +337,11 @@ export class RunStore implements Store {
       `DELETE FROM _ferry_runs WHERE job = ? AND status <> 'running' AND finished_at < ? AND id NOT IN (${lastSuccess})`,
       [run.job, cutoff, run.job, d.bool(false)],
     );
-    await d.query(doing, 'DELETE FROM _ferry_rejects WHERE job = ? AND last_seen < ?', [run.job, cutoff]);
+    await d.query(doing, 'DELETE FROM _ferry_rejects WHERE job = ? AND last_seen < ? AND run_id <> ?', [
+      run.job,
+      cutoff,
+      runId,
+    ]);
   }
 
   async runs(job: string, limit: number): Promise<RunRecord[]> {

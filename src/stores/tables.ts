@@ -1,5 +1,6 @@
 import { PermanentError } from '../errors/errors.ts';
 import { isExactNumber, type ExactNumber } from '../values/exact-json.ts';
+import { ownField } from '../values/own-field.ts';
 
 /**
  * A column's type: the same in every store. `numeric` is an exact decimal in PostgreSQL (REAL in
@@ -53,6 +54,8 @@ export function validateTables(tables: TablesSchema): void {
       throw new PermanentError(message, { code: 'COLUMN_NAME_INVALID' });
     }
     if (spec.primaryKey.length === 0) throw tableError(`table ${name}: declare a primaryKey`);
+    const twice = spec.primaryKey.find((c, i) => spec.primaryKey.indexOf(c) !== i);
+    if (twice !== undefined) throw tableError(`table ${name}: the primaryKey names ${twice} twice`);
     for (const c of [...spec.primaryKey, ...(spec.scope ?? [])]) {
       if (!cols.includes(c)) throw tableError(`table ${name}: key or scope column ${c} is not among its columns`);
     }
@@ -86,7 +89,7 @@ function paramsOf(spec: TableSpec): Converter {
   const isKey = columns.map((c) => spec.primaryKey.includes(c));
   return (table, row, params, at) => {
     for (let i = 0; i < columns.length; i++) {
-      const value = toSql(row[columns[i] as string], types[i] as ColumnType);
+      const value = toSql(ownField(row, columns[i] as string), types[i] as ColumnType);
       if (value === null && isKey[i]) {
         throw new PermanentError(`table ${table}: key column ${columns[i]} is empty in ${preview(row)}`, {
           code: 'KEY_MISSING',

@@ -21,7 +21,7 @@ addBuildCommand(program);
 try {
   await program.parseAsync();
 } catch (error) {
-  // Only `build`, `verify` and `init` throw here (exitOverride): usage errors exit 64, like a job's; help exits 0.
+  // Only the commands throw here (exitOverride): usage errors exit 64, like a job's; help exits 0.
   if (!(error instanceof CommanderError)) throw error;
   process.exitCode = error.exitCode === 0 ? 0 : 64;
 }

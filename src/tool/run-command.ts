@@ -15,6 +15,7 @@ export function addRunCommand(program: Command): void {
     .passThroughOptions()
     .allowUnknownOption()
     .helpOption(false)
+    .exitOverride()
     .action(async (entry: string, args: string[]) => {
       if (entry === '--help' || entry === '-h') return void process.stdout.write(run.helpInformation());
       if (!existsSync(entry)) {

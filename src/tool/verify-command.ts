@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { CancelledError } from '../errors/errors.ts';
 import { exitCodeFor, ExitCode } from '../errors/exit-codes.ts';
 
@@ -28,7 +28,7 @@ export function addVerifyCommand(program: Command): void {
     .description('prove a job retry-safe: reruns, kills and SIGTERM must all end with the same tables')
     .argument('<job>', 'a built job executable, or a job module (.ts/.js)')
     .argument('[flags...]', "the job's flags, after --")
-    .option('--trials <n>', 'SIGKILL trials', (v) => Number.parseInt(v, 10), 20)
+    .option('--trials <n>', 'SIGKILL trials', trialCount, 20)
     .option('--concurrent', 'also start two runs at once: one must exit 75')
     .option('--db-url <url>', 'run on this PostgreSQL server, a fresh schema per run (env: DATABASE_URL)')
     .addHelpText('after', HELP)
@@ -72,4 +72,10 @@ function stopOnSignals(): { signal: AbortSignal } {
   };
   for (const name of ['SIGINT', 'SIGTERM'] as const) process.on(name, onSignal);
   return { signal: controller.signal };
+}
+
+/** --trials: a whole number, 0 or more (parseInt would take "2.5" as 2 and "abc" as no trials at all). */
+function trialCount(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('--trials takes a whole number, 0 or more.');
+  return Number(value);
 }

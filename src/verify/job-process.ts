@@ -1,5 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../errors/errors.ts';
 import type { FerryEvent, ResultEvent } from '../events/protocol.ts';
 import { parseEvent, type JobLine } from '../host/parse-event.ts';
 import { runProcess, type Finished } from '../host/run-process.ts';
@@ -25,6 +27,31 @@ export interface Ended extends Finished {
 
 const MODULE = /\.(ts|mts|js|mjs)$/;
 const bin = fileURLToPath(new URL(`../tool/bin${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+
+/**
+ * Refuses (ConfigError) a target that cannot be run: a path to nothing, or a file that is neither
+ * a job module nor executable. A bare name that is no file here is left to the PATH.
+ */
+export function checkJobTarget(target: string): void {
+  const stat = statSync(target, { throwIfNoEntry: false });
+  const kinds = 'a built job executable or a job module (.ts, .js)';
+  if (stat === undefined) {
+    if (MODULE.test(target) || target.includes('/') || target.includes('\\'))
+      throw new ConfigError(`no job at ${target}: give the path of ${kinds}`);
+    return;
+  }
+  if (stat.isFile() && (MODULE.test(target) || isExecutable(target))) return;
+  throw new ConfigError(`${target} is neither a job module (.ts, .js) nor an executable: give ${kinds}`);
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export interface RunControl {
   /** SIGKILL after this many ms (undefined: never). */

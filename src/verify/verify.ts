@@ -6,7 +6,7 @@ import {
   type TrialDatabase,
   type TrialDatabases,
 } from './databases.ts';
-import { runJobProcess, type Ended, type JobCommand } from './job-process.ts';
+import { checkJobTarget, runJobProcess, type Ended, type JobCommand } from './job-process.ts';
 import { compareSnapshots, describeDifferences, type Snapshot } from './snapshot.ts';
 
 /** What {@link verifyJob} runs and how hard: the job, its flags, the trials, the database server. */
@@ -56,6 +56,10 @@ export interface VerifyReport {
  * of its own.
  */
 export async function verifyJob(options: VerifyOptions): Promise<VerifyReport> {
+  const { trials } = options;
+  if (trials !== undefined && !(Number.isInteger(trials) && trials >= 0))
+    throw new ConfigError(`trials ${String(trials)}: give a whole number, 0 or more`);
+  checkJobTarget(options.target);
   const own = ownDatabaseFlag(options.args);
   if (own !== undefined)
     throw new ConfigError(
@@ -92,7 +96,7 @@ async function verifyOn(options: VerifyOptions, databases: TrialDatabases): Prom
   const reference = await referenceTrial(options, referenceDb, databases.where, check);
   const { expected, ms } = reference;
   if (expected === undefined) return { ok: false, checks, referenceMs: ms };
-  await rerunTrial(options, referenceDb, expected, check);
+  await rerunTrial(options, referenceDb, expected, reference.updated ?? 0, check);
   // Kill instants are drawn over a whole run's length: the reference's at first (often slow: cold
   // caches), then the shortest whole run a kill came too late for.
   let span = ms;
@@ -124,7 +128,7 @@ async function referenceTrial(
   db: TrialDatabase,
   where: string | undefined,
   check: CheckFn,
-): Promise<{ expected?: Snapshot; ms: number }> {
+): Promise<{ expected?: Snapshot; ms: number; updated?: number }> {
   const suffix = where === undefined ? '' : ` (${where})`;
   const reference = await runJobProcess(options, db.args);
   if (reference.code !== 0) {
@@ -137,13 +141,14 @@ async function referenceTrial(
     true,
     `${Math.round(reference.ms)} ms, ${[...expected].map(([t, rows]) => `${t}: ${rows.size} rows`).join(', ')}${suffix}`,
   );
-  return { expected, ms: reference.ms };
+  return { expected, ms: reference.ms, updated: reference.result?.counts.updated ?? 0 };
 }
 
 async function rerunTrial(
   options: VerifyOptions,
   db: TrialDatabase,
   expected: Snapshot,
+  referenceUpdated: number,
   check: CheckFn,
 ): Promise<void> {
   const rerun = await runJobProcess(options, db.args);
@@ -156,11 +161,20 @@ async function rerunTrial(
     rerun.code !== 0
       ? `exited ${rerun.code ?? rerun.signal}: ${lastLines(rerun)}`
       : wrote > 0
-        ? `the second run wrote again: ${JSON.stringify(counts)} (does it derive ids from something other than the data, or insert without a key?)`
+        ? `the second run wrote again: ${JSON.stringify(counts)} (${whyWroteAgain(referenceUpdated)})`
         : rerunDiff.length > 0
           ? describeDifferences(rerunDiff)
           : `0 inserted, 0 updated, ${counts?.unchanged ?? 0} unchanged`,
   );
+}
+
+/**
+ * A first run on an empty database that updates rows it inserted itself: the source
+ * holds a key more than once, and every run writes each repeat again, the last one winning.
+ */
+function whyWroteAgain(referenceUpdated: number): string {
+  if (referenceUpdated === 0) return 'does it derive ids from something other than the data, or insert without a key?';
+  return `the source repeats keys: the reference run, on an empty database, already updated ${referenceUpdated} rows it had inserted, and each run writes the repeats again, the last one winning; remove the repeats at the source, or key by columns that tell them apart`;
 }
 
 /** One kill trial; returns how long a whole run from a fresh database took, if the first kill came after it ended. */

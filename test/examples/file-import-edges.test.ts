@@ -1,14 +1,15 @@
 // What a careless or unlucky user hands file-import: odd headers, empty exports, bad table
 // names, a stray variable in the shell. Each case ends exact, or with its documented code.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
-import { runExample } from '../helpers/example-job.ts';
+import { runExample, sidecarFor } from '../helpers/example-job.ts';
 import { parseEventLines } from '../helpers/protocol.ts';
-import type { Finished } from '../helpers/spawn.ts';
+import { run, type Finished } from '../helpers/spawn.ts';
 import { tableRows } from './sqlite-rows.ts';
 
 async function workspace() {
@@ -177,6 +178,74 @@ describe('file-import: empty exports', () => {
   });
 });
 
+describe('file-import: a --history-retention shorter than the run', () => {
+  it("keeps the run's own rejects: their raw records are kept nowhere else", async () => {
+    const w = await workspace();
+    const file = await w.file('r.csv', 'id,v\n1,a\n2\n3,c\n');
+    const done = result(
+      await importFile(w.db, file, ['--key', 'id', '--max-rejects', '5', '--history-retention', '0s']),
+    );
+    assert.deepEqual([done.exitCode, done.counts.rejected], [0, 1]);
+    const listed = await runExample('file-import', ['rejects', '--db-path', w.db]);
+    assert.match(listed.stdout, /"raw":"2","reason":"row 2 has 1 fields, the header has 2"/);
+  });
+});
+
+describe('file-import: --file a pipe', () => {
+  // file-import reads a file twice (its columns and types, then its rows): a pipe gives its data
+  // to the first read only. From a shell pipe (/dev/stdin) the import found 0 rows and exited 0;
+  // from a named pipe it waited for ever.
+  it('/dev/stdin fed by a shell pipe: 64 saying to save it to a file, nothing imported', async () => {
+    const w = await workspace();
+    const csv = await w.file('p.csv', 'id,v\n1,a\n2,b\n');
+    const { command, args } = await sidecarFor('file-import');
+    const job = [command, ...args, '--db-path', w.db, '--file', '/dev/stdin', '--format', 'csv', '--key', 'id']
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const finished = await run('sh', ['-c', `cat '${csv}' | ${job}`]);
+    failure(
+      finished,
+      64,
+      'CONFIG_INVALID',
+      /\/dev\/stdin is a pipe or a device, not a file: .*save the data to a file/,
+    );
+    assert.deepEqual(tables(w.db), []);
+  });
+
+  it('a named pipe: 64 at once, rather than waiting for a second writer', async () => {
+    const w = await workspace();
+    const fifo = path.join(w.dir, 'f.csv');
+    execFileSync('mkfifo', [fifo]);
+    const finished = await importFile(w.db, fifo, ['--key', 'id']);
+    failure(finished, 64, 'CONFIG_INVALID', /f\.csv is a pipe or a device, not a file/);
+  });
+});
+
+describe('file-import: --delimiter written as an escape', () => {
+  it("'\\t' (a backslash and a t, as typed in a .env file) is 64 naming the tab, not a TSV read as one column", async () => {
+    const w = await workspace();
+    const file = await w.file('t.csv', 'id\tv\n1\ta\n');
+    failure(
+      await importFile(w.db, file, ['--delimiter', '\\t']),
+      64,
+      'CONFIG_INVALID',
+      /delimiter "\\\\t" is a backslash and a letter, not a tab/,
+    );
+    assert.deepEqual(tables(w.db), []);
+    assert.equal(result(await importFile(w.db, file, ['--delimiter', '\t', '--key', 'id'])).counts.inserted, 1);
+    assert.deepEqual(userColumns(tableRows(w.db, 't', 'id')), [{ id: '1', v: 'a' }]);
+  });
+});
+
+describe('file-import: --key naming a column twice', () => {
+  it('is a config error (64) naming the column, not "the table has another primary key" on a new table', async () => {
+    const w = await workspace();
+    const file = await w.file('k.csv', 'id,v\n1,a\n');
+    failure(await importFile(w.db, file, ['--key', 'id,v,id']), 64, 'CONFIG_INVALID', /--key id,v,id names id twice/);
+    assert.deepEqual(tables(w.db), []);
+  });
+});
+
 describe('file-import: table names', () => {
   const bad = ['x"; DROP TABLE y; --', '_ferry_runs', 'sqlite_master', 'SQLITE_x', '', '1abc', 'a b', 'tëst'];
   for (const table of bad) {
@@ -213,4 +282,94 @@ describe('file-import: its environment variables cannot collide', () => {
     assert.equal(named.code, 0, named.stderr);
     assert.deepEqual(tables(w.db).sort(), ['chosen', 'people']);
   });
+});
+
+describe('file-import: fields named like the properties every JavaScript object has', () => {
+  // A plain object answers record.constructor and record.toString though the record has no such
+  // field, and assigning row.__proto__ sets a prototype instead of a value.
+  const names = 'id,__proto__,constructor,toString,hasOwnProperty';
+  const typed = (db: string, file: string, args: string[] = []) =>
+    runExample('file-import', ['--db-path', db, '--file', file, '--key', 'id', ...args]);
+
+  it('a CSV header with __proto__, constructor, toString: each is a column with its values, typed; a rerun changes nothing', async () => {
+    const w = await workspace();
+    const file = await w.file('p.csv', `${names}\n1,a,1,2024-01-02,true\n2,b,2,2024-01-03,false\n`);
+    const first = result(await typed(w.db, file));
+    assert.deepEqual([first.exitCode, first.counts.inserted], [0, 2]);
+    assert.deepEqual(userColumns(tableRows(w.db, 'p', 'id')), [
+      { id: 1, ['__proto__']: 'a', constructor: 1, toString: '2024-01-02', hasOwnProperty: 1 },
+      { id: 2, ['__proto__']: 'b', constructor: 2, toString: '2024-01-03', hasOwnProperty: 0 },
+    ]);
+    const again = result(await typed(w.db, file));
+    assert.deepEqual([again.counts.unchanged, again.counts.updated, again.counts.inserted], [2, 0, 0]);
+  });
+
+  it('NDJSON: a record without such a field stores NULL there, not a function; one with it keeps its value', async () => {
+    const w = await workspace();
+    const lines = [
+      '{"id":1,"__proto__":{"admin":true},"constructor":"c","toString":"t"}',
+      '{"id":2,"x":"only x"}',
+      '{"id":3,"__proto__":"p"}',
+    ];
+    const file = await w.file('q.ndjson', `${lines.join('\n')}\n`);
+    for (const args of [[], ['--no-infer']]) {
+      const db = path.join(w.dir, `q${args.length}.db`);
+      const first = result(await typed(db, file, args));
+      assert.deepEqual([first.exitCode, first.counts.inserted], [0, 3], JSON.stringify(first));
+      assert.deepEqual(
+        userColumns(tableRows(db, 'q', 'id')),
+        [
+          { id: 1, ['__proto__']: '{"admin":true}', constructor: 'c', toString: 't', x: null },
+          { id: 2, ['__proto__']: null, constructor: null, toString: null, x: 'only x' },
+          { id: 3, ['__proto__']: 'p', constructor: null, toString: null, x: null },
+        ].map((row) => (args.length > 0 ? { ...row, id: String(row.id) } : row)),
+      );
+      const again = result(await typed(db, file, args));
+      assert.deepEqual([again.counts.unchanged, again.counts.updated, again.counts.inserted], [3, 0, 0]);
+    }
+  });
+});
+
+describe('file-import: JSON records that are not objects', () => {
+  // A table row needs named fields: null, a number, a string, an array or a boolean has none, and
+  // stored as it is it became a row of NULLs (or, for null, a crash).
+  const lines = ['{"id":1,"v":"a"}', 'null', '42', '"text"', '[1,2]', 'true', '{"id":2,"v":"b"}'];
+  const formats = [
+    ['o.ndjson', `${lines.join('\n')}\n`],
+    ['o.json', `[${lines.join(',')}]`],
+  ] as const;
+
+  for (const [name, text] of formats) {
+    for (const key of [['--key', 'id'], []]) {
+      it(`${name}${key.length > 0 ? ' with --key' : ''}: each is a reject naming it; over --max-rejects, 65 and no row`, async () => {
+        const w = await workspace();
+        const file = await w.file(name, text);
+        const typed = (args: string[]) =>
+          runExample('file-import', ['--db-path', w.db, '--file', file, ...key, ...args]);
+        failure(await typed([]), 65, 'REJECTS_OVER_LIMIT', /row 2.*: the record is null, not a JSON object/);
+        const allowed = result(await typed(['--max-rejects', '5']));
+        assert.deepEqual([allowed.exitCode, allowed.counts.inserted, allowed.counts.rejected], [0, 2, 5]);
+        assert.deepEqual(userColumns(tableRows(w.db, 'o', 'id')), [
+          { id: 1, v: 'a' },
+          { id: 2, v: 'b' },
+        ]);
+        const listed = await runExample('file-import', ['rejects', '--db-path', w.db]);
+        const rejects = listed.stdout
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as { position: { row: number }; reason: string; raw: unknown })
+          .sort((a, b) => a.position.row - b.position.row);
+        assert.deepEqual(
+          rejects.map((r) => [r.position.row, r.raw, r.reason.replace(/, not a JSON object.*/, '')]),
+          [
+            [2, null, 'the record is null'],
+            [3, 42, 'the record is 42'],
+            [4, 'text', 'the record is "text"'],
+            [5, [1, 2], 'the record is an array'],
+            [6, true, 'the record is true'],
+          ],
+        );
+      });
+    }
+  }
 });

@@ -101,3 +101,32 @@ if ((await postgresUnavailable()) === undefined)
       });
     }
   });
+
+describe("file-import into PostgreSQL: a schema whose _ferry_runs is another program's", () => {
+  it('the run, check and rejects exit 65 (HISTORY_INVALID) naming the table, never 1; the table untouched', async (t) => {
+    const missing = await postgresUnavailable();
+    if (missing !== undefined) return t.skip(missing);
+    const db = await freshSchema();
+    try {
+      await db.query("CREATE TABLE _ferry_runs (id TEXT, x INTEGER); INSERT INTO _ferry_runs (id) VALUES ('theirs')");
+      const file = path.join(await mkdtemp(path.join(tmpdir(), 'ferry-pg-history-')), 'people.csv');
+      await writeFile(file, 'id,name\n1,a\n');
+      const message = /_ferry_runs lacks the columns job, /;
+      const run = await runExample('file-import', ['--db-url', db.url, '--file', file]);
+      const result = parseEventLines(run.stdout).at(-1);
+      assert.ok(result?.type === 'result', run.stderr);
+      assert.deepEqual([run.code, result.error?.code], [65, 'HISTORY_INVALID'], run.stderr);
+      assert.match(result.error?.message ?? '', message);
+      await db.query('CREATE TABLE _ferry_rejects (id TEXT)'); // check and rejects read a history with both
+      for (const command of ['check', 'rejects']) {
+        const finished = await runExample('file-import', [command, '--db-url', db.url]);
+        assert.equal(finished.code, 65, `${command}: ${finished.stdout}${finished.stderr}`);
+        assert.match(finished.stdout + finished.stderr, message);
+        assert.doesNotMatch(finished.stderr, /\n\s+at /, 'no stack trace');
+      }
+      assert.deepEqual(await db.query('SELECT id, x FROM _ferry_runs'), [{ id: 'theirs', x: null }]);
+    } finally {
+      await db.drop();
+    }
+  });
+});

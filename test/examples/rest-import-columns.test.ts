@@ -34,14 +34,14 @@ const PAGES: Record<string, unknown>[][] = [
   ],
 ];
 
-/** A collection of two pages, linked by a Link header. */
-async function startApi() {
+/** A collection of pages (default two), linked by a Link header. */
+async function startApi(pages: unknown[][] = PAGES) {
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const page = Number(url.searchParams.get('page') ?? '1');
-    const next = page < PAGES.length ? { link: `<${base}/items?page=${page + 1}>; rel="next"` } : {};
+    const next = page < pages.length ? { link: `<${base}/items?page=${page + 1}>; rel="next"` } : {};
     response.writeHead(200, { 'content-type': 'application/json', ...next });
-    response.end(JSON.stringify(PAGES[page - 1] ?? []));
+    response.end(JSON.stringify(pages[page - 1] ?? []));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -166,6 +166,36 @@ describe('rest-import --columns auto', () => {
         resultOf(replay).error?.message ?? '',
         /--columns auto types the records as pages are read, and rejects --replay reads none/,
       );
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('fields named constructor, toString, __proto__ get columns of their own; a record without them stores NULL', async () => {
+    // JSON.parse keeps "__proto__" as a field; a plain object answers .constructor and .toString
+    // for a record that has no such field.
+    const body = '[{"id":1,"__proto__":"p","constructor":2,"toString":true},{"id":2,"name":"b"}]';
+    const api = await startApi([JSON.parse(body) as unknown[]]);
+    try {
+      const db = path.join(await mkdtemp(path.join(tmpdir(), 'ferry-rest-columns-')), 'rest.db');
+      const run = () => runExample('rest-import', ['--api-url', api.url, '--db-path', db, '--columns', 'auto']);
+      const first = await run();
+      assert.equal(first.code, 0, first.stderr);
+      const sqlite = new DatabaseSync(db, { readOnly: true });
+      try {
+        const rows = sqlite
+          .prepare('SELECT id, "__proto__" AS proto, "constructor" AS c, "toString" AS t, name FROM items ORDER BY id')
+          .all()
+          .map((r) => ({ ...r }));
+        assert.deepEqual(rows, [
+          { id: '1', proto: 'p', c: 2, t: 1, name: null },
+          { id: '2', proto: null, c: null, t: null, name: 'b' },
+        ]);
+      } finally {
+        sqlite.close();
+      }
+      const again = resultOf(await run());
+      assert.deepEqual([again.counts.unchanged, again.counts.updated], [2, 0]);
     } finally {
       await api.close();
     }

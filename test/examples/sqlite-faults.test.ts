@@ -44,6 +44,14 @@ async function checkFails(db: string, code: number, errorCode: string, message: 
   assert.doesNotMatch(finished.stderr, /\n\s+at /, 'no stack trace');
 }
 
+/** `rejects` (listing) says why on stderr, lists nothing, and exits with the failure's own code: never a stack. */
+async function rejectsFails(db: string, code: number, message: RegExp) {
+  const finished = await runExample('file-import', ['rejects', '--db-path', db]);
+  assert.deepEqual([finished.code, finished.stdout], [code, ''], finished.stderr);
+  assert.match(finished.stderr, message);
+  assert.doesNotMatch(finished.stderr, /\n\s+at /, 'no stack trace');
+}
+
 describe('file-import: --db-path pointing somewhere odd', () => {
   it('a folder: 64 naming the path, for the run and for check', async () => {
     const w = await workspace();
@@ -81,6 +89,7 @@ describe('file-import: --db-path pointing somewhere odd', () => {
       failure(await importInto(db, w.csv), 65, 'SQLITE_NOT_A_DATABASE', new RegExp(`not a SQLite database: ${db}`));
       assert.deepEqual(await readFile(db), before);
       await checkFails(db, 65, 'SQLITE_NOT_A_DATABASE', /not a SQLite database/);
+      await rejectsFails(db, 65, /not a SQLite database/);
     });
   }
 
@@ -101,6 +110,43 @@ describe('file-import: --db-path pointing somewhere odd', () => {
     assert.equal(finished.code, 65, finished.stderr);
     assert.match(last.error?.code ?? '', /^SQLITE_(CORRUPT|NOT_A_DATABASE)$/);
   });
+});
+
+describe("file-import: a database whose _ferry tables are not ferry's", () => {
+  // Another program's table named like one of ferry's (or one altered by hand): every statement on
+  // it failed with a bare SQL error, exit 1 and a stack.
+  const foreign = [
+    [
+      '_ferry_runs of another shape',
+      'CREATE TABLE _ferry_runs (id TEXT, x INTEGER)',
+      /_ferry_runs lacks the columns job, /,
+    ],
+    [
+      '_ferry_runs alone',
+      'CREATE TABLE _ferry_runs (id TEXT, job TEXT, started_at TEXT, finished_at TEXT, status TEXT, exit_code INTEGER, dry_run INTEGER, read INTEGER, inserted INTEGER, updated INTEGER, unchanged INTEGER, deleted INTEGER, rejected INTEGER, error_code TEXT, error_message TEXT)',
+      /_ferry_checkpoints is missing/,
+    ],
+  ] as const;
+  for (const [what, sql, message] of foreign) {
+    it(`${what}: the run, check and rejects exit 65 saying which table, no stack; the table untouched`, async () => {
+      const w = await workspace();
+      const db = path.join(w.dir, 'x.db');
+      const setup = new DatabaseSync(db);
+      setup.exec(`${sql}; INSERT INTO _ferry_runs (id) VALUES ('theirs')`);
+      setup.close();
+      if (what.startsWith('_ferry_runs of another shape')) {
+        const run = await importInto(db, w.csv);
+        failure(run, 65, 'HISTORY_INVALID', message);
+        assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+      }
+      await checkFails(db, 65, 'HISTORY_INVALID', message);
+      await rejectsFails(db, 65, message);
+      assert.deepEqual(
+        tableRows(db, '_ferry_runs', 'id').map((r) => r.id),
+        ['theirs'],
+      );
+    });
+  }
 });
 
 describe('file-import: another program holds the database', () => {

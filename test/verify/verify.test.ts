@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { after, describe, it } from 'node:test';
 import { verifyJob } from 'ferry/testing';
@@ -71,6 +71,20 @@ describe('verifyJob', () => {
     assert.equal(rerun?.ok, false);
     assert.match(rerun?.detail ?? '', /the second run wrote again: .*"inserted":2000/);
     assert.match(rerun?.detail ?? '', /insert without a key/);
+  });
+
+  it('a source that repeats a key: the rerun writes again, and the detail says the repeats are why', async () => {
+    const csv = path.join(await mkdtemp(path.join(tmpdir(), 'ferry-verify-repeats-')), 'stock.csv');
+    await writeFile(csv, 'sku,qty\nA,1\nB,2\nA,3\n');
+    const target = path.join(ROOT, 'examples/file-import/file-import.ts');
+    const report = await verifyJob({ target, args: ['--file', csv, '--key', 'sku'], trials: 0 });
+    const rerun = report.checks.find((c) => c.name === 'rerun changes nothing');
+    assert.equal(rerun?.ok, false);
+    assert.match(
+      rerun?.detail ?? '',
+      /the source repeats keys: the reference run, on an empty database, already updated 1 rows/,
+    );
+    assert.doesNotMatch(rerun?.detail ?? '', /insert without a key/);
   });
 
   it('catches a job that runs without the lock: two runs at once both succeed, in every try', async () => {
@@ -317,5 +331,47 @@ describe('ferry verify (the command)', () => {
       'x.db',
     ]);
     assert.equal(finished.code, 64);
+  });
+});
+
+describe('ferry verify, run and init: usage errors exit 64 with a line that says what is wrong, never 1', () => {
+  const bin = path.join(ROOT, 'src/tool/bin.ts');
+  const ferry = (...args: string[]) => run(process.execPath, ['--conditions=source', bin, ...args]);
+  const job = fixture('jobs/counter-import.ts');
+
+  for (const trials of ['abc', '-1', '2.5']) {
+    it(`verify --trials ${trials}: 64, rather than "retry-safe" after no kill trial at all`, async () => {
+      const finished = await ferry('verify', job, '--trials', trials, '--', '--count', '10');
+      assert.equal(finished.code, 64, finished.stdout + finished.stderr);
+      assert.match(finished.stderr, /--trials.*a whole number, 0 or more/);
+      assert.doesNotMatch(finished.stdout, /retry-safe/);
+    });
+  }
+
+  it('verify of a job that does not exist, or a file that is neither a module nor executable: 64 naming it', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'ferry-verify-usage-'));
+    const missing = await ferry('verify', path.join(dir, 'nope.ts'));
+    assert.equal(missing.code, 64, missing.stdout + missing.stderr);
+    assert.match(missing.stderr, /no job at .*nope\.ts/);
+    const notes = path.join(dir, 'notes.txt');
+    await writeFile(notes, 'not a job\n');
+    const plain = await ferry('verify', notes);
+    assert.equal(plain.code, 64, plain.stdout + plain.stderr);
+    assert.match(plain.stderr, /notes\.txt is neither a job module \(\.ts, \.js\) nor an executable/);
+  });
+
+  it('run without a job: 64', async () => {
+    const finished = await ferry('run');
+    assert.equal(finished.code, 64, finished.stderr);
+    assert.match(finished.stderr, /missing required argument 'job'/);
+  });
+
+  it('init into a path that is a file: 64 saying so, no stack', async () => {
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'ferry-init-usage-')), 'taken');
+    await writeFile(file, 'x');
+    const finished = await ferry('init', file);
+    assert.equal(finished.code, 64, finished.stderr);
+    assert.match(finished.stderr, /taken is a file, not a folder/);
+    assert.doesNotMatch(finished.stderr, /\n\s+at /);
   });
 });

@@ -1,4 +1,5 @@
 import { PermanentError } from '../../errors/errors.ts';
+import { setField } from '../../values/own-field.ts';
 
 /** How header messages name a file's columns and its header: CSV counts columns, a sheet letters them. */
 export interface HeaderPlace {
@@ -37,17 +38,7 @@ export function checkHeader(file: string, names: string[], place: HeaderPlace = 
 /** Pairs a row's fields with the header's names. */
 export function recordOf<T>(names: string[], fields: T[]): Record<string, T> {
   const record: Record<string, T> = {};
-  for (let i = 0; i < names.length; i++) {
-    // A plain assignment to "__proto__" would set the prototype instead of a field.
-    if (names[i] === '__proto__')
-      Object.defineProperty(record, '__proto__', {
-        value: fields[i],
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    else record[names[i] as string] = fields[i] as T;
-  }
+  for (let i = 0; i < names.length; i++) setField(record, names[i] as string, fields[i] as T);
   return record;
 }
 

@@ -27,6 +27,15 @@ export function readCsv(file: string, options: ReadCsvOptions = {}): FileSource<
     const why = delimiter === '' ? 'it is empty' : 'it may not contain a quote or a line break';
     throw new ConfigError(`delimiter ${JSON.stringify(delimiter)} cannot be used: ${why}`);
   }
+  // "\t" as typed in a .env file or quoted in a shell is two characters: as a delimiter it matches
+  // nowhere, and every line would be read as one field.
+  const escape = /^\\([a-z])$/i.exec(delimiter)?.[1];
+  if (escape !== undefined) {
+    const meant = escape === 't' ? 'a tab' : 'a control character';
+    throw new ConfigError(
+      `delimiter ${JSON.stringify(delimiter)} is a backslash and a letter, not ${meant}: give the character itself ($'\\${escape}' in a shell)${escape === 't' ? ', or read the file as TSV' : ''}`,
+    );
+  }
   const settings = {
     delimiter,
     maxRecordBytes: options.maxRecordBytes ?? MAX_RECORD_BYTES,

@@ -1,3 +1,5 @@
+import { bookkeepingColumns } from '../bookkeeping-check.ts';
+
 /**
  * ferry's own tables, in the same schema as the data: the truth about runs and checkpoints lives
  * with it. Times are the server's clock (one clock for every machine that runs the job).
@@ -47,3 +49,11 @@ ALTER TABLE _ferry_checkpoints ADD COLUMN IF NOT EXISTS tables TEXT;
 export const BOOKKEEPING_PRESENT_SQL = `SELECT to_regclass('_ferry_runs') IS NOT NULL AND to_regclass('_ferry_checkpoints') IS NOT NULL
   AND to_regclass('_ferry_rejects') IS NOT NULL
   AND EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass('_ferry_checkpoints') AND attname = 'tables' AND NOT attisdropped) AS present`;
+
+/** ferry's tables and their columns (`tables` of _ferry_checkpoints comes from the ALTER above). */
+export const BOOKKEEPING_COLUMNS = bookkeepingColumns(BOOKKEEPING_SQL);
+
+/** The columns each of ferry's tables has now in the session's schema (none for a table not there). */
+export const BOOKKEEPING_SHAPE_SQL = `SELECT c.relname AS name, array_agg(a.attname::text) AS columns FROM pg_class c
+  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  WHERE c.oid IN (${BOOKKEEPING_COLUMNS.map(([t]) => `to_regclass('${t}')`).join(', ')}) GROUP BY c.relname`;

@@ -1,5 +1,6 @@
 import { PermanentError } from '../../errors/errors.ts';
 import { preview, toSql, type ColumnType, type Row, type TableSpec } from '../tables.ts';
+import { ownField } from '../../values/own-field.ts';
 
 /** One row as a line of COPY's text format, and its key (for spotting a key twice in a batch). */
 export interface CopyLine {
@@ -23,7 +24,7 @@ export function copyEncoder(table: string, spec: TableSpec): (row: Row) => CopyL
     let line = '';
     const fields: string[] = new Array<string>(names.length);
     for (let i = 0; i < names.length; i++) {
-      const text = field(row[names[i] as string], types[i] as ColumnType);
+      const text = field(ownField(row, names[i] as string), types[i] as ColumnType);
       fields[i] = text;
       line += i === 0 ? text : `\t${text}`;
     }

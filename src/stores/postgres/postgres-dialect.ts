@@ -3,7 +3,8 @@ import { ConfigError, RetryableError } from '../../errors/errors.ts';
 import type { Dialect, KeptEnd, RunLock, TableShape } from '../dialect.ts';
 import { q } from '../quote.ts';
 import type { ColumnType, Row, TableSpec } from '../tables.ts';
-import { BOOKKEEPING_PRESENT_SQL, BOOKKEEPING_SQL } from './bookkeeping.ts';
+import { checkBookkeeping } from '../bookkeeping-check.ts';
+import { BOOKKEEPING_COLUMNS, BOOKKEEPING_PRESENT_SQL, BOOKKEEPING_SHAPE_SQL, BOOKKEEPING_SQL } from './bookkeeping.ts';
 import { Connection } from './connection.ts';
 import { checkNames } from './names.ts';
 import { columnTypeOf, createTableSql, SQL_TYPE } from './sql.ts';
@@ -39,6 +40,7 @@ export class PostgresDialect implements Dialect {
     const conn = await Connection.open(url, 'connecting');
     try {
       const schema = await pinSchema(conn);
+      await checkTables(conn, schema, false);
       const [{ present } = { present: false }] = await conn.query<{ present: boolean }>(
         "preparing ferry's tables",
         BOOKKEEPING_PRESENT_SQL,
@@ -59,7 +61,10 @@ export class PostgresDialect implements Dialect {
       await conn.query('reading the run history', 'SET default_transaction_read_only = on');
       const sql = `SELECT to_regclass('_ferry_runs') IS NOT NULL AND to_regclass('_ferry_rejects') IS NOT NULL AS exists`;
       const [{ exists } = { exists: false }] = await conn.query<{ exists: boolean }>('reading the run history', sql);
-      if (exists) return new PostgresDialect(url, conn, schema, 1000);
+      if (exists) {
+        await checkTables(conn, schema, true);
+        return new PostgresDialect(url, conn, schema, 1000);
+      }
     } catch (error) {
       await conn.close();
       throw error;
@@ -243,4 +248,11 @@ async function ddl(conn: Connection, schema: string, doing: string, sql: string)
     await conn.query(doing, 'ROLLBACK').catch(() => {});
     throw error;
   }
+}
+
+/** Throws when a table named like one of ferry's in the schema is not ferry's (see checkBookkeeping). */
+async function checkTables(conn: Connection, schema: string, complete: boolean): Promise<void> {
+  const rows = await conn.query<{ name: string; columns: string[] }>("checking ferry's tables", BOOKKEEPING_SHAPE_SQL);
+  const shapes = new Map(rows.map((r) => [r.name, r.columns]));
+  checkBookkeeping(`schema ${schema}`, BOOKKEEPING_COLUMNS, (table) => shapes.get(table) ?? [], { complete });
 }

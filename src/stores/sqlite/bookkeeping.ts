@@ -1,4 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
+import { bookkeepingColumns, checkBookkeeping } from '../bookkeeping-check.ts';
 import { columnsOf } from './sql.ts';
 
 /** ferry's own tables, next to the data: the truth about runs and checkpoints lives with it. */
@@ -46,4 +47,12 @@ CREATE INDEX IF NOT EXISTS _ferry_rejects_job ON _ferry_rejects (job, last_seen)
 export function upgradeBookkeeping(db: DatabaseSync): void {
   if (!columnsOf(db, '_ferry_checkpoints').includes('tables'))
     db.exec('ALTER TABLE _ferry_checkpoints ADD COLUMN tables TEXT');
+}
+
+const COLUMNS = bookkeepingColumns(BOOKKEEPING_SQL);
+const ADDED_LATER = new Set(['_ferry_checkpoints.tables']); // by upgradeBookkeeping
+
+/** Throws when a table named like one of ferry's in `file` is not ferry's (see checkBookkeeping). */
+export function checkSqliteBookkeeping(db: DatabaseSync, file: string, complete: boolean): void {
+  checkBookkeeping(file, COLUMNS, (table) => columnsOf(db, table), { complete, addedLater: ADDED_LATER });
 }

@@ -3,7 +3,7 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import type { Dialect, KeptEnd, TableShape } from '../dialect.ts';
 import { q } from '../quote.ts';
 import type { ColumnType, Row, TableSpec } from '../tables.ts';
-import { BOOKKEEPING_SQL, upgradeBookkeeping } from './bookkeeping.ts';
+import { BOOKKEEPING_SQL, checkSqliteBookkeeping, upgradeBookkeeping } from './bookkeeping.ts';
 import { checkDatabasePath } from './database-path.ts';
 import { classifySqliteError, isBusy } from './errors.ts';
 import { RunLock } from './lock.ts';
@@ -49,6 +49,7 @@ export class SqliteDialect implements Dialect {
       db.exec('PRAGMA wal_autocheckpoint = 10000');
       // IMMEDIATE takes the write lock first, through the busy timeout: a CREATE that reads the
       // schema and then writes fails at once (SQLITE_BUSY) when another process wrote between.
+      checkSqliteBookkeeping(db, path, false);
       db.exec(`BEGIN IMMEDIATE; ${BOOKKEEPING_SQL}`);
       upgradeBookkeeping(db);
       db.exec('COMMIT');
@@ -65,6 +66,7 @@ export class SqliteDialect implements Dialect {
     try {
       const db = new DatabaseSync(path, { readOnly: true, timeout: options.busyTimeoutMs ?? 5000 });
       if (db.prepare(`SELECT 1 FROM sqlite_schema WHERE name = '_ferry_runs'`).get() === undefined) return undefined;
+      checkSqliteBookkeeping(db, path, true);
       return new SqliteDialect(path, db);
     } catch (error) {
       throw classifySqliteError(error, 'opening the database', path);

@@ -146,6 +146,7 @@ describe('readCsv refuses a broken file', () => {
   it('a delimiter that cannot work is a ConfigError at the call', () => {
     assert.throws(() => readCsv('any.csv', { delimiter: '' }), ConfigError);
     assert.throws(() => readCsv('any.csv', { delimiter: '"' }), ConfigError);
+    assert.throws(() => readCsv('any.csv', { delimiter: '\\t' }), /a backslash and a letter, not a tab/);
   });
 });
 
