@@ -175,15 +175,15 @@ const job = defineJob({
 const TABLE = /^(?!_ferry|sqlite_)[A-Za-z_][A-Za-z0-9_]*$/i;
 
 /**
- * The file is read twice (its columns and types, then its rows): a pipe or a device gives its data
- * to the first read only, and the import found no rows (or waited for ever on a named pipe).
+ * The file is read twice (its columns and types, then its rows). readFile reads a pipe through a
+ * copy, but a device (a terminal as /dev/stdin, /dev/zero) would be read twice as it is, or for ever.
  * A path to nothing, or a folder, is left to readFile's own errors.
  */
 function checkRereadable(file: string): void {
   const stat = statSync(file, { throwIfNoEntry: false });
-  if (stat === undefined || stat.isFile() || stat.isDirectory()) return;
+  if (!stat?.isCharacterDevice() && !stat?.isBlockDevice()) return;
   throw new ConfigError(
-    `${file} is a pipe or a device, not a file: file-import reads its file twice (the columns and their types, then the rows), and a pipe gives its data once; save the data to a file and import that`,
+    `${file} is a device, not a file: file-import reads its file twice (the columns and their types, then the rows); save the data to a file, or pipe it in (… | file-import --file /dev/stdin)`,
   );
 }
 
