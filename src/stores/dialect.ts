@@ -27,25 +27,22 @@ export interface Dialect {
     params?: readonly unknown[],
     prepare?: boolean,
   ): Promise<R[]>;
-  /** A value for a boolean parameter. */
-  bool(value: boolean): unknown;
-  /** A database error as a ferry error (65, 75…) that says what `doing` was; ferry errors pass. */
-  classify(error: unknown, doing: string): unknown;
+  /** A database error as a ferry error (65, 75…) that says what `doing` was; ferry errors pass. Unset when `query` does it. */
+  classify?(error: unknown, doing: string): unknown;
 
   /** Called once a run is recorded as started (PostgreSQL: commit batches without waiting for the disk). */
-  started(dryRun: boolean): Promise<void>;
+  started?(dryRun: boolean): Promise<void>;
   /** Inside the transaction that records a run's end: make it (and every batch before it) durable. */
-  ending(dryRun: boolean): Promise<void>;
+  ending?(dryRun: boolean): Promise<void>;
 
   /** Refuses, before any DDL, a name or shape the database would refuse or change. */
   checkTable(name: string, spec: TableSpec, existing: readonly string[]): void;
   /** The table's columns (with their types, as ferry reads them back) and primary key, or undefined if it has none such. */
   tableShape(name: string): Promise<TableShape | undefined>;
-  /** How this database declares a column of a type, e.g. `BIGINT`. */
-  sqlType(type: ColumnType): string;
-  /** Creates the table (inside the caller's transaction), taking any lock DDL needs. */
-  createTable(name: string, spec: TableSpec): Promise<void>;
-  addColumn(name: string, column: string, type: ColumnType): Promise<void>;
+  /** How this database declares a column of a type, e.g. `BIGINT`; `key` for a column of the primary key. */
+  sqlType(type: ColumnType, key?: boolean): string;
+  /** Takes the lock that DDL needs, if any, inside the caller's transaction (PostgreSQL: one schema change at a time). */
+  lockSchema?(): Promise<void>;
   /** Whether two column names are one to this database. */
   sameColumn(a: string, b: string): boolean;
   /** The writer of a table whose shape is final. */

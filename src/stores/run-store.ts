@@ -65,16 +65,26 @@ export class RunStore implements Store {
     const d = this.#d;
     const before = (await d.tableShape(name))?.columns;
     d.checkTable(name, spec, before ?? []);
-    await d.createTable(name, spec);
-    const { columns, key } = (await d.tableShape(name)) ?? { columns: [], key: [] };
-    if (key.join('\0') !== spec.primaryKey.join('\0')) {
-      const message = `table ${name} has the primary key (${key.join(', ')}) but the job declares (${spec.primaryKey.join(', ')}); ferry never drops data: migrate it by hand or use a new table`;
+    const columns = Object.entries(spec.columns).map(([c, t]) => {
+      const key = spec.primaryKey.includes(c);
+      return `${q(c)} ${d.sqlType(t, key)}${key ? ' NOT NULL' : ''}`;
+    });
+    await d.lockSchema?.();
+    const key = spec.primaryKey.map(q).join(', ');
+    await d.query(
+      'creating a table',
+      `CREATE TABLE IF NOT EXISTS ${q(name)} (${columns.join(', ')}, PRIMARY KEY (${key}))`,
+    );
+    const shape = (await d.tableShape(name)) ?? { columns: [], key: [] };
+    if (shape.key.join('\0') !== spec.primaryKey.join('\0')) {
+      const message = `table ${name} has the primary key (${shape.key.join(', ')}) but the job declares (${spec.primaryKey.join(', ')}); ferry never drops data: migrate it by hand or use a new table`;
       throw new PermanentError(message, { code: 'SCHEMA_MISMATCH' });
     }
     const added: SchemaChange['columns'] = [];
     for (const [column, type] of Object.entries(spec.columns)) {
-      const isNew = before === undefined || !columns.some((c) => d.sameColumn(c, column));
-      if (before !== undefined && isNew) await d.addColumn(name, column, type);
+      const isNew = before === undefined || !shape.columns.some((c) => d.sameColumn(c, column));
+      if (before !== undefined && isNew)
+        await d.query('growing a table', `ALTER TABLE ${q(name)} ADD COLUMN ${q(column)} ${d.sqlType(type)}`);
       if (isNew) added.push({ name: column, type, sqlType: d.sqlType(type) });
     }
     if (added.length > 0)
@@ -119,8 +129,8 @@ export class RunStore implements Store {
       );
       await d.query(
         doing,
-        `INSERT INTO _ferry_runs (id, job, started_at, status, dry_run) VALUES (?, ?, ${d.now}, 'running', ?)`,
-        [run.id, run.job, d.bool(run.dryRun)],
+        `INSERT INTO _ferry_runs (id, job, started_at, status, dry_run) VALUES (?, ?, ${d.now}, 'running', ${run.dryRun})`,
+        [run.id, run.job],
       );
       [this.#checkpointAtStart] = await d.query<{ value: string; tables: string | null }>(
         doing,
@@ -133,7 +143,7 @@ export class RunStore implements Store {
         await this.#journal?.watch(name, this.#tables[name] as TableSpec, writer);
     });
     this.#keptWritten = !run.dryRun && d.lock.kept.length > 0;
-    await d.started(run.dryRun);
+    await d.started?.(run.dryRun);
   }
 
   async undoRun(runId: string, job: string): Promise<void> {
@@ -302,7 +312,7 @@ export class RunStore implements Store {
     return this.#transaction(
       doing,
       async () => {
-        await d.ending(this.#dryRun);
+        await d.ending?.(this.#dryRun);
         await d.query(
           doing,
           `UPDATE _ferry_runs SET status = ?, exit_code = ?, finished_at = ${d.now}, read = ?, error_code = ?, error_message = ? WHERE id = ?`,
@@ -328,18 +338,18 @@ export class RunStore implements Store {
     const cutoff = new Date(Date.now() - this.#retentionMs).toISOString();
     const [run] = await d.query<{ job: string }>(doing, 'SELECT job FROM _ferry_runs WHERE id = ?', [runId]);
     if (!run) return;
-    const lastSuccess = `SELECT id FROM _ferry_runs WHERE job = ? AND status = 'succeeded' AND dry_run = ? ORDER BY started_at DESC LIMIT 1`;
+    const lastSuccess = `SELECT id FROM _ferry_runs WHERE job = ? AND status = 'succeeded' AND dry_run = false ORDER BY started_at DESC LIMIT 1`;
     await d.query(
       doing,
       `DELETE FROM _ferry_runs WHERE job = ? AND status <> 'running' AND finished_at < ? AND id NOT IN (${lastSuccess})`,
-      [run.job, cutoff, run.job, d.bool(false)],
+      [run.job, cutoff, run.job],
     );
     await d.query(doing, 'DELETE FROM _ferry_rejects WHERE job = ? AND last_seen < ?', [run.job, cutoff]);
   }
 
   async runs(job: string, limit: number): Promise<RunRecord[]> {
-    const sql = `SELECT ${RUN_COLUMNS} FROM _ferry_runs WHERE job = ? AND dry_run = ? ORDER BY started_at DESC, id DESC LIMIT ?`;
-    const rows = await this.#d.query('reading the run history', sql, [job, this.#d.bool(false), limit]);
+    const sql = `SELECT ${RUN_COLUMNS} FROM _ferry_runs WHERE job = ? AND dry_run = false ORDER BY started_at DESC, id DESC LIMIT ?`;
+    const rows = await this.#d.query('reading the run history', sql, [job, limit]);
     const kept = this.#d.lock.keptFor(job);
     return rows.map((r) => withKeptEnd(toRunRecord(r), kept));
   }
@@ -371,7 +381,7 @@ export class RunStore implements Store {
     } catch (error) {
       if (!d.lost) await rollback(d, doing, nested);
       if (d === this.#d) for (const writer of this.#writers.values()) writer.rolledBack();
-      throw d.classify(error, doing);
+      throw d.classify?.(error, doing) ?? error;
     }
     if (d === this.#d && !nested) for (const writer of this.#writers.values()) writer.committed();
     return result;

@@ -1,16 +1,28 @@
 import type { Counts } from '../../events/protocol.ts';
 import { ConfigError, RetryableError } from '../../errors/errors.ts';
+import { bookkeepingSql } from '../bookkeeping.ts';
 import type { Dialect, KeptEnd, RunLock, TableShape } from '../dialect.ts';
 import { q } from '../quote.ts';
 import type { ColumnType, Row, TableSpec } from '../tables.ts';
-import { BOOKKEEPING_PRESENT_SQL, BOOKKEEPING_SQL } from './bookkeeping.ts';
 import { Connection } from './connection.ts';
 import { checkNames } from './names.ts';
-import { columnTypeOf, createTableSql, SQL_TYPE } from './sql.ts';
+import { columnTypeOf, SQL_TYPE } from './sql.ts';
 import { ScopeSweep, TableWriter } from './table-writer.ts';
 import { UndoJournal } from './undo-journal.ts';
 
 const RECONNECT_TIMEOUT_MS = 5000;
+// Times are the server's clock: one clock for every machine that runs the job.
+const BOOKKEEPING_SQL =
+  bookkeepingSql({
+    time: 'TIMESTAMPTZ',
+    count: 'BIGINT',
+    flag: 'BOOLEAN',
+    seq: 'seq BIGINT GENERATED ALWAYS AS IDENTITY',
+  }) + 'ALTER TABLE _ferry_checkpoints ADD COLUMN IF NOT EXISTS tables TEXT;';
+/** Whether every object above exists: then a run creates nothing and takes no DDL lock. */
+const BOOKKEEPING_PRESENT_SQL = `SELECT to_regclass('_ferry_runs') IS NOT NULL AND to_regclass('_ferry_checkpoints') IS NOT NULL
+  AND to_regclass('_ferry_rejects') IS NOT NULL
+  AND EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass('_ferry_checkpoints') AND attname = 'tables' AND NOT attisdropped) AS present`;
 
 /**
  * A PostgreSQL server: one session per run holds the run lock and commits each batch (COPY into
@@ -87,14 +99,6 @@ export class PostgresDialect implements Dialect {
     return numbered;
   }
 
-  bool(value: boolean): boolean {
-    return value;
-  }
-
-  classify(error: unknown): unknown {
-    return error; // the connection classifies every failure as it happens
-  }
-
   /**
    * A real run commits each batch without waiting for the disk: a server crash may take back the
    * newest batches, but always with their checkpoint, and the run's end is durable (see ending).
@@ -138,13 +142,8 @@ export class PostgresDialect implements Dialect {
     return SQL_TYPE[type];
   }
 
-  async createTable(name: string, spec: TableSpec): Promise<void> {
-    await lockDdl(this.#conn, this.#schema, 'creating a table');
-    await this.#conn.query('creating a table', createTableSql(name, spec));
-  }
-
-  async addColumn(name: string, column: string, type: ColumnType): Promise<void> {
-    await this.#conn.query('growing a table', `ALTER TABLE ${q(name)} ADD COLUMN ${q(column)} ${SQL_TYPE[type]}`);
+  lockSchema(): Promise<void> {
+    return lockDdl(this.#conn, this.#schema, 'creating a table');
   }
 
   sameColumn(a: string, b: string): boolean {

@@ -33,13 +33,6 @@ export function columnTypeOf(formatted: string): ColumnType {
   return 'text';
 }
 
-export function createTableSql(name: string, spec: TableSpec): string {
-  const cols = Object.entries(spec.columns).map(
-    ([c, t]) => `${q(c)} ${SQL_TYPE[t]}${spec.primaryKey.includes(c) ? ' NOT NULL' : ''}`,
-  );
-  return `CREATE TABLE IF NOT EXISTS ${q(name)} (${cols.join(', ')}, PRIMARY KEY (${spec.primaryKey.map(q).join(', ')}))`;
-}
-
 /** The value columns: those outside the key. */
 export function valueColumns(spec: TableSpec): string[] {
   return Object.keys(spec.columns).filter((c) => !spec.primaryKey.includes(c));

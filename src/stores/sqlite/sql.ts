@@ -99,22 +99,6 @@ export function columnTypeOf(declared: string): ColumnType {
   return READ_BACK[declared.toUpperCase()] ?? 'text';
 }
 
-/**
- * A one-column INTEGER primary key would become the rowid, and then a new row's rowid would be
- * its key, not one past the highest: the store tells inserts by that (and the undo journal takes
- * back rows past it). Declared INT, the key keeps integer affinity and stays a column of its own.
- */
-function keyType(t: ColumnType): string {
-  return SQL_TYPE[t] === 'INTEGER' ? 'INT' : SQL_TYPE[t];
-}
-
-export function createTableSql(name: string, spec: TableSpec): string {
-  const cols = Object.entries(spec.columns).map(([c, t]) =>
-    spec.primaryKey.includes(c) ? `${q(c)} ${keyType(t)} NOT NULL` : `${q(c)} ${SQL_TYPE[t]}`,
-  );
-  return `CREATE TABLE IF NOT EXISTS ${q(name)} (${cols.join(', ')}, PRIMARY KEY (${spec.primaryKey.map(q).join(', ')}))`;
-}
-
 /** `(?, ?), (?, ?), …`: the parameters of `rows` rows of `width` values each. */
 export function placeholders(rows: number, width: number): string {
   const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;

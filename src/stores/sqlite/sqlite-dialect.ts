@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { bookkeepingSql } from '../bookkeeping.ts';
 import type { Dialect, KeptEnd, TableShape } from '../dialect.ts';
 import { q } from '../quote.ts';
 import type { ColumnType, Row, TableSpec } from '../tables.ts';
-import { BOOKKEEPING_SQL, upgradeBookkeeping } from './bookkeeping.ts';
 import { checkDatabasePath } from './database-path.ts';
 import { classifySqliteError, isBusy } from './errors.ts';
 import { RunLock } from './lock.ts';
-import { checkSqliteTable, columnsOf, columnTypeOf, createTableSql, rowidName, SQL_TYPE } from './sql.ts';
+import { checkSqliteTable, columnsOf, columnTypeOf, rowidName, SQL_TYPE } from './sql.ts';
 import { LastInsert, ScopeSweep, TableWriter } from './table-writer.ts';
 import { UndoJournal } from './undo-journal.ts';
 
@@ -49,8 +49,10 @@ export class SqliteDialect implements Dialect {
       db.exec('PRAGMA wal_autocheckpoint = 10000');
       // IMMEDIATE takes the write lock first, through the busy timeout: a CREATE that reads the
       // schema and then writes fails at once (SQLITE_BUSY) when another process wrote between.
-      db.exec(`BEGIN IMMEDIATE; ${BOOKKEEPING_SQL}`);
-      upgradeBookkeeping(db);
+      db.exec(`BEGIN IMMEDIATE; ${bookkeepingSql({ time: 'TEXT', count: 'INTEGER', flag: 'INTEGER' })}`);
+      // A database made by an older ferry: columns are only ever added.
+      if (!columnsOf(db, '_ferry_checkpoints').includes('tables'))
+        db.exec('ALTER TABLE _ferry_checkpoints ADD COLUMN tables TEXT');
       db.exec('COMMIT');
       return new SqliteDialect(path, db);
     } catch (error) {
@@ -84,17 +86,9 @@ export class SqliteDialect implements Dialect {
     }
   }
 
-  bool(value: boolean): number {
-    return value ? 1 : 0;
-  }
-
   classify(error: unknown, doing: string): unknown {
     return classifySqliteError(error, doing, this.#path);
   }
-
-  async started(): Promise<void> {}
-
-  async ending(): Promise<void> {}
 
   checkTable(name: string, spec: TableSpec, existing: readonly string[]): void {
     checkSqliteTable(name, spec, existing);
@@ -111,16 +105,13 @@ export class SqliteDialect implements Dialect {
     return { columns: info.map((c) => c.name), types: info.map((c) => columnTypeOf(c.type)), key };
   }
 
-  sqlType(type: ColumnType): string {
-    return SQL_TYPE[type];
-  }
-
-  async createTable(name: string, spec: TableSpec): Promise<void> {
-    this.#db.exec(createTableSql(name, spec));
-  }
-
-  async addColumn(name: string, column: string, type: ColumnType): Promise<void> {
-    this.#db.exec(`ALTER TABLE ${q(name)} ADD COLUMN ${q(column)} ${SQL_TYPE[type]}`);
+  /**
+   * A one-column INTEGER primary key would become the rowid, and then a new row's rowid would be
+   * its key, not one past the highest: the store tells inserts by that (and the undo journal takes
+   * back rows past it). Declared INT, the key keeps integer affinity and stays a column of its own.
+   */
+  sqlType(type: ColumnType, key = false): string {
+    return key && type === 'integer' ? 'INT' : SQL_TYPE[type];
   }
 
   sameColumn(a: string, b: string): boolean {
