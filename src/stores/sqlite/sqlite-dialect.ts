@@ -5,16 +5,14 @@ import type { Dialect, KeptEnd, TableShape } from '../dialect.ts';
 import { q } from '../quote.ts';
 import type { ColumnType, Row, TableSpec } from '../tables.ts';
 import { checkDatabasePath } from './database-path.ts';
-import { classifySqliteError, isBusy } from './errors.ts';
+import { BUSY, classifySqliteError, primaryCode } from './errors.ts';
 import { RunLock } from './lock.ts';
 import { checkSqliteTable, columnsOf, columnTypeOf, rowidName, SQL_TYPE } from './sql.ts';
 import { LastInsert, ScopeSweep, TableWriter } from './table-writer.ts';
 import { UndoJournal } from './undo-journal.ts';
 
-export interface SqliteOptions {
-  /** How long to wait while another process writes to the database. Default 5000. */
-  busyTimeoutMs?: number;
-}
+/** How long to wait while another process writes to the database, in ms. */
+type SqliteOptions = { busyTimeoutMs?: number };
 
 /** The embedded database on node:sqlite: WAL, a busy timeout, the run lock in a file beside it. */
 export class SqliteDialect implements Dialect {
@@ -90,9 +88,7 @@ export class SqliteDialect implements Dialect {
     return classifySqliteError(error, doing, this.#path);
   }
 
-  checkTable(name: string, spec: TableSpec, existing: readonly string[]): void {
-    checkSqliteTable(name, spec, existing);
-  }
+  readonly checkTable = checkSqliteTable;
 
   async tableShape(name: string): Promise<TableShape | undefined> {
     const sql = `PRAGMA main.table_info(${q(name)})`;
@@ -161,7 +157,7 @@ function whileBusy(timeoutMs: number, step: () => void): void {
     try {
       return step();
     } catch (error) {
-      if (!isBusy(error) || Date.now() >= end) throw error;
+      if (primaryCode(error) !== BUSY || Date.now() >= end) throw error;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); // a short, blocking wait: open() is synchronous
     }
   }
