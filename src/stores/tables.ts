@@ -137,10 +137,8 @@ function exactToSql(value: ExactNumber, type: ColumnType): SqlValue {
     case 'integer': {
       const n = /^-?\d+$/.test(text) ? BigInt(text) : undefined;
       if (n !== undefined && n >= INT64.min && n <= INT64.max) return n;
-      throw new PermanentError(
-        `${text} does not fit a 64-bit integer column: declare the column text to keep it exactly`,
-        { code: 'VALUE_OUT_OF_RANGE' },
-      );
+      const message = `${text} does not fit a 64-bit integer column: declare the column text to keep it exactly`;
+      throw new PermanentError(message, { code: 'VALUE_OUT_OF_RANGE' });
     }
     case 'real':
     case 'numeric':
