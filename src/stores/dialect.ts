@@ -75,11 +75,11 @@ export interface TableShape {
 /** How a batch lands in one table: inserts, updates only real changes, counts both. */
 export interface TableWriter {
   /** At the start of every transaction (a dry run's savepoints too). */
-  began(): void;
+  began?(): void;
   write(rows: readonly Row[], counts: WriteCounts, options: { journal: boolean; sweep?: ScopeSweep }): Promise<void>;
   /** The batch's transaction committed, or rolled back: state kept across batches follows it. */
-  committed(): void;
-  rolledBack(): void;
+  committed?(): void;
+  rolledBack?(): void;
 }
 
 /** A replace: remembers the keys its rows brought, then deletes the scope's other rows. */
@@ -93,15 +93,15 @@ export interface ScopeSweep {
  */
 export interface UndoJournal {
   /** Watches a table from now on (again after it grew). */
-  watch(name: string, spec: TableSpec, writer: TableWriter): Promise<void>;
+  watch?(name: string, spec: TableSpec, writer: TableWriter): Promise<void>;
   /** Inside each transaction of the run, after BEGIN and before COMMIT. */
-  batchStarted(): Promise<void>;
+  batchStarted?(): Promise<void>;
   batchEnding(counts: WriteCounts | undefined): Promise<void>;
   /** Puts every table back as it was when the run started; inside a transaction. */
   undo(tables: TablesSchema): Promise<void>;
   /** The run's work stands (or was taken back): nothing to keep. */
   forget(): Promise<void>;
-  close(): Promise<void>;
+  close?(): Promise<void>;
 }
 
 /** A run's end as the history keeps it. */

@@ -12,17 +12,14 @@ import { UndoJournal } from './undo-journal.ts';
 
 const RECONNECT_TIMEOUT_MS = 5000;
 // Times are the server's clock: one clock for every machine that runs the job.
-const BOOKKEEPING_SQL =
-  bookkeepingSql({
-    time: 'TIMESTAMPTZ',
-    count: 'BIGINT',
-    flag: 'BOOLEAN',
-    seq: 'seq BIGINT GENERATED ALWAYS AS IDENTITY',
-  }) + 'ALTER TABLE _ferry_checkpoints ADD COLUMN IF NOT EXISTS tables TEXT;';
+const TYPES = { time: 'TIMESTAMPTZ', count: 'BIGINT', flag: 'BOOLEAN', seq: 'seq BIGINT GENERATED ALWAYS AS IDENTITY' };
+const BOOKKEEPING_SQL = `${bookkeepingSql(TYPES)}ALTER TABLE _ferry_checkpoints ADD COLUMN IF NOT EXISTS tables TEXT;`;
 /** Whether every object above exists: then a run creates nothing and takes no DDL lock. */
 const BOOKKEEPING_PRESENT_SQL = `SELECT to_regclass('_ferry_runs') IS NOT NULL AND to_regclass('_ferry_checkpoints') IS NOT NULL
   AND to_regclass('_ferry_rejects') IS NOT NULL
   AND EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass('_ferry_checkpoints') AND attname = 'tables' AND NOT attisdropped) AS present`;
+/** Whether there is a history to read: `check` and `rejects` need only these two tables. */
+const HISTORY_PRESENT_SQL = `SELECT to_regclass('_ferry_runs') IS NOT NULL AND to_regclass('_ferry_rejects') IS NOT NULL AS present`;
 
 /**
  * A PostgreSQL server: one session per run holds the run lock and commits each batch (COPY into
@@ -47,37 +44,30 @@ export class PostgresDialect implements Dialect {
     this.lock = advisoryLock(conn, schema);
   }
 
-  static async open(url: string, options: { batchSize?: number } = {}): Promise<PostgresDialect> {
+  /** A session for a run; `read` (check, rejects): read-only, and undefined while there is no history (nothing is created). */
+  static async open(
+    url: string,
+    options: { batchSize?: number; read?: boolean } = {},
+  ): Promise<PostgresDialect | undefined> {
+    const { batchSize = 1000, read = false } = options;
     const conn = await Connection.open(url, 'connecting');
     try {
       const schema = await pinSchema(conn);
+      if (read) await conn.query('reading the run history', 'SET default_transaction_read_only = on');
       const [{ present } = { present: false }] = await conn.query<{ present: boolean }>(
-        "preparing ferry's tables",
-        BOOKKEEPING_PRESENT_SQL,
+        read ? 'reading the run history' : "preparing ferry's tables",
+        read ? HISTORY_PRESENT_SQL : BOOKKEEPING_PRESENT_SQL,
       );
+      if (!present && read) {
+        await conn.close();
+        return undefined;
+      }
       if (!present) await ddl(conn, schema, "creating ferry's tables", BOOKKEEPING_SQL);
-      return new PostgresDialect(url, conn, schema, options.batchSize ?? 1000);
+      return new PostgresDialect(url, conn, schema, batchSize);
     } catch (error) {
       await conn.close();
       throw error;
     }
-  }
-
-  /** For `check` and `rejects`: a read-only session; no history yet gives undefined (and nothing is created). */
-  static async openForReading(url: string): Promise<PostgresDialect | undefined> {
-    const conn = await Connection.open(url, 'connecting');
-    try {
-      const schema = await pinSchema(conn);
-      await conn.query('reading the run history', 'SET default_transaction_read_only = on');
-      const sql = `SELECT to_regclass('_ferry_runs') IS NOT NULL AND to_regclass('_ferry_rejects') IS NOT NULL AS exists`;
-      const [{ exists } = { exists: false }] = await conn.query<{ exists: boolean }>('reading the run history', sql);
-      if (exists) return new PostgresDialect(url, conn, schema, 1000);
-    } catch (error) {
-      await conn.close();
-      throw error;
-    }
-    await conn.close();
-    return undefined;
   }
 
   get lost(): boolean {
@@ -112,30 +102,23 @@ export class PostgresDialect implements Dialect {
     if (!dryRun) await this.#conn.query('recording the result', 'SET LOCAL synchronous_commit = on');
   }
 
-  checkTable(name: string, spec: TableSpec): void {
-    checkNames(name, spec);
-  }
+  readonly checkTable = checkNames;
 
   async tableShape(name: string): Promise<TableShape | undefined> {
-    const doing = 'creating a table';
-    const [{ present } = { present: false }] = await this.#conn.query<{ present: boolean }>(
-      doing,
-      'SELECT to_regclass($1) IS NOT NULL AS present',
+    const columns = await this.#conn.query<{ name: string; type: string; key: number | null }>(
+      'creating a table',
+      'SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, array_position(i.indkey::int2[], a.attnum) AS key ' +
+        'FROM pg_attribute a LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary ' +
+        'WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum',
       [q(name)],
     );
-    if (!present) return undefined;
-    const columns = await this.#conn.query<{ name: string; type: string }>(
-      doing,
-      'SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum',
-      [q(name)],
-    );
-    const [{ key } = { key: [] }] = await this.#conn.query<{ key: string[] }>(
-      doing,
-      `SELECT coalesce(array_agg(a.attname::text ORDER BY array_position(i.indkey::int2[], a.attnum)), '{}') AS key FROM pg_index i ` +
-        'JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) WHERE i.indrelid = $1::regclass AND i.indisprimary',
-      [q(name)],
-    );
-    return { columns: columns.map((c) => c.name), types: columns.map((c) => columnTypeOf(c.type)), key };
+    if (columns.length === 0) return undefined;
+    const key = columns.filter((c) => c.key !== null).sort((a, b) => (a.key ?? 0) - (b.key ?? 0));
+    return {
+      columns: columns.map((c) => c.name),
+      types: columns.map((c) => columnTypeOf(c.type)),
+      key: key.map((c) => c.name),
+    };
   }
 
   sqlType(type: ColumnType): string {
@@ -199,14 +182,10 @@ function advisoryLock(conn: Connection, schema: string): RunLock {
     keptFor: () => [],
     async acquire(job, holder) {
       const sql = 'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked';
-      const [{ locked } = { locked: false }] = await conn.query<{ locked: boolean }>('taking the run lock', sql, [
-        `ferry:${schema}:${job}`,
-      ]);
-      if (!locked)
-        throw new RetryableError(
-          `already running: ${await holder()} (in schema ${schema}); this run stops without writing (try again when it ends)`,
-          { code: 'LOCKED' },
-        );
+      const [row] = await conn.query<{ locked: boolean }>('taking the run lock', sql, [`ferry:${schema}:${job}`]);
+      if (row?.locked) return;
+      const message = `already running: ${await holder()} (in schema ${schema}); this run stops without writing (try again when it ends)`;
+      throw new RetryableError(message, { code: 'LOCKED' });
     },
     async release() {}, // the session's end releases it
   };

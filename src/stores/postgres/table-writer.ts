@@ -40,7 +40,7 @@ export class TableWriter implements Writer {
 
   /**
    * Writes rows in order; a key given twice is written twice, so the last one wins and both are
-   * counted. Throws KeyExists when a direct COPY met a key already there: the caller rolls back
+   * counted. Throws WriteAgain when a direct COPY met a key already there: the caller rolls back
    * and writes the batch again (now by upsert).
    */
   async write(rows: readonly Row[], counts: WriteCounts, options: { journal: boolean; sweep?: Sweep }): Promise<void> {
@@ -69,7 +69,9 @@ export class TableWriter implements Writer {
     } catch (error) {
       if ((error as { cause?: { code?: unknown } }).cause?.code !== '23505') throw error;
       this.#direct = false;
-      throw new KeyExists(this.#name, error);
+      throw new WriteAgain(`table ${this.#name}: a key of the batch exists already; writing it again by upsert`, {
+        cause: error,
+      });
     }
     counts.inserted += lines.length;
   }
@@ -86,8 +88,6 @@ export class TableWriter implements Writer {
     }
     return text;
   }
-
-  began(): void {}
 
   /** The transaction committed: ON COMMIT DELETE ROWS emptied the staging table. */
   committed(): void {
@@ -114,13 +114,6 @@ export class TableWriter implements Writer {
     }
     this.#state = 'filled';
     await this.#conn.copyIn(doing, `COPY ${staging} (${cols}) FROM STDIN`, lines.map((l) => l.line).join(''));
-  }
-}
-
-/** A direct COPY met a key already in the table: the batch is to be written again by upsert. */
-export class KeyExists extends WriteAgain {
-  constructor(table: string, cause: unknown) {
-    super(`table ${table}: a key of the batch exists already; writing it again by upsert`, { cause });
   }
 }
 

@@ -30,7 +30,7 @@ export class LastInsert {
   }
 }
 
-// Rows per multi-row upsert: one call into SQLite for many rows (~12% less CPU on a first run),
+// Rows per multi-row upsert: one call into SQLite for many rows (less CPU; bench/RESULTS.md),
 // within SQLite's 32766 parameters.
 const ROWS_PER_STATEMENT = 64;
 const MAX_PARAMETERS = 32766;
@@ -43,6 +43,7 @@ export class TableWriter implements Writer {
   readonly spec: TableSpec;
   readonly #upsert: StatementSync;
   readonly #upsertMany: StatementSync;
+  readonly #width: number;
   readonly #perStatement: number;
   readonly #highest: StatementSync;
   readonly #keyAt: number[];
@@ -57,10 +58,8 @@ export class TableWriter implements Writer {
     this.#name = name;
     this.spec = spec;
     this.#upsert = db.prepare(upsertSql(name, spec));
-    this.#perStatement = Math.max(
-      1,
-      Math.min(ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / Object.keys(spec.columns).length)),
-    );
+    this.#width = Object.keys(spec.columns).length;
+    this.#perStatement = Math.max(1, Math.min(ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / this.#width)));
     this.#upsertMany = db.prepare(upsertSql(name, spec, this.#perStatement));
     this.#highest = db.prepare(`SELECT coalesce(max(${rowid}), 0) AS m FROM ${q(name)}`);
     this.#keyAt = spec.primaryKey.map((c) => Object.keys(spec.columns).indexOf(c));
@@ -72,44 +71,28 @@ export class TableWriter implements Writer {
     this.#last.forget(); // the transaction's own bookkeeping inserts moved the connection's last insert
   }
 
-  committed(): void {}
-
-  rolledBack(): void {}
-
+  /**
+   * Writes rows in order, most of them ROWS_PER_STATEMENT to a statement. Rows repeating a key
+   * within one statement land in order, the last one winning, as they would one by one. A sweep
+   * that wants them is told each row's key.
+   */
   async write(rows: readonly Row[], counts: WriteCounts, options: { sweep?: Sweep }): Promise<void> {
     const sweep = options.sweep as ScopeSweep | undefined;
-    const keys: SqlValue[][] | undefined = sweep?.remembering ? [] : undefined;
-    this.writeMany(rows, counts, keys);
-    for (const key of keys ?? []) sweep?.remember(key);
-  }
-
-  /** One row, one statement; returns its values in column order. */
-  writeOne(row: Row, counts: WriteCounts): SqlValue[] {
-    const params = toParams(this.#name, this.spec, row);
-    this.#run(this.#upsert, params, 1, counts);
-    return params;
-  }
-
-  /**
-   * Many rows, most of them ROWS_PER_STATEMENT to a statement. Rows repeating a key within one
-   * statement land in order, the last one winning, as they would one by one. `keys` receives
-   * each row's key, in order.
-   */
-  writeMany(rows: readonly Row[], counts: WriteCounts, keys?: SqlValue[][]): void {
-    const n = this.#perStatement;
-    const width = Object.keys(this.spec.columns).length;
+    const keys = sweep?.remembering ? sweep : undefined;
+    const [n, width] = [this.#perStatement, this.#width];
     let i = 0;
     for (; n > 1 && i + n <= rows.length; i += n) {
       const params = new Array<SqlValue>(n * width);
       for (let j = 0; j < n; j++) {
         toParams(this.#name, this.spec, rows[i + j] as Row, params, j * width);
-        keys?.push(this.keyOf(params, j * width));
+        keys?.remember(this.#keyOf(params, j * width));
       }
       this.#run(this.#upsertMany, params, n, counts);
     }
     for (; i < rows.length; i++) {
-      const params = this.writeOne(rows[i] as Row, counts);
-      keys?.push(this.keyOf(params));
+      const params = toParams(this.#name, this.spec, rows[i] as Row);
+      this.#run(this.#upsert, params, 1, counts);
+      keys?.remember(this.#keyOf(params));
     }
   }
 
@@ -129,7 +112,7 @@ export class TableWriter implements Writer {
     if (inserted > 0) this.#maxRowid = Number(lastInsertRowid);
   }
 
-  keyOf(params: SqlValue[], at = 0): SqlValue[] {
+  #keyOf(params: SqlValue[], at = 0): SqlValue[] {
     return this.#keyAt.map((i) => params[at + i] ?? null);
   }
 }

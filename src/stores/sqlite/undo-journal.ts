@@ -1,6 +1,6 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { TableWriter as Writer, UndoJournal as Journal } from '../dialect.ts';
-import { literal, q } from '../quote.ts';
+import { literal, onConflictUpdate, q } from '../quote.ts';
 import type { TableSpec } from '../tables.ts';
 import { columnsOf } from './sql.ts';
 import type { TableWriter } from './table-writer.ts';
@@ -82,12 +82,11 @@ export class UndoJournal implements Journal {
       const inserted = `SELECT 1 FROM ${INSERTED} r WHERE r.tbl = ? AND t.${rowid} BETWEEN r.lo AND r.hi`;
       this.#db.prepare(`DELETE FROM main.${q(name)} AS t WHERE EXISTS (${inserted})`).run(name);
       const columns = columnsOf(this.#db, `_ferry_undo_${name}`, 'temp').map(q);
-      const values = columns.filter((c) => !spec.primaryKey.map(q).includes(c));
-      const action = values.length ? `UPDATE SET ${values.map((c) => `${c} = excluded.${c}`).join(', ')}` : 'NOTHING';
+      const key = spec.primaryKey.map(q);
+      const values = columns.filter((c) => !key.includes(c));
       // Newest copy first, so the oldest lands last: a row changed twice ends as it was before the run.
       this.#db.exec(
-        `INSERT INTO main.${q(name)} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${shadowOf(name)} ORDER BY ${rowid} DESC ` +
-          `ON CONFLICT (${spec.primaryKey.map(q).join(', ')}) DO ${action}`,
+        `INSERT INTO main.${q(name)} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${shadowOf(name)} ORDER BY ${rowid} DESC ${onConflictUpdate(key, values)}`,
       );
     }
     await this.forget();
