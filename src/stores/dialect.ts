@@ -37,8 +37,8 @@ export interface Dialect {
 
   /** Refuses, before any DDL, a name or shape the database would refuse or change. */
   checkTable(name: string, spec: TableSpec, existing: readonly string[]): void;
-  /** The table's columns (with their types, as ferry reads them back) and primary key, or undefined if it has none such. */
-  tableShape(name: string): Promise<TableShape | undefined>;
+  /** The table's columns in order, as the database has them; none when there is no such table. */
+  columns(name: string): Promise<Column[]>;
   /** How this database declares a column of a type, e.g. `BIGINT`; `key` for a column of the primary key. */
   sqlType(type: ColumnType, key?: boolean): string;
   /** Takes the lock that DDL needs, if any, inside the caller's transaction (PostgreSQL: one schema change at a time). */
@@ -64,12 +64,13 @@ export interface Dialect {
   close(): Promise<void>;
 }
 
-/** A table as the database has it. */
-export interface TableShape {
-  columns: string[];
-  /** Each column's type, in the same order; a type ferry does not declare reads as text. */
-  types: ColumnType[];
-  key: string[];
+/** A column of a table as the database has it. */
+export interface Column {
+  name: string;
+  /** As ferry reads the declared type back; a type ferry does not declare reads as text. */
+  type: ColumnType;
+  /** Its place in the primary key: 1, 2…; 0 outside it. */
+  key: number;
 }
 
 /** How a batch lands in one table: inserts, updates only real changes, counts both. */

@@ -61,38 +61,37 @@ export class RunStore implements Store {
   }
 
   async tableColumns(table: string): Promise<Record<string, ColumnType> | undefined> {
-    const shape = await this.#d.tableShape(table);
-    return shape && Object.fromEntries(shape.columns.map((c, i) => [c, shape.types[i] ?? 'text']));
+    const columns = await this.#d.columns(table);
+    return columns.length === 0 ? undefined : Object.fromEntries(columns.map((c) => [c.name, c.type]));
   }
 
   /** Creates the table or grows it by the new columns; never drops data, never changes a key. */
   async #define(name: string, spec: TableSpec, changes: SchemaChange[]): Promise<TableWriter> {
     const d = this.#d;
-    const before = (await d.tableShape(name))?.columns;
-    d.checkTable(name, spec, before ?? []);
-    const columns = Object.entries(spec.columns).map(([c, t]) =>
+    const before = (await d.columns(name)).map((c) => c.name);
+    d.checkTable(name, spec, before);
+    const declared = Object.entries(spec.columns).map(([c, t]) =>
       spec.primaryKey.includes(c) ? `${q(c)} ${d.sqlType(t, true)} NOT NULL` : `${q(c)} ${d.sqlType(t)}`,
     );
-    const key = spec.primaryKey.map(q).join(', ');
     await d.lockSchema?.();
-    await d.query(
-      'creating a table',
-      `CREATE TABLE IF NOT EXISTS ${q(name)} (${columns.join(', ')}, PRIMARY KEY (${key}))`,
-    );
-    const shape = (await d.tableShape(name)) ?? { columns: [], key: [] };
-    if (shape.key.join('\0') !== spec.primaryKey.join('\0')) {
-      const message = `table ${name} has the primary key (${shape.key.join(', ')}) but the job declares (${spec.primaryKey.join(', ')}); ferry never drops data: migrate it by hand or use a new table`;
+    const primaryKey = `PRIMARY KEY (${spec.primaryKey.map(q).join(', ')})`;
+    await d.query('creating a table', `CREATE TABLE IF NOT EXISTS ${q(name)} (${declared.join(', ')}, ${primaryKey})`);
+    const columns = await d.columns(name);
+    const inKey = columns.filter((c) => c.key > 0).sort((a, b) => a.key - b.key);
+    const key = inKey.map((c) => c.name);
+    if (key.join('\0') !== spec.primaryKey.join('\0')) {
+      const message = `table ${name} has the primary key (${key.join(', ')}) but the job declares (${spec.primaryKey.join(', ')}); ferry never drops data: migrate it by hand or use a new table`;
       throw new PermanentError(message, { code: 'SCHEMA_MISMATCH' });
     }
     const added: SchemaChange['columns'] = [];
+    const created = before.length === 0;
     for (const [column, type] of Object.entries(spec.columns)) {
-      const isNew = before === undefined || !shape.columns.some((c) => d.sameColumn(c, column));
-      if (before !== undefined && isNew)
+      const isNew = created || !columns.some((c) => d.sameColumn(c.name, column));
+      if (!created && isNew)
         await d.query('growing a table', `ALTER TABLE ${q(name)} ADD COLUMN ${q(column)} ${d.sqlType(type)}`);
       if (isNew) added.push({ name: column, type, sqlType: d.sqlType(type) });
     }
-    if (added.length > 0)
-      changes.push({ table: name, change: before === undefined ? 'created' : 'altered', columns: added });
+    if (added.length > 0) changes.push({ table: name, change: created ? 'created' : 'altered', columns: added });
     return d.writer(name, spec);
   }
 
@@ -171,7 +170,7 @@ export class RunStore implements Store {
   }
 
   async isEmpty(table: string): Promise<boolean> {
-    if ((await this.#d.tableShape(table)) === undefined) return true;
+    if ((await this.#d.columns(table)).length === 0) return true;
     return (await this.#d.query('reading the checkpoint', `SELECT 1 AS one FROM ${q(table)} LIMIT 1`)).length === 0;
   }
 

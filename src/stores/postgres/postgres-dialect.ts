@@ -1,13 +1,13 @@
 import type { Counts } from '../../events/protocol.ts';
 import { ConfigError, RetryableError } from '../../errors/errors.ts';
 import { bookkeepingSql } from '../bookkeeping.ts';
-import type { Dialect, KeptEnd, RunLock, TableShape } from '../dialect.ts';
+import type { Column, Dialect, KeptEnd, RunLock } from '../dialect.ts';
 import { q } from '../quote.ts';
 import type { ColumnType, Row, TableSpec } from '../tables.ts';
 import { Connection } from './connection.ts';
 import { checkNames } from './names.ts';
 import { columnTypeOf, SQL_TYPE } from './sql.ts';
-import { ScopeSweep, TableWriter } from './table-writer.ts';
+import { scopeSweep, TableWriter, type PgSweep } from './table-writer.ts';
 import { UndoJournal } from './undo-journal.ts';
 
 const RECONNECT_TIMEOUT_MS = 5000;
@@ -104,21 +104,15 @@ export class PostgresDialect implements Dialect {
 
   readonly checkTable = checkNames;
 
-  async tableShape(name: string): Promise<TableShape | undefined> {
-    const columns = await this.#conn.query<{ name: string; type: string; key: number | null }>(
+  async columns(name: string): Promise<Column[]> {
+    const columns = await this.#conn.query<{ name: string; type: string; key: number }>(
       'creating a table',
-      'SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, array_position(i.indkey::int2[], a.attnum) AS key ' +
+      'SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, coalesce(array_position(i.indkey::int2[], a.attnum) + 1, 0) AS key ' +
         'FROM pg_attribute a LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary ' +
         'WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum',
       [q(name)],
     );
-    if (columns.length === 0) return undefined;
-    const key = columns.filter((c) => c.key !== null).sort((a, b) => (a.key ?? 0) - (b.key ?? 0));
-    return {
-      columns: columns.map((c) => c.name),
-      types: columns.map((c) => columnTypeOf(c.type)),
-      key: key.map((c) => c.name),
-    };
+    return columns.map((c) => ({ ...c, type: columnTypeOf(c.type) }));
   }
 
   sqlType(type: ColumnType): string {
@@ -129,9 +123,7 @@ export class PostgresDialect implements Dialect {
     return lockDdl(this.#conn, this.#schema, 'creating a table');
   }
 
-  sameColumn(a: string, b: string): boolean {
-    return a === b;
-  }
+  readonly sameColumn = (a: string, b: string) => a === b;
 
   async writer(name: string, spec: TableSpec): Promise<TableWriter> {
     const [{ empty } = { empty: false }] = await this.#conn.query<{ empty: boolean }>(
@@ -141,8 +133,8 @@ export class PostgresDialect implements Dialect {
     return new TableWriter(this.#conn, name, spec, { empty });
   }
 
-  scopeSweep(name: string, spec: TableSpec, scope: Row): Promise<ScopeSweep> {
-    return ScopeSweep.start(this.#conn, name, spec, scope);
+  scopeSweep(name: string, spec: TableSpec, scope: Row): Promise<PgSweep> {
+    return scopeSweep(this.#conn, name, spec, scope);
   }
 
   openJournal(): Promise<UndoJournal> {

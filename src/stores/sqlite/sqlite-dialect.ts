@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { bookkeepingSql } from '../bookkeeping.ts';
-import type { Dialect, KeptEnd, TableShape } from '../dialect.ts';
+import type { Column, Dialect, KeptEnd, ScopeSweep as Sweep } from '../dialect.ts';
 import { q } from '../quote.ts';
 import type { ColumnType, Row, TableSpec } from '../tables.ts';
 import { checkDatabasePath } from './database-path.ts';
@@ -73,11 +73,8 @@ export class SqliteDialect implements Dialect {
 
   async query<R>(doing: string, sql: string, params: readonly unknown[] = [], prepare = false): Promise<R[]> {
     try {
-      let statement = prepare ? this.#prepared.get(sql) : undefined;
-      if (!statement) {
-        statement = this.#db.prepare(sql);
-        if (prepare) this.#prepared.set(sql, statement);
-      }
+      const statement = this.#prepared.get(sql) ?? this.#db.prepare(sql);
+      if (prepare) this.#prepared.set(sql, statement);
       return statement.all(...(params as SQLInputValue[])) as R[];
     } catch (error) {
       throw this.classify(error, doing);
@@ -90,15 +87,10 @@ export class SqliteDialect implements Dialect {
 
   readonly checkTable = checkSqliteTable;
 
-  async tableShape(name: string): Promise<TableShape | undefined> {
+  async columns(name: string): Promise<Column[]> {
     const sql = `PRAGMA main.table_info(${q(name)})`;
     const info = this.#db.prepare(sql).all() as { name: string; type: string; pk: number }[];
-    if (info.length === 0) return undefined;
-    const key = info
-      .filter((c) => c.pk > 0)
-      .sort((a, b) => a.pk - b.pk)
-      .map((c) => c.name);
-    return { columns: info.map((c) => c.name), types: info.map((c) => columnTypeOf(c.type)), key };
+    return info.map((c) => ({ name: c.name, type: columnTypeOf(c.type), key: c.pk }));
   }
 
   /**
@@ -110,17 +102,15 @@ export class SqliteDialect implements Dialect {
     return key && type === 'integer' ? 'INT' : SQL_TYPE[type];
   }
 
-  sameColumn(a: string, b: string): boolean {
-    return a.toLowerCase() === b.toLowerCase();
-  }
+  readonly sameColumn = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
   async writer(name: string, spec: TableSpec): Promise<TableWriter> {
     this.#lastInsert ??= new LastInsert(this.#db);
     return new TableWriter(this.#db, name, spec, this.#lastInsert, rowidName(name, columnsOf(this.#db, name)));
   }
 
-  async scopeSweep(name: string, spec: TableSpec, scope: Row): Promise<ScopeSweep> {
-    return new ScopeSweep(this.#db, name, spec, scope);
+  async scopeSweep(name: string, spec: TableSpec, scope: Row): Promise<Sweep> {
+    return ScopeSweep.start(this.#db, name, spec, scope);
   }
 
   async openJournal(): Promise<UndoJournal> {

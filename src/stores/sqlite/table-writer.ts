@@ -77,8 +77,7 @@ export class TableWriter implements Writer {
    * that wants them is told each row's key.
    */
   async write(rows: readonly Row[], counts: WriteCounts, options: { sweep?: Sweep }): Promise<void> {
-    const sweep = options.sweep as ScopeSweep | undefined;
-    const keys = sweep?.remembering ? sweep : undefined;
+    const keys = options.sweep instanceof ScopeSweep ? options.sweep : undefined;
     const [n, width] = [this.#perStatement, this.#width];
     let i = 0;
     for (; n > 1 && i + n <= rows.length; i += n) {
@@ -117,73 +116,56 @@ export class TableWriter implements Writer {
   }
 }
 
-/** The statements of a sweep whose scope held rows when the replace began. */
-interface Sweeping {
-  rememberOne: StatementSync;
-  rememberMany: StatementSync;
-  deleteUnseen: StatementSync;
-}
-
-/**
- * Remembers the keys a replace brought, then deletes the scope's rows it did not bring. A scope
- * that held no row when the replace began has nothing to sweep: its keys are not even kept.
- */
+/** Remembers the keys a replace brought, then deletes the scope's rows it did not bring. */
 export class ScopeSweep implements Sweep {
   readonly #db: DatabaseSync;
   readonly #seen: string;
   readonly #width: number;
   readonly #perStatement: number;
   readonly #scope: SqlValue[];
-  readonly #sweeping: Sweeping | undefined;
+  readonly #rememberOne: StatementSync;
+  readonly #rememberMany: StatementSync;
+  readonly #deleteUnseen: StatementSync;
   #pending: SqlValue[] = [];
 
-  constructor(db: DatabaseSync, name: string, spec: TableSpec, scope: Row) {
-    const key = spec.primaryKey.map(q);
+  /** A scope that holds no row has nothing to sweep: its keys are not even kept. */
+  static start(db: DatabaseSync, name: string, spec: TableSpec, scope: Row): Sweep {
     const inScope = (spec.scope ?? []).map((c) => `${q(c)} IS ?`).join(' AND ') || '1';
+    const values = (spec.scope ?? []).map((c) => toSql(scope[c], spec.columns[c] ?? 'text'));
+    const held = db.prepare(`SELECT 1 FROM ${q(name)} WHERE ${inScope} LIMIT 1`).get(...values);
+    return held === undefined ? { sweep: async () => {} } : new ScopeSweep(db, name, spec, values, inScope);
+  }
+
+  private constructor(db: DatabaseSync, name: string, spec: TableSpec, scope: SqlValue[], inScope: string) {
+    const key = spec.primaryKey.map(q);
     this.#db = db;
     this.#seen = q(`_ferry_seen_${name}`);
     this.#width = key.length;
     this.#perStatement = Math.min(KEYS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / key.length));
-    this.#scope = (spec.scope ?? []).map((c) => toSql(scope[c], spec.columns[c] ?? 'text'));
-    const held = db.prepare(`SELECT 1 FROM ${q(name)} WHERE ${inScope} LIMIT 1`).get(...this.#scope);
-    this.#sweeping = held === undefined ? undefined : this.#prepare(name, key, inScope);
-  }
-
-  /** Whether the keys are wanted: not when the scope held no row to sweep. */
-  get remembering(): boolean {
-    return this.#sweeping !== undefined;
-  }
-
-  remember(key: SqlValue[]): void {
-    if (!this.#sweeping) return;
-    for (const value of key) this.#pending.push(value);
-    if (this.#pending.length < this.#perStatement * this.#width) return;
-    this.#sweeping.rememberMany.run(...this.#pending);
-    this.#pending = [];
-  }
-
-  async sweep(counts: WriteCounts): Promise<void> {
-    if (!this.#sweeping) return;
-    const { rememberOne, deleteUnseen } = this.#sweeping;
-    for (let i = 0; i < this.#pending.length; i += this.#width)
-      rememberOne.run(...this.#pending.slice(i, i + this.#width));
-    this.#pending = [];
-    counts.deleted += Number(deleteUnseen.run(...this.#scope).changes);
-    this.#db.exec(`DROP TABLE temp.${this.#seen}`);
-  }
-
-  #prepare(name: string, key: string[], inScope: string): Sweeping {
-    const db = this.#db;
+    this.#scope = scope;
     db.exec(`DROP TABLE IF EXISTS temp.${this.#seen}`);
     // WITHOUT ROWID: remembering a key must not move last_insert_rowid (see LastInsert).
     db.exec(`CREATE TEMP TABLE ${this.#seen} (${key.join(', ')}, PRIMARY KEY (${key.join(', ')})) WITHOUT ROWID`);
     const insert = (rows: number) =>
       db.prepare(`INSERT OR IGNORE INTO temp.${this.#seen} VALUES ${placeholders(rows, key.length)}`);
+    this.#rememberOne = insert(1);
+    this.#rememberMany = insert(this.#perStatement);
     const notSeen = `NOT EXISTS (SELECT 1 FROM temp.${this.#seen} s WHERE ${key.map((k) => `s.${k} IS t.${k}`).join(' AND ')})`;
-    return {
-      rememberOne: insert(1),
-      rememberMany: insert(this.#perStatement),
-      deleteUnseen: db.prepare(`DELETE FROM ${q(name)} AS t WHERE ${inScope} AND ${notSeen}`),
-    };
+    this.#deleteUnseen = db.prepare(`DELETE FROM ${q(name)} AS t WHERE ${inScope} AND ${notSeen}`);
+  }
+
+  remember(key: SqlValue[]): void {
+    for (const value of key) this.#pending.push(value);
+    if (this.#pending.length < this.#perStatement * this.#width) return;
+    this.#rememberMany.run(...this.#pending);
+    this.#pending = [];
+  }
+
+  async sweep(counts: WriteCounts): Promise<void> {
+    for (let i = 0; i < this.#pending.length; i += this.#width)
+      this.#rememberOne.run(...this.#pending.slice(i, i + this.#width));
+    this.#pending = [];
+    counts.deleted += Number(this.#deleteUnseen.run(...this.#scope).changes);
+    this.#db.exec(`DROP TABLE temp.${this.#seen}`);
   }
 }
