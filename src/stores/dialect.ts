@@ -21,12 +21,7 @@ export interface Dialect {
   readonly lock: RunLock;
 
   /** Runs one statement with `?` parameters; `prepare` keeps its plan (statements run every batch). */
-  query<R = Record<string, unknown>>(
-    doing: string,
-    sql: string,
-    params?: readonly unknown[],
-    prepare?: boolean,
-  ): Promise<R[]>;
+  query<R = Row>(doing: string, sql: string, params?: readonly unknown[], prepare?: boolean): Promise<R[]>;
   /** A database error as a ferry error (65, 75…) that says what `doing` was; ferry errors pass. Unset when `query` does it. */
   classify?(error: unknown, doing: string): unknown;
 

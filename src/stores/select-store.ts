@@ -35,17 +35,9 @@ export function selectStore(...factories: readonly StoreFactory[]): StoreFactory
     kind: factories.map((f) => f.kind).join(' or '),
     options,
     open(config, mode) {
-      return pick(choices, config, fallback).open(config, mode);
+      return (choices.find((f) => isGiven(config[f.selectedBy ?? ''])) ?? fallback).open(config, mode);
     },
   };
-}
-
-function pick(
-  choices: readonly StoreFactory[],
-  config: Readonly<Record<string, ConfigValue>>,
-  fallback: StoreFactory,
-): StoreFactory {
-  return choices.find((f) => isGiven(config[f.selectedBy ?? ''])) ?? fallback;
 }
 
 function isGiven(value: ConfigValue): boolean {

@@ -87,11 +87,7 @@ function paramsOf(spec: TableSpec): Converter {
   return (table, row, params, at) => {
     for (let i = 0; i < columns.length; i++) {
       const value = toSql(row[columns[i] as string], types[i] as ColumnType);
-      if (value === null && isKey[i]) {
-        throw new PermanentError(`table ${table}: key column ${columns[i]} is empty in ${preview(row)}`, {
-          code: 'KEY_MISSING',
-        });
-      }
+      if (value === null && isKey[i]) throw keyMissing(table, columns[i], row);
       params[at + i] = value;
     }
     return params;
@@ -152,8 +148,15 @@ function exactToSql(value: ExactNumber, type: ColumnType): SqlValue {
   }
 }
 
+/** A row without a value for a key column: bad data (65), whichever store writes it. */
+export function keyMissing(table: string, column: string | undefined, row: Row): PermanentError {
+  return new PermanentError(`table ${table}: key column ${column} is empty in ${preview(row)}`, {
+    code: 'KEY_MISSING',
+  });
+}
+
 /** A row, short, for a message. */
-export function preview(row: Row): string {
+function preview(row: Row): string {
   const text = JSON.stringify(row, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

@@ -45,11 +45,7 @@ export class PostgresDialect implements Dialect {
   }
 
   /** A session for a run; `read` (check, rejects): read-only, and undefined while there is no history (nothing is created). */
-  static async open(
-    url: string,
-    options: { batchSize?: number; read?: boolean } = {},
-  ): Promise<PostgresDialect | undefined> {
-    const { batchSize = 1000, read = false } = options;
+  static async open(url: string, { batchSize = 1000, read = false } = {}): Promise<PostgresDialect | undefined> {
     const conn = await Connection.open(url, 'connecting');
     try {
       const schema = await pinSchema(conn);

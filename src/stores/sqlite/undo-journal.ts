@@ -47,9 +47,7 @@ export class UndoJournal implements Journal {
       close: this.#db.prepare(`UPDATE ${INSERTED} SET hi = (${highest}) WHERE tbl = ${literal(name)} AND hi IS NULL`),
     });
     const columns = columnsOf(this.#db, name);
-    this.#db.exec(
-      `CREATE TEMP TABLE IF NOT EXISTS ${q(`_ferry_undo_${name}`)} AS SELECT * FROM main.${q(name)} WHERE 0`,
-    );
+    this.#db.exec(`CREATE TEMP TABLE IF NOT EXISTS ${shadowOf(name)} AS SELECT * FROM main.${q(name)} WHERE 0`);
     const shadowColumns = columnsOf(this.#db, `_ferry_undo_${name}`, 'temp');
     for (const column of columns) {
       if (!shadowColumns.includes(column)) this.#db.exec(`ALTER TABLE ${shadowOf(name)} ADD COLUMN ${q(column)}`);
