@@ -17,7 +17,7 @@ export interface Dialect {
   /** Rows of a replace written to the table together; they stream in and must not pile up. */
   readonly replaceChunk: number;
   /** True once the connection is gone: a rollback would only fail again. */
-  readonly lost: boolean;
+  readonly lost?: boolean;
   readonly lock: RunLock;
 
   /** Runs one statement with `?` parameters; `prepare` keeps its plan (statements run every batch). */
@@ -116,11 +116,11 @@ export interface RunLock {
   /** Takes the lock, or throws a RetryableError (LOCKED) naming the holder. */
   acquire(job: string, holder: () => Promise<string>): Promise<void>;
   /** Ends of earlier runs kept outside the history (see Dialect.recordElsewhere), to write into it. */
-  readonly kept: readonly KeptEnd[];
+  readonly kept?: readonly KeptEnd[];
   /** For readers that never take the lock (`check`): the ends kept for this job, if they can be read. */
-  keptFor(job: string): KeptEnd[];
-  /** Lets it go; `written` says the kept ends are in the history now. */
-  release(written: boolean): Promise<void>;
+  keptFor?(job: string): KeptEnd[];
+  /** Lets it go, unless it goes with the session; `written` says the kept ends are in the history now. */
+  release?(written: boolean): Promise<void>;
 }
 
 /** Thrown by a writer whose fast path met a key already there: the batch is rolled back and written again. */

@@ -116,7 +116,7 @@ export class RunStore implements Store {
     this.#outer = run.dryRun;
     await this.#transaction(doing, {}, async () => {
       // Ends that earlier runs could not write here, kept elsewhere (see Dialect.recordElsewhere).
-      for (const end of d.lock.kept) {
+      for (const end of d.lock.kept ?? []) {
         await d.query(
           doing,
           `UPDATE _ferry_runs SET status = ?, exit_code = ?, finished_at = ?, read = ?, error_code = ?, error_message = ? WHERE id = ? AND status = 'running'`,
@@ -141,7 +141,7 @@ export class RunStore implements Store {
       for (const [name, writer] of this.#writers)
         await this.#journal?.watch?.(name, this.#tables[name] as TableSpec, writer);
     });
-    this.#keptWritten = !run.dryRun && d.lock.kept.length > 0;
+    this.#keptWritten = !run.dryRun && (d.lock.kept?.length ?? 0) > 0;
     await d.started?.(run.dryRun);
   }
 
@@ -315,13 +315,13 @@ export class RunStore implements Store {
   async runs(job: string, limit: number): Promise<RunRecord[]> {
     const sql = `SELECT ${RUN_COLUMNS} FROM _ferry_runs WHERE job = ? AND dry_run = false ORDER BY started_at DESC, id DESC LIMIT ?`;
     const rows = await this.#d.query('reading the run history', sql, [job, limit]);
-    const kept = this.#d.lock.keptFor(job);
+    const kept = this.#d.lock.keptFor?.(job) ?? [];
     return rows.map((r) => withKeptEnd(toRunRecord(r), kept));
   }
 
   async close(): Promise<void> {
     await this.#d.close();
-    await this.#d.lock.release(this.#keptWritten);
+    await this.#d.lock.release?.(this.#keptWritten);
   }
 
   #writer(table: string): TableWriter {

@@ -166,8 +166,6 @@ export class PostgresDialect implements Dialect {
  */
 function advisoryLock(conn: Connection, schema: string): RunLock {
   return {
-    kept: [],
-    keptFor: () => [],
     async acquire(job, holder) {
       const sql = 'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked';
       const [row] = await conn.query<{ locked: boolean }>('taking the run lock', sql, [`ferry:${schema}:${job}`]);
@@ -175,7 +173,6 @@ function advisoryLock(conn: Connection, schema: string): RunLock {
       const message = `already running: ${await holder()} (in schema ${schema}); this run stops without writing (try again when it ends)`;
       throw new RetryableError(message, { code: 'LOCKED' });
     },
-    async release() {}, // the session's end releases it
   };
 }
 

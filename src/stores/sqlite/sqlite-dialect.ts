@@ -20,7 +20,6 @@ export class SqliteDialect implements Dialect {
   readonly now = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
   readonly insertionOrder = 'rowid';
   readonly replaceChunk = 256;
-  readonly lost = false;
   readonly lock: RunLock;
   readonly #path: string;
   readonly #db: DatabaseSync;
