@@ -40,9 +40,8 @@ export const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function validateTables(tables: TablesSchema): void {
   for (const [name, spec] of Object.entries(tables)) {
     if (!TABLE_NAME.test(name) || name.toLowerCase().startsWith('_ferry')) {
-      throw tableError(
-        `table name ${JSON.stringify(name)}: use letters, digits and _ (not first a digit), not starting with _ferry`,
-      );
+      const rule = 'use letters, digits and _ (not first a digit), not starting with _ferry';
+      throw tableError(`table name ${JSON.stringify(name)}: ${rule}`);
     }
     const cols = Object.keys(spec.columns);
     const unnamed = cols.find((c) => c === '' || c.includes('\0'));

@@ -122,11 +122,9 @@ export class PostgresDialect implements Dialect {
   readonly sameColumn = (a: string, b: string) => a === b;
 
   async writer(name: string, spec: TableSpec): Promise<TableWriter> {
-    const [{ empty } = { empty: false }] = await this.#conn.query<{ empty: boolean }>(
-      'creating a table',
-      `SELECT NOT EXISTS (SELECT FROM ${q(name)}) AS empty`,
-    );
-    return new TableWriter(this.#conn, name, spec, { empty });
+    const sql = `SELECT NOT EXISTS (SELECT FROM ${q(name)}) AS empty`;
+    const [row] = await this.#conn.query<{ empty: boolean }>('creating a table', sql);
+    return new TableWriter(this.#conn, name, spec, { empty: row?.empty ?? false });
   }
 
   scopeSweep(name: string, spec: TableSpec, scope: Row): Promise<PgSweep> {
@@ -176,12 +174,11 @@ function advisoryLock(conn: Connection, schema: string): RunLock {
   };
 }
 
+const CURRENT_SCHEMA = 'SELECT current_schema() AS schema';
+
 /** Reads the schema the URL's search_path selects, and keeps this session to it. */
 async function pinSchema(conn: Connection): Promise<string> {
-  const [{ schema } = { schema: null }] = await conn.query<{ schema: string | null }>(
-    'connecting',
-    'SELECT current_schema() AS schema',
-  );
+  const [{ schema } = { schema: null }] = await conn.query<{ schema: string | null }>('connecting', CURRENT_SCHEMA);
   if (schema === null) {
     const message =
       'PostgreSQL: no schema on the search_path exists: create it, or name one in --db-url (DATABASE_URL) with ?options=-c%20search_path%3D<schema>';
