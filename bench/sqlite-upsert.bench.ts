@@ -358,8 +358,8 @@ const PARTS: { label: string; name: RegExp; kind: 'self' | 'inclusive' }[] = [
     kind: 'self',
   },
   {
-    label: 'TableWriter.write and writeMany themselves (their node:sqlite statements)',
-    name: /^write(Many)? src\/stores\/sqlite\/table-writer\.ts/,
+    label: 'TableWriter.write itself (its node:sqlite statements)',
+    name: /^write src\/stores\/sqlite\/table-writer\.ts/,
     kind: 'self',
   },
   {

@@ -17,35 +17,27 @@ export interface Dialect {
   /** Rows of a replace written to the table together; they stream in and must not pile up. */
   readonly replaceChunk: number;
   /** True once the connection is gone: a rollback would only fail again. */
-  readonly lost: boolean;
+  readonly lost?: boolean;
   readonly lock: RunLock;
 
   /** Runs one statement with `?` parameters; `prepare` keeps its plan (statements run every batch). */
-  query<R = Record<string, unknown>>(
-    doing: string,
-    sql: string,
-    params?: readonly unknown[],
-    prepare?: boolean,
-  ): Promise<R[]>;
-  /** A value for a boolean parameter. */
-  bool(value: boolean): unknown;
-  /** A database error as a ferry error (65, 75…) that says what `doing` was; ferry errors pass. */
-  classify(error: unknown, doing: string): unknown;
+  query<R = Row>(doing: string, sql: string, params?: readonly unknown[], prepare?: boolean): Promise<R[]>;
+  /** A database error as a ferry error (65, 75…) that says what `doing` was; ferry errors pass. Unset when `query` does it. */
+  classify?(error: unknown, doing: string): unknown;
 
   /** Called once a run is recorded as started (PostgreSQL: commit batches without waiting for the disk). */
-  started(dryRun: boolean): Promise<void>;
+  started?(dryRun: boolean): Promise<void>;
   /** Inside the transaction that records a run's end: make it (and every batch before it) durable. */
-  ending(dryRun: boolean): Promise<void>;
+  ending?(dryRun: boolean): Promise<void>;
 
   /** Refuses, before any DDL, a name or shape the database would refuse or change. */
   checkTable(name: string, spec: TableSpec, existing: readonly string[]): void;
-  /** The table's columns (with their types, as ferry reads them back) and primary key, or undefined if it has none such. */
-  tableShape(name: string): Promise<TableShape | undefined>;
-  /** How this database declares a column of a type, e.g. `BIGINT`. */
-  sqlType(type: ColumnType): string;
-  /** Creates the table (inside the caller's transaction), taking any lock DDL needs. */
-  createTable(name: string, spec: TableSpec): Promise<void>;
-  addColumn(name: string, column: string, type: ColumnType): Promise<void>;
+  /** The table's columns in order, as the database has them; none when there is no such table. */
+  columns(name: string): Promise<Column[]>;
+  /** How this database declares a column of a type, e.g. `BIGINT`; `key` for a column of the primary key. */
+  sqlType(type: ColumnType, key?: boolean): string;
+  /** Takes the lock that DDL needs, if any, inside the caller's transaction (PostgreSQL: one schema change at a time). */
+  lockSchema?(): Promise<void>;
   /** Whether two column names are one to this database. */
   sameColumn(a: string, b: string): boolean;
   /** The writer of a table whose shape is final. */
@@ -67,22 +59,23 @@ export interface Dialect {
   close(): Promise<void>;
 }
 
-/** A table as the database has it. */
-export interface TableShape {
-  columns: string[];
-  /** Each column's type, in the same order; a type ferry does not declare reads as text. */
-  types: ColumnType[];
-  key: string[];
+/** A column of a table as the database has it. */
+export interface Column {
+  name: string;
+  /** As ferry reads the declared type back; a type ferry does not declare reads as text. */
+  type: ColumnType;
+  /** Its place in the primary key: 1, 2…; 0 outside it. */
+  key: number;
 }
 
 /** How a batch lands in one table: inserts, updates only real changes, counts both. */
 export interface TableWriter {
   /** At the start of every transaction (a dry run's savepoints too). */
-  began(): void;
+  began?(): void;
   write(rows: readonly Row[], counts: WriteCounts, options: { journal: boolean; sweep?: ScopeSweep }): Promise<void>;
   /** The batch's transaction committed, or rolled back: state kept across batches follows it. */
-  committed(): void;
-  rolledBack(): void;
+  committed?(): void;
+  rolledBack?(): void;
 }
 
 /** A replace: remembers the keys its rows brought, then deletes the scope's other rows. */
@@ -96,15 +89,15 @@ export interface ScopeSweep {
  */
 export interface UndoJournal {
   /** Watches a table from now on (again after it grew). */
-  watch(name: string, spec: TableSpec, writer: TableWriter): Promise<void>;
+  watch?(name: string, spec: TableSpec, writer: TableWriter): Promise<void>;
   /** Inside each transaction of the run, after BEGIN and before COMMIT. */
-  batchStarted(): Promise<void>;
+  batchStarted?(): Promise<void>;
   batchEnding(counts: WriteCounts | undefined): Promise<void>;
   /** Puts every table back as it was when the run started; inside a transaction. */
   undo(tables: TablesSchema): Promise<void>;
   /** The run's work stands (or was taken back): nothing to keep. */
   forget(): Promise<void>;
-  close(): Promise<void>;
+  close?(): Promise<void>;
 }
 
 /** A run's end as the history keeps it. */
@@ -123,11 +116,11 @@ export interface RunLock {
   /** Takes the lock, or throws a RetryableError (LOCKED) naming the holder. */
   acquire(job: string, holder: () => Promise<string>): Promise<void>;
   /** Ends of earlier runs kept outside the history (see Dialect.recordElsewhere), to write into it. */
-  readonly kept: readonly KeptEnd[];
+  readonly kept?: readonly KeptEnd[];
   /** For readers that never take the lock (`check`): the ends kept for this job, if they can be read. */
-  keptFor(job: string): KeptEnd[];
-  /** Lets it go; `written` says the kept ends are in the history now. */
-  release(written: boolean): Promise<void>;
+  keptFor?(job: string): KeptEnd[];
+  /** Lets it go, unless it goes with the session; `written` says the kept ends are in the history now. */
+  release?(written: boolean): Promise<void>;
 }
 
 /** Thrown by a writer whose fast path met a key already there: the batch is rolled back and written again. */

@@ -1,4 +1,4 @@
-import type { Counts } from '../events/protocol.ts';
+import { emptyCounts, type Counts } from '../events/protocol.ts';
 import { parseJson } from '../values/exact-json.ts';
 import type { KeptEnd } from './dialect.ts';
 import type { RunRecord, StoredReject } from './store.ts';
@@ -11,15 +11,9 @@ export const RUN_COLUMNS =
 export const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : String(value));
 
 export function toCounts(row: Partial<Record<keyof Counts, unknown>> | undefined): Counts {
-  const n = (key: keyof Counts) => Number(row?.[key] ?? 0);
-  return {
-    read: n('read'),
-    inserted: n('inserted'),
-    updated: n('updated'),
-    unchanged: n('unchanged'),
-    deleted: n('deleted'),
-    rejected: n('rejected'),
-  };
+  const counts = emptyCounts();
+  for (const key of Object.keys(counts) as (keyof Counts)[]) counts[key] = Number(row?.[key] ?? 0);
+  return counts;
 }
 
 export function toRunRecord(r: Record<string, unknown>): RunRecord {

@@ -21,6 +21,11 @@ import {
 import { q } from './quote.ts';
 import { validateTables, type ColumnType, type Row, type TableSpec, type TablesSchema } from './tables.ts';
 
+const CHECKPOINT_SQL = 'SELECT value, tables FROM _ferry_checkpoints WHERE job = ?';
+type StoredCheckpoint = { value: string; tables: string | null };
+/** Where a batch leaves the run: its checkpoint, and the records read and rejected so far. */
+type Progress = { checkpoint?: Checkpoint | undefined; read: number; rejected: number };
+
 /**
  * A run's life in the database, written once over a dialect (sqlite/, postgres/): the lock, the
  * history, batches committed with their checkpoint and counts in one transaction, a dry run
@@ -35,7 +40,7 @@ export class RunStore implements Store {
   /** A dry run's one transaction is open: every other one is a savepoint inside it. */
   #outer = false;
   #journal: UndoJournal | undefined;
-  #checkpointAtStart: { value: string; tables: string | null } | undefined;
+  #checkpointAtStart: StoredCheckpoint | undefined;
   #keptWritten = false;
 
   constructor(dialect: Dialect, options: { retentionMs?: number } = {}) {
@@ -47,38 +52,46 @@ export class RunStore implements Store {
     validateTables(tables);
     const changes: SchemaChange[] = [];
     for (const [name, spec] of Object.entries(tables)) {
-      const writer = await this.#transaction('creating a table', () => this.#define(name, spec, changes));
+      const writer = await this.#transaction('creating a table', {}, () => this.#define(name, spec, changes));
       this.#tables = { ...this.#tables, [name]: spec };
       this.#writers.set(name, writer);
-      await this.#journal?.watch(name, spec, writer);
+      await this.#journal?.watch?.(name, spec, writer);
     }
     return changes;
   }
 
   async tableColumns(table: string): Promise<Record<string, ColumnType> | undefined> {
-    const shape = await this.#d.tableShape(table);
-    return shape && Object.fromEntries(shape.columns.map((c, i) => [c, shape.types[i] ?? 'text']));
+    const columns = await this.#d.columns(table);
+    return columns.length === 0 ? undefined : Object.fromEntries(columns.map((c) => [c.name, c.type]));
   }
 
   /** Creates the table or grows it by the new columns; never drops data, never changes a key. */
   async #define(name: string, spec: TableSpec, changes: SchemaChange[]): Promise<TableWriter> {
     const d = this.#d;
-    const before = (await d.tableShape(name))?.columns;
-    d.checkTable(name, spec, before ?? []);
-    await d.createTable(name, spec);
-    const { columns, key } = (await d.tableShape(name)) ?? { columns: [], key: [] };
+    const before = (await d.columns(name)).map((c) => c.name);
+    d.checkTable(name, spec, before);
+    const declared = Object.entries(spec.columns).map(([c, t]) =>
+      spec.primaryKey.includes(c) ? `${q(c)} ${d.sqlType(t, true)} NOT NULL` : `${q(c)} ${d.sqlType(t)}`,
+    );
+    await d.lockSchema?.();
+    const primaryKey = `PRIMARY KEY (${spec.primaryKey.map(q).join(', ')})`;
+    await d.query('creating a table', `CREATE TABLE IF NOT EXISTS ${q(name)} (${declared.join(', ')}, ${primaryKey})`);
+    const columns = await d.columns(name);
+    const inKey = columns.filter((c) => c.key > 0).sort((a, b) => a.key - b.key);
+    const key = inKey.map((c) => c.name);
     if (key.join('\0') !== spec.primaryKey.join('\0')) {
       const message = `table ${name} has the primary key (${key.join(', ')}) but the job declares (${spec.primaryKey.join(', ')}); ferry never drops data: migrate it by hand or use a new table`;
       throw new PermanentError(message, { code: 'SCHEMA_MISMATCH' });
     }
     const added: SchemaChange['columns'] = [];
+    const created = before.length === 0;
     for (const [column, type] of Object.entries(spec.columns)) {
-      const isNew = before === undefined || !columns.some((c) => d.sameColumn(c, column));
-      if (before !== undefined && isNew) await d.addColumn(name, column, type);
+      const isNew = created || !columns.some((c) => d.sameColumn(c.name, column));
+      if (!created && isNew)
+        await d.query('growing a table', `ALTER TABLE ${q(name)} ADD COLUMN ${q(column)} ${d.sqlType(type)}`);
       if (isNew) added.push({ name: column, type, sqlType: d.sqlType(type) });
     }
-    if (added.length > 0)
-      changes.push({ table: name, change: before === undefined ? 'created' : 'altered', columns: added });
+    if (added.length > 0) changes.push({ table: name, change: created ? 'created' : 'altered', columns: added });
     return d.writer(name, spec);
   }
 
@@ -101,9 +114,9 @@ export class RunStore implements Store {
     // A dry run happens inside one transaction that is rolled back at the end.
     if (run.dryRun) await d.query(doing, d.begin);
     this.#outer = run.dryRun;
-    await this.#transaction(doing, async () => {
+    await this.#transaction(doing, {}, async () => {
       // Ends that earlier runs could not write here, kept elsewhere (see Dialect.recordElsewhere).
-      for (const end of d.lock.kept) {
+      for (const end of d.lock.kept ?? []) {
         await d.query(
           doing,
           `UPDATE _ferry_runs SET status = ?, exit_code = ?, finished_at = ?, read = ?, error_code = ?, error_message = ? WHERE id = ? AND status = 'running'`,
@@ -119,40 +132,30 @@ export class RunStore implements Store {
       );
       await d.query(
         doing,
-        `INSERT INTO _ferry_runs (id, job, started_at, status, dry_run) VALUES (?, ?, ${d.now}, 'running', ?)`,
-        [run.id, run.job, d.bool(run.dryRun)],
+        `INSERT INTO _ferry_runs (id, job, started_at, status, dry_run) VALUES (?, ?, ${d.now}, 'running', ${run.dryRun})`,
+        [run.id, run.job],
       );
-      [this.#checkpointAtStart] = await d.query<{ value: string; tables: string | null }>(
-        doing,
-        'SELECT value, tables FROM _ferry_checkpoints WHERE job = ?',
-        [run.job],
-      );
+      [this.#checkpointAtStart] = await d.query<StoredCheckpoint>(doing, CHECKPOINT_SQL, [run.job]);
       // A dry run's undo is its final rollback: no journal.
       if (!run.dryRun) this.#journal = await d.openJournal();
       for (const [name, writer] of this.#writers)
-        await this.#journal?.watch(name, this.#tables[name] as TableSpec, writer);
+        await this.#journal?.watch?.(name, this.#tables[name] as TableSpec, writer);
     });
-    this.#keptWritten = !run.dryRun && d.lock.kept.length > 0;
-    await d.started(run.dryRun);
+    this.#keptWritten = !run.dryRun && (d.lock.kept?.length ?? 0) > 0;
+    await d.started?.(run.dryRun);
   }
 
   async undoRun(runId: string, job: string): Promise<void> {
     const doing = 'taking back the run';
-    await this.#transaction(doing, async () => {
+    await this.#transaction(doing, {}, async () => {
       await this.#journal?.undo(this.#tables);
       const start = this.#checkpointAtStart;
-      if (start === undefined) await this.#d.query(doing, 'DELETE FROM _ferry_checkpoints WHERE job = ?', [job]);
-      else
-        await this.#d.query(doing, 'UPDATE _ferry_checkpoints SET value = ?, tables = ? WHERE job = ?', [
-          start.value,
-          start.tables,
-          job,
-        ]);
-      await this.#d.query(
-        doing,
-        'UPDATE _ferry_runs SET inserted = 0, updated = 0, unchanged = 0, deleted = 0 WHERE id = ?',
-        [runId],
-      );
+      const d = this.#d;
+      const back = 'UPDATE _ferry_checkpoints SET value = ?, tables = ? WHERE job = ?';
+      if (start) await d.query(doing, back, [start.value, start.tables, job]);
+      else await d.query(doing, 'DELETE FROM _ferry_checkpoints WHERE job = ?', [job]);
+      const zero = 'inserted = 0, updated = 0, unchanged = 0, deleted = 0';
+      await d.query(doing, `UPDATE _ferry_runs SET ${zero} WHERE id = ?`, [runId]);
     });
   }
 
@@ -162,18 +165,12 @@ export class RunStore implements Store {
   }
 
   async readCheckpoint(job: string): Promise<Checkpoint | undefined> {
-    const [row] = await this.#d.query<{ value: string; tables: string | null }>(
-      'reading the checkpoint',
-      'SELECT value, tables FROM _ferry_checkpoints WHERE job = ?',
-      [job],
-    );
-    return row === undefined
-      ? undefined
-      : { value: parseJson(row.value), tables: JSON.parse(row.tables ?? '[]') as string[] };
+    const [row] = await this.#d.query<StoredCheckpoint>('reading the checkpoint', CHECKPOINT_SQL, [job]);
+    return row && { value: parseJson(row.value), tables: JSON.parse(row.tables ?? '[]') as string[] };
   }
 
   async isEmpty(table: string): Promise<boolean> {
-    if ((await this.#d.tableShape(table)) === undefined) return true;
+    if ((await this.#d.columns(table)).length === 0) return true;
     return (await this.#d.query('reading the checkpoint', `SELECT 1 AS one FROM ${q(table)} LIMIT 1`)).length === 0;
   }
 
@@ -189,18 +186,14 @@ export class RunStore implements Store {
   async #commitOnce(runId: string, job: string, batch: Batch): Promise<WriteCounts> {
     const counts: WriteCounts = emptyCounts();
     const doing = 'writing a batch';
-    await this.#transaction(
-      doing,
-      async () => {
-        for (const [table, rows] of byTable(batch.writes))
-          await this.#writer(table).write(rows, counts, { journal: this.#journal !== undefined });
-        for (const reject of batch.rejects ?? []) await this.#saveReject(runId, job, reject);
-        for (const id of batch.resolved ?? [])
-          await this.#d.query(doing, 'DELETE FROM _ferry_rejects WHERE id = ?', [id]);
-        await this.#finishBatch(runId, job, batch.checkpoint, batch.read, batch.rejected, counts);
-      },
-      counts,
-    );
+    await this.#transaction(doing, { counts }, async () => {
+      for (const [table, rows] of byTable(batch.writes))
+        await this.#writer(table).write(rows, counts, { journal: this.#journal !== undefined });
+      for (const reject of batch.rejects ?? []) await this.#saveReject(runId, job, reject);
+      for (const id of batch.resolved ?? [])
+        await this.#d.query(doing, 'DELETE FROM _ferry_rejects WHERE id = ?', [id]);
+      await this.#finishBatch(runId, job, batch, counts);
+    });
     return counts;
   }
 
@@ -210,25 +203,22 @@ export class RunStore implements Store {
     const spec = this.#tables[batch.table];
     if (spec?.mode !== 'replace') throw new TypeError(`table ${batch.table} is not declared with mode: 'replace'`);
     const journal = this.#journal !== undefined;
-    await this.#transaction(
-      'replacing a scope',
-      async () => {
-        const sweep = await this.#d.scopeSweep(batch.table, spec, batch.scope);
-        let chunk: Row[] = [];
-        for await (const piece of batch.rows) {
-          for (const row of Array.isArray(piece) ? (piece as readonly Row[]) : [piece as Row]) {
-            chunk.push({ ...row, ...batch.scope });
-            if (chunk.length < this.#d.replaceChunk) continue;
-            await writer.write(chunk, counts, { journal, sweep });
-            chunk = [];
-          }
+    await this.#transaction('replacing a scope', { counts }, async () => {
+      const sweep = await this.#d.scopeSweep(batch.table, spec, batch.scope);
+      let chunk: Row[] = [];
+      for await (const piece of batch.rows) {
+        for (const row of Array.isArray(piece) ? (piece as readonly Row[]) : [piece as Row]) {
+          chunk.push({ ...row, ...batch.scope });
+          if (chunk.length < this.#d.replaceChunk) continue;
+          await writer.write(chunk, counts, { journal, sweep });
+          chunk = [];
         }
-        if (chunk.length > 0) await writer.write(chunk, counts, { journal, sweep });
-        await sweep.sweep(counts, journal);
-        await this.#finishBatch(runId, job, batch.checkpoint, batch.read(), batch.rejected(), counts);
-      },
-      counts,
-    );
+      }
+      if (chunk.length > 0) await writer.write(chunk, counts, { journal, sweep });
+      await sweep.sweep(counts, journal);
+      const progress = { checkpoint: batch.checkpoint, read: batch.read(), rejected: batch.rejected() };
+      await this.#finishBatch(runId, job, progress, counts);
+    });
     return counts;
   }
 
@@ -244,14 +234,8 @@ export class RunStore implements Store {
   }
 
   /** The batch's checkpoint and the run's counts so far, in the batch's transaction. */
-  async #finishBatch(
-    runId: string,
-    job: string,
-    checkpoint: Checkpoint | undefined,
-    read: number,
-    rejected: number,
-    c: WriteCounts,
-  ): Promise<void> {
+  async #finishBatch(runId: string, job: string, batch: Progress, c: WriteCounts): Promise<void> {
+    const { checkpoint, read, rejected } = batch;
     const d = this.#d;
     if (checkpoint) {
       await d.query(
@@ -290,7 +274,7 @@ export class RunStore implements Store {
       if (elsewhere === undefined || !isFerryError(error)) throw error;
       throw Object.assign(error, { message: `${error.message}; ${elsewhere}` });
     }
-    await this.#journal?.close();
+    await this.#journal?.close?.();
     if (this.#outer) await this.#d.query('recording the result', 'ROLLBACK');
     this.#outer = false;
     return counts;
@@ -299,27 +283,18 @@ export class RunStore implements Store {
   /** Records the end, prunes the history and reads the run's counts back, in one transaction of `d`. */
   async #record(d: Dialect, end: KeptEnd): Promise<Counts> {
     const doing = 'recording the result';
-    return this.#transaction(
-      doing,
-      async () => {
-        await d.ending(this.#dryRun);
-        await d.query(
-          doing,
-          `UPDATE _ferry_runs SET status = ?, exit_code = ?, finished_at = ${d.now}, read = ?, error_code = ?, error_message = ? WHERE id = ?`,
-          [end.status, end.exitCode, end.read, end.errorCode, end.errorMessage, end.runId],
-        );
-        if (!this.#dryRun) await this.#prune(d, end.runId);
-        if (d === this.#d) await this.#journal?.forget(); // the run's work stands (or was taken back already)
-        const [row] = await d.query(
-          doing,
-          'SELECT read, inserted, updated, unchanged, deleted, rejected FROM _ferry_runs WHERE id = ?',
-          [end.runId],
-        );
-        return toCounts(row);
-      },
-      undefined,
-      d,
-    );
+    return this.#transaction(doing, { d }, async () => {
+      await d.ending?.(this.#dryRun);
+      await d.query(
+        doing,
+        `UPDATE _ferry_runs SET status = ?, exit_code = ?, finished_at = ${d.now}, read = ?, error_code = ?, error_message = ? WHERE id = ?`,
+        [end.status, end.exitCode, end.read, end.errorCode, end.errorMessage, end.runId],
+      );
+      if (!this.#dryRun) await this.#prune(d, end.runId);
+      if (d === this.#d) await this.#journal?.forget(); // the run's work stands (or was taken back already)
+      const counts = 'SELECT read, inserted, updated, unchanged, deleted, rejected FROM _ferry_runs WHERE id = ?';
+      return toCounts((await d.query(doing, counts, [end.runId]))[0]);
+    });
   }
 
   /**
@@ -331,11 +306,11 @@ export class RunStore implements Store {
     const cutoff = new Date(Date.now() - this.#retentionMs).toISOString();
     const [run] = await d.query<{ job: string }>(doing, 'SELECT job FROM _ferry_runs WHERE id = ?', [runId]);
     if (!run) return;
-    const lastSuccess = `SELECT id FROM _ferry_runs WHERE job = ? AND status = 'succeeded' AND dry_run = ? ORDER BY started_at DESC LIMIT 1`;
+    const lastSuccess = `SELECT id FROM _ferry_runs WHERE job = ? AND status = 'succeeded' AND dry_run = false ORDER BY started_at DESC LIMIT 1`;
     await d.query(
       doing,
       `DELETE FROM _ferry_runs WHERE job = ? AND status <> 'running' AND finished_at < ? AND id NOT IN (${lastSuccess})`,
-      [run.job, cutoff, run.job, d.bool(false)],
+      [run.job, cutoff, run.job],
     );
     await d.query(doing, 'DELETE FROM _ferry_rejects WHERE job = ? AND last_seen < ? AND run_id <> ?', [
       run.job,
@@ -345,15 +320,15 @@ export class RunStore implements Store {
   }
 
   async runs(job: string, limit: number): Promise<RunRecord[]> {
-    const sql = `SELECT ${RUN_COLUMNS} FROM _ferry_runs WHERE job = ? AND dry_run = ? ORDER BY started_at DESC, id DESC LIMIT ?`;
-    const rows = await this.#d.query('reading the run history', sql, [job, this.#d.bool(false), limit]);
-    const kept = this.#d.lock.keptFor(job);
+    const sql = `SELECT ${RUN_COLUMNS} FROM _ferry_runs WHERE job = ? AND dry_run = false ORDER BY started_at DESC, id DESC LIMIT ?`;
+    const rows = await this.#d.query('reading the run history', sql, [job, limit]);
+    const kept = this.#d.lock.keptFor?.(job) ?? [];
     return rows.map((r) => withKeptEnd(toRunRecord(r), kept));
   }
 
   async close(): Promise<void> {
     await this.#d.close();
-    await this.#d.lock.release(this.#keptWritten);
+    await this.#d.lock.release?.(this.#keptWritten);
   }
 
   #writer(table: string): TableWriter {
@@ -363,36 +338,35 @@ export class RunStore implements Store {
   }
 
   /** A transaction, or inside a dry run's outer one, a savepoint; the journal notes what it writes. */
-  async #transaction<T>(doing: string, work: () => Promise<T>, counts?: WriteCounts, d: Dialect = this.#d): Promise<T> {
+  async #transaction<T>(doing: string, on: { counts?: WriteCounts; d?: Dialect }, work: () => Promise<T>): Promise<T> {
+    const { counts, d = this.#d } = on;
+    // Only the run's own session has writers, a journal, and a dry run's outer transaction.
+    const writers = d === this.#d ? [...this.#writers.values()] : [];
     const nested = d === this.#d && this.#outer;
     const journal = d === this.#d ? this.#journal : undefined;
     let result: T;
     try {
       await d.query(doing, nested ? 'SAVEPOINT ferry_batch' : d.begin);
-      await journal?.batchStarted();
+      await journal?.batchStarted?.();
       // After the journal's own notes: a writer counts inserts by the connection's last insert.
-      if (d === this.#d) for (const writer of this.#writers.values()) writer.began();
+      for (const writer of writers) writer.began?.();
       result = await work();
       await journal?.batchEnding(counts);
       await d.query(doing, nested ? 'RELEASE ferry_batch' : 'COMMIT');
     } catch (error) {
       if (!d.lost) await rollback(d, doing, nested);
-      if (d === this.#d) for (const writer of this.#writers.values()) writer.rolledBack();
-      throw d.classify(error, doing);
+      for (const writer of writers) writer.rolledBack?.();
+      throw d.classify?.(error, doing) ?? error;
     }
-    if (d === this.#d && !nested) for (const writer of this.#writers.values()) writer.committed();
+    if (!nested) for (const writer of writers) writer.committed?.();
     return result;
   }
 }
 
 async function rollback(d: Dialect, doing: string, nested: boolean): Promise<void> {
   try {
-    if (nested) {
-      await d.query(doing, 'ROLLBACK TO ferry_batch');
-      await d.query(doing, 'RELEASE ferry_batch');
-    } else {
-      await d.query(doing, 'ROLLBACK');
-    }
+    for (const sql of nested ? ['ROLLBACK TO ferry_batch', 'RELEASE ferry_batch'] : ['ROLLBACK'])
+      await d.query(doing, sql);
   } catch {
     // nothing open to roll back (it failed at BEGIN), or the connection went: the server drops it
   }

@@ -12,11 +12,9 @@ export function selectStore(...factories: readonly StoreFactory[]): StoreFactory
   if (!fallback) throw new TypeError('selectStore needs at least one store');
   const choices = factories.slice(0, -1);
   for (const f of choices) {
-    if (f.selectedBy === undefined || !(f.selectedBy in f.options)) {
-      throw new TypeError(
-        `selectStore: the ${f.kind} store names no option of its own that selects it (selectedBy); only the last store may be the fallback`,
-      );
-    }
+    if (f.selectedBy !== undefined && f.selectedBy in f.options) continue;
+    const message = `selectStore: the ${f.kind} store names no option of its own that selects it (selectedBy); only the last store may be the fallback`;
+    throw new TypeError(message);
   }
   const options: ConfigSchema = {};
   for (const f of factories) {
@@ -24,9 +22,8 @@ export function selectStore(...factories: readonly StoreFactory[]): StoreFactory
       const own = optionFor(f, key, spec, choices);
       const seen = options[key];
       if (seen !== undefined && JSON.stringify(seen) !== JSON.stringify(own)) {
-        throw new TypeError(
-          `selectStore: option ${key} means different things to the ${factories.map((s) => s.kind).join(' and ')} stores`,
-        );
+        const kinds = factories.map((s) => s.kind).join(' and ');
+        throw new TypeError(`selectStore: option ${key} means different things to the ${kinds} stores`);
       }
       options[key] = own;
     }
@@ -35,17 +32,9 @@ export function selectStore(...factories: readonly StoreFactory[]): StoreFactory
     kind: factories.map((f) => f.kind).join(' or '),
     options,
     open(config, mode) {
-      return pick(choices, config, fallback).open(config, mode);
+      return (choices.find((f) => isGiven(config[f.selectedBy ?? ''])) ?? fallback).open(config, mode);
     },
   };
-}
-
-function pick(
-  choices: readonly StoreFactory[],
-  config: Readonly<Record<string, ConfigValue>>,
-  fallback: StoreFactory,
-): StoreFactory {
-  return choices.find((f) => isGiven(config[f.selectedBy ?? ''])) ?? fallback;
 }
 
 function isGiven(value: ConfigValue): boolean {

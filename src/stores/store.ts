@@ -1,5 +1,5 @@
 import type { ConfigSchema, ConfigValue } from '../config/options.ts';
-import type { Counts, RunStatus, SchemaEvent } from '../events/protocol.ts';
+import type { Counts, ResultError, RunStatus, SchemaEvent } from '../events/protocol.ts';
 import type { Position } from '../sources/source-item.ts';
 import type { ColumnType, Row, TablesSchema } from './tables.ts';
 
@@ -116,13 +116,8 @@ export interface RunRecord {
   dryRun: boolean;
   /** What it did, committed batches only. */
   counts: Counts;
-  /** Why it failed, when it did. */
-  error: {
-    /** The stable code, e.g. `HTTP_503`. */
-    code: string;
-    /** The message, secrets redacted. */
-    message: string;
-  } | null;
+  /** Why it failed, when it did: as its result line said. */
+  error: Pick<ResultError, 'code' | 'message'> | null;
 }
 
 /** A run as {@link Store.startRun} records it. */
@@ -144,12 +139,7 @@ export interface RunEnd {
   /** Records read, committed or not. */
   read: number;
   /** Why it failed, secrets redacted. */
-  error?: {
-    /** The stable code, e.g. `HTTP_503`. */
-    code: string;
-    /** The message. */
-    message: string;
-  };
+  error?: Pick<ResultError, 'code' | 'message'>;
 }
 
 /**

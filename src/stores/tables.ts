@@ -41,9 +41,8 @@ export const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function validateTables(tables: TablesSchema): void {
   for (const [name, spec] of Object.entries(tables)) {
     if (!TABLE_NAME.test(name) || name.toLowerCase().startsWith('_ferry')) {
-      throw tableError(
-        `table name ${JSON.stringify(name)}: use letters, digits and _ (not first a digit), not starting with _ferry`,
-      );
+      const rule = 'use letters, digits and _ (not first a digit), not starting with _ferry';
+      throw tableError(`table name ${JSON.stringify(name)}: ${rule}`);
     }
     const cols = Object.keys(spec.columns);
     const unnamed = cols.find((c) => c === '' || c.includes('\0'));
@@ -90,11 +89,7 @@ function paramsOf(spec: TableSpec): Converter {
   return (table, row, params, at) => {
     for (let i = 0; i < columns.length; i++) {
       const value = toSql(ownField(row, columns[i] as string), types[i] as ColumnType);
-      if (value === null && isKey[i]) {
-        throw new PermanentError(`table ${table}: key column ${columns[i]} is empty in ${preview(row)}`, {
-          code: 'KEY_MISSING',
-        });
-      }
+      if (value === null && isKey[i]) throw keyMissing(table, columns[i], row);
       params[at + i] = value;
     }
     return params;
@@ -140,10 +135,8 @@ function exactToSql(value: ExactNumber, type: ColumnType): SqlValue {
     case 'integer': {
       const n = /^-?\d+$/.test(text) ? BigInt(text) : undefined;
       if (n !== undefined && n >= INT64.min && n <= INT64.max) return n;
-      throw new PermanentError(
-        `${text} does not fit a 64-bit integer column: declare the column text to keep it exactly`,
-        { code: 'VALUE_OUT_OF_RANGE' },
-      );
+      const message = `${text} does not fit a 64-bit integer column: declare the column text to keep it exactly`;
+      throw new PermanentError(message, { code: 'VALUE_OUT_OF_RANGE' });
     }
     case 'real':
     case 'numeric':
@@ -157,8 +150,15 @@ function exactToSql(value: ExactNumber, type: ColumnType): SqlValue {
   }
 }
 
+/** A row without a value for a key column: bad data (65), whichever store writes it. */
+export function keyMissing(table: string, column: string | undefined, row: Row): PermanentError {
+  return new PermanentError(`table ${table}: key column ${column} is empty in ${preview(row)}`, {
+    code: 'KEY_MISSING',
+  });
+}
+
 /** A row, short, for a message. */
-export function preview(row: Row): string {
+function preview(row: Row): string {
   const text = JSON.stringify(row, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

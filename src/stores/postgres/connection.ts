@@ -143,6 +143,6 @@ function hasSqlState(error: unknown): boolean {
 
 /** A name per statement text, so a changed statement (a grown table) is prepared anew. */
 function statementName(text: string): string {
-  const { createHash } = process.getBuiltinModule('node:crypto'); // ~9 ms at start-up: on first use
+  const { createHash } = process.getBuiltinModule('node:crypto'); // on first use: loading it slows start-up
   return `ferry_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
 }

@@ -1,6 +1,5 @@
-import { PermanentError } from '../../errors/errors.ts';
-import { preview, toSql, type ColumnType, type Row, type TableSpec } from '../tables.ts';
 import { ownField } from '../../values/own-field.ts';
+import { keyMissing, toSql, type ColumnType, type Row, type TableSpec } from '../tables.ts';
 
 /** One row as a line of COPY's text format, and its key (for spotting a key twice in a batch). */
 export interface CopyLine {
@@ -29,12 +28,7 @@ export function copyEncoder(table: string, spec: TableSpec): (row: Row) => CopyL
       line += i === 0 ? text : `\t${text}`;
     }
     const key = single >= 0 ? (fields[single] as string) : keyAt.map((i) => fields[i]).join('\t');
-    for (const i of keyAt) {
-      if (fields[i] === NULL)
-        throw new PermanentError(`table ${table}: key column ${names[i]} is empty in ${preview(row)}`, {
-          code: 'KEY_MISSING',
-        });
-    }
+    for (const i of keyAt) if (fields[i] === NULL) throw keyMissing(table, names[i], row);
     return { line: `${line}\n`, key };
   };
 }

@@ -36,23 +36,24 @@ const LIMIT_ADVICE = `that is a limit of PostgreSQL's: ${SPLIT}, or shorten its 
 const COLUMN_NAME_ADVICE =
   'a table takes each column once (in its key too), and none named xmin, xmax, cmin, cmax, ctid or tableoid ' +
   "(PostgreSQL's own); rename the column in the file's header";
+const DB_URL = '--db-url (DATABASE_URL)';
+const AUTH = ['PG_AUTH', `check the user and password in ${DB_URL} and the server's pg_hba.conf`] as const;
+// SQLSTATEs that need a person: the code ferry gives each, and the fix its message names.
+const FIXES: Record<string, readonly [code: string, fix: string]> = {
+  '42701': ['PG_COLUMN_NAME', COLUMN_NAME_ADVICE],
+  '28P01': AUTH,
+  '28000': AUTH,
+  '42501': ['PG_PRIVILEGE', 'the user needs CREATE on the schema and INSERT, UPDATE, DELETE on its tables'],
+  // The URL names a database or schema that does not exist: a ConfigError (class 3).
+  '3D000': ['PG_DATABASE_MISSING', `create it (createdb) or fix the database name in ${DB_URL}`],
+  '3F000': ['PG_SCHEMA_MISSING', `create the schema, or fix search_path in ${DB_URL}`],
+};
 
 // The session ended: admin shutdown or pg_terminate_backend, crash shutdown, server starting up.
 const SESSION_ENDED = new Set(['57P01', '57P02', '57P03']);
-const SOCKET_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EHOSTDOWN',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ECONNABORTED',
-]);
 // Codes only a connection attempt gets: no session, so no transaction, existed yet.
 const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN']);
+const SOCKET_CODES = new Set([...NEVER_CONNECTED, 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED']);
 // pg's own messages when the socket closes or never opens, and when the server wants a password the URL lacks.
 const LOST = /Connection terminated|not queryable|timeout expired|connection timeout|Query read timeout/i;
 const NO_PASSWORD = /SASL|client password must be a string/;
@@ -76,44 +77,23 @@ export function classifyPgError(error: unknown, doing: string): Error {
   ) {
     const advice =
       doing === 'connecting' || NEVER_CONNECTED.has(code)
-        ? ': is the server up, and are the host and port in --db-url (DATABASE_URL) right? Run again later'
+        ? `: is the server up, and are the host and port in ${DB_URL} right? Run again later`
         : '; the transaction in progress was rolled back by the server, run again';
     return new RetryableError(`${message}${advice}`, options('PG_CONNECTION'));
   }
   if (code.startsWith('54'))
     return new PermanentError(`${message}: ${LIMITS[code] ?? LIMIT_ADVICE}`, options('PG_LIMIT'));
-  if (code === '42701') return new PermanentError(`${message}: ${COLUMN_NAME_ADVICE}`, options('PG_COLUMN_NAME'));
   if (code.startsWith('23')) return new PermanentError(message, options('PG_CONSTRAINT'));
   if (code.startsWith('22')) return new PermanentError(message, options('PG_DATA'));
-  if (code === '28P01' || code === '28000' || (code === '' && NO_PASSWORD.test(error.message))) {
-    return new PermanentError(
-      `${message}: check the user and password in --db-url (DATABASE_URL) and the server's pg_hba.conf`,
-      options('PG_AUTH'),
-    );
-  }
-  if (code === '42501')
-    return new PermanentError(
-      `${message}: the user needs CREATE on the schema and INSERT, UPDATE, DELETE on its tables`,
-      options('PG_PRIVILEGE'),
-    );
-  if (code === '3D000')
-    return new ConfigError(
-      `${message}: create it (createdb) or fix the database name in --db-url (DATABASE_URL)`,
-      options('PG_DATABASE_MISSING'),
-    );
-  if (code === '3F000')
-    return new ConfigError(
-      `${message}: create the schema, or fix search_path in --db-url (DATABASE_URL)`,
-      options('PG_SCHEMA_MISSING'),
-    );
-  return error;
+  const fix = FIXES[code === '' && NO_PASSWORD.test(error.message) ? '28P01' : code];
+  if (!fix) return error;
+  const [ferryCode, advice] = fix;
+  return new (code.startsWith('3') ? ConfigError : PermanentError)(`${message}: ${advice}`, options(ferryCode));
 }
 
 /** The RetryableError for any query after the connection broke. */
 export function connectionLost(cause: unknown, doing: string): RetryableError {
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new RetryableError(
-    `PostgreSQL ${doing}: lost the connection (${reason}); the transaction in progress was rolled back by the server, run again`,
-    { code: 'PG_CONNECTION', cause },
-  );
+  const message = `PostgreSQL ${doing}: lost the connection (${reason}); the transaction in progress was rolled back by the server, run again`;
+  return new RetryableError(message, { code: 'PG_CONNECTION', cause });
 }

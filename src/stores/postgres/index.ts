@@ -33,10 +33,10 @@ export function postgres(): StoreFactory {
       const { PostgresDialect } = await import('./postgres-dialect.ts');
       const url = String(config.dbUrl);
       const retentionMs = Number(config.historyRetention ?? RETENTION_MS);
-      const dialect =
-        mode === 'read'
-          ? await PostgresDialect.openForReading(url)
-          : await PostgresDialect.open(url, { batchSize: Number(config.batchSize ?? 1000) });
+      const dialect = await PostgresDialect.open(url, {
+        batchSize: Number(config.batchSize ?? 1000),
+        read: mode === 'read',
+      });
       return dialect && new RunStore(dialect, { retentionMs });
     },
   };

@@ -12,19 +12,13 @@ const RENAME = "rename the column in the file's header (or the records' field)";
 export function checkNames(table: string, spec: TableSpec): void {
   for (const identifier of [table, ...Object.keys(spec.columns)]) {
     // PostgreSQL would cut it silently, and the next run would look for the whole name.
-    if (Buffer.byteLength(identifier) > 63)
-      throw new PermanentError(
-        `table ${table}: the name ${JSON.stringify(identifier)} is longer than PostgreSQL's 63 bytes; shorten it`,
-        { code: 'PG_NAME_TOO_LONG' },
-      );
+    if (Buffer.byteLength(identifier) <= 63) continue;
+    const message = `table ${table}: the name ${JSON.stringify(identifier)} is longer than PostgreSQL's 63 bytes; shorten it`;
+    throw new PermanentError(message, { code: 'PG_NAME_TOO_LONG' });
   }
-  for (const column of Object.keys(spec.columns)) {
-    const name = `table ${table}: the column name ${JSON.stringify(column)}`;
-    if (SYSTEM_COLUMNS.includes(column)) {
-      const others = SYSTEM_COLUMNS.filter((c) => c !== column).join(', ');
-      throw new PermanentError(`${name} is reserved by PostgreSQL (a system column, as are ${others}); ${RENAME}`, {
-        code: 'COLUMN_NAME_RESERVED',
-      });
-    }
-  }
+  const reserved = Object.keys(spec.columns).find((c) => SYSTEM_COLUMNS.includes(c));
+  if (reserved === undefined) return;
+  const others = SYSTEM_COLUMNS.filter((c) => c !== reserved).join(', ');
+  const message = `table ${table}: the column name ${JSON.stringify(reserved)} is reserved by PostgreSQL (a system column, as are ${others}); ${RENAME}`;
+  throw new PermanentError(message, { code: 'COLUMN_NAME_RESERVED' });
 }

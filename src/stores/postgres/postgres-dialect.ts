@@ -1,17 +1,32 @@
 import type { Counts } from '../../events/protocol.ts';
 import { ConfigError, RetryableError } from '../../errors/errors.ts';
-import type { Dialect, KeptEnd, RunLock, TableShape } from '../dialect.ts';
+import { bookkeepingSql } from '../bookkeeping.ts';
+import type { Column, Dialect, KeptEnd, RunLock } from '../dialect.ts';
 import { q } from '../quote.ts';
 import type { ColumnType, Row, TableSpec } from '../tables.ts';
-import { checkBookkeeping } from '../bookkeeping-check.ts';
-import { BOOKKEEPING_COLUMNS, BOOKKEEPING_PRESENT_SQL, BOOKKEEPING_SHAPE_SQL, BOOKKEEPING_SQL } from './bookkeeping.ts';
+import { bookkeepingColumns, checkBookkeeping } from '../bookkeeping-check.ts';
 import { Connection } from './connection.ts';
 import { checkNames } from './names.ts';
-import { columnTypeOf, createTableSql, SQL_TYPE } from './sql.ts';
-import { ScopeSweep, TableWriter } from './table-writer.ts';
+import { columnTypeOf, SQL_TYPE } from './sql.ts';
+import { scopeSweep, TableWriter, type PgSweep } from './table-writer.ts';
 import { UndoJournal } from './undo-journal.ts';
 
 const RECONNECT_TIMEOUT_MS = 5000;
+// Times are the server's clock: one clock for every machine that runs the job.
+const TYPES = { time: 'TIMESTAMPTZ', count: 'BIGINT', flag: 'BOOLEAN', seq: 'seq BIGINT GENERATED ALWAYS AS IDENTITY' };
+const BOOKKEEPING_SQL = `${bookkeepingSql(TYPES)}ALTER TABLE _ferry_checkpoints ADD COLUMN IF NOT EXISTS tables TEXT;`;
+/** Whether every object above exists: then a run creates nothing and takes no DDL lock. */
+const BOOKKEEPING_PRESENT_SQL = `SELECT to_regclass('_ferry_runs') IS NOT NULL AND to_regclass('_ferry_checkpoints') IS NOT NULL
+  AND to_regclass('_ferry_rejects') IS NOT NULL
+  AND EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass('_ferry_checkpoints') AND attname = 'tables' AND NOT attisdropped) AS present`;
+/** Whether there is a history to read: `check` and `rejects` need only these two tables. */
+const HISTORY_PRESENT_SQL = `SELECT to_regclass('_ferry_runs') IS NOT NULL AND to_regclass('_ferry_rejects') IS NOT NULL AS present`;
+/** ferry's tables and their columns (`tables` of _ferry_checkpoints comes from the ALTER above). */
+const BOOKKEEPING_COLUMNS = bookkeepingColumns(BOOKKEEPING_SQL);
+/** The columns each of ferry's tables has now in the session's schema (none for a table not there). */
+const BOOKKEEPING_SHAPE_SQL = `SELECT c.relname AS name, array_agg(a.attname::text) AS columns FROM pg_class c
+  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  WHERE c.oid IN (${BOOKKEEPING_COLUMNS.map(([t]) => `to_regclass('${t}')`).join(', ')}) GROUP BY c.relname`;
 
 /**
  * A PostgreSQL server: one session per run holds the run lock and commits each batch (COPY into
@@ -36,41 +51,28 @@ export class PostgresDialect implements Dialect {
     this.lock = advisoryLock(conn, schema);
   }
 
-  static async open(url: string, options: { batchSize?: number } = {}): Promise<PostgresDialect> {
+  /** A session for a run; `read` (check, rejects): read-only, and undefined while there is no history (nothing is created). */
+  static async open(url: string, { batchSize = 1000, read = false } = {}): Promise<PostgresDialect | undefined> {
     const conn = await Connection.open(url, 'connecting');
     try {
       const schema = await pinSchema(conn);
-      await checkTables(conn, schema, false);
+      if (read) await conn.query('reading the run history', 'SET default_transaction_read_only = on');
+      else await checkTables(conn, schema, false);
       const [{ present } = { present: false }] = await conn.query<{ present: boolean }>(
-        "preparing ferry's tables",
-        BOOKKEEPING_PRESENT_SQL,
+        read ? 'reading the run history' : "preparing ferry's tables",
+        read ? HISTORY_PRESENT_SQL : BOOKKEEPING_PRESENT_SQL,
       );
-      if (!present) await ddl(conn, schema, "creating ferry's tables", BOOKKEEPING_SQL);
-      return new PostgresDialect(url, conn, schema, options.batchSize ?? 1000);
-    } catch (error) {
-      await conn.close();
-      throw error;
-    }
-  }
-
-  /** For `check` and `rejects`: a read-only session; no history yet gives undefined (and nothing is created). */
-  static async openForReading(url: string): Promise<PostgresDialect | undefined> {
-    const conn = await Connection.open(url, 'connecting');
-    try {
-      const schema = await pinSchema(conn);
-      await conn.query('reading the run history', 'SET default_transaction_read_only = on');
-      const sql = `SELECT to_regclass('_ferry_runs') IS NOT NULL AND to_regclass('_ferry_rejects') IS NOT NULL AS exists`;
-      const [{ exists } = { exists: false }] = await conn.query<{ exists: boolean }>('reading the run history', sql);
-      if (exists) {
-        await checkTables(conn, schema, true);
-        return new PostgresDialect(url, conn, schema, 1000);
+      if (!present && read) {
+        await conn.close();
+        return undefined;
       }
+      if (read) await checkTables(conn, schema, true);
+      if (!present) await ddl(conn, schema, "creating ferry's tables", BOOKKEEPING_SQL);
+      return new PostgresDialect(url, conn, schema, batchSize);
     } catch (error) {
       await conn.close();
       throw error;
     }
-    await conn.close();
-    return undefined;
   }
 
   get lost(): boolean {
@@ -92,14 +94,6 @@ export class PostgresDialect implements Dialect {
     return numbered;
   }
 
-  bool(value: boolean): boolean {
-    return value;
-  }
-
-  classify(error: unknown): unknown {
-    return error; // the connection classifies every failure as it happens
-  }
-
   /**
    * A real run commits each batch without waiting for the disk: a server crash may take back the
    * newest batches, but always with their checkpoint, and the run's end is durable (see ending).
@@ -113,59 +107,37 @@ export class PostgresDialect implements Dialect {
     if (!dryRun) await this.#conn.query('recording the result', 'SET LOCAL synchronous_commit = on');
   }
 
-  checkTable(name: string, spec: TableSpec): void {
-    checkNames(name, spec);
-  }
+  readonly checkTable = checkNames;
 
-  async tableShape(name: string): Promise<TableShape | undefined> {
-    const doing = 'creating a table';
-    const [{ present } = { present: false }] = await this.#conn.query<{ present: boolean }>(
-      doing,
-      'SELECT to_regclass($1) IS NOT NULL AS present',
+  async columns(name: string): Promise<Column[]> {
+    const columns = await this.#conn.query<{ name: string; type: string; key: number }>(
+      'creating a table',
+      'SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, coalesce(array_position(i.indkey::int2[], a.attnum) + 1, 0) AS key ' +
+        'FROM pg_attribute a LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary ' +
+        'WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum',
       [q(name)],
     );
-    if (!present) return undefined;
-    const columns = await this.#conn.query<{ name: string; type: string }>(
-      doing,
-      'SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum',
-      [q(name)],
-    );
-    const [{ key } = { key: [] }] = await this.#conn.query<{ key: string[] }>(
-      doing,
-      `SELECT coalesce(array_agg(a.attname::text ORDER BY array_position(i.indkey::int2[], a.attnum)), '{}') AS key FROM pg_index i ` +
-        'JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) WHERE i.indrelid = $1::regclass AND i.indisprimary',
-      [q(name)],
-    );
-    return { columns: columns.map((c) => c.name), types: columns.map((c) => columnTypeOf(c.type)), key };
+    return columns.map((c) => ({ ...c, type: columnTypeOf(c.type) }));
   }
 
   sqlType(type: ColumnType): string {
     return SQL_TYPE[type];
   }
 
-  async createTable(name: string, spec: TableSpec): Promise<void> {
-    await lockDdl(this.#conn, this.#schema, 'creating a table');
-    await this.#conn.query('creating a table', createTableSql(name, spec));
+  lockSchema(): Promise<void> {
+    return lockDdl(this.#conn, this.#schema, 'creating a table');
   }
 
-  async addColumn(name: string, column: string, type: ColumnType): Promise<void> {
-    await this.#conn.query('growing a table', `ALTER TABLE ${q(name)} ADD COLUMN ${q(column)} ${SQL_TYPE[type]}`);
-  }
-
-  sameColumn(a: string, b: string): boolean {
-    return a === b;
-  }
+  readonly sameColumn = (a: string, b: string) => a === b;
 
   async writer(name: string, spec: TableSpec): Promise<TableWriter> {
-    const [{ empty } = { empty: false }] = await this.#conn.query<{ empty: boolean }>(
-      'creating a table',
-      `SELECT NOT EXISTS (SELECT FROM ${q(name)}) AS empty`,
-    );
-    return new TableWriter(this.#conn, name, spec, { empty });
+    const sql = `SELECT NOT EXISTS (SELECT FROM ${q(name)}) AS empty`;
+    const [row] = await this.#conn.query<{ empty: boolean }>('creating a table', sql);
+    return new TableWriter(this.#conn, name, spec, { empty: row?.empty ?? false });
   }
 
-  scopeSweep(name: string, spec: TableSpec, scope: Row): Promise<ScopeSweep> {
-    return ScopeSweep.start(this.#conn, name, spec, scope);
+  scopeSweep(name: string, spec: TableSpec, scope: Row): Promise<PgSweep> {
+    return scopeSweep(this.#conn, name, spec, scope);
   }
 
   openJournal(): Promise<UndoJournal> {
@@ -201,29 +173,21 @@ export class PostgresDialect implements Dialect {
  */
 function advisoryLock(conn: Connection, schema: string): RunLock {
   return {
-    kept: [],
-    keptFor: () => [],
     async acquire(job, holder) {
       const sql = 'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked';
-      const [{ locked } = { locked: false }] = await conn.query<{ locked: boolean }>('taking the run lock', sql, [
-        `ferry:${schema}:${job}`,
-      ]);
-      if (!locked)
-        throw new RetryableError(
-          `already running: ${await holder()} (in schema ${schema}); this run stops without writing (try again when it ends)`,
-          { code: 'LOCKED' },
-        );
+      const [row] = await conn.query<{ locked: boolean }>('taking the run lock', sql, [`ferry:${schema}:${job}`]);
+      if (row?.locked) return;
+      const message = `already running: ${await holder()} (in schema ${schema}); this run stops without writing (try again when it ends)`;
+      throw new RetryableError(message, { code: 'LOCKED' });
     },
-    async release() {}, // the session's end releases it
   };
 }
 
+const CURRENT_SCHEMA = 'SELECT current_schema() AS schema';
+
 /** Reads the schema the URL's search_path selects, and keeps this session to it. */
 async function pinSchema(conn: Connection): Promise<string> {
-  const [{ schema } = { schema: null }] = await conn.query<{ schema: string | null }>(
-    'connecting',
-    'SELECT current_schema() AS schema',
-  );
+  const [{ schema } = { schema: null }] = await conn.query<{ schema: string | null }>('connecting', CURRENT_SCHEMA);
   if (schema === null) {
     const message =
       'PostgreSQL: no schema on the search_path exists: create it, or name one in --db-url (DATABASE_URL) with ?options=-c%20search_path%3D<schema>';

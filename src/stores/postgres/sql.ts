@@ -33,18 +33,6 @@ export function columnTypeOf(formatted: string): ColumnType {
   return 'text';
 }
 
-export function createTableSql(name: string, spec: TableSpec): string {
-  const cols = Object.entries(spec.columns).map(
-    ([c, t]) => `${q(c)} ${SQL_TYPE[t]}${spec.primaryKey.includes(c) ? ' NOT NULL' : ''}`,
-  );
-  return `CREATE TABLE IF NOT EXISTS ${q(name)} (${cols.join(', ')}, PRIMARY KEY (${spec.primaryKey.map(q).join(', ')}))`;
-}
-
-/** The value columns: those outside the key. */
-export function valueColumns(spec: TableSpec): string[] {
-  return Object.keys(spec.columns).filter((c) => !spec.primaryKey.includes(c));
-}
-
 /**
  * Moves the staged rows into the table: new keys are inserted, a row whose values really differ
  * is updated, the rest are left alone (not even rewritten). `xmax = 0` tells an inserted row from
@@ -60,7 +48,9 @@ export function upsertSql(
 ): string {
   const cols = Object.keys(spec.columns).map(q);
   const key = spec.primaryKey.map(q);
-  const values = valueColumns(spec).map(q);
+  const values = Object.keys(spec.columns)
+    .filter((c) => !spec.primaryKey.includes(c))
+    .map(q);
   let action = 'DO NOTHING';
   if (spec.mode !== 'append' && values.length > 0) {
     const set = values.map((c, i) => `${c} = ${i === 0 && options.copyOld ? options.copyOld(c) : `excluded.${c}`}`);

@@ -19,6 +19,7 @@ export class TableWriter implements Writer {
   readonly #conn: Connection;
   readonly #name: string;
   readonly #spec: TableSpec;
+  readonly #cols: string;
   readonly #staging = `_ferry_in_${++staged}`;
   readonly #encode: (row: Row) => CopyLine;
   readonly #statements = new Map<string, string>();
@@ -34,20 +35,21 @@ export class TableWriter implements Writer {
     this.#conn = conn;
     this.#name = name;
     this.#spec = spec;
+    this.#cols = Object.keys(spec.columns).map(q).join(', ');
     this.#encode = copyEncoder(name, spec);
     this.#direct = options.empty && spec.mode !== 'replace';
   }
 
   /**
    * Writes rows in order; a key given twice is written twice, so the last one wins and both are
-   * counted. Throws KeyExists when a direct COPY met a key already there: the caller rolls back
+   * counted. Throws WriteAgain when a direct COPY met a key already there: the caller rolls back
    * and writes the batch again (now by upsert).
    */
   async write(rows: readonly Row[], counts: WriteCounts, options: { journal: boolean; sweep?: Sweep }): Promise<void> {
     const lines = rows.map(this.#encode); // a row without its key fails before anything is sent
     // A key twice in the batch fails the direct COPY like a key already there: then upsert.
     if (this.#direct && !options.sweep) return this.#copyDirect(lines, counts);
-    const text = this.#upsert(options.journal, (options.sweep as ScopeSweep | undefined)?.table);
+    const text = this.#upsert(options.journal, (options.sweep as PgSweep | undefined)?.table);
     for (const round of rounds(lines)) {
       await this.#stage(round);
       const [result] = await this.#conn.query<{ inserted: number; written: number }>('writing a batch', text, [], true);
@@ -59,17 +61,13 @@ export class TableWriter implements Writer {
   }
 
   async #copyDirect(lines: readonly CopyLine[], counts: WriteCounts): Promise<void> {
-    const cols = Object.keys(this.#spec.columns).map(q).join(', ');
     try {
-      await this.#conn.copyIn(
-        'writing a batch',
-        `COPY ${q(this.#name)} (${cols}) FROM STDIN`,
-        lines.map((l) => l.line).join(''),
-      );
+      await this.#copy(q(this.#name), lines);
     } catch (error) {
       if ((error as { cause?: { code?: unknown } }).cause?.code !== '23505') throw error;
       this.#direct = false;
-      throw new KeyExists(this.#name, error);
+      const message = `table ${this.#name}: a key of the batch exists already; writing it again by upsert`;
+      throw new WriteAgain(message, { cause: error });
     }
     counts.inserted += lines.length;
   }
@@ -87,8 +85,6 @@ export class TableWriter implements Writer {
     return text;
   }
 
-  began(): void {}
-
   /** The transaction committed: ON COMMIT DELETE ROWS emptied the staging table. */
   committed(): void {
     if (this.#state === 'filled') this.#state = 'empty';
@@ -102,75 +98,62 @@ export class TableWriter implements Writer {
   async #stage(lines: readonly CopyLine[]): Promise<void> {
     const doing = 'writing a batch';
     const staging = `pg_temp.${q(this.#staging)}`;
-    const cols = Object.keys(this.#spec.columns).map(q).join(', ');
     if (this.#state === 'missing') {
       // Shaped by the real table, so its column types (even from an older declaration) are used.
       await this.#conn.query(
         doing,
-        `DROP TABLE IF EXISTS ${staging}; CREATE TEMP TABLE ${q(this.#staging)} ON COMMIT DELETE ROWS AS SELECT ${cols} FROM ${q(this.#name)} WITH NO DATA`,
+        `DROP TABLE IF EXISTS ${staging}; CREATE TEMP TABLE ${q(this.#staging)} ON COMMIT DELETE ROWS AS SELECT ${this.#cols} FROM ${q(this.#name)} WITH NO DATA`,
       );
     } else if (this.#state === 'filled') {
       await this.#conn.query(doing, `TRUNCATE ${staging}`);
     }
     this.#state = 'filled';
-    await this.#conn.copyIn(doing, `COPY ${staging} (${cols}) FROM STDIN`, lines.map((l) => l.line).join(''));
+    await this.#copy(staging, lines);
+  }
+
+  #copy(target: string, lines: readonly CopyLine[]): Promise<void> {
+    const text = lines.map((l) => l.line).join('');
+    return this.#conn.copyIn('writing a batch', `COPY ${target} (${this.#cols}) FROM STDIN`, text);
   }
 }
 
-/** A direct COPY met a key already in the table: the batch is to be written again by upsert. */
-export class KeyExists extends WriteAgain {
-  constructor(table: string, cause: unknown) {
-    super(`table ${table}: a key of the batch exists already; writing it again by upsert`, { cause });
-  }
+/** A replace's sweep here: the upsert itself remembers the keys it brought, in `table`. */
+export interface PgSweep extends Sweep {
+  readonly table: string;
 }
 
 /** Remembers the keys a replace brought, then deletes the scope's rows it did not bring. */
-export class ScopeSweep implements Sweep {
-  readonly table = 'pg_temp._ferry_seen';
-  readonly #conn: Connection;
-  readonly #name: string;
-  readonly #spec: TableSpec;
-  readonly #scope: Row;
-
-  private constructor(conn: Connection, name: string, spec: TableSpec, scope: Row) {
-    this.#conn = conn;
-    this.#name = name;
-    this.#spec = spec;
-    this.#scope = scope;
-  }
-
-  static async start(conn: Connection, name: string, spec: TableSpec, scope: Row): Promise<ScopeSweep> {
-    const key = spec.primaryKey.map(q).join(', ');
-    await conn.query(
-      'replacing a scope',
-      `DROP TABLE IF EXISTS pg_temp._ferry_seen; CREATE TEMP TABLE _ferry_seen AS SELECT ${key} FROM ${q(name)} WITH NO DATA; ALTER TABLE pg_temp._ferry_seen ADD PRIMARY KEY (${key})`,
-    );
-    return new ScopeSweep(conn, name, spec, scope);
-  }
-
-  /** Deletes the rest of the scope (copying each row into the journal first) and counts it. */
-  async sweep(counts: WriteCounts, journal: boolean): Promise<void> {
-    const params: unknown[] = [];
-    const inScope = (this.#spec.scope ?? []).map((c) => {
-      const type = this.#spec.columns[c] ?? 'text';
-      const value =
-        type === 'boolean' ? (this.#scope[c] == null ? null : Boolean(this.#scope[c])) : toSql(this.#scope[c], type);
-      if (value === null) return `t.${q(c)} IS NULL`;
-      params.push(value);
-      return `t.${q(c)} = $${params.length}`;
-    });
-    const key = this.#spec.primaryKey.map(q);
-    const notSeen = `NOT EXISTS (SELECT 1 FROM ${this.table} s WHERE ${key.map((k) => `s.${k} = t.${k}`).join(' AND ')})`;
-    const copy = journal
-      ? `, copied AS (INSERT INTO ${UndoJournal.table} (tbl, old_xmin, row) SELECT ${literal(this.#name)}, old_xmin, row FROM gone)`
-      : '';
-    const [result] = await this.#conn.query<{ deleted: number }>(
-      'replacing a scope',
-      `WITH gone AS (DELETE FROM ${q(this.#name)} AS t WHERE ${inScope.join(' AND ')} AND ${notSeen} RETURNING t.xmin::text::bigint AS old_xmin, to_jsonb(t.*) AS row)${copy} ` +
-        'SELECT count(*)::int AS deleted FROM gone',
-      params,
-    );
-    counts.deleted += result?.deleted ?? 0;
-    await this.#conn.query('replacing a scope', `DROP TABLE ${this.table}`);
-  }
+export async function scopeSweep(conn: Connection, name: string, spec: TableSpec, scope: Row): Promise<PgSweep> {
+  const table = 'pg_temp._ferry_seen';
+  const key = spec.primaryKey.map(q);
+  await conn.query(
+    'replacing a scope',
+    `DROP TABLE IF EXISTS ${table}; CREATE TEMP TABLE _ferry_seen AS SELECT ${key.join(', ')} FROM ${q(name)} WITH NO DATA; ALTER TABLE ${table} ADD PRIMARY KEY (${key.join(', ')})`,
+  );
+  return {
+    table,
+    /** Deletes the rest of the scope (copying each row into the journal first) and counts it. */
+    async sweep(counts, journal) {
+      const params: unknown[] = [];
+      const inScope = (spec.scope ?? []).map((c) => {
+        const type = spec.columns[c] ?? 'text';
+        const value = type === 'boolean' ? (scope[c] == null ? null : Boolean(scope[c])) : toSql(scope[c], type);
+        if (value === null) return `t.${q(c)} IS NULL`;
+        params.push(value);
+        return `t.${q(c)} = $${params.length}`;
+      });
+      const notSeen = `NOT EXISTS (SELECT 1 FROM ${table} s WHERE ${key.map((k) => `s.${k} = t.${k}`).join(' AND ')})`;
+      const copy = journal
+        ? `, copied AS (INSERT INTO ${UndoJournal.table} (tbl, old_xmin, row) SELECT ${literal(name)}, old_xmin, row FROM gone)`
+        : '';
+      const [result] = await conn.query<{ deleted: number }>(
+        'replacing a scope',
+        `WITH gone AS (DELETE FROM ${q(name)} AS t WHERE ${inScope.join(' AND ')} AND ${notSeen} RETURNING t.xmin::text::bigint AS old_xmin, to_jsonb(t.*) AS row)${copy} ` +
+          'SELECT count(*)::int AS deleted FROM gone',
+        params,
+      );
+      counts.deleted += result?.deleted ?? 0;
+      await conn.query('replacing a scope', `DROP TABLE ${table}`);
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import type { UndoJournal as Journal } from '../dialect.ts';
-import { literal, q } from '../quote.ts';
+import { literal, onConflictUpdate, q } from '../quote.ts';
 import type { WriteCounts } from '../store.ts';
 import type { TablesSchema } from '../tables.ts';
 import type { Connection } from './connection.ts';
@@ -14,7 +14,7 @@ const doing = 'taking back the run';
  * updated are those whose xmin is one of the run's. A row it updates or deletes is copied as it
  * was, with the xmin of that version: by the upsert itself (journalCall in its SET clause, which
  * runs only for a row that really changes) and by the replace's DELETE … RETURNING. Inserts,
- * the bulk of an import, cost one journal row per batch.
+ * the bulk of an import, cost one journal row per batch, and there is nothing to set up per table.
  *
  * The journal is a temporary table and function of the run's own session: only that session
  * ever takes the run back, and when it ends (the run is over, however it ended) they go with it.
@@ -43,10 +43,6 @@ export class UndoJournal implements Journal {
     return new UndoJournal(conn);
   }
 
-  async watch(): Promise<void> {} // every row version carries its transaction: nothing to set up per table
-
-  async batchStarted(): Promise<void> {}
-
   /** Notes the batch's transaction as one the run wrote in, when it wrote anything. */
   async batchEnding(counts: WriteCounts | undefined): Promise<void> {
     if (!counts || counts.inserted + counts.updated + counts.deleted === 0) return;
@@ -57,8 +53,6 @@ export class UndoJournal implements Journal {
       true,
     );
   }
-
-  async close(): Promise<void> {}
 
   /** The value an upsert's SET clause gives `column`, copying the row first (`t` is the row as it is). */
   static journalCall(table: string, column: string): string {
@@ -81,18 +75,11 @@ export class UndoJournal implements Journal {
         [table],
       );
       const key = spec.primaryKey.map((c) => `u.row -> ${literal(c)}`).join(', ');
-      const values = columns
-        .map((c) => c.name)
-        .filter((c) => !spec.primaryKey.includes(c))
-        .map(q);
-      const onConflict = values.length
-        ? `DO UPDATE SET ${values.map((c) => `${c} = excluded.${c}`).join(', ')}`
-        : 'DO NOTHING';
+      const values = columns.filter((c) => !spec.primaryKey.includes(c.name)).map((c) => q(c.name));
       await this.#conn.query(
         doing,
         `INSERT INTO ${table} SELECT r.* FROM (SELECT DISTINCT ON (${key}) u.row, u.old_xmin FROM ${UndoJournal.table} u WHERE u.tbl = $1 ORDER BY ${key}, u.seq) AS oldest, ` +
-          `jsonb_populate_record(NULL::${table}, oldest.row) AS r WHERE oldest.old_xmin NOT IN (${ours}) ` +
-          `ON CONFLICT (${spec.primaryKey.map(q).join(', ')}) ${onConflict}`,
+          `jsonb_populate_record(NULL::${table}, oldest.row) AS r WHERE oldest.old_xmin NOT IN (${ours}) ${onConflictUpdate(spec.primaryKey.map(q), values)}`,
         [name],
       );
     }

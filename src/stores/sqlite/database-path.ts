@@ -10,34 +10,27 @@ export function checkDatabasePath(file: string): void {
   if (file === ':memory:') return;
   const target = statOf(file);
   if (target?.isDirectory()) {
-    throw new ConfigError(
-      `the database path ${file} is a folder: give the path of a database file in it (created when missing), e.g. ${path.join(file, 'ferry.db')}`,
-      { code: 'DB_PATH_INVALID' },
-    );
+    const example = path.join(file, 'ferry.db');
+    throw invalid(`is a folder: give the path of a database file in it (created when missing), e.g. ${example}`);
   }
   if (target) return;
   const folder = path.dirname(path.resolve(file));
   const parent = statOf(folder);
-  if (!parent)
-    throw new ConfigError(
-      `the database path ${file} is in a folder that does not exist (${folder}): create it, or choose another path`,
-      { code: 'DB_PATH_INVALID' },
-    );
-  if (!parent.isDirectory())
-    throw new ConfigError(`the database path ${file} is inside ${folder}, which is a file, not a folder`, {
-      code: 'DB_PATH_INVALID',
-    });
+  if (!parent) throw invalid(`is in a folder that does not exist (${folder}): create it, or choose another path`);
+  if (!parent.isDirectory()) throw invalid(`is inside ${folder}, which is a file, not a folder`);
+
+  function invalid(what: string): ConfigError {
+    return new ConfigError(`the database path ${file} ${what}`, { code: 'DB_PATH_INVALID' });
+  }
 }
 
 function statOf(file: string): ReturnType<typeof statSync> | undefined {
   try {
     return statSync(file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR')
-      return undefined;
-    throw new ConfigError(
-      `the database path ${file} cannot be reached (${(error as Error).message}): check the path and the permissions of its folders`,
-      { code: 'DB_PATH_INVALID', cause: error },
-    );
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    const why = `the database path ${file} cannot be reached (${message}): check the path and the permissions of its folders`;
+    throw new ConfigError(why, { code: 'DB_PATH_INVALID', cause: error });
   }
 }

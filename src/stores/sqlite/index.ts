@@ -6,7 +6,7 @@ import type { ConfigSchema } from '../../config/options.ts';
 import { RunStore } from '../run-store.ts';
 import type { Store, StoreFactory } from '../store.ts';
 import { commonStoreOptions, RETENTION_MS } from '../store-options.ts';
-import { SqliteDialect, type SqliteOptions } from './sqlite-dialect.ts';
+import { SqliteDialect } from './sqlite-dialect.ts';
 
 const options = {
   dbPath: { type: 'path', default: './ferry.db', description: 'the SQLite database file (created when missing)' },
@@ -20,7 +20,9 @@ const options = {
 } as const satisfies ConfigSchema;
 
 /** How {@link openSqliteStore} opens the database: the busy timeout, and how long the history keeps runs. */
-export interface SqliteStoreOptions extends SqliteOptions {
+export interface SqliteStoreOptions {
+  /** How long to wait while another process writes to the database. Default 5000. */
+  busyTimeoutMs?: number;
   /** Runs and rejects older than this leave the history at the end of each run. Default 90 days. */
   retentionMs?: number;
 }

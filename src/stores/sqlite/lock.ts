@@ -2,8 +2,11 @@ import { realpathSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { RetryableError } from '../../errors/errors.ts';
 import type { KeptEnd, RunLock as Lock } from '../dialect.ts';
+import { BUSY, LOCKED, primaryCode } from './errors.ts';
 
 const KEPT = 'ferry_kept_end';
+// Its columns, named as KeptEnd names them.
+const KEPT_COLUMNS = `run_id AS runId, status, exit_code AS exitCode, finished_at AS finishedAt, read, error_code AS errorCode, error_message AS errorMessage`;
 
 /**
  * The run lock: an exclusive transaction held open on a small file beside the database.
@@ -42,13 +45,11 @@ export class RunLock implements Lock {
       db.exec('BEGIN EXCLUSIVE');
     } catch (error) {
       db.close();
-      const busy = ((error as { errcode?: number }).errcode ?? 0) & 0xff;
-      if (busy === 5 || busy === 6) {
+      const code = primaryCode(error);
+      if (code === BUSY || code === LOCKED) {
         const who = await holder();
-        throw new RetryableError(
-          `already running: ${who} (on ${this.#dbPath}); this run stops without writing (try again when it ends)`,
-          { code: 'LOCKED', cause: error },
-        );
+        const message = `already running: ${who} (on ${this.#dbPath}); this run stops without writing (try again when it ends)`;
+        throw new RetryableError(message, { code: 'LOCKED', cause: error });
       }
       throw error;
     }
@@ -77,15 +78,9 @@ export class RunLock implements Lock {
     db.exec(
       `CREATE TABLE IF NOT EXISTS ${KEPT} (run_id TEXT PRIMARY KEY, status TEXT, exit_code INTEGER, finished_at TEXT, read INTEGER, error_code TEXT, error_message TEXT)`,
     );
-    db.prepare(`INSERT OR REPLACE INTO ${KEPT} VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
-      end.runId,
-      end.status,
-      end.exitCode,
-      end.finishedAt,
-      end.read,
-      end.errorCode,
-      end.errorMessage,
-    );
+    const { runId, status, exitCode, finishedAt, read, errorCode, errorMessage } = end;
+    const values = [runId, status, exitCode, finishedAt, read, errorCode, errorMessage];
+    db.prepare(`INSERT OR REPLACE INTO ${KEPT} VALUES (?, ?, ?, ?, ?, ?, ?)`).run(...values);
     db.exec('COMMIT');
     this.kept = [];
     this.#close();
@@ -111,16 +106,5 @@ export class RunLock implements Lock {
 
 function readKept(db: DatabaseSync): KeptEnd[] {
   if (db.prepare('SELECT 1 FROM sqlite_schema WHERE name = ?').get(KEPT) === undefined) return [];
-  return db
-    .prepare(`SELECT run_id, status, exit_code, finished_at, read, error_code, error_message FROM ${KEPT}`)
-    .all()
-    .map((r) => ({
-      runId: String(r.run_id),
-      status: String(r.status),
-      exitCode: Number(r.exit_code),
-      finishedAt: String(r.finished_at),
-      read: Number(r.read),
-      errorCode: r.error_code === null ? null : String(r.error_code),
-      errorMessage: r.error_message === null ? null : String(r.error_message),
-    }));
+  return db.prepare(`SELECT ${KEPT_COLUMNS} FROM ${KEPT}`).all() as unknown as KeptEnd[];
 }

@@ -1,6 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { PermanentError } from '../../errors/errors.ts';
-import { q } from '../quote.ts';
+import { onConflictUpdate, q } from '../quote.ts';
 import type { ColumnType, TableSpec } from '../tables.ts';
 
 /** The columns a table has now, in order. */
@@ -17,10 +17,8 @@ export function rowidName(table: string, columns: readonly string[]): string {
   const taken = new Set(columns.map((c) => c.toLowerCase()));
   const free = ['rowid', '_rowid_', 'oid'].find((name) => !taken.has(name));
   if (free === undefined) {
-    throw new PermanentError(
-      `table ${table} has columns named rowid, _rowid_ and oid: SQLite then has no name left for its row ids, which ferry needs; rename one of them (in a CSV, its header)`,
-      { code: 'COLUMN_NAME_RESERVED' },
-    );
+    const message = `table ${table} has columns named rowid, _rowid_ and oid: SQLite then has no name left for its row ids, which ferry needs; rename one of them (in a CSV, its header)`;
+    throw new PermanentError(message, { code: 'COLUMN_NAME_RESERVED' });
   }
   return free;
 }
@@ -35,29 +33,23 @@ const MAX_COLUMNS = 2000;
  */
 export function checkSqliteTable(name: string, spec: TableSpec, existing: readonly string[]): void {
   if (name.toLowerCase().startsWith('sqlite_')) {
-    throw new PermanentError(
-      `table name ${name}: names starting with sqlite_ are SQLite's own; choose another (--table)`,
-      { code: 'TABLE_INVALID' },
-    );
+    const message = `table name ${name}: names starting with sqlite_ are SQLite's own; choose another (--table)`;
+    throw new PermanentError(message, { code: 'TABLE_INVALID' });
   }
   const seen = new Map(existing.map((c) => [c.toLowerCase(), c]));
   const declared = new Map<string, string>();
   for (const column of Object.keys(spec.columns)) {
     const other = declared.get(column.toLowerCase());
     if (other !== undefined) {
-      throw new PermanentError(
-        `table ${name}: columns ${other} and ${column} are one name to SQLite (it ignores case in column names): rename one of them (in a CSV, its header)`,
-        { code: 'COLUMN_NAMES_CLASH' },
-      );
+      const message = `table ${name}: columns ${other} and ${column} are one name to SQLite (it ignores case in column names): rename one of them (in a CSV, its header)`;
+      throw new PermanentError(message, { code: 'COLUMN_NAMES_CLASH' });
     }
     declared.set(column.toLowerCase(), column);
     seen.set(column.toLowerCase(), column);
   }
   if (seen.size > MAX_COLUMNS) {
-    throw new PermanentError(
-      `table ${name} would have ${seen.size} columns; SQLite allows at most ${MAX_COLUMNS}: split the file, or import it into PostgreSQL`,
-      { code: 'TOO_MANY_COLUMNS' },
-    );
+    const message = `table ${name} would have ${seen.size} columns; SQLite allows at most ${MAX_COLUMNS}: split the file, or import it into PostgreSQL`;
+    throw new PermanentError(message, { code: 'TOO_MANY_COLUMNS' });
   }
 }
 
@@ -99,22 +91,6 @@ export function columnTypeOf(declared: string): ColumnType {
   return READ_BACK[declared.toUpperCase()] ?? 'text';
 }
 
-/**
- * A one-column INTEGER primary key would become the rowid, and then a new row's rowid would be
- * its key, not one past the highest: the store tells inserts by that (and the undo journal takes
- * back rows past it). Declared INT, the key keeps integer affinity and stays a column of its own.
- */
-function keyType(t: ColumnType): string {
-  return SQL_TYPE[t] === 'INTEGER' ? 'INT' : SQL_TYPE[t];
-}
-
-export function createTableSql(name: string, spec: TableSpec): string {
-  const cols = Object.entries(spec.columns).map(([c, t]) =>
-    spec.primaryKey.includes(c) ? `${q(c)} ${keyType(t)} NOT NULL` : `${q(c)} ${SQL_TYPE[t]}`,
-  );
-  return `CREATE TABLE IF NOT EXISTS ${q(name)} (${cols.join(', ')}, PRIMARY KEY (${spec.primaryKey.map(q).join(', ')}))`;
-}
-
 /** `(?, ?), (?, ?), …`: the parameters of `rows` rows of `width` values each. */
 export function placeholders(rows: number, width: number): string {
   const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;
@@ -123,15 +99,16 @@ export function placeholders(rows: number, width: number): string {
 
 /**
  * The upsert of `rows` rows: each inserts, or updates only where a value really differs (a
- * repeated append or an unchanged row changes nothing). No RETURNING: it costs ~30% of a first run.
+ * repeated append or an unchanged row changes nothing). No RETURNING: it slows a first run down much
+ * (bench/RESULTS.md).
  */
 export function upsertSql(name: string, spec: TableSpec, rows = 1): string {
   const cols = Object.keys(spec.columns);
   const values = spec.mode === 'append' ? [] : cols.filter((c) => !spec.primaryKey.includes(c));
-  const insert = `INSERT INTO ${q(name)} (${cols.map(q).join(', ')}) VALUES ${placeholders(rows, cols.length)} ON CONFLICT (${spec.primaryKey.map(q).join(', ')})`;
-  if (values.length === 0) return `${insert} DO NOTHING`;
-  const set = values.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ');
+  const insert = `INSERT INTO ${q(name)} (${cols.map(q).join(', ')}) VALUES ${placeholders(rows, cols.length)}`;
+  const upsert = `${insert} ${onConflictUpdate(spec.primaryKey.map(q), values.map(q))}`;
+  if (values.length === 0) return upsert;
   // One row-value comparison, not a chain of ORs: a chain of a thousand columns is deeper than SQLite parses.
   const changed = `(${values.map((c) => `${q(name)}.${q(c)}`).join(', ')}) IS NOT (${values.map((c) => `excluded.${q(c)}`).join(', ')})`;
-  return `${insert} DO UPDATE SET ${set} WHERE ${changed}`;
+  return `${upsert} WHERE ${changed}`;
 }

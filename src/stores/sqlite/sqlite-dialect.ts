@@ -1,20 +1,28 @@
 import { existsSync } from 'node:fs';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import type { Dialect, KeptEnd, TableShape } from '../dialect.ts';
+import { bookkeepingSql } from '../bookkeeping.ts';
+import type { Column, Dialect, KeptEnd, ScopeSweep as Sweep } from '../dialect.ts';
 import { q } from '../quote.ts';
 import type { ColumnType, Row, TableSpec } from '../tables.ts';
-import { BOOKKEEPING_SQL, checkSqliteBookkeeping, upgradeBookkeeping } from './bookkeeping.ts';
+import { bookkeepingColumns, checkBookkeeping } from '../bookkeeping-check.ts';
 import { checkDatabasePath } from './database-path.ts';
-import { classifySqliteError, isBusy } from './errors.ts';
+import { BUSY, classifySqliteError, primaryCode } from './errors.ts';
 import { RunLock } from './lock.ts';
-import { checkSqliteTable, columnsOf, columnTypeOf, createTableSql, rowidName, SQL_TYPE } from './sql.ts';
+import { checkSqliteTable, columnsOf, columnTypeOf, rowidName, SQL_TYPE } from './sql.ts';
 import { LastInsert, ScopeSweep, TableWriter } from './table-writer.ts';
 import { UndoJournal } from './undo-journal.ts';
 
-export interface SqliteOptions {
-  /** How long to wait while another process writes to the database. Default 5000. */
-  busyTimeoutMs?: number;
+const BOOKKEEPING_SQL = bookkeepingSql({ time: 'TEXT', count: 'INTEGER', flag: 'INTEGER' });
+const BOOKKEEPING_COLUMNS = bookkeepingColumns(BOOKKEEPING_SQL);
+const ADDED_LATER = new Set(['_ferry_checkpoints.tables']); // by open(), to a database of an older ferry
+
+/** Throws when a table named like one of ferry's in `file` is not ferry's (see checkBookkeeping). */
+function checkSqliteBookkeeping(db: DatabaseSync, file: string, complete: boolean): void {
+  checkBookkeeping(file, BOOKKEEPING_COLUMNS, (table) => columnsOf(db, table), { complete, addedLater: ADDED_LATER });
 }
+
+/** How long to wait while another process writes to the database, in ms. */
+type SqliteOptions = { busyTimeoutMs?: number };
 
 /** The embedded database on node:sqlite: WAL, a busy timeout, the run lock in a file beside it. */
 export class SqliteDialect implements Dialect {
@@ -22,7 +30,6 @@ export class SqliteDialect implements Dialect {
   readonly now = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
   readonly insertionOrder = 'rowid';
   readonly replaceChunk = 256;
-  readonly lost = false;
   readonly lock: RunLock;
   readonly #path: string;
   readonly #db: DatabaseSync;
@@ -51,7 +58,9 @@ export class SqliteDialect implements Dialect {
       // schema and then writes fails at once (SQLITE_BUSY) when another process wrote between.
       checkSqliteBookkeeping(db, path, false);
       db.exec(`BEGIN IMMEDIATE; ${BOOKKEEPING_SQL}`);
-      upgradeBookkeeping(db);
+      // A database made by an older ferry: columns are only ever added.
+      if (!columnsOf(db, '_ferry_checkpoints').includes('tables'))
+        db.exec('ALTER TABLE _ferry_checkpoints ADD COLUMN tables TEXT');
       db.exec('COMMIT');
       return new SqliteDialect(path, db);
     } catch (error) {
@@ -75,67 +84,44 @@ export class SqliteDialect implements Dialect {
 
   async query<R>(doing: string, sql: string, params: readonly unknown[] = [], prepare = false): Promise<R[]> {
     try {
-      let statement = prepare ? this.#prepared.get(sql) : undefined;
-      if (!statement) {
-        statement = this.#db.prepare(sql);
-        if (prepare) this.#prepared.set(sql, statement);
-      }
+      const statement = this.#prepared.get(sql) ?? this.#db.prepare(sql);
+      if (prepare) this.#prepared.set(sql, statement);
       return statement.all(...(params as SQLInputValue[])) as R[];
     } catch (error) {
       throw this.classify(error, doing);
     }
   }
 
-  bool(value: boolean): number {
-    return value ? 1 : 0;
-  }
-
   classify(error: unknown, doing: string): unknown {
     return classifySqliteError(error, doing, this.#path);
   }
 
-  async started(): Promise<void> {}
+  readonly checkTable = checkSqliteTable;
 
-  async ending(): Promise<void> {}
-
-  checkTable(name: string, spec: TableSpec, existing: readonly string[]): void {
-    checkSqliteTable(name, spec, existing);
-  }
-
-  async tableShape(name: string): Promise<TableShape | undefined> {
+  async columns(name: string): Promise<Column[]> {
     const sql = `PRAGMA main.table_info(${q(name)})`;
     const info = this.#db.prepare(sql).all() as { name: string; type: string; pk: number }[];
-    if (info.length === 0) return undefined;
-    const key = info
-      .filter((c) => c.pk > 0)
-      .sort((a, b) => a.pk - b.pk)
-      .map((c) => c.name);
-    return { columns: info.map((c) => c.name), types: info.map((c) => columnTypeOf(c.type)), key };
+    return info.map((c) => ({ name: c.name, type: columnTypeOf(c.type), key: c.pk }));
   }
 
-  sqlType(type: ColumnType): string {
-    return SQL_TYPE[type];
+  /**
+   * A one-column INTEGER primary key would become the rowid, and then a new row's rowid would be
+   * its key, not one past the highest: the store tells inserts by that (and the undo journal takes
+   * back rows past it). Declared INT, the key keeps integer affinity and stays a column of its own.
+   */
+  sqlType(type: ColumnType, key = false): string {
+    return key && type === 'integer' ? 'INT' : SQL_TYPE[type];
   }
 
-  async createTable(name: string, spec: TableSpec): Promise<void> {
-    this.#db.exec(createTableSql(name, spec));
-  }
-
-  async addColumn(name: string, column: string, type: ColumnType): Promise<void> {
-    this.#db.exec(`ALTER TABLE ${q(name)} ADD COLUMN ${q(column)} ${SQL_TYPE[type]}`);
-  }
-
-  sameColumn(a: string, b: string): boolean {
-    return a.toLowerCase() === b.toLowerCase();
-  }
+  readonly sameColumn = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
   async writer(name: string, spec: TableSpec): Promise<TableWriter> {
     this.#lastInsert ??= new LastInsert(this.#db);
     return new TableWriter(this.#db, name, spec, this.#lastInsert, rowidName(name, columnsOf(this.#db, name)));
   }
 
-  async scopeSweep(name: string, spec: TableSpec, scope: Row): Promise<ScopeSweep> {
-    return new ScopeSweep(this.#db, name, spec, scope);
+  async scopeSweep(name: string, spec: TableSpec, scope: Row): Promise<Sweep> {
+    return ScopeSweep.start(this.#db, name, spec, scope);
   }
 
   async openJournal(): Promise<UndoJournal> {
@@ -172,7 +158,7 @@ function whileBusy(timeoutMs: number, step: () => void): void {
     try {
       return step();
     } catch (error) {
-      if (!isBusy(error) || Date.now() >= end) throw error;
+      if (primaryCode(error) !== BUSY || Date.now() >= end) throw error;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); // a short, blocking wait: open() is synchronous
     }
   }

@@ -30,7 +30,7 @@ export class LastInsert {
   }
 }
 
-// Rows per multi-row upsert: one call into SQLite for many rows (~12% less CPU on a first run),
+// Rows per multi-row upsert: one call into SQLite for many rows (less CPU; bench/RESULTS.md),
 // within SQLite's 32766 parameters.
 const ROWS_PER_STATEMENT = 64;
 const MAX_PARAMETERS = 32766;
@@ -43,6 +43,7 @@ export class TableWriter implements Writer {
   readonly spec: TableSpec;
   readonly #upsert: StatementSync;
   readonly #upsertMany: StatementSync;
+  readonly #width: number;
   readonly #perStatement: number;
   readonly #highest: StatementSync;
   readonly #keyAt: number[];
@@ -57,10 +58,8 @@ export class TableWriter implements Writer {
     this.#name = name;
     this.spec = spec;
     this.#upsert = db.prepare(upsertSql(name, spec));
-    this.#perStatement = Math.max(
-      1,
-      Math.min(ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / Object.keys(spec.columns).length)),
-    );
+    this.#width = Object.keys(spec.columns).length;
+    this.#perStatement = Math.max(1, Math.min(ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / this.#width)));
     this.#upsertMany = db.prepare(upsertSql(name, spec, this.#perStatement));
     this.#highest = db.prepare(`SELECT coalesce(max(${rowid}), 0) AS m FROM ${q(name)}`);
     this.#keyAt = spec.primaryKey.map((c) => Object.keys(spec.columns).indexOf(c));
@@ -72,44 +71,27 @@ export class TableWriter implements Writer {
     this.#last.forget(); // the transaction's own bookkeeping inserts moved the connection's last insert
   }
 
-  committed(): void {}
-
-  rolledBack(): void {}
-
-  async write(rows: readonly Row[], counts: WriteCounts, options: { sweep?: Sweep }): Promise<void> {
-    const sweep = options.sweep as ScopeSweep | undefined;
-    const keys: SqlValue[][] | undefined = sweep?.remembering ? [] : undefined;
-    this.writeMany(rows, counts, keys);
-    for (const key of keys ?? []) sweep?.remember(key);
-  }
-
-  /** One row, one statement; returns its values in column order. */
-  writeOne(row: Row, counts: WriteCounts): SqlValue[] {
-    const params = toParams(this.#name, this.spec, row);
-    this.#run(this.#upsert, params, 1, counts);
-    return params;
-  }
-
   /**
-   * Many rows, most of them ROWS_PER_STATEMENT to a statement. Rows repeating a key within one
-   * statement land in order, the last one winning, as they would one by one. `keys` receives
-   * each row's key, in order.
+   * Writes rows in order, most of them ROWS_PER_STATEMENT to a statement. Rows repeating a key
+   * within one statement land in order, the last one winning, as they would one by one. A sweep
+   * that wants them is told each row's key.
    */
-  writeMany(rows: readonly Row[], counts: WriteCounts, keys?: SqlValue[][]): void {
-    const n = this.#perStatement;
-    const width = Object.keys(this.spec.columns).length;
+  async write(rows: readonly Row[], counts: WriteCounts, options: { sweep?: Sweep }): Promise<void> {
+    const keys = options.sweep instanceof ScopeSweep ? options.sweep : undefined;
+    const [n, width] = [this.#perStatement, this.#width];
     let i = 0;
     for (; n > 1 && i + n <= rows.length; i += n) {
       const params = new Array<SqlValue>(n * width);
       for (let j = 0; j < n; j++) {
         toParams(this.#name, this.spec, rows[i + j] as Row, params, j * width);
-        keys?.push(this.keyOf(params, j * width));
+        keys?.remember(this.#keyOf(params, j * width));
       }
       this.#run(this.#upsertMany, params, n, counts);
     }
     for (; i < rows.length; i++) {
-      const params = this.writeOne(rows[i] as Row, counts);
-      keys?.push(this.keyOf(params));
+      const params = toParams(this.#name, this.spec, rows[i] as Row);
+      this.#run(this.#upsert, params, 1, counts);
+      keys?.remember(this.#keyOf(params));
     }
   }
 
@@ -129,78 +111,61 @@ export class TableWriter implements Writer {
     if (inserted > 0) this.#maxRowid = Number(lastInsertRowid);
   }
 
-  keyOf(params: SqlValue[], at = 0): SqlValue[] {
+  #keyOf(params: SqlValue[], at = 0): SqlValue[] {
     return this.#keyAt.map((i) => params[at + i] ?? null);
   }
 }
 
-/** The statements of a sweep whose scope held rows when the replace began. */
-interface Sweeping {
-  rememberOne: StatementSync;
-  rememberMany: StatementSync;
-  deleteUnseen: StatementSync;
-}
-
-/**
- * Remembers the keys a replace brought, then deletes the scope's rows it did not bring. A scope
- * that held no row when the replace began has nothing to sweep: its keys are not even kept.
- */
+/** Remembers the keys a replace brought, then deletes the scope's rows it did not bring. */
 export class ScopeSweep implements Sweep {
   readonly #db: DatabaseSync;
   readonly #seen: string;
   readonly #width: number;
   readonly #perStatement: number;
   readonly #scope: SqlValue[];
-  readonly #sweeping: Sweeping | undefined;
+  readonly #rememberOne: StatementSync;
+  readonly #rememberMany: StatementSync;
+  readonly #deleteUnseen: StatementSync;
   #pending: SqlValue[] = [];
 
-  constructor(db: DatabaseSync, name: string, spec: TableSpec, scope: Row) {
-    const key = spec.primaryKey.map(q);
+  /** A scope that holds no row has nothing to sweep: its keys are not even kept. */
+  static start(db: DatabaseSync, name: string, spec: TableSpec, scope: Row): Sweep {
     const inScope = (spec.scope ?? []).map((c) => `${q(c)} IS ?`).join(' AND ') || '1';
+    const values = (spec.scope ?? []).map((c) => toSql(scope[c], spec.columns[c] ?? 'text'));
+    const held = db.prepare(`SELECT 1 FROM ${q(name)} WHERE ${inScope} LIMIT 1`).get(...values);
+    return held === undefined ? { sweep: async () => {} } : new ScopeSweep(db, name, spec, values, inScope);
+  }
+
+  private constructor(db: DatabaseSync, name: string, spec: TableSpec, scope: SqlValue[], inScope: string) {
+    const key = spec.primaryKey.map(q);
     this.#db = db;
     this.#seen = q(`_ferry_seen_${name}`);
     this.#width = key.length;
     this.#perStatement = Math.min(KEYS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / key.length));
-    this.#scope = (spec.scope ?? []).map((c) => toSql(scope[c], spec.columns[c] ?? 'text'));
-    const held = db.prepare(`SELECT 1 FROM ${q(name)} WHERE ${inScope} LIMIT 1`).get(...this.#scope);
-    this.#sweeping = held === undefined ? undefined : this.#prepare(name, key, inScope);
-  }
-
-  /** Whether the keys are wanted: not when the scope held no row to sweep. */
-  get remembering(): boolean {
-    return this.#sweeping !== undefined;
-  }
-
-  remember(key: SqlValue[]): void {
-    if (!this.#sweeping) return;
-    for (const value of key) this.#pending.push(value);
-    if (this.#pending.length < this.#perStatement * this.#width) return;
-    this.#sweeping.rememberMany.run(...this.#pending);
-    this.#pending = [];
-  }
-
-  async sweep(counts: WriteCounts): Promise<void> {
-    if (!this.#sweeping) return;
-    const { rememberOne, deleteUnseen } = this.#sweeping;
-    for (let i = 0; i < this.#pending.length; i += this.#width)
-      rememberOne.run(...this.#pending.slice(i, i + this.#width));
-    this.#pending = [];
-    counts.deleted += Number(deleteUnseen.run(...this.#scope).changes);
-    this.#db.exec(`DROP TABLE temp.${this.#seen}`);
-  }
-
-  #prepare(name: string, key: string[], inScope: string): Sweeping {
-    const db = this.#db;
+    this.#scope = scope;
     db.exec(`DROP TABLE IF EXISTS temp.${this.#seen}`);
     // WITHOUT ROWID: remembering a key must not move last_insert_rowid (see LastInsert).
     db.exec(`CREATE TEMP TABLE ${this.#seen} (${key.join(', ')}, PRIMARY KEY (${key.join(', ')})) WITHOUT ROWID`);
     const insert = (rows: number) =>
       db.prepare(`INSERT OR IGNORE INTO temp.${this.#seen} VALUES ${placeholders(rows, key.length)}`);
+    this.#rememberOne = insert(1);
+    this.#rememberMany = insert(this.#perStatement);
     const notSeen = `NOT EXISTS (SELECT 1 FROM temp.${this.#seen} s WHERE ${key.map((k) => `s.${k} IS t.${k}`).join(' AND ')})`;
-    return {
-      rememberOne: insert(1),
-      rememberMany: insert(this.#perStatement),
-      deleteUnseen: db.prepare(`DELETE FROM ${q(name)} AS t WHERE ${inScope} AND ${notSeen}`),
-    };
+    this.#deleteUnseen = db.prepare(`DELETE FROM ${q(name)} AS t WHERE ${inScope} AND ${notSeen}`);
+  }
+
+  remember(key: SqlValue[]): void {
+    for (const value of key) this.#pending.push(value);
+    if (this.#pending.length < this.#perStatement * this.#width) return;
+    this.#rememberMany.run(...this.#pending);
+    this.#pending = [];
+  }
+
+  async sweep(counts: WriteCounts): Promise<void> {
+    for (let i = 0; i < this.#pending.length; i += this.#width)
+      this.#rememberOne.run(...this.#pending.slice(i, i + this.#width));
+    this.#pending = [];
+    counts.deleted += Number(this.#deleteUnseen.run(...this.#scope).changes);
+    this.#db.exec(`DROP TABLE temp.${this.#seen}`);
   }
 }

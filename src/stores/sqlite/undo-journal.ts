@@ -1,6 +1,6 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { TableWriter as Writer, UndoJournal as Journal } from '../dialect.ts';
-import { literal, q } from '../quote.ts';
+import { literal, onConflictUpdate, q } from '../quote.ts';
 import type { TableSpec } from '../tables.ts';
 import { columnsOf } from './sql.ts';
 import type { TableWriter } from './table-writer.ts';
@@ -47,9 +47,7 @@ export class UndoJournal implements Journal {
       close: this.#db.prepare(`UPDATE ${INSERTED} SET hi = (${highest}) WHERE tbl = ${literal(name)} AND hi IS NULL`),
     });
     const columns = columnsOf(this.#db, name);
-    this.#db.exec(
-      `CREATE TEMP TABLE IF NOT EXISTS ${q(`_ferry_undo_${name}`)} AS SELECT * FROM main.${q(name)} WHERE 0`,
-    );
+    this.#db.exec(`CREATE TEMP TABLE IF NOT EXISTS ${shadowOf(name)} AS SELECT * FROM main.${q(name)} WHERE 0`);
     const shadowColumns = columnsOf(this.#db, `_ferry_undo_${name}`, 'temp');
     for (const column of columns) {
       if (!shadowColumns.includes(column)) this.#db.exec(`ALTER TABLE ${shadowOf(name)} ADD COLUMN ${q(column)}`);
@@ -82,12 +80,11 @@ export class UndoJournal implements Journal {
       const inserted = `SELECT 1 FROM ${INSERTED} r WHERE r.tbl = ? AND t.${rowid} BETWEEN r.lo AND r.hi`;
       this.#db.prepare(`DELETE FROM main.${q(name)} AS t WHERE EXISTS (${inserted})`).run(name);
       const columns = columnsOf(this.#db, `_ferry_undo_${name}`, 'temp').map(q);
-      const values = columns.filter((c) => !spec.primaryKey.map(q).includes(c));
-      const action = values.length ? `UPDATE SET ${values.map((c) => `${c} = excluded.${c}`).join(', ')}` : 'NOTHING';
+      const key = spec.primaryKey.map(q);
+      const values = columns.filter((c) => !key.includes(c));
       // Newest copy first, so the oldest lands last: a row changed twice ends as it was before the run.
       this.#db.exec(
-        `INSERT INTO main.${q(name)} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${shadowOf(name)} ORDER BY ${rowid} DESC ` +
-          `ON CONFLICT (${spec.primaryKey.map(q).join(', ')}) DO ${action}`,
+        `INSERT INTO main.${q(name)} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${shadowOf(name)} ORDER BY ${rowid} DESC ${onConflictUpdate(key, values)}`,
       );
     }
     await this.forget();
