@@ -82,6 +82,13 @@ const config = {
     description: 'where the array is when the body is an object (dot path)',
     example: 'data.items',
   },
+  totalField: {
+    type: 'string',
+    env: 'REST_IMPORT_TOTAL_FIELD',
+    description:
+      'where the record count is in the body (dot path), when the API says it there and not in X-Total-Count: for progress, and to know a 404 after the last full page for the end',
+    example: 'count',
+  },
   maxRetries: {
     type: 'int',
     env: 'REST_IMPORT_MAX_RETRIES',
@@ -147,6 +154,7 @@ const job = defineJob({
       ...(c.recordsField ? { recordsField: c.recordsField } : {}),
       pagination: pagination(c),
       totalHeader: 'x-total-count',
+      ...(c.totalField ? { totalField: c.totalField } : {}),
       timeoutMs: c.timeout,
       maxRetries: c.maxRetries,
       maxBodyBytes: c.maxBody * 1024 * 1024,

@@ -97,3 +97,60 @@ describe('rest-import against a hostile or broken server: exit 65 at once, with 
     });
   }
 });
+
+describe('rest-import against a page-numbered API that answers 404 past its last page (Django REST framework)', () => {
+  // {"count": N, "next": …, "results": […]}, and 404 {"detail": "Invalid page."} for a page past the
+  // last: when N is a multiple of the page size, the last page is full and the next one is asked for.
+  async function drf(records: number, size: number) {
+    const { createServer } = await import('node:http');
+    const server = createServer((request, response) => {
+      const page = Number(new URL(request.url ?? '/', 'http://x').searchParams.get('page') ?? '1');
+      const from = (page - 1) * size;
+      response.setHeader('content-type', 'application/json');
+      if (page < 1 || (from >= records && page > 1)) {
+        response.statusCode = 404;
+        return response.end('{"detail":"Invalid page."}');
+      }
+      const results = Array.from({ length: Math.min(size, records - from) }, (_, i) => ({ id: from + i + 1 }));
+      response.end(JSON.stringify({ count: records, next: null, previous: null, results }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    return { url: `http://127.0.0.1:${port}/items`, [Symbol.asyncDispose]: () => new Promise((r) => server.close(r)) };
+  }
+
+  const args = (url: string, db: string, total: boolean) => [
+    '--api-url',
+    url,
+    '--db-path',
+    db,
+    '--page-param',
+    'page',
+    '--page-size-param',
+    'page_size',
+    '--page-size',
+    '10',
+    '--records-field',
+    'results',
+    ...(total ? ['--total-field', 'count'] : []),
+  ];
+
+  it('with --total-field count, a 404 after every record the count announced ends the read: exit 0, all 30', async () => {
+    await using api = await drf(30, 10);
+    const db = path.join(await mkdtemp(path.join(tmpdir(), 'ferry-drf-')), 'drf.db');
+    const finished = await runExample('rest-import', args(api.url, db, true));
+    const result = parseEventLines(finished.stdout).at(-1);
+    assert.equal(finished.code, 0, finished.stderr);
+    assert.ok(result?.type === 'result');
+    assert.deepEqual([result.counts?.read, result.counts?.inserted], [30, 30]);
+  });
+
+  it('without a count, the same 404 stays an error (it could be an outage): 65 HTTP_404', async () => {
+    await using api = await drf(30, 10);
+    const db = path.join(await mkdtemp(path.join(tmpdir(), 'ferry-drf-')), 'drf.db');
+    const finished = await runExample('rest-import', args(api.url, db, false));
+    const result = parseEventLines(finished.stdout).at(-1);
+    assert.ok(result?.type === 'result');
+    assert.deepEqual([finished.code, result.error?.code], [65, 'HTTP_404'], finished.stderr);
+  });
+});

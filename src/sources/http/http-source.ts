@@ -1,3 +1,4 @@
+import { isFerryError } from '../../errors/errors.ts';
 import type { SourceItem } from '../source-item.ts';
 import { getPath } from './dot-path.ts';
 import { safeUrl } from './http-errors.ts';
@@ -63,7 +64,11 @@ export function httpSource(options: HttpSourceOptions): HttpSource {
     try {
       while (url !== undefined) {
         ask(); // the per-request timeout of a prefetched page runs from now
-        const answer = await pending;
+        const answer = await pending.catch((error: unknown) => {
+          if (isPastTheEnd(error, state)) return undefined;
+          throw error;
+        });
+        if (answer === undefined) break;
         const records = recordsOf(answer.body, resolved.recordsField, safeUrl(url));
         guard.read(url, answer.text, records.length);
         const fresh = unread(url, records);
@@ -118,6 +123,16 @@ export function httpSource(options: HttpSourceOptions): HttpSource {
       return total;
     },
   };
+}
+
+/**
+ * A 404 for the page after every record the total announced: an API that answers a page number
+ * past its last with 404 (Django REST framework does) when the last page was full. Without a total
+ * that says so, a 404 stays an error: it could as well be an outage.
+ */
+function isPastTheEnd(error: unknown, state: PageState | undefined): boolean {
+  if (state === undefined || state.total === undefined || state.recordsRead < state.total) return false;
+  return isFerryError(error) && error.code === 'HTTP_404';
 }
 
 /** Marks a prefetch handled: a job that never asks for it must not die of its rejection. */
