@@ -30,7 +30,8 @@ async function install(major: number): Promise<string> {
     'npm',
     ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', partial, `node@${major}`],
     {
-      env: { HOME: process.env.HOME ?? '/tmp' },
+      // npm as the user runs it: behind a proxy, its certificate (NODE_EXTRA_CA_CERTS) and settings come from the environment
+      env: { ...(process.env as Record<string, string>), HOME: process.env.HOME ?? '/tmp' },
       timeoutMs: 300_000,
     },
   );
