@@ -116,7 +116,10 @@ describe('rest-import against a page-numbered API that answers 404 past its last
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
-    return { url: `http://127.0.0.1:${port}/items`, [Symbol.asyncDispose]: () => new Promise((r) => server.close(r)) };
+    return {
+      url: `http://127.0.0.1:${port}/items`,
+      [Symbol.asyncDispose]: () => new Promise<void>((r) => server.close(() => r())),
+    };
   }
 
   const args = (url: string, db: string, total: boolean) => [
