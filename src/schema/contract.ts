@@ -3,7 +3,7 @@ import type { SourceItem } from '../sources/source-item.ts';
 import type { ColumnType, Row } from '../stores/tables.ts';
 import { asText, MISFIT, toColumnValue } from './column-values.ts';
 import { isExactNumber } from '../values/exact-json.ts';
-import { ownField, setField } from '../values/own-field.ts';
+import { inherited, ownField, setField } from '../values/own-field.ts';
 import type { TypeOverrides } from './type-overrides.ts';
 
 /** `evolve`: a new column is added (nullable). `freeze`: the table keeps its columns; a record with a value for another is rejected. */
@@ -44,6 +44,8 @@ export class SchemaContract {
   readonly #labels: string[];
   /** Whether every declared column is text: rows of strings pass as they are. */
   readonly #allText: boolean;
+  /** Per declared column: whether its name is one every object inherits (read it with ownField). */
+  readonly #inherited: boolean[];
 
   constructor(options: ContractOptions) {
     const { table, existing, overrides } = options;
@@ -71,6 +73,7 @@ export class SchemaContract {
       ordered ? `column ${name} (field ${options.columns.indexOf(name) + 1})` : `column ${name}`,
     );
     this.#allText = this.#types.every((t) => t === 'text');
+    this.#inherited = this.#names.map(inherited);
   }
 
   /**
@@ -91,18 +94,14 @@ export class SchemaContract {
         return { ok: false, raw: record, reason, position: item.position };
       }
     }
-    const textOrMissing = (c: string) => {
-      const value = ownField(record, c);
-      return typeof value === 'string' || value === undefined;
-    };
-    if (this.#allText && this.#names.every(textOrMissing)) return item as SourceItem<Row>; // today's all-text table: the record as it is
+    if (this.#allText && this.#textOrMissing(record)) return item as SourceItem<Row>; // today's all-text table: the record as it is
     // A copy of the record (cheap for records of one shape, as a file's are), its values converted
     // where they need it: a string in a text column, the common case, is left as it is.
     const row: Row = { ...record };
     for (let i = 0; i < this.#names.length; i++) {
       const name = this.#names[i] as string;
       const type = this.#types[i] as ColumnType;
-      const raw = ownField(record, name);
+      const raw = this.#inherited[i] ? ownField(record, name) : record[name];
       if (type === 'text' && (typeof raw === 'string' || raw === undefined)) continue;
       const value = toColumnValue(raw, type);
       if (value === MISFIT) {
@@ -112,6 +111,16 @@ export class SchemaContract {
       setField(row, name, value);
     }
     return { ok: true, record: row, position: item.position };
+  }
+
+  /** Whether every declared column's value is a string or missing. */
+  #textOrMissing(record: Record<string, unknown>): boolean {
+    for (let i = 0; i < this.#names.length; i++) {
+      const name = this.#names[i] as string;
+      const value = this.#inherited[i] ? ownField(record, name) : record[name];
+      if (typeof value !== 'string' && value !== undefined) return false;
+    }
+    return true;
   }
 }
 

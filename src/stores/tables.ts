@@ -1,6 +1,6 @@
 import { PermanentError } from '../errors/errors.ts';
 import { isExactNumber, type ExactNumber } from '../values/exact-json.ts';
-import { ownField } from '../values/own-field.ts';
+import { inherited, ownField } from '../values/own-field.ts';
 
 /**
  * A column's type: the same in every store. `numeric` is an exact decimal in PostgreSQL (REAL in
@@ -86,9 +86,11 @@ function paramsOf(spec: TableSpec): Converter {
   const columns = Object.keys(spec.columns);
   const types = Object.values(spec.columns);
   const isKey = columns.map((c) => spec.primaryKey.includes(c));
+  const own = columns.map(inherited);
   return (table, row, params, at) => {
     for (let i = 0; i < columns.length; i++) {
-      const value = toSql(ownField(row, columns[i] as string), types[i] as ColumnType);
+      const column = columns[i] as string;
+      const value = toSql(own[i] ? ownField(row, column) : row[column], types[i] as ColumnType);
       if (value === null && isKey[i]) throw keyMissing(table, columns[i], row);
       params[at + i] = value;
     }

@@ -1,4 +1,4 @@
-import { ownField } from '../../values/own-field.ts';
+import { inherited, ownField } from '../../values/own-field.ts';
 import { keyMissing, toSql, type ColumnType, type Row, type TableSpec } from '../tables.ts';
 
 /** One row as a line of COPY's text format, and its key (for spotting a key twice in a batch). */
@@ -19,11 +19,13 @@ export function copyEncoder(table: string, spec: TableSpec): (row: Row) => CopyL
   const types = Object.values(spec.columns);
   const keyAt = spec.primaryKey.map((c) => names.indexOf(c));
   const single = keyAt.length === 1 ? (keyAt[0] ?? 0) : -1;
+  const own = names.map(inherited);
   return (row) => {
     let line = '';
     const fields: string[] = new Array<string>(names.length);
     for (let i = 0; i < names.length; i++) {
-      const text = field(ownField(row, names[i] as string), types[i] as ColumnType);
+      const name = names[i] as string;
+      const text = field(own[i] ? ownField(row, name) : row[name], types[i] as ColumnType);
       fields[i] = text;
       line += i === 0 ? text : `\t${text}`;
     }
