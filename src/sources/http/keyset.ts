@@ -5,6 +5,8 @@ import { safeUrl } from './http-errors.ts';
 /** A value that orders records: a timestamp or other text, or a number (an exact one too). */
 export type CursorValue = string | number | ExactNumber;
 
+const INTEGER = /^-?(0|[1-9]\d*)$/;
+
 /** The record's value of `field`, when it is one that can order records. */
 export function cursorValueOf(record: unknown, field: string): CursorValue | undefined {
   if (typeof record !== 'object' || record === null || !Object.hasOwn(record, field)) return undefined;
@@ -12,10 +14,15 @@ export function cursorValueOf(record: unknown, field: string): CursorValue | und
   return typeof value === 'string' || typeof value === 'number' || isExactNumber(value) ? value : undefined;
 }
 
-/** Numbers by value (integers past 2^53 too), anything else (ISO timestamps) as text. */
+/**
+ * Numbers by value (integers past 2^53 too), and two strings that are both integers as written
+ * without leading zeros ("9" before "10": ids an API sends as strings); anything else (ISO
+ * timestamps, codes) as text.
+ */
 export function compareCursorValues(a: CursorValue, b: CursorValue): number {
   const [x, y] = [String(jsonText(a)), String(jsonText(b))];
-  if (typeof a === 'string' || typeof b === 'string') return x < y ? -1 : x > y ? 1 : 0;
+  const integers = typeof a === 'string' && typeof b === 'string' && INTEGER.test(a) && INTEGER.test(b);
+  if (!integers && (typeof a === 'string' || typeof b === 'string')) return x < y ? -1 : x > y ? 1 : 0;
   if (!/^-?\d+$/.test(x) || !/^-?\d+$/.test(y)) return Number(x) - Number(y);
   const difference = BigInt(x) - BigInt(y);
   return difference > 0n ? 1 : difference < 0n ? -1 : 0;
