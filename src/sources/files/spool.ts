@@ -23,6 +23,8 @@ const spools = new Map<string, Promise<string>>();
 /** FIFOs whose open still waits for a writer: released at exit, or the exit would wait on them for ever. */
 const opening = new Set<string>();
 let spoolDir: string | undefined;
+/** Names the copies: spools.size would give two FIFOs read at once the same name. */
+let copies = 0;
 
 async function spoolIfPipe(file: string, signal: AbortSignal | undefined): Promise<string> {
   const fs = process.getBuiltinModule('node:fs');
@@ -39,7 +41,7 @@ async function spoolIfPipe(file: string, signal: AbortSignal | undefined): Promi
       fs.rmSync(dir, { recursive: true, force: true });
     });
   }
-  const copy = join(spoolDir, String(spools.size));
+  const copy = join(spoolDir, String(copies++));
   try {
     await pipeline(await pipeStream(file), fs.createWriteStream(copy, { flags: 'wx', mode: 0o600 }), { signal });
   } catch (error) {
