@@ -15,8 +15,6 @@ const MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-ful
 export interface TlsUrls {
   url: string;
   plain: string | undefined;
-  /** The sslmode the URL asked for, for messages. */
-  mode: string | undefined;
 }
 
 export function tlsUrls(url: string): TlsUrls {
@@ -24,21 +22,21 @@ export function tlsUrls(url: string): TlsUrls {
   try {
     parsed = new URL(url);
   } catch {
-    return { url, plain: undefined, mode: undefined }; // a socket path or the like: pg reads it as it is
+    return { url, plain: undefined }; // a socket path or the like: pg reads it as it is
   }
   const params = parsed.searchParams;
   for (const name of FILES) checkFile(name, params.get(name));
   const mode = params.get('sslmode') ?? undefined;
-  if (mode === undefined || params.has('uselibpqcompat')) return { url, plain: undefined, mode };
+  if (mode === undefined || params.has('uselibpqcompat')) return { url, plain: undefined };
   if (!MODES.includes(mode)) {
     throw new ConfigError(`--db-url (DATABASE_URL) has sslmode=${mode}: use ${MODES.slice(0, -1).join(', ')}`, {
       code: 'PG_TLS',
     });
   }
-  if (mode === 'no-verify' || mode === 'disable') return { url, plain: undefined, mode };
+  if (mode === 'no-verify' || mode === 'disable') return { url, plain: undefined };
   const fallback = mode === 'prefer' || mode === 'allow';
   const plain = fallback ? withParams(parsed, { sslmode: 'disable' }) : undefined;
-  return { url: withParams(parsed, { sslmode: fallback ? 'prefer' : mode, uselibpqcompat: 'true' }), plain, mode };
+  return { url: withParams(parsed, { sslmode: fallback ? 'prefer' : mode, uselibpqcompat: 'true' }), plain };
 }
 
 const FILES = ['sslcert', 'sslkey', 'sslrootcert'];
