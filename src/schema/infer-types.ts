@@ -1,5 +1,5 @@
 import type { ColumnType } from '../stores/tables.ts';
-import { ownField, setField } from '../values/own-field.ts';
+import { inherited, ownField, setField } from '../values/own-field.ts';
 import { Kind, kindOf } from './value-kinds.ts';
 
 /**
@@ -28,16 +28,26 @@ export function typeOfKinds(kinds: number): ColumnType {
 export class TypeInference {
   readonly #kinds = new Map<string, number>();
   readonly #only: readonly string[] | undefined;
+  /** Per column of `only`: whether its name is one every object inherits (read it with ownField). */
+  readonly #inherited: readonly boolean[];
 
   /** `only`: the columns to infer (the others are not looked at); default every field of every record. */
   constructor(only?: readonly string[]) {
     this.#only = only;
+    this.#inherited = only?.map(inherited) ?? [];
   }
 
   /** Takes in one record's values (a CSV row by its header, a JSON object's top-level fields). */
   observe(record: Readonly<Record<string, unknown>>): void {
-    if (this.#only === undefined) for (const name of Object.keys(record)) this.#take(name, record[name]);
-    else for (const name of this.#only) this.#take(name, ownField(record, name));
+    const only = this.#only;
+    if (only === undefined) {
+      for (const name of Object.keys(record)) this.#take(name, record[name]);
+      return;
+    }
+    for (let i = 0; i < only.length; i++) {
+      const name = only[i] as string;
+      this.#take(name, this.#inherited[i] ? ownField(record, name) : record[name]);
+    }
   }
 
   #take(name: string, value: unknown): void {
