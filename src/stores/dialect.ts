@@ -22,6 +22,12 @@ export interface Dialect {
 
   /** Runs one statement with `?` parameters; `prepare` keeps its plan (statements run every batch). */
   query<R = Row>(doing: string, sql: string, params?: readonly unknown[], prepare?: boolean): Promise<R[]>;
+  /**
+   * A statement that returns no rows. A server dialect may hold it and send it with the next one
+   * (PostgreSQL: BEGIN with the COPY, a batch's bookkeeping with its COMMIT), so its error may
+   * surface at that next statement, inside the same transaction.
+   */
+  exec(doing: string, sql: string, params?: readonly unknown[], prepare?: boolean): Promise<void>;
   /** A database error as a ferry error (65, 75…) that says what `doing` was; ferry errors pass. Unset when `query` does it. */
   classify?(error: unknown, doing: string): unknown;
 

@@ -190,8 +190,7 @@ export class RunStore implements Store {
       for (const [table, rows] of byTable(batch.writes))
         await this.#writer(table).write(rows, counts, { journal: this.#journal !== undefined });
       for (const reject of batch.rejects ?? []) await this.#saveReject(runId, job, reject);
-      for (const id of batch.resolved ?? [])
-        await this.#d.query(doing, 'DELETE FROM _ferry_rejects WHERE id = ?', [id]);
+      for (const id of batch.resolved ?? []) await this.#d.exec(doing, 'DELETE FROM _ferry_rejects WHERE id = ?', [id]);
       await this.#finishBatch(runId, job, batch, counts);
     });
     return counts;
@@ -224,7 +223,7 @@ export class RunStore implements Store {
 
   async #saveReject(runId: string, job: string, r: Reject): Promise<void> {
     const now = this.#d.now;
-    await this.#d.query(
+    await this.#d.exec(
       'saving rejects',
       `INSERT INTO _ferry_rejects (id, job, run_id, source, position, raw, reason, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ${now}, ${now}) ` +
         'ON CONFLICT (id) DO UPDATE SET run_id = excluded.run_id, source = excluded.source, position = excluded.position, reason = excluded.reason, last_seen = excluded.last_seen',
@@ -238,7 +237,7 @@ export class RunStore implements Store {
     const { checkpoint, read, rejected } = batch;
     const d = this.#d;
     if (checkpoint) {
-      await d.query(
+      await d.exec(
         'writing a batch',
         `INSERT INTO _ferry_checkpoints (job, value, tables, run_id, updated_at) VALUES (?, ?, ?, ?, ${d.now}) ` +
           'ON CONFLICT (job) DO UPDATE SET value = excluded.value, tables = excluded.tables, run_id = excluded.run_id, updated_at = excluded.updated_at',
@@ -246,7 +245,7 @@ export class RunStore implements Store {
         true,
       );
     }
-    await d.query(
+    await d.exec(
       'writing a batch',
       'UPDATE _ferry_runs SET read = ?, rejected = ?, inserted = inserted + ?, updated = updated + ?, unchanged = unchanged + ?, deleted = deleted + ? WHERE id = ?',
       [read, rejected, c.inserted, c.updated, c.unchanged, c.deleted, runId],
@@ -346,7 +345,7 @@ export class RunStore implements Store {
     const journal = d === this.#d ? this.#journal : undefined;
     let result: T;
     try {
-      await d.query(doing, nested ? 'SAVEPOINT ferry_batch' : d.begin);
+      await d.exec(doing, nested ? 'SAVEPOINT ferry_batch' : d.begin);
       await journal?.batchStarted?.();
       // After the journal's own notes: a writer counts inserts by the connection's last insert.
       for (const writer of writers) writer.began?.();

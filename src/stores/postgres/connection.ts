@@ -21,6 +21,8 @@ export class Connection {
   /** Rejects with the cause once the session is gone; every operation races it. */
   readonly #gone: Promise<never>;
   readonly #fail: (cause: unknown) => void;
+  /** Statements held to go with the next one (see hold). */
+  #held: string[] = [];
 
   private constructor(client: Client) {
     this.#client = client;
@@ -81,22 +83,42 @@ export class Connection {
     return this.#lost !== undefined;
   }
 
+  /**
+   * Holds a statement that returns no rows (its values written in) until the next statement, and
+   * sends it first in the same message: each round trip of a batch waits for the job to yield.
+   */
+  hold(text: string): void {
+    this.#held.push(text);
+  }
+
+  /** Forgets what is held: the transaction it belonged to is being rolled back. */
+  dropHeld(): void {
+    this.#held = [];
+  }
+
   /** Runs one statement; `prepare` keeps its plan on the session (for statements run every batch). */
   async query<R>(doing: string, text: string, values: readonly unknown[] = [], prepare = false): Promise<R[]> {
     if (this.#lost !== undefined) throw connectionLost(this.#lost, doing);
     try {
-      const config = prepare ? { name: statementName(text), text, values: [...values] } : { text, values: [...values] };
-      return (await this.#whileAlive(this.#client.query(config))).rows as R[];
+      // With no values to bind, the held statements and this one go as one simple query.
+      const alone = values.length > 0 || prepare;
+      if (alone && this.#held.length > 0) await this.#whileAlive(this.#client.query(this.#takeHeld('')));
+      const sql = alone ? text : this.#takeHeld(text);
+      const config = prepare
+        ? { name: statementName(sql), text: sql, values: [...values] }
+        : { text: sql, values: [...values] };
+      const result = await this.#whileAlive(this.#client.query(config));
+      return (Array.isArray(result) ? (result.at(-1) as (typeof result)[number]) : result).rows as R[];
     } catch (error) {
       throw this.#classify(error, doing);
     }
   }
 
-  /** Streams COPY text-format lines into `sql` (a COPY … FROM STDIN). */
+  /** Streams COPY text-format lines into `sql` (a COPY … FROM STDIN), after what is held. */
   async copyIn(doing: string, sql: string, text: string): Promise<void> {
     if (this.#lost !== undefined) throw connectionLost(this.#lost, doing);
     const { from } = await import('pg-copy-streams');
-    const stream = this.#client.query(from(sql));
+    const stream = this.#client.query(from(this.#takeHeld(sql)));
     // Listening from the start: pg reports a failed COPY as an 'error' event on the stream, which
     // would be an uncaught exception while no one listens (as during a wait for 'drain').
     const done = this.#whileAlive(finished(stream));
@@ -110,6 +132,14 @@ export class Connection {
     } catch (error) {
       throw this.#classify(error, doing);
     }
+  }
+
+  /** The held statements, then `text`, as one string; nothing is held after. */
+  #takeHeld(text: string): string {
+    if (this.#held.length === 0) return text;
+    const all = [...this.#held, text].filter((s) => s !== '').join(';\n');
+    this.#held = [];
+    return all;
   }
 
   /** Ends the session; the server then releases its locks and rolls back what was not committed. */

@@ -7,7 +7,7 @@ import type { ColumnType, Row, TableSpec } from '../tables.ts';
 import { bookkeepingColumns, checkBookkeeping } from '../bookkeeping-check.ts';
 import { Connection } from './connection.ts';
 import { checkNames } from './names.ts';
-import { columnTypeOf, SQL_TYPE } from './sql.ts';
+import { columnTypeOf, inlined, SQL_TYPE } from './sql.ts';
 import { scopeSweep, TableWriter, type PgSweep } from './table-writer.ts';
 import { UndoJournal } from './undo-journal.ts';
 
@@ -80,7 +80,16 @@ export class PostgresDialect implements Dialect {
   }
 
   query<R>(doing: string, sql: string, params: readonly unknown[] = [], prepare = false): Promise<R[]> {
+    // What the session holds belongs to the transaction a rollback ends: it is never sent.
+    if (sql.startsWith('ROLLBACK')) this.#conn.dropHeld();
     return this.#conn.query<R>(doing, this.#placeholders(sql), params, prepare);
+  }
+
+  /** Held until the next statement, its values written into it: a batch costs fewer round trips. */
+  async exec(doing: string, sql: string, params: readonly unknown[] = [], prepare = false): Promise<void> {
+    const text = inlined(sql, params);
+    if (text !== undefined) this.#conn.hold(text);
+    else await this.query(doing, sql, params, prepare);
   }
 
   /** `?` → `$1`, `$2`…: ferry's own statements name no identifier or literal with a `?` in it. */

@@ -65,3 +65,32 @@ export function upsertSql(
     `SELECT (count(*) FILTER (WHERE inserted))::int AS inserted, count(*)::int AS written FROM w`
   );
 }
+
+/**
+ * A statement with its `?` parameters written in as literals, for a session to send with others in
+ * one round trip; undefined when a value cannot be written so (a NUL ends a statement's text early).
+ * E'…' reads the same whatever standard_conforming_strings says; a quoted literal takes its type
+ * from where it stands, as a parameter does.
+ */
+export function inlined(sql: string, params: readonly unknown[]): string | undefined {
+  const parts = sql.split('?');
+  if (parts.length !== params.length + 1)
+    throw new TypeError(`${params.length} values for ${parts.length - 1} parameters`);
+  let text = parts[0] as string;
+  for (let i = 0; i < params.length; i++) {
+    const value = params[i];
+    if (value === null || value === undefined) text += 'NULL';
+    else if (
+      typeof value === 'string' ||
+      typeof value === 'number' ||
+      typeof value === 'bigint' ||
+      typeof value === 'boolean'
+    ) {
+      const s = String(value);
+      if (s.includes('\0')) return undefined;
+      text += `E'${s.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+    } else return undefined;
+    text += parts[i + 1] as string;
+  }
+  return text;
+}

@@ -96,16 +96,14 @@ export class TableWriter implements Writer {
   }
 
   async #stage(lines: readonly CopyLine[]): Promise<void> {
-    const doing = 'writing a batch';
     const staging = `pg_temp.${q(this.#staging)}`;
     if (this.#state === 'missing') {
       // Shaped by the real table, so its column types (even from an older declaration) are used.
-      await this.#conn.query(
-        doing,
+      this.#conn.hold(
         `DROP TABLE IF EXISTS ${staging}; CREATE TEMP TABLE ${q(this.#staging)} ON COMMIT DELETE ROWS AS SELECT ${this.#cols} FROM ${q(this.#name)} WITH NO DATA`,
       );
     } else if (this.#state === 'filled') {
-      await this.#conn.query(doing, `TRUNCATE ${staging}`);
+      this.#conn.hold(`TRUNCATE ${staging}`);
     }
     this.#state = 'filled';
     await this.#copy(staging, lines);

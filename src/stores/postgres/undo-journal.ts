@@ -46,12 +46,7 @@ export class UndoJournal implements Journal {
   /** Notes the batch's transaction as one the run wrote in, when it wrote anything. */
   async batchEnding(counts: WriteCounts | undefined): Promise<void> {
     if (!counts || counts.inserted + counts.updated + counts.deleted === 0) return;
-    await this.#conn.query(
-      'writing a batch',
-      `INSERT INTO ${UndoJournal.table} (xid) SELECT txid_current() % 4294967296`,
-      [],
-      true,
-    );
+    this.#conn.hold(`INSERT INTO ${UndoJournal.table} (xid) SELECT txid_current() % 4294967296`);
   }
 
   /** The value an upsert's SET clause gives `column`, copying the row first (`t` is the row as it is). */

@@ -92,6 +92,10 @@ export class SqliteDialect implements Dialect {
     }
   }
 
+  async exec(doing: string, sql: string, params: readonly unknown[] = [], prepare = false): Promise<void> {
+    await this.query(doing, sql, params, prepare);
+  }
+
   classify(error: unknown, doing: string): unknown {
     return classifySqliteError(error, doing, this.#path);
   }
