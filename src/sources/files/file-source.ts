@@ -10,13 +10,16 @@ export interface FileSource<T = unknown> extends AsyncIterable<SourceItem<T>> {
   batches(): AsyncIterable<SourceItem<T>[]>;
 }
 
+// Records handed over at once, at most; between two pieces of one read the event loop gets a turn.
+const PIECE = 256;
+
 /**
  * A FileSource over a reader of batches; each iteration reads the file again. Item by item, an
  * aborted `signal` stops it at the next record; by batches, at the next batch.
  */
 export function fileSource<T>(batches: () => AsyncGenerator<SourceItem<T>[]>, signal?: AbortSignal): FileSource<T> {
   return {
-    batches,
+    batches: () => inPieces(batches()),
     async *[Symbol.asyncIterator]() {
       for await (const batch of batches()) {
         for (const item of batch) {
@@ -26,4 +29,19 @@ export function fileSource<T>(batches: () => AsyncGenerator<SourceItem<T>[]>, si
       }
     },
   };
+}
+
+/**
+ * A read's records in pieces, a turn of the event loop between two: a server store's statements
+ * (each waits for one) then advance while the job works through the read, not only between reads.
+ */
+async function* inPieces<T>(batches: AsyncGenerator<SourceItem<T>[]>): AsyncGenerator<SourceItem<T>[]> {
+  for await (const batch of batches) {
+    if (batch.length <= PIECE) yield batch;
+    else
+      for (let i = 0; i < batch.length; i += PIECE) {
+        if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+        yield batch.slice(i, i + PIECE);
+      }
+  }
 }
