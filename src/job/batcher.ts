@@ -40,20 +40,29 @@ export class Batcher {
     this.#counts = run.counts;
   }
 
-  /** Queues rows; every --batch-size rows commit together, so a batch ends at the same row however they come. */
-  async write(table: string, rows: Row | readonly Row[]): Promise<void> {
+  /**
+   * Queues rows; every --batch-size rows commit together, so a batch ends at the same row however
+   * they come. Undefined when nothing had to wait: most writes only queue, and a record at a
+   * time, a promise each would cost more than queueing it.
+   */
+  write(table: string, rows: Row | readonly Row[], from = 0): Promise<void> | undefined {
     this.#covered.add(table);
-    for (const row of Array.isArray(rows) ? (rows as readonly Row[]) : [rows as Row]) {
-      let last = this.#pending.at(-1);
+    const list = Array.isArray(rows) ? (rows as readonly Row[]) : [rows as Row];
+    let last = this.#pending.at(-1);
+    for (let i = from; i < list.length; i++) {
       if (last?.table !== table) this.#pending.push((last = { table, rows: [] }));
-      last.rows.push(row); // into an array of ours: the caller may reuse its own
-      if (++this.#queued >= this.#size) {
-        await this.#commitBehind();
-        // node:sqlite is synchronous: without a turn of the event loop, a run that reads from
-        // memory would never see SIGTERM (or a host's abort) until it ended.
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+      last.rows.push(list[i] as Row); // into an array of ours: the caller may reuse its own
+      if (++this.#queued >= this.#size) return this.#commitAndGoOn(table, list, i + 1);
     }
+    return undefined;
+  }
+
+  async #commitAndGoOn(table: string, rows: readonly Row[], from: number): Promise<void> {
+    await this.#commitBehind();
+    // node:sqlite is synchronous: without a turn of the event loop, a run that reads from
+    // memory would never see SIGTERM (or a host's abort) until it ended.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (from < rows.length) await this.write(table, rows, from);
   }
 
   /** Queues a reject; it commits with the next batch. */

@@ -92,9 +92,13 @@ export function createContext<C>(parts: ContextParts<C>): JobContext<C> {
     },
     throwIfCancelled,
     checkpoint: parts.checkpoint,
-    async write(table, rows) {
-      throwIfCancelled(); // a cancelled run stops at its next write, even if it never checks
-      return needStore(parts.batcher).write(table, rows);
+    write(table, rows) {
+      try {
+        throwIfCancelled(); // a cancelled run stops at its next write, even if it never checks
+        return needStore(parts.batcher).write(table, rows) ?? QUEUED;
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
     setCheckpoint: (value) => needStore(parts.batcher).setCheckpoint(value),
     async defineTable(name, spec) {
@@ -154,6 +158,9 @@ export function schemaEvent(change: SchemaChange): SchemaEvent {
 function assertCount(what: string, n: number): void {
   if (!Number.isSafeInteger(n) || n < 0) throw new TypeError(`${what}: ${n} is not a whole number >= 0`);
 }
+
+/** What ctx.write gives when the rows were only queued: one settled promise, not one per call. */
+const QUEUED = Promise.resolve();
 
 function needStore(batcher: Batcher | undefined): Batcher {
   if (!batcher) throw new TypeError('this job has no store: declare one, e.g. store: sqlite() from ferry/sqlite');
