@@ -177,10 +177,15 @@ const TABLE = /^(?!_ferry|sqlite_)[A-Za-z_][A-Za-z0-9_]*$/i;
 /**
  * The file is read twice (its columns and types, then its rows). readFile reads a pipe through a
  * copy, but a device (a terminal as /dev/stdin, /dev/zero) would be read twice as it is, or for ever.
- * A path to nothing, or a folder, is left to readFile's own errors.
+ * A path to nothing, a folder or a path that cannot be followed is left to readFile's own errors.
  */
 function checkRereadable(file: string): void {
-  const stat = statSync(file, { throwIfNoEntry: false });
+  let stat;
+  try {
+    stat = statSync(file, { throwIfNoEntry: false });
+  } catch {
+    return; // a symlink loop, a file used as a folder…: readFile names what is wrong
+  }
   if (!stat?.isCharacterDevice() && !stat?.isBlockDevice()) return;
   throw new ConfigError(
     `${file} is a device, not a file: file-import reads its file twice (the columns and their types, then the rows); save the data to a file, or pipe it in (… | file-import --file /dev/stdin)`,
