@@ -2,7 +2,7 @@
 // file rewritten while it is imported. Each run ends exact, or with its documented code and a
 // message naming the problem; never 1, never 0 with rows missing.
 import assert from 'node:assert/strict';
-import { existsSync, symlinkSync } from 'node:fs';
+import { existsSync, readlinkSync, readdirSync, renameSync, symlinkSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -44,6 +44,15 @@ function userTables(db: string): unknown[] {
     database.close();
   }
 }
+function count(db: string, table: string): number {
+  const database = new DatabaseSync(db, { readOnly: true });
+  try {
+    return Number((database.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as { n: number }).n);
+  } finally {
+    database.close();
+  }
+}
+
 describe('file-import: paths no read can follow', () => {
   it('a symlink loop, a file used as a folder, a name too long: 65 FILE_UNREADABLE saying which, nothing written', async () => {
     const w = await workspace();
@@ -67,4 +76,64 @@ describe('file-import: paths no read can follow', () => {
     }
     assert.deepEqual(userTables(w.db), []);
   });
+});
+
+/** Calls `then` once the process `pid` has `file` open, polling its descriptors (Linux /proc). */
+function whenOpen(pid: number, file: string, then: () => void): void {
+  const fds = `/proc/${pid}/fd`;
+  const poll = () => {
+    let names: string[];
+    try {
+      names = readdirSync(fds);
+    } catch {
+      return; // the process is gone
+    }
+    for (const fd of names) {
+      try {
+        if (readlinkSync(path.join(fds, fd)) === file) return then();
+      } catch {
+        // closed meanwhile
+      }
+    }
+    setImmediate(poll);
+  };
+  poll();
+}
+
+describe('file-import: the file replaced while it is imported', { skip: !existsSync('/proc/self/fd') }, () => {
+  // file-import reads its file twice: its columns and their types, then its rows. An exporter that
+  // renames a new (here: empty) file into place in between made the second read see it, and the
+  // replace delete every row the file brought, with exit 0.
+  const lines = (n: number) =>
+    Array.from({ length: n }, (_, i) => JSON.stringify({ id: i + 1, v: `value ${i + 1}` })).join('\n') + '\n';
+
+  for (const key of [[], ['--key', 'id']]) {
+    it(`${key.length > 0 ? 'with --key' : 'without --key'}: an empty file renamed over it during the first read is 75 FILE_CHANGED, and every row stays`, async () => {
+      const w = await workspace();
+      const file = await w.file('export.ndjson', lines(100_000));
+      assert.equal((await importFile(w.db, file, key)).code, 0);
+      const empty = await w.file('export.tmp', '');
+      let swapped = false;
+      const finished = await importFile(w.db, file, key, {
+        onOutput: (_out, child) => {
+          if (swapped || child.pid === undefined) return;
+          swapped = true;
+          whenOpen(child.pid, file, () => renameSync(empty, file));
+        },
+      });
+      assert.ok(swapped, 'the run printed nothing');
+      failure(
+        finished,
+        75,
+        'FILE_CHANGED',
+        /export\.ndjson changed while it was read \(another file was put in its place\)/,
+      );
+      assert.equal(count(w.db, 'export'), 100_000);
+      // Once the writer is done, the rerun reads the file as it now is: empty, which without --key fails as such.
+      const rerun = await importFile(w.db, file, key);
+      if (key.length > 0) assert.equal(rerun.code, 0);
+      else failure(rerun, 65, 'EMPTY_FILE', /has no records/);
+      assert.equal(count(w.db, 'export'), 100_000);
+    });
+  }
 });
