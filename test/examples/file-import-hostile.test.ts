@@ -137,3 +137,19 @@ describe('file-import: the file replaced while it is imported', { skip: !existsS
     });
   }
 });
+
+describe('file-import: a JSON record nested 100,000 arrays deep', () => {
+  // Rejected (an array is no record), it overflowed the stack of the copy that redacts a reject: exit 1.
+  it('is a reject: 65 over --max-rejects, 0 within it, and the rejects command lists it whole', async () => {
+    const w = await workspace();
+    const deep = `${'['.repeat(100_000)}1${']'.repeat(100_000)}`;
+    const file = await w.file('deep.json', `[{"id":1},${deep}]`);
+    failure(await importFile(w.db, file), 65, 'REJECTS_OVER_LIMIT', /row 2: the record is an array/);
+    const allowed = result(await importFile(w.db, file, ['--max-rejects', '1']));
+    assert.deepEqual([allowed.exitCode, allowed.counts.inserted, allowed.counts.rejected], [0, 1, 1]);
+    const listed = await runExample('file-import', ['rejects', '--db-path', w.db]);
+    assert.equal(listed.code, 0, listed.stderr);
+    const reject = JSON.parse(listed.stdout.trim()) as { raw: unknown };
+    assert.equal(JSON.stringify(reject.raw), deep);
+  });
+});
