@@ -153,3 +153,41 @@ describe('file-import: a JSON record nested 100,000 arrays deep', () => {
     assert.equal(JSON.stringify(reject.raw), deep);
   });
 });
+
+describe('file-import: JSON text holding half of a UTF-16 surrogate pair', () => {
+  // "\ud800" has no UTF-8 form: stored, it became U+FFFD, and two keys differing only there one row.
+  it('a value is a reject naming the column; two such keys never merge into one row', async () => {
+    const w = await workspace();
+    const file = await w.file('s.ndjson', '{"id":"a","v":"ok"}\n{"id":"\\ud800","v":1}\n{"id":"\\udc00","v":2}\n');
+    for (const key of [['--key', 'id'], []]) {
+      const db = path.join(w.dir, `${key.length}.db`);
+      failure(
+        await importFile(db, file, key),
+        65,
+        'REJECTS_OVER_LIMIT',
+        /row 2, line 2: column id \(field 1\): "\\ud800" holds half of a UTF-16 surrogate pair/,
+      );
+      const allowed = result(await importFile(db, file, [...key, '--max-rejects', '2']));
+      assert.deepEqual([allowed.exitCode, allowed.counts.inserted, allowed.counts.rejected], [0, 1, 2]);
+      assert.equal(count(db, 's'), 1);
+      const listed = await runExample('file-import', ['rejects', '--db-path', db]);
+      const raws = listed.stdout
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { raw: { id: string } }).raw.id);
+      assert.deepEqual(raws.sort(), ['\ud800', '\udc00']);
+    }
+  });
+
+  it('a field name is 65 COLUMN_NAME_INVALID, nothing created', async () => {
+    const w = await workspace();
+    const file = await w.file('n.ndjson', '{"id":1,"\\ud800":"x"}\n');
+    failure(
+      await importFile(w.db, file, ['--key', 'id']),
+      65,
+      'COLUMN_NAME_INVALID',
+      /half of a UTF-16 surrogate pair/,
+    );
+    assert.deepEqual(userTables(w.db), []);
+  });
+});
