@@ -12,6 +12,8 @@
  * element), and a DOCTYPE is refused, as no spreadsheet writes one and it could declare entities.
  */
 
+import { HeldText } from './held-text.ts';
+
 /** What the scanner reports. Names are local names: a prefix such as `x:` is dropped. */
 export interface XmlHandler {
   /** An element starts; `attributes` is the raw text between its name and its end. */
@@ -31,13 +33,8 @@ export class XmlError extends Error {}
 export const MAX_TOKEN = 64 * 1024 * 1024;
 
 export class XmlScanner {
-  #rest = '';
-  /**
-   * Pieces after #rest that cannot end its token, kept apart and not scanned: a 60 MB cell (or
-   * comment, or attribute) scanned again from its start with each 16 KB piece took minutes.
-   */
-  #waiting: string[] = [];
-  #waitingLength = 0;
+  /** The token the last piece ended inside; pieces that cannot end it wait unscanned. */
+  readonly #rest = new HeldText();
   /** What ends the token #rest starts: `<` for text, `-->`, `]]>`, `?>`, `>`, or '' for a tag (a `>` outside quotes). */
   #ender = '';
   /** In a tag: the quote open at the end of what was seen. */
@@ -54,17 +51,16 @@ export class XmlScanner {
 
   /** Scans the next piece of the document; a token cut at the end waits for the next piece. */
   write(chunk: string): void {
-    if (this.#rest !== '' && !this.#ends(chunk)) {
-      this.#waiting.push(chunk);
-      this.#waitingLength += chunk.length;
-      this.#checkLength(this.#rest.length + this.#waitingLength);
+    if (this.#rest.length > 0 && !this.#ends(chunk)) {
+      this.#rest.add(chunk);
+      this.#checkLength(this.#rest.length);
       return;
     }
-    const s = this.#rest === '' ? chunk : this.#pending() + chunk;
+    const s = this.#rest.length === 0 ? chunk : this.#rest.take() + chunk;
     const done = this.#scan(s);
-    this.#rest = done === s.length ? '' : s.slice(done);
+    this.#rest.set(done === s.length ? '' : s.slice(done));
     this.#checkLength(this.#rest.length);
-    if (this.#rest !== '') this.#expect(this.#rest);
+    if (this.#rest.length > 0) this.#expect(this.#rest.start);
   }
 
   /** Notes what ends the unfinished token `rest` starts, and where the search for it stands. */
@@ -96,22 +92,13 @@ export class XmlScanner {
     return false;
   }
 
-  /** #rest and the pieces waiting after it, as one string. */
-  #pending(): string {
-    if (this.#waiting.length === 0) return this.#rest;
-    const joined = this.#rest + this.#waiting.join('');
-    this.#waiting = [];
-    this.#waitingLength = 0;
-    return joined;
-  }
-
   #checkLength(length: number): void {
     if (length > MAX_TOKEN) throw new XmlError(`a single token is longer than ${MAX_TOKEN} characters`);
   }
 
   /** The document ended: anything left open means it was cut short. */
   end(): void {
-    if (this.#pending().trim() !== '') throw new XmlError('it ends inside a tag');
+    if (this.#rest.take().trim() !== '') throw new XmlError('it ends inside a tag');
     if (this.#depth !== 0 || !this.#started) throw new XmlError('it ends before its root element is closed');
   }
 
