@@ -232,3 +232,29 @@ describe('file-import: keys PostgreSQL takes for one', { skip: await postgresUna
     });
   }
 });
+
+describe('file-import: UTF-16 without a byte-order mark', () => {
+  // Read as UTF-8 it was text full of NULs: 65 for a NUL in a column name, or "not valid JSON".
+  it('little or big endian, CSV or NDJSON: 65 FILE_NOT_UTF8 naming --encoding; with it, every row', async () => {
+    const w = await workspace();
+    const cases: [string, string, 'utf16le' | 'be'][] = [
+      ['le.csv', 'id,v\n1,é\n', 'utf16le'],
+      ['be.csv', 'id,v\n1,é\n', 'be'],
+      ['le.ndjson', '{"id":1,"v":"é"}\n', 'utf16le'],
+    ];
+    for (const [name, text, order] of cases) {
+      const le = Buffer.from(text, 'utf16le');
+      await writeFile(path.join(w.dir, name), order === 'be' ? le.swap16() : le);
+      const file = path.join(w.dir, name);
+      const encoding = order === 'be' ? 'utf-16be' : 'utf-16le';
+      failure(
+        await importFile(w.db, file, ['--key', 'id']),
+        65,
+        'FILE_NOT_UTF8',
+        new RegExp(`looks like ${encoding.toUpperCase()} without a byte-order mark.*pass --encoding ${encoding}`),
+      );
+      assert.equal((await importFile(w.db, file, ['--key', 'id', '--encoding', encoding])).code, 0);
+      assert.equal(count(w.db, name.replace(/\..*/, '')), 1);
+    }
+  });
+});
