@@ -9,6 +9,7 @@ import path from 'node:path';
 import { ConfigError, defineJob, id, PermanentError, type ColumnType, type JobContext, type Row } from 'ferry';
 import { runMain } from 'ferry/cli';
 import {
+  fileVersionCheck,
   formatOf,
   parseTypeOverrides,
   readFile,
@@ -106,6 +107,8 @@ const job = defineJob({
     if (!format)
       throw new ConfigError(`cannot tell the format of ${file}: pass --format csv, tsv, ndjson, json or xlsx`);
     checkRereadable(file);
+    // Both reads must see one file: an empty one put in its place between them would delete every row.
+    const unchanged = fileVersionCheck(file);
     const table = ctx.config.table ?? tableFrom(file);
     if (!TABLE.test(table))
       throw new ConfigError(
@@ -129,6 +132,7 @@ const job = defineJob({
       names.filter((c) => existing?.[c] === undefined && !overrides.columns.has(c));
     const inferFor = overrides.others === undefined && ctx.config.schema === 'evolve' ? untyped : undefined;
     const { columns, empty, sheet: readSheet, types } = await surveyOf(read, format, inferFor);
+    unchanged();
     // Two sheets of one workbook are two sources: each replaces only its own rows, under ids of its own.
     const source = readSheet === undefined ? file : `${file}#${readSheet}`;
     checkColumns(file, columns);
@@ -153,7 +157,7 @@ const job = defineJob({
       // Keyed by the natural key itself: files usually come in key order, so rows land side by side;
       // keyed by _ferry_id (a hash) every batch would touch pages all over the table.
       await ctx.defineTable(table, { columns: { _ferry_id: 'text', ...base }, primaryKey: key });
-      for await (const rows of accepted(ctx, read(), source, contract, key)) await ctx.write(table, rows);
+      for await (const rows of accepted(ctx, read(), source, contract, key, unchanged)) await ctx.write(table, rows);
     } else {
       if (empty && !ctx.config.allowEmpty) {
         throw new PermanentError(
@@ -167,7 +171,7 @@ const job = defineJob({
         mode: 'replace',
         scope: ['_ferry_source'],
       });
-      await ctx.replace(table, { _ferry_source: source }, accepted(ctx, read(), source, contract, key));
+      await ctx.replace(table, { _ferry_source: source }, accepted(ctx, read(), source, contract, key, unchanged));
     }
   },
 });
@@ -177,10 +181,15 @@ const TABLE = /^(?!_ferry|sqlite_)[A-Za-z_][A-Za-z0-9_]*$/i;
 /**
  * The file is read twice (its columns and types, then its rows). readFile reads a pipe through a
  * copy, but a device (a terminal as /dev/stdin, /dev/zero) would be read twice as it is, or for ever.
- * A path to nothing, or a folder, is left to readFile's own errors.
+ * A path to nothing, a folder or a path that cannot be followed is left to readFile's own errors.
  */
 function checkRereadable(file: string): void {
-  const stat = statSync(file, { throwIfNoEntry: false });
+  let stat;
+  try {
+    stat = statSync(file, { throwIfNoEntry: false });
+  } catch {
+    return; // a symlink loop, a file used as a folder…: readFile names what is wrong
+  }
   if (!stat?.isCharacterDevice() && !stat?.isBlockDevice()) return;
   throw new ConfigError(
     `${file} is a device, not a file: file-import reads its file twice (the columns and their types, then the rows); save the data to a file, or pipe it in (… | file-import --file /dev/stdin)`,
@@ -200,7 +209,8 @@ function checkColumns(file: string, columns: readonly string[]): void {
 
 /**
  * Valid rows, typed by the contract, with their id, a read's worth at a time; rejects (a value
- * that does not fit its column among them) are kept by ctx.acceptAll.
+ * that does not fit its column among them) are kept by ctx.acceptAll. Throws FILE_CHANGED at the
+ * end if the file is no longer the one the columns were read from.
  */
 async function* accepted(
   ctx: JobContext,
@@ -208,6 +218,7 @@ async function* accepted(
   source: string,
   contract: SchemaContract,
   key: string[],
+  unchanged: () => void,
 ): AsyncGenerator<Row[]> {
   const rowId = positional(source);
   let done = 0;
@@ -221,6 +232,7 @@ async function* accepted(
     ctx.progress('import', (done += batch.length));
     yield rows;
   }
+  unchanged(); // before a replace commits: its rows must come from the file the columns came from
 }
 
 /**

@@ -102,6 +102,12 @@ export class SchemaContract {
       const name = this.#names[i] as string;
       const type = this.#types[i] as ColumnType;
       const raw = this.#inherited[i] ? ownField(record, name) : record[name];
+      if (typeof raw === 'string' && !raw.isWellFormed()) {
+        // Half of a UTF-16 surrogate pair (JSON's "\ud800") has no UTF-8 form: the drivers store
+        // U+FFFD instead, and two keys that differ only there became one row.
+        const reason = `${this.#labels[i]}: ${preview(raw)} holds half of a UTF-16 surrogate pair, which no database stores as written; fix the text in the file`;
+        return { ok: false, raw: record, reason, position: item.position };
+      }
       if (type === 'text' && (typeof raw === 'string' || raw === undefined)) continue;
       const value = toColumnValue(raw, type);
       if (value === MISFIT) {
@@ -113,12 +119,12 @@ export class SchemaContract {
     return { ok: true, record: row, position: item.position };
   }
 
-  /** Whether every declared column's value is a string or missing. */
+  /** Whether every declared column's value is a well-formed string or missing. */
   #textOrMissing(record: Record<string, unknown>): boolean {
     for (let i = 0; i < this.#names.length; i++) {
       const name = this.#names[i] as string;
       const value = this.#inherited[i] ? ownField(record, name) : record[name];
-      if (typeof value !== 'string' && value !== undefined) return false;
+      if (typeof value === 'string' ? !value.isWellFormed() : value !== undefined) return false;
     }
     return true;
   }

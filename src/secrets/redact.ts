@@ -1,4 +1,5 @@
 import { isExactNumber } from '../values/exact-json.ts';
+import { setField } from '../values/own-field.ts';
 import { encodedForms } from './encoded-forms.ts';
 
 export const REDACTED = '[redacted]';
@@ -81,20 +82,53 @@ export class Redactor {
    * the original would: exact numbers stay numbers, a Date its ISO text.
    */
   value<T>(value: T): T {
-    return this.#walk(value, new WeakSet()) as T;
+    return this.#walk(value) as T;
   }
 
-  #walk(value: unknown, seen: WeakSet<object>): unknown {
-    if (typeof value === 'string') return this.string(value);
-    if (typeof value !== 'object' || value === null || isExactNumber(value)) return value;
-    if (hasToJSON(value)) return this.#walk(value.toJSON(), seen);
-    if (seen.has(value)) return '[circular]';
-    seen.add(value);
-    if (Array.isArray(value)) return value.map((v) => this.#walk(v, seen));
-    if (value instanceof Error) return this.#walk(errorFields(value), seen);
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = this.#walk(v, seen);
-    return out;
+  /**
+   * A loop over a stack of values to copy, not a recursion: a record nested 100,000 arrays deep
+   * (a hostile JSON file's reject) would overflow the call stack. Fields are set with setField:
+   * a record's own `__proto__` field must stay a field.
+   */
+  #walk(value: unknown): unknown {
+    const root: unknown[] = [undefined];
+    const pending: { value: unknown; into: unknown[] | Record<string, unknown>; at: number | string }[] = [
+      { value, into: root, at: 0 },
+    ];
+    const seen = new WeakSet<object>();
+    for (let task = pending.pop(); task !== undefined; task = pending.pop()) {
+      const { into, at } = task;
+      const put = (copy: unknown) =>
+        Array.isArray(into) ? (into[at as number] = copy) : setField(into, at as string, copy);
+      let v = task.value;
+      while (typeof v === 'object' && v !== null && !isExactNumber(v) && hasToJSON(v)) {
+        const json = v.toJSON();
+        if (json === v) break;
+        v = json;
+      }
+      if (typeof v === 'string') put(this.string(v));
+      else if (typeof v !== 'object' || v === null || isExactNumber(v)) put(v);
+      else if (seen.has(v)) put('[circular]');
+      else {
+        seen.add(v);
+        const source = v instanceof Error ? errorFields(v) : v;
+        if (Array.isArray(source)) {
+          const out: unknown[] = new Array<unknown>(source.length);
+          put(out);
+          for (let i = source.length - 1; i >= 0; i--) pending.push({ value: source[i], into: out, at: i });
+        } else {
+          const out: Record<string, unknown> = {};
+          put(out);
+          const entries = Object.entries(source);
+          for (const [k] of entries) setField(out, k, undefined); // the copy keeps the fields' order
+          for (let i = entries.length - 1; i >= 0; i--) {
+            const [k, field] = entries[i] as [string, unknown];
+            pending.push({ value: field, into: out, at: k });
+          }
+        }
+      }
+    }
+    return root[0];
   }
 }
 

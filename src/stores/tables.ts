@@ -45,10 +45,16 @@ export function validateTables(tables: TablesSchema): void {
       throw tableError(`table name ${JSON.stringify(name)}: ${rule}`);
     }
     const cols = Object.keys(spec.columns);
-    const unnamed = cols.find((c) => c === '' || c.includes('\0'));
+    const unnamed = cols.find((c) => c === '' || c.includes('\0') || !c.isWellFormed());
     if (unnamed !== undefined) {
-      const what = unnamed === '' ? 'is empty' : 'contains a NUL character';
-      // An empty name is a syntax error, and a NUL breaks the statement off (PostgreSQL takes that for a lost connection).
+      const what =
+        unnamed === ''
+          ? 'is empty'
+          : unnamed.includes('\0')
+            ? 'contains a NUL character'
+            : 'holds half of a UTF-16 surrogate pair';
+      // An empty name is a syntax error, a NUL breaks the statement off (PostgreSQL takes that for a
+      // lost connection), and half a surrogate pair would be U+FFFD: a column named unlike the field.
       const message = `table ${name}: the column name ${JSON.stringify(unnamed)} ${what}, which no database takes; rename the column in the file's header (or the records' field)`;
       throw new PermanentError(message, { code: 'COLUMN_NAME_INVALID' });
     }

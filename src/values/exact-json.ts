@@ -95,6 +95,12 @@ function sameDecimal(a: string, b: string): boolean {
   return x !== undefined && y !== undefined && x.sign === y.sign && x.digits === y.digits && x.exponent === y.exponent;
 }
 
+/** One spelling per number of a decimal numeral (`1.50`, `1.5`, `15e-1` → `15e-1`); undefined for no numeral. */
+export function canonicalDecimal(text: string): string | undefined {
+  const c = canonical(text);
+  return c === undefined ? undefined : `${c.sign}${c.digits}e${c.exponent}`;
+}
+
 const NUMERAL = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 
 /** sign, significant digits, and where the point goes: 0.0120 → ('', '12', -1). Zero has no sign. */

@@ -76,6 +76,19 @@ describe('file-import: --db-path pointing somewhere odd', () => {
     await checkFails(db, 64, 'DB_PATH_INVALID', /does not exist/);
   });
 
+  // SQLite said "disk I/O error" or "unable to open database file": 75, as if a retry could help.
+  it('a device (/dev/null), a FIFO, a folder no file can be made in (/proc): 64 saying so, nothing created', async () => {
+    const w = await workspace();
+    const fifo = path.join(w.dir, 'fifo.db');
+    execFileSync('mkfifo', [fifo]);
+    const cases: [string, RegExp][] = [
+      ['/dev/null', /the database path \/dev\/null is a device, not a file/],
+      [fifo, /fifo\.db is a pipe, not a file/],
+      ['/proc/ferry.db', /the database path \/proc\/ferry\.db cannot be created in \/proc \(ENOENT/],
+    ];
+    for (const [db, message] of cases) failure(await importInto(db, w.csv), 64, 'DB_PATH_INVALID', message);
+  });
+
   const notDatabases: [string, (file: string) => Promise<void>][] = [
     ['a text file', (file) => writeFile(file, 'id,name\n1,a\n'.repeat(200))],
     ['random bytes', (file) => writeFile(file, randomBytes(64 * 1024))],

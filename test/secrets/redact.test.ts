@@ -99,3 +99,16 @@ it('a redacted value serializes as the original would: exact numbers and dates k
     '{"big":9007199254740993,"at":"2026-01-01T00:00:00.000Z","note":"key [redacted]"}',
   );
 });
+
+it('a record from a hostile file, nested 100,000 arrays deep, is copied without overflowing the stack', () => {
+  const text = `${'['.repeat(100_000)}"s3cr3t-value"${']'.repeat(100_000)}`;
+  const out = new Redactor(['s3cr3t-value']).value(JSON.parse(text));
+  assert.equal(JSON.stringify(out), text.replace('s3cr3t-value', '[redacted]'));
+});
+
+it("a field named __proto__ stays the record's own field, in its place", () => {
+  const record = JSON.parse('{"id":"","__proto__":{"admin":true},"v":"key s3cr3t-value"}') as object;
+  const out = new Redactor(['s3cr3t-value']).value(record);
+  assert.equal(JSON.stringify(out), '{"id":"","__proto__":{"admin":true},"v":"key [redacted]"}');
+  assert.equal(Object.getPrototypeOf(out), Object.prototype);
+});

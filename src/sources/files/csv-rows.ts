@@ -2,6 +2,7 @@ import Papa from 'papaparse';
 import { PermanentError } from '../../errors/errors.ts';
 import type { SourceItem } from '../source-item.ts';
 import { checkHeader, recordOf } from './csv-header.ts';
+import { HeldText } from './held-text.ts';
 import { formatBytes } from './record-limit.ts';
 
 type CsvItem = SourceItem<Record<string, string>>;
@@ -25,7 +26,8 @@ export class CsvRows {
   readonly #maxRecordBytes: number;
   readonly #onHeader: ((names: readonly string[]) => void) | undefined;
   #parser: Papa.Parser | undefined;
-  #rest = '';
+  /** The row the last read ended inside; reads without a line break cannot end it, and wait unparsed. */
+  readonly #rest = new HeldText();
   #header: string[] | undefined;
   #row = 0;
   #line = 1;
@@ -46,12 +48,25 @@ export class CsvRows {
 
   /** The items of the rows this text completes (up to broken quoting: see throwIfBroken). */
   push(text: string): CsvItem[] {
-    return this.#parse(this.#rest + text, true);
+    if (this.#rest.length > 0 && !text.includes('\n') && !text.includes('\r')) {
+      this.#rest.add(text);
+      this.#checkLength(this.#rest.length, 0);
+      return [];
+    }
+    return this.#parse(this.#rest.take() + text, true);
   }
 
   /** The items of what is left at the end of the file. */
   end(): CsvItem[] {
-    return this.#rest === '' ? [] : this.#parse(this.#rest, false);
+    const rest = this.#rest.take();
+    return rest === '' ? [] : this.#parse(rest, false);
+  }
+
+  /** Throws once the row being read (after `rowsBefore` rows of this read) is longer than the limit. */
+  #checkLength(length: number, rowsBefore: number): void {
+    if (length <= this.#maxRecordBytes) return;
+    const message = `${this.#file}: row ${this.#row + rowsBefore + 1} is longer than ${formatBytes(this.#maxRecordBytes)}: most likely a quote that is never closed`;
+    throw new PermanentError(message, { code: 'CSV_INVALID' });
   }
 
   /** After the items before it are handed on: throws at the broken quoting the last read found. */
@@ -62,17 +77,14 @@ export class CsvRows {
   #parse(text: string, more: boolean): CsvItem[] {
     const parser = this.#parser ?? this.#start(text, more);
     if (!parser) {
-      this.#rest = text; // no line ending yet: the first one decides how lines end
+      this.#rest.set(text); // no line ending yet: the first one decides how lines end
       return [];
     }
     this.#rows = [];
     this.#ends = [];
     const { meta } = parser.parse(text, 0, more) as PapaStep;
-    this.#rest = more ? text.slice(meta.cursor) : '';
-    if (this.#rest.length > this.#maxRecordBytes) {
-      const message = `${this.#file}: row ${this.#row + this.#rows.length + 1} is longer than ${formatBytes(this.#maxRecordBytes)}: most likely a quote that is never closed`;
-      throw new PermanentError(message, { code: 'CSV_INVALID' });
-    }
+    this.#rest.set(more ? text.slice(meta.cursor) : '');
+    this.#checkLength(this.#rest.length, this.#rows.length);
     return this.#items(text);
   }
 

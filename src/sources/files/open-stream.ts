@@ -113,6 +113,13 @@ export function fileError(file: string, error: unknown): unknown {
       cause: error,
     });
   }
+  const unreachable = UNREACHABLE[code];
+  if (unreachable !== undefined) {
+    return new PermanentError(`${file} cannot be opened: ${unreachable} (${code}): check the path`, {
+      code: 'FILE_UNREADABLE',
+      cause: error,
+    });
+  }
   if (code.startsWith('Z_')) {
     return new PermanentError(
       `${file} is not a readable gzip file (${error.message}): check that the copy is complete, or rename it without .gz if it is not compressed`,
@@ -121,5 +128,13 @@ export function fileError(file: string, error: unknown): unknown {
   }
   return error;
 }
+
+/** Paths no read can follow, said for a user who typed or generated one. */
+const UNREACHABLE: Partial<Record<string, string>> = {
+  ELOOP: 'its symbolic links point at each other in a loop',
+  ENOTDIR: 'a part of the path before the last is a file, not a folder',
+  ENAMETOOLONG: 'the path, or a name in it, is longer than the system allows',
+  ENXIO: 'it is a socket or a device with nothing behind it, not a file',
+};
 
 function noop(): void {}

@@ -55,6 +55,13 @@ function decodingFor(file: string, head: Buffer, encoding: TextEncoding | undefi
       { code: 'FILE_ENCODING_MISMATCH' },
     );
   }
+  const unmarked = encoding === undefined && marked === undefined ? utf16Order(head) : undefined;
+  if (unmarked !== undefined) {
+    throw new PermanentError(
+      `${file} looks like ${unmarked.toUpperCase()} without a byte-order mark (its text starts with a 0 byte beside each letter), not UTF-8: pass --encoding ${unmarked}`,
+      { code: 'FILE_NOT_UTF8' },
+    );
+  }
   const chosen = encoding ?? marked ?? 'utf-8';
   // UTF-8 goes on as it is, checked: the readers strip its byte-order mark themselves.
   return chosen === 'utf-8' ? utf8Check(file) : transcoding(file, chosen);
@@ -80,6 +87,23 @@ function transcoding(file: string, encoding: Exclude<TextEncoding, 'utf-8'>): Te
     return Buffer.from(text, 'utf8');
   };
   return { push: (chunk) => decode(chunk), end: () => decode(undefined) };
+}
+
+/**
+ * The byte order of a file whose first characters are ASCII in UTF-16 (a letter, then a 0 byte,
+ * or the other way round): read as UTF-8 it would be text full of NULs. No UTF-8 text starts so.
+ */
+function utf16Order(head: Buffer): 'utf-16le' | 'utf-16be' | undefined {
+  const units = Math.min(4, Math.floor(head.length / 2));
+  if (units < 2) return undefined;
+  let le = true;
+  let be = true;
+  for (let i = 0; i < units; i++) {
+    const [a, b] = [head[2 * i], head[2 * i + 1]];
+    le &&= a !== 0 && b === 0;
+    be &&= a === 0 && b !== 0;
+  }
+  return le ? 'utf-16le' : be ? 'utf-16be' : undefined;
 }
 
 const BOMS: readonly (readonly [TextEncoding, Buffer])[] = [

@@ -12,6 +12,8 @@
  * element), and a DOCTYPE is refused, as no spreadsheet writes one and it could declare entities.
  */
 
+import { HeldText } from './held-text.ts';
+
 /** What the scanner reports. Names are local names: a prefix such as `x:` is dropped. */
 export interface XmlHandler {
   /** An element starts; `attributes` is the raw text between its name and its end. */
@@ -31,7 +33,14 @@ export class XmlError extends Error {}
 export const MAX_TOKEN = 64 * 1024 * 1024;
 
 export class XmlScanner {
-  #rest = '';
+  /** The token the last piece ended inside; pieces that cannot end it wait unscanned. */
+  readonly #rest = new HeldText();
+  /** What ends the token #rest starts: `<` for text, `-->`, `]]>`, `?>`, `>`, or '' for a tag (a `>` outside quotes). */
+  #ender = '';
+  /** In a tag: the quote open at the end of what was seen. */
+  #quote = 0;
+  /** The last characters seen, so that an ender split between two pieces is found. */
+  #tail = '';
   #depth = 0;
   #started = false;
   readonly #handler: XmlHandler;
@@ -42,15 +51,54 @@ export class XmlScanner {
 
   /** Scans the next piece of the document; a token cut at the end waits for the next piece. */
   write(chunk: string): void {
-    const s = this.#rest === '' ? chunk : this.#rest + chunk;
+    if (this.#rest.length > 0 && !this.#ends(chunk)) {
+      this.#rest.add(chunk);
+      this.#checkLength(this.#rest.length);
+      return;
+    }
+    const s = this.#rest.length === 0 ? chunk : this.#rest.take() + chunk;
     const done = this.#scan(s);
-    this.#rest = done === s.length ? '' : s.slice(done);
-    if (this.#rest.length > MAX_TOKEN) throw new XmlError(`a single token is longer than ${MAX_TOKEN} characters`);
+    this.#rest.set(done === s.length ? '' : s.slice(done));
+    this.#checkLength(this.#rest.length);
+    if (this.#rest.length > 0) this.#expect(this.#rest.start);
+  }
+
+  /** Notes what ends the unfinished token `rest` starts, and where the search for it stands. */
+  #expect(rest: string): void {
+    this.#quote = 0;
+    if (rest.charCodeAt(0) !== LT) this.#ender = '<';
+    else if (rest.startsWith('<!--')) this.#ender = '-->';
+    else if (rest.startsWith('<![CDATA[')) this.#ender = ']]>';
+    else if (rest.startsWith('<?')) this.#ender = '?>';
+    else if (rest.length < 9 || rest.charCodeAt(1) === SLASH || rest.charCodeAt(1) === BANG) this.#ender = '>';
+    else {
+      this.#ender = '';
+      this.#quote = quoteAfter(rest, 1, 0);
+    }
+    this.#tail = rest.slice(-2);
+  }
+
+  /** Whether `chunk` may end the token #rest starts (else the scan of it would find nothing). */
+  #ends(chunk: string): boolean {
+    if (this.#ender === '') {
+      const quote = quoteAfter(chunk, 0, this.#quote);
+      if (quote === -1) return true;
+      this.#quote = quote;
+      return false;
+    }
+    const seen = this.#tail + chunk;
+    if (seen.includes(this.#ender)) return true;
+    this.#tail = seen.slice(-2);
+    return false;
+  }
+
+  #checkLength(length: number): void {
+    if (length > MAX_TOKEN) throw new XmlError(`a single token is longer than ${MAX_TOKEN} characters`);
   }
 
   /** The document ended: anything left open means it was cut short. */
   end(): void {
-    if (this.#rest.trim() !== '') throw new XmlError('it ends inside a tag');
+    if (this.#rest.take().trim() !== '') throw new XmlError('it ends inside a tag');
     if (this.#depth !== 0 || !this.#started) throw new XmlError('it ends before its root element is closed');
   }
 
@@ -117,6 +165,7 @@ export class XmlScanner {
   }
 }
 
+const LT = 0x3c;
 const SLASH = 0x2f;
 const QUESTION = 0x3f;
 const BANG = 0x21;
@@ -126,6 +175,18 @@ const GT = 0x3e;
 const COLON = 0x3a;
 const AMPERSAND = 0x26;
 const CR = 0x0d;
+
+/** The quote open after `s` from `from` (0 for none) when `quote` was open before it; -1 once a `>` ends the tag. */
+function quoteAfter(s: string, from: number, quote: number): number {
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (quote !== 0) {
+      if (c === quote) quote = 0;
+    } else if (c === GT) return -1;
+    else if (c === QUOTE || c === APOSTROPHE) quote = c;
+  }
+  return quote;
+}
 
 /** The `>` that ends a tag starting at `from`, skipping any inside quoted attribute values. */
 function tagEnd(s: string, from: number): number {

@@ -1,3 +1,4 @@
+import { canonicalDecimal } from '../../values/exact-json.ts';
 import { inherited, ownField } from '../../values/own-field.ts';
 import { keyMissing, toSql, type ColumnType, type Row, type TableSpec } from '../tables.ts';
 
@@ -29,8 +30,11 @@ export function copyEncoder(table: string, spec: TableSpec): (row: Row) => CopyL
       fields[i] = text;
       line += i === 0 ? text : `\t${text}`;
     }
-    const key = single >= 0 ? (fields[single] as string) : keyAt.map((i) => fields[i]).join('\t');
     for (const i of keyAt) if (fields[i] === NULL) throw keyMissing(table, names[i], row);
+    const key =
+      single >= 0
+        ? keyText(fields[single] as string, types[single] as ColumnType)
+        : keyAt.map((i) => keyText(fields[i] as string, types[i] as ColumnType)).join('\t');
     return { line: `${line}\n`, key };
   };
 }
@@ -47,6 +51,31 @@ function field(value: unknown, type: ColumnType): string {
   const text = typeof sql === 'string' ? sql : String(sql);
   return SPECIAL.test(text) ? text.replace(SPECIALS, (c) => ESCAPES[c] ?? c) : text;
 }
+
+/**
+ * A key's text as PostgreSQL compares it: `1.0` and `1.00` are one numeric, `…00:00Z` and
+ * `…01:00+01:00` one timestamptz, `2024-01-02` and `2024-01-02 00:00` one timestamp. Two such
+ * rows in one upsert failed it ("ON CONFLICT DO UPDATE command cannot affect row a second time").
+ */
+function keyText(text: string, type: ColumnType): string {
+  if (type === 'numeric' || type === 'real') return canonicalDecimal(text) ?? text;
+  if (type !== 'timestamp' && type !== 'timestamptz') return text;
+  const m = MOMENT.exec(text);
+  if (m === null) return text;
+  const [, y, mo, d, h = '00', mi = '00', s = '00', fraction = '', zone = ''] = m;
+  const micros = fraction.padEnd(6, '0');
+  if (type === 'timestamp') return `${y}-${mo}-${d} ${h}:${mi}:${s}.${micros}`;
+  const zoned = ZONE.exec(zone);
+  if (zoned === null) return text;
+  const [, sign, zh = '0', zm = '0'] = zoned;
+  const offset = (sign === '-' ? -1 : 1) * (Number(zh) * 60 + Number(zm));
+  const utc = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi) - offset, Number(s));
+  return `${utc}.${micros}`;
+}
+
+/** The date, time and zone of a date or timestamp as value-kinds.ts takes them. */
+const MOMENT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?(.*)$/;
+const ZONE = /^(?:Z|([+-])(\d{2})(?::?(\d{2}))?)$/;
 
 /**
  * Splits a batch so that no key is twice in one statement (ON CONFLICT would refuse it): the

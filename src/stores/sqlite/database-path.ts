@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../../errors/errors.ts';
 
@@ -13,15 +13,42 @@ export function checkDatabasePath(file: string): void {
     const example = path.join(file, 'ferry.db');
     throw invalid(`is a folder: give the path of a database file in it (created when missing), e.g. ${example}`);
   }
+  if (target && !target.isFile()) {
+    // SQLite would answer "disk I/O error" (75, as if worth retrying) for /dev/null, or wait on a FIFO.
+    throw invalid(`is ${kindOf(target)}, not a file: give the path of a database file (created when missing)`);
+  }
   if (target) return;
   const folder = path.dirname(path.resolve(file));
   const parent = statOf(folder);
   if (!parent) throw invalid(`is in a folder that does not exist (${folder}): create it, or choose another path`);
   if (!parent.isDirectory()) throw invalid(`is inside ${folder}, which is a file, not a folder`);
+  createIn(folder);
 
-  function invalid(what: string): ConfigError {
-    return new ConfigError(`the database path ${file} ${what}`, { code: 'DB_PATH_INVALID' });
+  function invalid(what: string, cause?: unknown): ConfigError {
+    return new ConfigError(`the database path ${file} ${what}`, { code: 'DB_PATH_INVALID', cause });
   }
+
+  /**
+   * Creates the missing database file (empty: SQLite takes it for a new database), so that a
+   * folder no file can be made in (/proc, a read-only mount, one without write permission) is
+   * said as such, not as SQLite's "unable to open database file" (75, as if worth retrying).
+   */
+  function createIn(folder: string): void {
+    try {
+      closeSync(openSync(file, 'wx'));
+    } catch (error) {
+      const { code, message } = error as NodeJS.ErrnoException;
+      if (code === 'EEXIST') return; // another process made it meanwhile
+      if (code === 'EMFILE' || code === 'ENFILE' || code === 'ENOSPC') return; // passing: SQLite says so
+      throw invalid(`cannot be created in ${folder} (${message}): choose a folder the job can write to`, error);
+    }
+  }
+}
+
+function kindOf(stat: ReturnType<typeof statSync>): string {
+  if (stat?.isFIFO()) return 'a pipe';
+  if (stat?.isSocket()) return 'a socket';
+  return 'a device';
 }
 
 function statOf(file: string): ReturnType<typeof statSync> | undefined {
