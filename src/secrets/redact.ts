@@ -78,24 +78,51 @@ export class Redactor {
 
   /**
    * A deep copy with every string (and error message and stack) redacted, that serializes as
-   * the original would: exact numbers stay numbers, a Date its ISO text.
+   * the original would: exact numbers stay numbers, a Date its ISO text. Walked with a stack of
+   * its own, not by recursion: a record an API nests a million deep must not overflow the call stack.
    */
   value<T>(value: T): T {
-    return this.#walk(value, new WeakSet()) as T;
+    const seen = new WeakSet<object>();
+    const root: unknown[] = [undefined];
+    const work: Pending[] = [{ value, into: root, at: 0 }];
+    for (let next = work.pop(); next !== undefined; next = work.pop()) {
+      const { into, at } = next;
+      (into as Record<number | string, unknown>)[at] = this.#copy(next.value, seen, work);
+    }
+    return root[0] as T;
   }
 
-  #walk(value: unknown, seen: WeakSet<object>): unknown {
+  /** A leaf redacted, or an empty copy of a container whose children are left on `work`. */
+  #copy(value: unknown, seen: WeakSet<object>, work: Pending[]): unknown {
     if (typeof value === 'string') return this.string(value);
     if (typeof value !== 'object' || value === null || isExactNumber(value)) return value;
-    if (hasToJSON(value)) return this.#walk(value.toJSON(), seen);
+    if (hasToJSON(value)) return this.#copy(value.toJSON(), seen, work);
     if (seen.has(value)) return '[circular]';
     seen.add(value);
-    if (Array.isArray(value)) return value.map((v) => this.#walk(v, seen));
-    if (value instanceof Error) return this.#walk(errorFields(value), seen);
+    if (value instanceof Error) return this.#copy(errorFields(value), seen, work);
+    // Children go on the stack last first, so they are copied in order: of two references to one
+    // object, the first is copied and the second is '[circular]', as a recursive walk would have it.
+    if (Array.isArray(value)) {
+      const out = new Array<unknown>(value.length);
+      for (let i = value.length - 1; i >= 0; i--) work.push({ value: value[i], into: out, at: i });
+      return out;
+    }
+    const entries = Object.entries(value);
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = this.#walk(v, seen);
+    // The keys in their order, filled in later; defined, not assigned, so that a key named
+    // __proto__ (JSON may have one) is a key of the copy and not its prototype.
+    for (const [key] of entries)
+      Object.defineProperty(out, key, { value: undefined, writable: true, enumerable: true, configurable: true });
+    for (const [key, child] of entries.reverse()) work.push({ value: child, into: out, at: key });
     return out;
   }
+}
+
+/** A value still to copy, and where its copy goes. */
+interface Pending {
+  value: unknown;
+  into: unknown[] | Record<string, unknown>;
+  at: number | string;
 }
 
 function hasToJSON(value: object): value is { toJSON(): unknown } {

@@ -80,6 +80,14 @@ const CASES: Case[] = [
       /answered 200 OK \(application\/json\) with a body that is not UTF-8 at byte 20 of 24 \(0xe9\); JSON must be UTF-8/,
     requests: 1,
   },
+  {
+    // A reject is stored redacted, and the copy that redacts it once recursed: a stack overflow, exit 1.
+    name: 'a record nested 200,000 arrays deep',
+    fault: () => ({ kind: 'status', status: 200, body: `[${'['.repeat(200_000)}${']'.repeat(200_000)}]` }),
+    code: 'REJECTS_OVER_LIMIT',
+    message: /page 1, record 1: the record is not a JSON object/,
+    requests: 1,
+  },
 ];
 
 describe('rest-import against a hostile or broken server: exit 65 at once, with what to check', () => {
