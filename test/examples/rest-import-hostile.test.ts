@@ -81,6 +81,20 @@ const CASES: Case[] = [
     requests: 1,
   },
   {
+    // --page-param misnamed (the API's is `p`): page 1 again each time, in an envelope that changes
+    // (a request id): the body never repeats, the records do. It used to read until killed.
+    name: 'page 1 again and again, in an envelope with a new request id each time',
+    fault: (request) => ({
+      kind: 'status',
+      status: 200,
+      body: JSON.stringify({ requestId: `r${request.n}`, data: [{ id: 1 }, { id: 2 }, { id: 3 }] }),
+    }),
+    args: ['--page-param', 'page', '--page-size', '3', '--records-field', 'data'],
+    code: 'HTTP_PAGINATION_LOOP',
+    message: /\?page=2: the page has the same records as the one before, so the pagination goes round in circles/,
+    requests: 2,
+  },
+  {
     // A reject is stored redacted, and the copy that redacts it once recursed: a stack overflow, exit 1.
     name: 'a record nested 200,000 arrays deep',
     fault: () => ({ kind: 'status', status: 200, body: `[${'['.repeat(200_000)}${']'.repeat(200_000)}]` }),

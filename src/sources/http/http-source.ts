@@ -70,7 +70,7 @@ export function httpSource(options: HttpSourceOptions): HttpSource {
         });
         if (answer === undefined) break;
         const records = recordsOf(answer.body, resolved.recordsField, safeUrl(url));
-        guard.read(url, answer.text, records.length);
+        guard.read(url, resolved.recordsField === undefined ? answer.text : JSON.stringify(records), records.length);
         const fresh = unread(url, records);
         if (state === undefined) total = totalOf(answer.response, answer.body, resolved);
         state = {

@@ -5,7 +5,11 @@ import type { Pagination } from './options.ts';
 export interface LoopGuard {
   /** Before fetching: throws if this URL was read already, or if too many empty pages came in a row. */
   visit(url: URL): void;
-  /** After fetching: throws if a non-empty page repeats the previous one byte for byte (asked from one keyset value). */
+  /**
+   * After fetching: throws if a non-empty page repeats the previous one's records (asked from one
+   * keyset value). `text` is the page's records as JSON: the body when it is the array, else its
+   * records alone, since a body around them may differ each time (a request id, the server's clock).
+   */
   read(url: URL, text: string, recordCount: number): void;
 }
 
@@ -35,7 +39,7 @@ export function loopGuard(pagination: Pagination, maxEmptyPages: number): LoopGu
     },
     read(url, text, recordCount) {
       const repeated = recordCount > 0 && text === previous && askedFrom(url) === askedFrom(last);
-      if (repeated) throw fail(url, 'the page is the same as the one before');
+      if (repeated) throw fail(url, 'the page has the same records as the one before');
       previous = text;
       emptyInARow = recordCount === 0 ? emptyInARow + 1 : 0;
       last = url;
