@@ -95,6 +95,26 @@ const CASES: Case[] = [
     requests: 2,
   },
   {
+    // fetch followed redirects itself: a loop was a "network error", retried, then 75.
+    name: 'redirects in a loop',
+    fault: (request) => ({ kind: 'status', status: 302, body: '', headers: { location: `?hop=${request.n % 2}` } }),
+    code: 'HTTP_REDIRECT_LOOP',
+    message: /redirects that go round in circles \(.*\?hop=1 → .*\?hop=0 → .*\?hop=1\); check the URL/,
+    requests: 3,
+  },
+  {
+    name: 'a Link to a file: URL',
+    fault: () => ({
+      kind: 'status',
+      status: 200,
+      body: '[{"id":1}]',
+      headers: { link: '<file:///etc/passwd>; rel="next"' },
+    }),
+    code: 'HTTP_BAD_LINK',
+    message: /next page is a file: URL, not HTTP, which is not followed/,
+    requests: 1,
+  },
+  {
     // A reject is stored redacted, and the copy that redacts it once recursed: a stack overflow, exit 1.
     name: 'a record nested 200,000 arrays deep',
     fault: () => ({ kind: 'status', status: 200, body: `[${'['.repeat(200_000)}${']'.repeat(200_000)}]` }),

@@ -3,6 +3,7 @@ import { excerpt, safeUrl, statusError, statusText, type Asked, type Fault } fro
 import type { RequestOptions } from './options.ts';
 import { parseAnswer } from './parse-answer.ts';
 import { EXCERPT_BYTES, readBody, type Body } from './read-body.ts';
+import { getFollowing } from './redirects.ts';
 import { decodeUtf8 } from './utf8.ts';
 
 export interface Answer {
@@ -25,7 +26,7 @@ export async function attempt(url: URL, options: RequestOptions, attempts: numbe
   let response: Response;
   let body: Body;
   try {
-    response = await options.fetch(url, { headers: options.headersFor(url), signal });
+    response = await getFollowing(url, options, signal);
     // Of an error answer, only the start is shown.
     body = await readBody(response, response.ok ? options.maxBodyBytes : EXCERPT_BYTES);
   } catch (error) {

@@ -9,8 +9,8 @@ import type { Utf8Error } from './utf8.ts';
  * other non-2xx; RetryableError for 408, 429, 5xx once retries are used up), `HTTP_TIMEOUT`,
  * `HTTP_NETWORK`, `HTTP_INVALID_JSON` (RetryableError, retries used up: a JSON body cut off or
  * garbled), `HTTP_NOT_JSON` (a 2xx of another media type), `HTTP_BODY_TOO_LARGE`, `HTTP_INVALID_UTF8`,
- * `HTTP_BODY_SHAPE`, `HTTP_PAGINATION_LOOP`, `HTTP_EMPTY_PAGES` and `HTTP_KEYSET_ORDER`
- * (PermanentError), `HTTP_BAD_OPTION` (ConfigError).
+ * `HTTP_BODY_SHAPE`, `HTTP_PAGINATION_LOOP`, `HTTP_EMPTY_PAGES`, `HTTP_KEYSET_ORDER`,
+ * `HTTP_REDIRECT_LOOP`, `HTTP_BAD_REDIRECT` and `HTTP_BAD_LINK` (PermanentError), `HTTP_BAD_OPTION` (ConfigError).
  */
 export interface HttpErrorDetails {
   /** The request's URL without credentials. */

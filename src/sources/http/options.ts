@@ -95,7 +95,7 @@ export interface HttpSourceOptions {
   url: string;
   /**
    * Sent with every request to the URL's origin (`authorization`, `x-api-key`…); those named like
-   * a credential are secrets: never printed, and not sent to a `Link` on another origin.
+   * a credential are secrets: never printed, and not sent to another origin a `Link` or a redirect points to.
    */
   headers?: Record<string, string>;
   /** Extra query params (e.g. `since`) set on the first URL and every URL ferry builds; Link URLs are followed as given. */
@@ -132,7 +132,7 @@ export interface HttpSourceOptions {
 }
 
 export interface RequestOptions {
-  /** The headers for a URL: secrets go to the configured URL's origin only, as with fetch's redirects. */
+  /** The headers for a URL: secrets go to the configured URL's origin only, on Links and redirects alike. */
   headersFor(url: URL): Headers;
   timeoutMs: number;
   maxRetries: number;
