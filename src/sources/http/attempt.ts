@@ -64,13 +64,16 @@ function classify(asked: Asked, body: Body, options: RequestOptions): Outcome {
   const { status } = response;
   if (status >= 200 && status <= 299) return parseAnswer(asked, body, options);
   const text = decodeUtf8(body.bytes).text;
-  if (status === 408 || status === 429 || (status >= 500 && status <= 599)) {
+  if (RETRIED.has(status) || (status >= 500 && status <= 599)) {
     const reason = `${statusText(response)}: ${excerpt(text, options.redactor) || '(empty body)'}`;
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
     return { ok: false, fault: { code: `HTTP_${status}`, reason, status, retryAfterMs, cause: undefined } };
   }
   throw statusError(asked, text, options.redactor);
 }
+
+/** 4xx that ask for the request again: Request Timeout, Too Early (RFC 8470), Too Many Requests. */
+const RETRIED = new Set([408, 425, 429]);
 
 function fail(code: string, reason: string, cause: unknown): Outcome {
   return { ok: false, fault: { code, reason, status: undefined, retryAfterMs: undefined, cause } };

@@ -5,8 +5,8 @@ import type { Utf8Error } from './utf8.ts';
 /**
  * Fields of the errors about a request (status and retry errors), so callers need not parse messages.
  *
- * Codes: `HTTP_<status>` for an answer (PermanentError for a 4xx other than 408/429 or any
- * other non-2xx; RetryableError for 408, 429, 5xx once retries are used up), `HTTP_TIMEOUT`,
+ * Codes: `HTTP_<status>` for an answer (PermanentError for a 4xx other than 408/425/429 or any
+ * other non-2xx; RetryableError for 408, 425, 429, 5xx once retries are used up), `HTTP_TIMEOUT`,
  * `HTTP_NETWORK`, `HTTP_INVALID_JSON` (RetryableError, retries used up: a JSON body cut off or
  * garbled), `HTTP_NOT_JSON` (a 2xx of another media type), `HTTP_BODY_TOO_LARGE`, `HTTP_INVALID_UTF8`,
  * `HTTP_BODY_SHAPE`, `HTTP_PAGINATION_LOOP`, `HTTP_EMPTY_PAGES`, `HTTP_KEYSET_ORDER`,

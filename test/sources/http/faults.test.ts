@@ -26,6 +26,8 @@ describe('each fault is survived with the same records as a fault-free run', () 
       ['HTTP_500', 'HTTP_502', 'HTTP_503'],
     ],
     ['504 then 408', { 1: status(504), 2: status(408) }, ['HTTP_504', 'HTTP_408']],
+    // RFC 8470: a 425 Too Early asks for the request again; it was a PermanentError.
+    ['425 Too Early', { 2: status(425) }, ['HTTP_425']],
     ['429 with Retry-After: 0', at({ kind: 'retry-after', seconds: 0, as: 'seconds' }, 3), ['HTTP_429']],
     ['connection reset, twice', at({ kind: 'reset' }, 1, 3), ['HTTP_NETWORK', 'HTTP_NETWORK']],
     ['body cut off by a reset', at({ kind: 'truncate' }, 2), ['HTTP_NETWORK']],
