@@ -115,6 +115,18 @@ const CASES: Case[] = [
     requests: 1,
   },
   {
+    // An id past 2^53 takes the exact-number parse, whose stack overflowed: retried as a cut-off body, then 75.
+    name: 'a record nested 200,000 arrays deep, with an id past 2^53',
+    fault: () => ({
+      kind: 'status',
+      status: 200,
+      body: `[{"id":12345678901234567890,"x":${'['.repeat(200_000)}${']'.repeat(200_000)}}]`,
+    }),
+    code: 'HTTP_BODY_TOO_DEEP',
+    message: /answered 200 OK with JSON that could not be read \(.+\): its values are nested too deep/,
+    requests: 1,
+  },
+  {
     // A reject is stored redacted, and the copy that redacts it once recursed: a stack overflow, exit 1.
     name: 'a record nested 200,000 arrays deep',
     fault: () => ({ kind: 'status', status: 200, body: `[${'['.repeat(200_000)}${']'.repeat(200_000)}]` }),

@@ -17,7 +17,7 @@ export interface Page {
   url: string;
   /** Its records; with a keyset, without those the page before ended with (they come again first). */
   records: unknown[];
-  /** The whole parsed body (for fields beside the records: a next cursor, a total). */
+  /** The whole parsed body (for fields beside the records: a next cursor, a total); null for a 204 No Content. */
   body: unknown;
   /** The response's headers. */
   headers: Headers;
@@ -69,7 +69,8 @@ export function httpSource(options: HttpSourceOptions): HttpSource {
           throw error;
         });
         if (answer === undefined) break;
-        const records = recordsOf(answer.body, resolved.recordsField, safeUrl(url));
+        const records =
+          answer.response.status === 204 ? [] : recordsOf(answer.body, resolved.recordsField, safeUrl(url));
         guard.read(url, resolved.recordsField === undefined ? answer.text : JSON.stringify(records), records.length);
         const fresh = unread(url, records);
         if (state === undefined) total = totalOf(answer.response, answer.body, resolved);

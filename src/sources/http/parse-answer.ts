@@ -1,23 +1,27 @@
 import { parseJson } from '../../values/exact-json.ts';
 import type { Outcome } from './attempt.ts';
-import { bodyTooLargeError, notJsonError, notUtf8Error, statusText, type Asked } from './http-errors.ts';
+import { bodyTooLargeError, notJsonError, notUtf8Error, statusText, tooDeepError, type Asked } from './http-errors.ts';
 import type { RequestOptions } from './options.ts';
 import type { Body } from './read-body.ts';
 import { decodeUtf8 } from './utf8.ts';
 
 /**
- * A 2xx answer's JSON, or a retryable fault when a JSON body is cut off or garbled (a proxy
- * truncating); a PermanentError when reading it again cannot help: too large, not UTF-8, or
- * not JSON at all (a login page, a wrong URL).
+ * A 2xx answer's JSON (null for a 204), or a retryable fault when a JSON body is cut off or
+ * garbled (a proxy truncating); a PermanentError when reading it again cannot help: too large,
+ * too deep, not UTF-8, or not JSON at all (a login page, a wrong URL).
  */
 export function parseAnswer(asked: Asked, body: Body, options: RequestOptions): Outcome {
   const { response } = asked;
+  // No Content: no records, as an empty array would say (APIs answer it for a page past the last).
+  if (response.status === 204) return { ok: true, answer: { response, text: '', body: null } };
   if (!body.complete) throw bodyTooLargeError(asked, options.maxBodyBytes);
   const { text, error } = decodeUtf8(body.bytes);
   let parsed: unknown;
   try {
     parsed = parseJson(text);
   } catch (cause) {
+    // Well-formed, but nested too deep for the exact-number parse: the same every time.
+    if (cause instanceof RangeError) throw tooDeepError(asked, cause);
     const mediaType = mediaTypeOf(response);
     if (!mayBeJson(mediaType)) throw notJsonError(asked, mediaType, text, options.redactor);
     const reason = `${statusText(response)} whose body is not JSON (${(cause as Error).message}; ${text.length} chars)`;

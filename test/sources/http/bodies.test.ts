@@ -170,3 +170,32 @@ describe('a 2xx labelled as something other than JSON fails at once with HTTP_NO
     });
   }
 });
+
+describe('answers that say the same each time they are asked', () => {
+  it('a 204 No Content is a page without records: after two full pages it ends the read (it was retried, then 75)', async () => {
+    const server = await startFaultServer({
+      records: 20,
+      pagination: 'page',
+      faults: (request) => (request.query.page === '3' ? { kind: 'status', status: 204, body: '' } : undefined),
+    });
+    after(() => server.close());
+    const { ids, retries } = await read({
+      url: server.url,
+      pagination: { type: 'page', pageParam: 'page', sizeParam: 'per_page', size: 10 },
+    });
+    assert.deepEqual([ids, retries], [Array.from({ length: 20 }, (_, i) => i + 1), []]);
+    assert.equal(server.requests.length, 3);
+  });
+
+  it('JSON nested 100,000 deep beside a number past 2^53 fails at once: the exact parse has no stack for it', async () => {
+    const deep = `[{"id":12345678901234567890,"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}]`;
+    const server = await serve(ok(deep));
+    const error = await permanentError({ url: server.url });
+    assert.equal(error.code, 'HTTP_BODY_TOO_DEEP');
+    assert.match(
+      error.message,
+      /answered 200 OK with JSON that could not be read \(.+\): its values are nested too deep/,
+    );
+    assert.equal(server.requests.length, 1);
+  });
+});
