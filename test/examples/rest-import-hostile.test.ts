@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { startFaultServer, type Fault, type LoggedRequest } from '../helpers/fault-server.ts';
 import { runExample } from '../helpers/example-job.ts';
 import { parseEventLines } from '../helpers/protocol.ts';
+import { tableRows } from './sqlite-rows.ts';
 
 interface Case {
   name: string;
@@ -210,4 +211,20 @@ describe('rest-import against a page-numbered API that answers 404 past its last
     assert.ok(result?.type === 'result');
     assert.deepEqual([finished.code, result.error?.code], [65, 'HTTP_404'], finished.stderr);
   });
+});
+
+it('rest-import against a page-numbered API that answers 204 No Content past its last page: exit 0, all 20', async () => {
+  await using server = await startFaultServer({
+    records: 20,
+    pagination: 'page',
+    faults: (request) => (Number(request.query.page) > 2 ? { kind: 'status', status: 204, body: '' } : undefined),
+  });
+  const db = path.join(await mkdtemp(path.join(tmpdir(), 'ferry-rest-204-')), 'rest.db');
+  const args = ['--api-url', server.url, '--db-path', db, '--page-param', 'page', '--page-size-param', 'per_page'];
+  const finished = await runExample('rest-import', [...args, '--page-size', '10']);
+  const result = parseEventLines(finished.stdout).at(-1);
+  assert.equal(finished.code, 0, finished.stderr);
+  assert.ok(result?.type === 'result');
+  assert.deepEqual([result.counts.read, result.counts.inserted, server.requests.length], [20, 20, 3]);
+  assert.equal(tableRows(db, 'items', 'id').length, 20);
 });
