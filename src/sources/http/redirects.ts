@@ -41,6 +41,8 @@ function target(chain: readonly URL[], location: string, response: Response): UR
     const what = ` answered ${statusText(response)}, a redirect to ${next.protocol} (not HTTP), which is not followed`;
     throw fail(what, 'HTTP_BAD_REDIRECT');
   }
+  // fetch refuses a URL with credentials: the configured ones travel as a header, not these.
+  next.username = next.password = '';
   const cycle = chain.findIndex((visited) => visited.href === next.href);
   if (cycle !== -1) {
     const hops = [...chain.slice(cycle), next].map((hop) => safeUrl(hop)).join(' → ');

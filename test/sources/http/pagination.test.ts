@@ -215,6 +215,13 @@ describe('redirects are followed by ferry, not by fetch', () => {
     assert.equal(first.requests.length, 1, 'page 2 and 3 asked where page 1 came from');
   });
 
+  it('to a URL with credentials: followed without them (fetch refused it, a network error retried)', async () => {
+    const other = await serve({ records: 3 });
+    const first = await redirecting(() => other.url.replace('http://', 'http://user:pw@'));
+    assert.deepEqual(await ids({ url: first.url, maxRetries: 3 }), [1, 2, 3]);
+    assert.deepEqual([first.requests.length, other.requests[0]?.headers.authorization], [1, undefined]);
+  });
+
   it('in a loop: a PermanentError at once (fetch failed it as a network error, retried)', async () => {
     const server = await redirecting((n) => `/items?hop=${n % 2}`, 307);
     await assert.rejects(ids({ url: server.url, maxRetries: 3 }), (error) => {
