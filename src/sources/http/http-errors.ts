@@ -78,7 +78,7 @@ export function notJsonError(asked: Asked, mediaType: string, body: string, reda
   const seen =
     title === undefined ? excerpt(body, redactor) || '(empty body)' : `a page titled "${excerpt(title, redactor)}"`;
   const what =
-    ` with ${mediaType}, not JSON: ${seen}; check the URL (a web page instead of the API?) ` +
+    ` with ${mediaType || 'no Content-Type'}, not JSON: ${seen}; check the URL (a web page instead of the API?) ` +
     'and the credentials (a login page?)';
   return answerError(asked, what, 'HTTP_NOT_JSON');
 }

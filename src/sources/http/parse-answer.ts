@@ -23,7 +23,8 @@ export function parseAnswer(asked: Asked, body: Body, options: RequestOptions): 
     // Well-formed, but nested too deep for the exact-number parse: the same every time.
     if (cause instanceof RangeError) throw tooDeepError(asked, cause);
     const mediaType = mediaTypeOf(response);
-    if (!mayBeJson(mediaType)) throw notJsonError(asked, mediaType, text, options.redactor);
+    // JSON cut off on the way may come whole next time; a page of markup will not become JSON.
+    if (!mayBeJson(mediaType) || isMarkup(text)) throw notJsonError(asked, mediaType, text, options.redactor);
     const reason = `${statusText(response)} whose body is not JSON (${(cause as Error).message}; ${text.length} chars)`;
     return {
       ok: false,
@@ -39,6 +40,11 @@ export function parseAnswer(asked: Asked, body: Body, options: RequestOptions): 
 function mayBeJson(mediaType: string): boolean {
   const essence = mediaType.split(';')[0]?.trim().toLowerCase() ?? '';
   return essence === '' || essence === 'application/json' || essence === 'text/json' || essence.endsWith('+json');
+}
+
+/** HTML or XML (a login page, a captive portal, a proxy's error page), whatever its Content-Type says. */
+function isMarkup(text: string): boolean {
+  return /^\s*</.test(text);
 }
 
 /** The Content-Type as sent, trimmed, or '' when there is none. */

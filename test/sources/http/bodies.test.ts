@@ -154,6 +154,24 @@ describe('a 2xx labelled as something other than JSON fails at once with HTTP_NO
     });
   }
 
+  // Markup never becomes JSON by asking again, whatever its label: it was retried, then 75.
+  const markup: [string, string, string][] = [
+    ['a login page labelled application/json', 'application/json', 'application/json'],
+    ['a captive portal without a Content-Type', '', 'no Content-Type'],
+  ];
+  for (const [name, type, said] of markup) {
+    it(`${name}: HTTP_NOT_JSON at once`, async () => {
+      const server = await serve(ok(`\n  ${login}`, { 'content-type': type }));
+      const error = await permanentError({ url: server.url });
+      assert.equal(error.code, 'HTTP_NOT_JSON');
+      assert.equal(
+        error.message,
+        `GET ${server.url} answered 200 OK with ${said}, not JSON: a page titled "Sign in · Acme"${hint}`,
+      );
+      assert.equal(server.requests.length, 1);
+    });
+  }
+
   // A JSON body cut off or garbled on the way (a proxy truncating) may come whole next time.
   const retried: [string, string][] = [
     ['application/problem+json', 'application/problem+json'],
