@@ -128,6 +128,19 @@ const CASES: Case[] = [
     requests: 1,
   },
   {
+    // The search for the page's title was quadratic: hours of CPU, beyond --timeout and SIGTERM.
+    name: 'an HTML page of "<title " a million times',
+    fault: () => ({
+      kind: 'status',
+      status: 200,
+      body: '<title '.repeat(1_000_000),
+      headers: { 'content-type': 'text/html' },
+    }),
+    code: 'HTTP_NOT_JSON',
+    message: /answered 200 OK with text\/html, not JSON: <title <title/,
+    requests: 1,
+  },
+  {
     // A reject is stored redacted, and the copy that redacts it once recursed: a stack overflow, exit 1.
     name: 'a record nested 200,000 arrays deep',
     fault: () => ({ kind: 'status', status: 200, body: `[${'['.repeat(200_000)}${']'.repeat(200_000)}]` }),

@@ -74,7 +74,8 @@ export function bodyTooLargeError(asked: Asked, maxBytes: number): HttpPermanent
 }
 
 export function notJsonError(asked: Asked, mediaType: string, body: string, redactor: Redactor): HttpPermanentError {
-  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1];
+  // [^<>]: a try ends at the next tag, so a body of "<title " repeated costs linear time, not quadratic.
+  const title = /<title[^<>]*>([^<]*)<\/title>/i.exec(body)?.[1];
   const seen =
     title === undefined ? excerpt(body, redactor) || '(empty body)' : `a page titled "${excerpt(title, redactor)}"`;
   const what =

@@ -172,6 +172,15 @@ describe('a 2xx labelled as something other than JSON fails at once with HTTP_NO
     });
   }
 
+  it('"<title " a million times: its excerpt at once (the title search was quadratic: hours of CPU, no timeout)', async () => {
+    const server = await serve(ok('<title '.repeat(1_000_000), { 'content-type': 'text/html' }));
+    const started = performance.now();
+    const error = await permanentError({ url: server.url });
+    assert.equal(error.code, 'HTTP_NOT_JSON');
+    assert.match(error.message, /not JSON: <title <title <title/);
+    assert.ok(performance.now() - started < 5_000, `${Math.round(performance.now() - started)} ms`);
+  });
+
   // A JSON body cut off or garbled on the way (a proxy truncating) may come whole next time.
   const retried: [string, string][] = [
     ['application/problem+json', 'application/problem+json'],
