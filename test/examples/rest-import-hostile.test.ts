@@ -241,3 +241,17 @@ it('rest-import against a page-numbered API that answers 204 No Content past its
   assert.deepEqual([result.counts.read, result.counts.inserted, server.requests.length], [20, 20, 3]);
   assert.equal(tableRows(db, 'items', 'id').length, 20);
 });
+
+it('rest-import against a Link API whose page 2 lost its Link: 75, not a success with 10 of 30 rows missing', async () => {
+  const page2 = Array.from({ length: 10 }, (_, i) => ({ id: 11 + i, name: `record ${11 + i}` }));
+  await using server = await startFaultServer({
+    records: 30,
+    faults: { 2: { kind: 'status', status: 200, body: JSON.stringify(page2), headers: { 'x-total-count': '30' } } },
+  });
+  const db = path.join(await mkdtemp(path.join(tmpdir(), 'ferry-rest-lost-link-')), 'rest.db');
+  const finished = await runExample('rest-import', ['--api-url', `${server.url}?per_page=10`, '--db-path', db]);
+  const result = parseEventLines(finished.stdout).at(-1);
+  assert.ok(result?.type === 'result', finished.stderr);
+  assert.deepEqual([finished.code, result.error?.code, result.counts.read], [75, 'HTTP_RECORDS_MISSING', 20]);
+  assert.match(result.error?.message ?? '', /the pages ended after 20 records, but the first page announced 30/);
+});

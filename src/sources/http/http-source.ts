@@ -5,7 +5,7 @@ import { safeUrl } from './http-errors.ts';
 import { keysetPages } from './keyset.ts';
 import { loopGuard } from './loop-guard.ts';
 import { resolveOptions, type HttpSourceOptions, type ResolvedOptions } from './options.ts';
-import { firstUrl, nextUrl, type PageState } from './pagination.ts';
+import { checkComplete, firstUrl, nextUrl, type PageState } from './pagination.ts';
 import { recordsOf } from './records-of.ts';
 import { retryingGet } from './retrying-get.ts';
 
@@ -102,6 +102,7 @@ export function httpSource(options: HttpSourceOptions): HttpSource {
         };
         url = following;
       }
+      if (state !== undefined) checkComplete(state);
     } finally {
       // A job that stops early (an error, a break) leaves no request behind it.
       done.abort();

@@ -104,9 +104,12 @@ export interface HttpSourceOptions {
   recordsField?: string;
   /** How to find the next page; default `{ type: 'link' }`. */
   pagination?: Pagination;
-  /** Response header holding the total record count, e.g. `X-Total-Count` (first page). */
+  /**
+   * Response header holding the total record count, e.g. `X-Total-Count` (first page): for
+   * progress, and pages that end with fewer records fail (`HTTP_RECORDS_MISSING`, retryable).
+   */
   totalHeader?: string;
-  /** Dot path of the total record count in the first page's body. */
+  /** Dot path of the total record count in the first page's body; as `totalHeader`. */
   totalField?: string;
   /** Per request, headers and body; default 30 000. */
   timeoutMs?: number;

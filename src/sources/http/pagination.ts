@@ -1,4 +1,4 @@
-import { PermanentError } from '../../errors/errors.ts';
+import { PermanentError, RetryableError } from '../../errors/errors.ts';
 import type { Answer } from './attempt.ts';
 import { getPath } from './dot-path.ts';
 import { safeUrl } from './http-errors.ts';
@@ -55,6 +55,20 @@ export function nextUrl(base: URL, p: Pagination, page: PageState): URL | undefi
         : withParams(base, { [p.param]: String(token) });
     }
   }
+}
+
+/**
+ * At the natural end of the pages: fewer records than the total announced is rows missing, not
+ * a success (a Link header lost on the way, an API that ends its pages early). Records deleted
+ * during the read explain it too, and a run after them finds the total right: hence retryable.
+ */
+export function checkComplete(last: PageState): void {
+  if (last.total === undefined || last.recordsRead >= last.total) return;
+  const message =
+    `GET ${safeUrl(last.url)}: the pages ended after ${last.recordsRead} records, but the first page ` +
+    `announced ${last.total}; records deleted during the read would explain it (run again), or the ` +
+    'API ends its pages early: check the pagination option';
+  throw new RetryableError(message, { code: 'HTTP_RECORDS_MISSING' });
 }
 
 /** A next link that is not HTTP (file:, javascript:) is the server's error, and asking again will not mend it. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { PermanentError } from '../../../src/errors/errors.ts';
+import { PermanentError, RetryableError } from '../../../src/errors/errors.ts';
 import { httpSource, type HttpSourceOptions } from '../../../src/sources/http/index.ts';
 import {
   recordFor,
@@ -122,6 +122,26 @@ it('query params (since) reach every request, Link-followed ones included', asyn
     server.requests.map((r) => r.query.since),
     [since, since],
   );
+});
+
+it('pages that end before the total announced fail, retryable: a lost Link ended the read with rows missing', async () => {
+  const page2 = Array.from({ length: 10 }, (_, i) => recordFor(11 + i));
+  const server = await serve({
+    records: N,
+    faults: {
+      2: { kind: 'status', status: 200, body: JSON.stringify(page2), headers: { 'x-total-count': String(N) } },
+    },
+  });
+  await assert.rejects(ids({ url: server.url, totalHeader: 'X-Total-Count' }), (error) => {
+    assert.ok(error instanceof RetryableError);
+    assert.equal(error.code, 'HTTP_RECORDS_MISSING');
+    assert.match(
+      error.message,
+      /\?page=2&per_page=10: the pages ended after 20 records, but the first page announced 23;/,
+    );
+    return true;
+  });
+  assert.equal(server.requests.length, 2);
 });
 
 it('a server that caps the page size does not end the import early when the total is known', async () => {
