@@ -141,6 +141,14 @@ const CASES: Case[] = [
     requests: 1,
   },
   {
+    // It was rejected as "id is missing or empty", which sent the reader looking for a missing field.
+    name: 'a record whose id is an object',
+    fault: () => ({ kind: 'status', status: 200, body: '[{"id":{"value":7},"name":"a"}]' }),
+    code: 'REJECTS_OVER_LIMIT',
+    message: /page 1, record 1: id: id is an object, not a string or a number/,
+    requests: 1,
+  },
+  {
     // A reject is stored redacted, and the copy that redacts it once recursed: a stack overflow, exit 1.
     name: 'a record nested 200,000 arrays deep',
     fault: () => ({ kind: 'status', status: 200, body: `[${'['.repeat(200_000)}${']'.repeat(200_000)}]` }),
