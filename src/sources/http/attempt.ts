@@ -25,13 +25,19 @@ export async function attempt(url: URL, options: RequestOptions, attempts: numbe
   const signal = options.signal === undefined ? timeout.signal : AbortSignal.any([options.signal, timeout.signal]);
   let response: Response;
   let body: Body;
+  let encoding: string | null = null;
   try {
     response = await getFollowing(url, options, signal);
+    encoding = response.headers.get('content-encoding');
     // Of an error answer, only the start is shown.
     body = await readBody(response, response.ok ? options.maxBodyBytes : EXCERPT_BYTES);
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
     if (timeout.signal.aborted) return fail('HTTP_TIMEOUT', `no complete answer within ${options.timeoutMs} ms`, error);
+    if (error instanceof TypeError && encoding !== null && isDecodeError(error)) {
+      const reason = `a body that does not decode as its Content-Encoding (${encoding}) says (${causeText(error)})`;
+      return fail('HTTP_BAD_ENCODING', reason, error);
+    }
     if (error instanceof TypeError) return fail('HTTP_NETWORK', networkReason(error), error);
     throw error;
   } finally {
@@ -81,7 +87,20 @@ function fail(code: string, reason: string, cause: unknown): Outcome {
 
 /** undici hides the useful part ("ECONNRESET", "other side closed") in the cause. */
 function networkReason(error: TypeError): string {
-  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
-  const detail = [cause?.code, cause?.message].filter((part) => typeof part === 'string' && part !== '').join(' ');
+  const detail = causeText(error);
   return `a network error (${error.message}${detail === '' ? '' : `: ${detail}`})`;
+}
+
+function causeText(error: TypeError): string {
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  return [cause?.code, cause?.message].filter((part) => typeof part === 'string' && part !== '').join(' ');
+}
+
+/**
+ * A decompressor's error (zlib's Z_DATA_ERROR, brotli's ERR__ERROR_FORMAT_…, zstd's ZSTD_error_…):
+ * a body labelled gzip that is not, or one damaged on the way. Still retried: the two look alike.
+ */
+function isDecodeError(error: TypeError): boolean {
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^(Z_|ERR__ERROR_|ZSTD_error_)/.test(code);
 }

@@ -8,10 +8,12 @@ import type { Utf8Error } from './utf8.ts';
  * Codes: `HTTP_<status>` for an answer (PermanentError for a 4xx other than 408/425/429 or any
  * other non-2xx; RetryableError for 408, 425, 429, 5xx once retries are used up), `HTTP_TIMEOUT`,
  * `HTTP_NETWORK`, `HTTP_INVALID_JSON` (RetryableError, retries used up: a JSON body cut off or
- * garbled), `HTTP_RECORDS_MISSING` (RetryableError: fewer records than the total announced), `HTTP_NOT_JSON` (a 2xx of another media type), `HTTP_BODY_TOO_LARGE`, `HTTP_INVALID_UTF8`,
- * `HTTP_BODY_SHAPE`, `HTTP_BODY_TOO_DEEP`, `HTTP_PAGINATION_LOOP`, `HTTP_EMPTY_PAGES`,
- * `HTTP_KEYSET_ORDER`, `HTTP_REDIRECT_LOOP`, `HTTP_BAD_REDIRECT` and `HTTP_BAD_LINK`
- * (PermanentError), `HTTP_BAD_OPTION` (ConfigError).
+ * garbled), `HTTP_BAD_ENCODING` (the same, for a body that does not decompress as its
+ * Content-Encoding says), `HTTP_RECORDS_MISSING` (RetryableError: fewer records than the total
+ * announced), `HTTP_NOT_JSON` (a 2xx of another media type), `HTTP_BODY_TOO_LARGE`,
+ * `HTTP_INVALID_UTF8`, `HTTP_BODY_SHAPE`, `HTTP_BODY_TOO_DEEP`, `HTTP_PAGINATION_LOOP`,
+ * `HTTP_EMPTY_PAGES`, `HTTP_KEYSET_ORDER`, `HTTP_REDIRECT_LOOP`, `HTTP_BAD_REDIRECT` and
+ * `HTTP_BAD_LINK` (PermanentError), `HTTP_BAD_OPTION` (ConfigError).
  */
 export interface HttpErrorDetails {
   /** The request's URL without credentials. */

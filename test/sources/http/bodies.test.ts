@@ -2,7 +2,7 @@
 // way stays a retryable fault.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { PermanentError } from '../../../src/errors/errors.ts';
+import { PermanentError, RetryableError } from '../../../src/errors/errors.ts';
 import type { HttpSourceOptions } from '../../../src/sources/http/index.ts';
 import { startFaultServer, type FaultPlan } from '../../helpers/fault-server.ts';
 import { readAll as read } from './read-all.ts';
@@ -224,5 +224,18 @@ describe('answers that say the same each time they are asked', () => {
       /answered 200 OK with JSON that could not be read \(.+\): its values are nested too deep/,
     );
     assert.equal(server.requests.length, 1);
+  });
+});
+
+it('a body labelled gzip that is not: HTTP_BAD_ENCODING, retried (it read as a network error)', async () => {
+  const server = await serve(ok('[{"id":1}]', { 'content-encoding': 'gzip' }));
+  await assert.rejects(read({ url: server.url, maxRetries: 1 }), (error) => {
+    assert.ok(error instanceof RetryableError);
+    assert.equal(error.code, 'HTTP_BAD_ENCODING');
+    assert.match(
+      error.message,
+      /failed 2 times, last with a body that does not decode as its Content-Encoding \(gzip\) says \(Z_DATA_ERROR /,
+    );
+    return true;
   });
 });
