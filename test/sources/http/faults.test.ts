@@ -33,6 +33,7 @@ describe('each fault is survived with the same records as a fault-free run', () 
     ['body cut off by a reset', at({ kind: 'truncate' }, 2), ['HTTP_NETWORK']],
     ['a complete 200 with half a JSON body', at({ kind: 'bad-json' }, 3), ['HTTP_INVALID_JSON']],
     ['an answer slower than timeoutMs', at({ kind: 'slow', delayMs: 2_000 }, 2), ['HTTP_TIMEOUT']],
+    ['half a body, then silence: the timeout covers the body too', at({ kind: 'stall' }, 2), ['HTTP_TIMEOUT']],
     [
       'every kind on one page',
       {
