@@ -87,6 +87,26 @@ describe('Retry-After is honoured, even above backoff.maxMs', () => {
       assert.ok(elapsed >= delay, `elapsed ${elapsed} ms < asked ${delay} ms`);
     });
   }
+
+  it('a Retry-After of 10^20 seconds waits no more than 5 minutes', async () => {
+    const server = await serve(() => ({
+      kind: 'status',
+      status: 503,
+      headers: { 'retry-after': '1'.padEnd(21, '0') },
+    }));
+    const controller = new AbortController();
+    const delays: number[] = [];
+    const source = httpSource({
+      url: server.url,
+      signal: controller.signal,
+      onRetry: (r) => {
+        delays.push(r.delayMs);
+        controller.abort(new Error('seen'));
+      },
+    });
+    await assert.rejects(source.records()[Symbol.asyncIterator]().next(), { message: 'seen' });
+    assert.deepEqual(delays, [5 * 60_000]);
+  });
 });
 
 describe('retries used up: RetryableError naming the URL, the last fault and the attempts', () => {
