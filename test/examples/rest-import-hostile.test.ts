@@ -141,6 +141,19 @@ const CASES: Case[] = [
     requests: 1,
   },
   {
+    // Page 4 of 3 is page 1 again, 5 is 2…: no page like the one before it, so it read forever.
+    name: 'page numbers that wrap round',
+    fault: (request) => {
+      const first = ((Number(request.query.page) - 1) % 3) * 3;
+      return { kind: 'status', status: 200, body: JSON.stringify([1, 2, 3].map((i) => ({ id: first + i }))) };
+    },
+    args: ['--page-param', 'page', '--page-size', '3'],
+    code: 'HTTP_PAGINATION_LOOP',
+    message:
+      /\?page=4: the page has the same records as http:\/\/127\.0\.0\.1:\d+\/items\?page=1, so the pagination goes round/,
+    requests: 4,
+  },
+  {
     // It was rejected as "id is missing or empty", which sent the reader looking for a missing field.
     name: 'a record whose id is an object',
     fault: () => ({ kind: 'status', status: 200, body: '[{"id":{"value":7},"name":"a"}]' }),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { PermanentError } from '../../errors/errors.ts';
 import { safeUrl } from './http-errors.ts';
 import type { Pagination } from './options.ts';
@@ -16,10 +17,12 @@ export interface LoopGuard {
 /**
  * Stops pagination that goes round in circles or runs on empty, which would otherwise import
  * forever: a server repeating a cursor, one that ignores a misnamed page param and answers page 1
- * every time, or one that answers empty pages that each point to another.
+ * every time, one that wraps its page numbers round, or one that answers empty pages that each
+ * point to another.
  */
 export function loopGuard(pagination: Pagination, maxEmptyPages: number): LoopGuard {
   const seen = new Set<string>();
+  const pageOf = new Map<string, URL>(); // the digest of each page's records, and where it was read
   let previous: string | undefined;
   // Keyset reads ask a page again from a new value, and it may well be the same.
   const keyset = pagination.type === 'page' ? pagination.keyset : undefined;
@@ -40,6 +43,14 @@ export function loopGuard(pagination: Pagination, maxEmptyPages: number): LoopGu
     read(url, text, recordCount) {
       const repeated = recordCount > 0 && text === previous && askedFrom(url) === askedFrom(last);
       if (repeated) throw fail(url, 'the page has the same records as the one before');
+      // Without a keyset, no page comes twice: a server that wraps page numbers round (page 4 of
+      // 3 is page 1 again) would otherwise import forever, each page unlike the one before it.
+      if (keyset === undefined && recordCount > 0) {
+        const digest = createHash('sha256').update(text).digest('base64');
+        const first = pageOf.get(digest);
+        if (first !== undefined) throw fail(url, `the page has the same records as ${safeUrl(first)}`);
+        pageOf.set(digest, url);
+      }
       previous = text;
       emptyInARow = recordCount === 0 ? emptyInARow + 1 : 0;
       last = url;

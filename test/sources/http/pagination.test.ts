@@ -411,3 +411,14 @@ describe('keyset: page numbers counted from the last value read', () => {
     });
   });
 });
+
+it('Links that wrap round to the first page fail with HTTP_PAGINATION_LOOP (each page unlike the one before: it read forever)', async () => {
+  const server = await scripted((i) => [{ id: (i % 3) + 1 }]);
+  await assert.rejects(ids({ url: server.url }), {
+    code: 'HTTP_PAGINATION_LOOP',
+    message: new RegExp(
+      `\\?i=3: the page has the same records as ${server.url}, so the pagination goes round in circles`,
+    ),
+  });
+  assert.equal(server.requests.length, 4);
+});
