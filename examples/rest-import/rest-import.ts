@@ -94,7 +94,7 @@ const config = {
     env: 'REST_IMPORT_MAX_RETRIES',
     default: 5,
     min: 0,
-    description: 'retries per page on network errors, timeouts, 408, 429 and 5xx',
+    description: 'retries per page on network errors, timeouts, 408, 425, 429 and 5xx',
   },
   timeout: { type: 'duration', env: 'REST_IMPORT_TIMEOUT', default: '30s', max: '24d', description: 'per request' },
   maxBody: {
@@ -307,10 +307,17 @@ function recordSchema(fields: string[]): StandardSchemaV1<unknown, Record<string
         );
         return bad.length === 0
           ? { value: record }
-          : { issues: bad.map((f) => ({ message: `${f} is missing or empty`, path: [f] })) };
+          : { issues: bad.map((f) => ({ message: fieldIssue(f, record[f]), path: [f] })) };
       },
     },
   };
+}
+
+/** Why a key or cursor field will not do: absent, or a value no key can be made of (an object, true). */
+function fieldIssue(field: string, value: unknown): string {
+  if (value === undefined || value === null || value === '') return `${field} is missing or empty`;
+  const kind = Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+  return `${field} is ${kind}, not a string or a number`;
 }
 
 const tableNames = new WeakMap<object, string>();

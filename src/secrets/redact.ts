@@ -1,5 +1,4 @@
 import { isExactNumber } from '../values/exact-json.ts';
-import { setField } from '../values/own-field.ts';
 import { encodedForms } from './encoded-forms.ts';
 
 export const REDACTED = '[redacted]';
@@ -79,57 +78,51 @@ export class Redactor {
 
   /**
    * A deep copy with every string (and error message and stack) redacted, that serializes as
-   * the original would: exact numbers stay numbers, a Date its ISO text.
+   * the original would: exact numbers stay numbers, a Date its ISO text. Walked with a stack of
+   * its own, not by recursion: a record an API nests a million deep must not overflow the call stack.
    */
   value<T>(value: T): T {
-    return this.#walk(value) as T;
+    const seen = new WeakSet<object>();
+    const root: unknown[] = [undefined];
+    const work: Pending[] = [{ value, into: root, at: 0 }];
+    for (let next = work.pop(); next !== undefined; next = work.pop()) {
+      const { into, at } = next;
+      (into as Record<number | string, unknown>)[at] = this.#copy(next.value, seen, work);
+    }
+    return root[0] as T;
   }
 
-  /**
-   * A loop over a stack of values to copy, not a recursion: a record nested 100,000 arrays deep
-   * (a hostile JSON file's reject) would overflow the call stack. Fields are set with setField:
-   * a record's own `__proto__` field must stay a field.
-   */
-  #walk(value: unknown): unknown {
-    const root: unknown[] = [undefined];
-    const pending: { value: unknown; into: unknown[] | Record<string, unknown>; at: number | string }[] = [
-      { value, into: root, at: 0 },
-    ];
-    const seen = new WeakSet<object>();
-    for (let task = pending.pop(); task !== undefined; task = pending.pop()) {
-      const { into, at } = task;
-      const put = (copy: unknown) =>
-        Array.isArray(into) ? (into[at as number] = copy) : setField(into, at as string, copy);
-      let v = task.value;
-      while (typeof v === 'object' && v !== null && !isExactNumber(v) && hasToJSON(v)) {
-        const json = v.toJSON();
-        if (json === v) break;
-        v = json;
-      }
-      if (typeof v === 'string') put(this.string(v));
-      else if (typeof v !== 'object' || v === null || isExactNumber(v)) put(v);
-      else if (seen.has(v)) put('[circular]');
-      else {
-        seen.add(v);
-        const source = v instanceof Error ? errorFields(v) : v;
-        if (Array.isArray(source)) {
-          const out: unknown[] = new Array<unknown>(source.length);
-          put(out);
-          for (let i = source.length - 1; i >= 0; i--) pending.push({ value: source[i], into: out, at: i });
-        } else {
-          const out: Record<string, unknown> = {};
-          put(out);
-          const entries = Object.entries(source);
-          for (const [k] of entries) setField(out, k, undefined); // the copy keeps the fields' order
-          for (let i = entries.length - 1; i >= 0; i--) {
-            const [k, field] = entries[i] as [string, unknown];
-            pending.push({ value: field, into: out, at: k });
-          }
-        }
-      }
+  /** A leaf redacted, or an empty copy of a container whose children are left on `work`. */
+  #copy(value: unknown, seen: WeakSet<object>, work: Pending[]): unknown {
+    if (typeof value === 'string') return this.string(value);
+    if (typeof value !== 'object' || value === null || isExactNumber(value)) return value;
+    if (hasToJSON(value)) return this.#copy(value.toJSON(), seen, work);
+    if (seen.has(value)) return '[circular]';
+    seen.add(value);
+    if (value instanceof Error) return this.#copy(errorFields(value), seen, work);
+    // Children go on the stack last first, so they are copied in order: of two references to one
+    // object, the first is copied and the second is '[circular]', as a recursive walk would have it.
+    if (Array.isArray(value)) {
+      const out = new Array<unknown>(value.length);
+      for (let i = value.length - 1; i >= 0; i--) work.push({ value: value[i], into: out, at: i });
+      return out;
     }
-    return root[0];
+    const entries = Object.entries(value);
+    const out: Record<string, unknown> = {};
+    // The keys in their order, filled in later; defined, not assigned, so that a key named
+    // __proto__ (JSON may have one) is a key of the copy and not its prototype.
+    for (const [key] of entries)
+      Object.defineProperty(out, key, { value: undefined, writable: true, enumerable: true, configurable: true });
+    for (const [key, child] of entries.reverse()) work.push({ value: child, into: out, at: key });
+    return out;
   }
+}
+
+/** A value still to copy, and where its copy goes. */
+interface Pending {
+  value: unknown;
+  into: unknown[] | Record<string, unknown>;
+  at: number | string;
 }
 
 function hasToJSON(value: object): value is { toJSON(): unknown } {

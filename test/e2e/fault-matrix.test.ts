@@ -97,6 +97,7 @@ describe('fault matrix: rest-import against a hostile API', () => {
     ['an answer slower than --timeout', [0, 75], (n) => (n === 3 ? { kind: 'slow', delayMs: 3000 } : undefined)],
     ['a connection reset', [0, 75], (n) => (n === 2 ? { kind: 'reset' } : undefined)],
     ['a body cut off mid-way', [0, 75], (n) => (n === 3 ? { kind: 'truncate' } : undefined)],
+    ['half a body, then silence', [0, 75], (n) => (n === 3 ? { kind: 'stall' } : undefined)],
     ['a 200 with half a JSON body', [0, 75], (n) => (n === 3 ? { kind: 'bad-json' } : undefined)],
     ['401 Unauthorized', [65], () => ({ kind: 'status', status: 401 })],
     ['404 Not Found on page 3', [65], (n) => (n === 3 ? { kind: 'status', status: 404 } : undefined)],

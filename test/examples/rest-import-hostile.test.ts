@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { startFaultServer, type Fault, type LoggedRequest } from '../helpers/fault-server.ts';
 import { runExample } from '../helpers/example-job.ts';
 import { parseEventLines } from '../helpers/protocol.ts';
+import { tableRows } from './sqlite-rows.ts';
 
 interface Case {
   name: string;
@@ -78,6 +79,94 @@ const CASES: Case[] = [
     code: 'HTTP_INVALID_UTF8',
     message:
       /answered 200 OK \(application\/json\) with a body that is not UTF-8 at byte 20 of 24 \(0xe9\); JSON must be UTF-8/,
+    requests: 1,
+  },
+  {
+    // --page-param misnamed (the API's is `p`): page 1 again each time, in an envelope that changes
+    // (a request id): the body never repeats, the records do. It used to read until killed.
+    name: 'page 1 again and again, in an envelope with a new request id each time',
+    fault: (request) => ({
+      kind: 'status',
+      status: 200,
+      body: JSON.stringify({ requestId: `r${request.n}`, data: [{ id: 1 }, { id: 2 }, { id: 3 }] }),
+    }),
+    args: ['--page-param', 'page', '--page-size', '3', '--records-field', 'data'],
+    code: 'HTTP_PAGINATION_LOOP',
+    message: /\?page=2: the page has the same records as the one before, so the pagination goes round in circles/,
+    requests: 2,
+  },
+  {
+    // fetch followed redirects itself: a loop was a "network error", retried, then 75.
+    name: 'redirects in a loop',
+    fault: (request) => ({ kind: 'status', status: 302, body: '', headers: { location: `?hop=${request.n % 2}` } }),
+    code: 'HTTP_REDIRECT_LOOP',
+    message: /redirects that go round in circles \(.*\?hop=1 → .*\?hop=0 → .*\?hop=1\); check the URL/,
+    requests: 3,
+  },
+  {
+    name: 'a Link to a file: URL',
+    fault: () => ({
+      kind: 'status',
+      status: 200,
+      body: '[{"id":1}]',
+      headers: { link: '<file:///etc/passwd>; rel="next"' },
+    }),
+    code: 'HTTP_BAD_LINK',
+    message: /next page is a file: URL, not HTTP, which is not followed/,
+    requests: 1,
+  },
+  {
+    // An id past 2^53 takes the exact-number parse, whose stack overflowed: retried as a cut-off body, then 75.
+    name: 'a record nested 200,000 arrays deep, with an id past 2^53',
+    fault: () => ({
+      kind: 'status',
+      status: 200,
+      body: `[{"id":12345678901234567890,"x":${'['.repeat(200_000)}${']'.repeat(200_000)}}]`,
+    }),
+    code: 'HTTP_BODY_TOO_DEEP',
+    message: /answered 200 OK with JSON that could not be read \(.+\): its values are nested too deep/,
+    requests: 1,
+  },
+  {
+    // The search for the page's title was quadratic: hours of CPU, beyond --timeout and SIGTERM.
+    name: 'an HTML page of "<title " a million times',
+    fault: () => ({
+      kind: 'status',
+      status: 200,
+      body: '<title '.repeat(1_000_000),
+      headers: { 'content-type': 'text/html' },
+    }),
+    code: 'HTTP_NOT_JSON',
+    message: /answered 200 OK with text\/html, not JSON: <title <title/,
+    requests: 1,
+  },
+  {
+    // Page 4 of 3 is page 1 again, 5 is 2…: no page like the one before it, so it read forever.
+    name: 'page numbers that wrap round',
+    fault: (request) => {
+      const first = ((Number(request.query.page) - 1) % 3) * 3;
+      return { kind: 'status', status: 200, body: JSON.stringify([1, 2, 3].map((i) => ({ id: first + i }))) };
+    },
+    args: ['--page-param', 'page', '--page-size', '3'],
+    code: 'HTTP_PAGINATION_LOOP',
+    message:
+      /\?page=4: the page has the same records as http:\/\/127\.0\.0\.1:\d+\/items\?page=1, so the pagination goes round/,
+    requests: 4,
+  },
+  {
+    // It was rejected as "id is missing or empty", which sent the reader looking for a missing field.
+    name: 'a record whose id is an object',
+    fault: () => ({ kind: 'status', status: 200, body: '[{"id":{"value":7},"name":"a"}]' }),
+    code: 'REJECTS_OVER_LIMIT',
+    message: /page 1, record 1: id: id is an object, not a string or a number/,
+    requests: 1,
+  },
+  {
+    // A reject is stored redacted, and the copy that redacts it once recursed: a stack overflow, exit 1.
+    name: 'a record nested 200,000 arrays deep',
+    fault: () => ({ kind: 'status', status: 200, body: `[${'['.repeat(200_000)}${']'.repeat(200_000)}]` }),
+    code: 'REJECTS_OVER_LIMIT',
+    message: /page 1, record 1: the record is not a JSON object/,
     requests: 1,
   },
 ];
@@ -156,4 +245,34 @@ describe('rest-import against a page-numbered API that answers 404 past its last
     assert.ok(result?.type === 'result');
     assert.deepEqual([finished.code, result.error?.code], [65, 'HTTP_404'], finished.stderr);
   });
+});
+
+it('rest-import against a page-numbered API that answers 204 No Content past its last page: exit 0, all 20', async () => {
+  await using server = await startFaultServer({
+    records: 20,
+    pagination: 'page',
+    faults: (request) => (Number(request.query.page) > 2 ? { kind: 'status', status: 204, body: '' } : undefined),
+  });
+  const db = path.join(await mkdtemp(path.join(tmpdir(), 'ferry-rest-204-')), 'rest.db');
+  const args = ['--api-url', server.url, '--db-path', db, '--page-param', 'page', '--page-size-param', 'per_page'];
+  const finished = await runExample('rest-import', [...args, '--page-size', '10']);
+  const result = parseEventLines(finished.stdout).at(-1);
+  assert.equal(finished.code, 0, finished.stderr);
+  assert.ok(result?.type === 'result');
+  assert.deepEqual([result.counts.read, result.counts.inserted, server.requests.length], [20, 20, 3]);
+  assert.equal(tableRows(db, 'items', 'id').length, 20);
+});
+
+it('rest-import against a Link API whose page 2 lost its Link: 75, not a success with 10 of 30 rows missing', async () => {
+  const page2 = Array.from({ length: 10 }, (_, i) => ({ id: 11 + i, name: `record ${11 + i}` }));
+  await using server = await startFaultServer({
+    records: 30,
+    faults: { 2: { kind: 'status', status: 200, body: JSON.stringify(page2), headers: { 'x-total-count': '30' } } },
+  });
+  const db = path.join(await mkdtemp(path.join(tmpdir(), 'ferry-rest-lost-link-')), 'rest.db');
+  const finished = await runExample('rest-import', ['--api-url', `${server.url}?per_page=10`, '--db-path', db]);
+  const result = parseEventLines(finished.stdout).at(-1);
+  assert.ok(result?.type === 'result', finished.stderr);
+  assert.deepEqual([finished.code, result.error?.code, result.counts.read], [75, 'HTTP_RECORDS_MISSING', 20]);
+  assert.match(result.error?.message ?? '', /the pages ended after 20 records, but the first page announced 30/);
 });

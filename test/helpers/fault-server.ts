@@ -34,6 +34,8 @@ export type Fault =
   | { kind: 'reset' }
   /** Sends headers and half the body, then destroys the socket. */
   | { kind: 'truncate' }
+  /** Sends headers (with the full Content-Length) and half the body, then nothing: the socket stays open. */
+  | { kind: 'stall' }
   /** A complete 200 whose body is the first half of the JSON. */
   | { kind: 'bad-json' }
   /** A 200 JSON array of this many bytes, streamed without Content-Length until the client goes away. */
@@ -192,6 +194,17 @@ function inject(
         'content-length': Buffer.byteLength(body),
       });
       res.write(body.slice(0, body.length / 2), () => req.socket.destroy());
+      return;
+    }
+    case 'stall': {
+      const { status, headers, body } = reply();
+      const half = Buffer.from(body).subarray(0, Buffer.byteLength(body) / 2);
+      res.writeHead(status, {
+        ...headers,
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      });
+      res.write(half);
       return;
     }
     case 'bad-json': {

@@ -112,3 +112,21 @@ it("a field named __proto__ stays the record's own field, in its place", () => {
   assert.equal(JSON.stringify(out), '{"id":"","__proto__":{"admin":true},"v":"key [redacted]"}');
   assert.equal(Object.getPrototypeOf(out), Object.prototype);
 });
+
+it('a value nested a million deep (a hostile API record) is copied without overflowing the stack', () => {
+  let deep: unknown = 's3cr3t-value';
+  for (let i = 0; i < 1_000_000; i++) deep = i % 2 === 0 ? [deep] : { a: deep };
+  const text = JSON.stringify(new Redactor(['s3cr3t-value']).value(deep));
+  const expected = JSON.stringify(deep).replace('"s3cr3t-value"', '"[redacted]"');
+  // Not assert.equal: its diff of two 3 MB lines would bury the failure.
+  assert.ok(text === expected, `the copy differs, it starts ${text.slice(0, 20)}`);
+});
+
+it('keys keep their order, __proto__ included, and the second reference to an object is [circular]', () => {
+  const shared = { n: 1 };
+  const value = { ...(JSON.parse('{"z":1,"__proto__":{"x":"s3cr3t-value"},"a":[2]}') as object), p: shared, q: shared };
+  assert.equal(
+    JSON.stringify(new Redactor(['s3cr3t-value']).value(value)),
+    '{"z":1,"__proto__":{"x":"[redacted]"},"a":[2],"p":{"n":1},"q":"[circular]"}',
+  );
+});

@@ -3,6 +3,7 @@ import { excerpt, safeUrl, statusError, statusText, type Asked, type Fault } fro
 import type { RequestOptions } from './options.ts';
 import { parseAnswer } from './parse-answer.ts';
 import { EXCERPT_BYTES, readBody, type Body } from './read-body.ts';
+import { getFollowing } from './redirects.ts';
 import { decodeUtf8 } from './utf8.ts';
 
 export interface Answer {
@@ -24,13 +25,19 @@ export async function attempt(url: URL, options: RequestOptions, attempts: numbe
   const signal = options.signal === undefined ? timeout.signal : AbortSignal.any([options.signal, timeout.signal]);
   let response: Response;
   let body: Body;
+  let encoding: string | null = null;
   try {
-    response = await options.fetch(url, { headers: options.headersFor(url), signal });
+    response = await getFollowing(url, options, signal);
+    encoding = response.headers.get('content-encoding');
     // Of an error answer, only the start is shown.
     body = await readBody(response, response.ok ? options.maxBodyBytes : EXCERPT_BYTES);
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
     if (timeout.signal.aborted) return fail('HTTP_TIMEOUT', `no complete answer within ${options.timeoutMs} ms`, error);
+    if (error instanceof TypeError && encoding !== null && isDecodeError(error)) {
+      const reason = `a body that does not decode as its Content-Encoding (${encoding}) says (${causeText(error)})`;
+      return fail('HTTP_BAD_ENCODING', reason, error);
+    }
     if (error instanceof TypeError) return fail('HTTP_NETWORK', networkReason(error), error);
     throw error;
   } finally {
@@ -63,7 +70,7 @@ function classify(asked: Asked, body: Body, options: RequestOptions): Outcome {
   const { status } = response;
   if (status >= 200 && status <= 299) return parseAnswer(asked, body, options);
   const text = decodeUtf8(body.bytes).text;
-  if (status === 408 || status === 429 || (status >= 500 && status <= 599)) {
+  if (RETRIED.has(status) || (status >= 500 && status <= 599)) {
     const reason = `${statusText(response)}: ${excerpt(text, options.redactor) || '(empty body)'}`;
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
     return { ok: false, fault: { code: `HTTP_${status}`, reason, status, retryAfterMs, cause: undefined } };
@@ -71,13 +78,29 @@ function classify(asked: Asked, body: Body, options: RequestOptions): Outcome {
   throw statusError(asked, text, options.redactor);
 }
 
+/** 4xx that ask for the request again: Request Timeout, Too Early (RFC 8470), Too Many Requests. */
+const RETRIED = new Set([408, 425, 429]);
+
 function fail(code: string, reason: string, cause: unknown): Outcome {
   return { ok: false, fault: { code, reason, status: undefined, retryAfterMs: undefined, cause } };
 }
 
 /** undici hides the useful part ("ECONNRESET", "other side closed") in the cause. */
 function networkReason(error: TypeError): string {
-  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
-  const detail = [cause?.code, cause?.message].filter((part) => typeof part === 'string' && part !== '').join(' ');
+  const detail = causeText(error);
   return `a network error (${error.message}${detail === '' ? '' : `: ${detail}`})`;
+}
+
+function causeText(error: TypeError): string {
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  return [cause?.code, cause?.message].filter((part) => typeof part === 'string' && part !== '').join(' ');
+}
+
+/**
+ * A decompressor's error (zlib's Z_DATA_ERROR, brotli's ERR__ERROR_FORMAT_…, zstd's ZSTD_error_…):
+ * a body labelled gzip that is not, or one damaged on the way. Still retried: the two look alike.
+ */
+function isDecodeError(error: TypeError): boolean {
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^(Z_|ERR__ERROR_|ZSTD_error_)/.test(code);
 }

@@ -5,12 +5,15 @@ import type { Utf8Error } from './utf8.ts';
 /**
  * Fields of the errors about a request (status and retry errors), so callers need not parse messages.
  *
- * Codes: `HTTP_<status>` for an answer (PermanentError for a 4xx other than 408/429 or any
- * other non-2xx; RetryableError for 408, 429, 5xx once retries are used up), `HTTP_TIMEOUT`,
+ * Codes: `HTTP_<status>` for an answer (PermanentError for a 4xx other than 408/425/429 or any
+ * other non-2xx; RetryableError for 408, 425, 429, 5xx once retries are used up), `HTTP_TIMEOUT`,
  * `HTTP_NETWORK`, `HTTP_INVALID_JSON` (RetryableError, retries used up: a JSON body cut off or
- * garbled), `HTTP_NOT_JSON` (a 2xx of another media type), `HTTP_BODY_TOO_LARGE`, `HTTP_INVALID_UTF8`,
- * `HTTP_BODY_SHAPE`, `HTTP_PAGINATION_LOOP`, `HTTP_EMPTY_PAGES` and `HTTP_KEYSET_ORDER`
- * (PermanentError), `HTTP_BAD_OPTION` (ConfigError).
+ * garbled), `HTTP_BAD_ENCODING` (the same, for a body that does not decompress as its
+ * Content-Encoding says), `HTTP_RECORDS_MISSING` (RetryableError: fewer records than the total
+ * announced), `HTTP_NOT_JSON` (a 2xx of another media type), `HTTP_BODY_TOO_LARGE`,
+ * `HTTP_INVALID_UTF8`, `HTTP_BODY_SHAPE`, `HTTP_BODY_TOO_DEEP`, `HTTP_PAGINATION_LOOP`,
+ * `HTTP_EMPTY_PAGES`, `HTTP_KEYSET_ORDER`, `HTTP_REDIRECT_LOOP`, `HTTP_BAD_REDIRECT` and
+ * `HTTP_BAD_LINK` (PermanentError), `HTTP_BAD_OPTION` (ConfigError).
  */
 export interface HttpErrorDetails {
   /** The request's URL without credentials. */
@@ -73,13 +76,21 @@ export function bodyTooLargeError(asked: Asked, maxBytes: number): HttpPermanent
 }
 
 export function notJsonError(asked: Asked, mediaType: string, body: string, redactor: Redactor): HttpPermanentError {
-  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1];
+  // [^<>]: a try ends at the next tag, so a body of "<title " repeated costs linear time, not quadratic.
+  const title = /<title[^<>]*>([^<]*)<\/title>/i.exec(body)?.[1];
   const seen =
     title === undefined ? excerpt(body, redactor) || '(empty body)' : `a page titled "${excerpt(title, redactor)}"`;
   const what =
-    ` with ${mediaType}, not JSON: ${seen}; check the URL (a web page instead of the API?) ` +
+    ` with ${mediaType || 'no Content-Type'}, not JSON: ${seen}; check the URL (a web page instead of the API?) ` +
     'and the credentials (a login page?)';
   return answerError(asked, what, 'HTTP_NOT_JSON');
+}
+
+export function tooDeepError(asked: Asked, cause: RangeError): HttpPermanentError {
+  const what =
+    ` with JSON that could not be read (${cause.message}): its values are nested too deep; ` +
+    'the API sends a broken answer, which its owner should fix';
+  return answerError(asked, what, 'HTTP_BODY_TOO_DEEP');
 }
 
 export function notUtf8Error(asked: Asked, bad: Utf8Error, size: number, mediaType: string): HttpPermanentError {

@@ -5,7 +5,7 @@ import { safeUrl } from './http-errors.ts';
 import { keysetPages } from './keyset.ts';
 import { loopGuard } from './loop-guard.ts';
 import { resolveOptions, type HttpSourceOptions, type ResolvedOptions } from './options.ts';
-import { firstUrl, nextUrl, type PageState } from './pagination.ts';
+import { checkComplete, firstUrl, nextUrl, type PageState } from './pagination.ts';
 import { recordsOf } from './records-of.ts';
 import { retryingGet } from './retrying-get.ts';
 
@@ -17,7 +17,7 @@ export interface Page {
   url: string;
   /** Its records; with a keyset, without those the page before ended with (they come again first). */
   records: unknown[];
-  /** The whole parsed body (for fields beside the records: a next cursor, a total). */
+  /** The whole parsed body (for fields beside the records: a next cursor, a total); null for a 204 No Content. */
   body: unknown;
   /** The response's headers. */
   headers: Headers;
@@ -69,8 +69,9 @@ export function httpSource(options: HttpSourceOptions): HttpSource {
           throw error;
         });
         if (answer === undefined) break;
-        const records = recordsOf(answer.body, resolved.recordsField, safeUrl(url));
-        guard.read(url, answer.text, records.length);
+        const records =
+          answer.response.status === 204 ? [] : recordsOf(answer.body, resolved.recordsField, safeUrl(url));
+        guard.read(url, resolved.recordsField === undefined ? answer.text : JSON.stringify(records), records.length);
         const fresh = unread(url, records);
         if (state === undefined) total = totalOf(answer.response, answer.body, resolved);
         state = {
@@ -101,6 +102,7 @@ export function httpSource(options: HttpSourceOptions): HttpSource {
         };
         url = following;
       }
+      if (state !== undefined) checkComplete(state);
     } finally {
       // A job that stops early (an error, a break) leaves no request behind it.
       done.abort();

@@ -88,14 +88,14 @@ export interface RetryInfo {
 /**
  * What {@link httpSource} reads and how. Only `url` is required: by default the body is an array
  * of records, pages follow `Link` headers, each request may take 30 s and is retried 5 times on
- * network errors, timeouts, 408, 429 and 5xx (honouring `Retry-After`).
+ * network errors, timeouts, 408, 425, 429 and 5xx (honouring `Retry-After`).
  */
 export interface HttpSourceOptions {
   /** May carry query params; credentials in it are sent as Basic auth and never printed. */
   url: string;
   /**
    * Sent with every request to the URL's origin (`authorization`, `x-api-key`…); those named like
-   * a credential are secrets: never printed, and not sent to a `Link` on another origin.
+   * a credential are secrets: never printed, and not sent to another origin a `Link` or a redirect points to.
    */
   headers?: Record<string, string>;
   /** Extra query params (e.g. `since`) set on the first URL and every URL ferry builds; Link URLs are followed as given. */
@@ -104,9 +104,12 @@ export interface HttpSourceOptions {
   recordsField?: string;
   /** How to find the next page; default `{ type: 'link' }`. */
   pagination?: Pagination;
-  /** Response header holding the total record count, e.g. `X-Total-Count` (first page). */
+  /**
+   * Response header holding the total record count, e.g. `X-Total-Count` (first page): for
+   * progress, and pages that end with fewer records fail (`HTTP_RECORDS_MISSING`, retryable).
+   */
   totalHeader?: string;
-  /** Dot path of the total record count in the first page's body. */
+  /** Dot path of the total record count in the first page's body; as `totalHeader`. */
   totalField?: string;
   /** Per request, headers and body; default 30 000. */
   timeoutMs?: number;
@@ -132,7 +135,7 @@ export interface HttpSourceOptions {
 }
 
 export interface RequestOptions {
-  /** The headers for a URL: secrets go to the configured URL's origin only, as with fetch's redirects. */
+  /** The headers for a URL: secrets go to the configured URL's origin only, on Links and redirects alike. */
   headersFor(url: URL): Headers;
   timeoutMs: number;
   maxRetries: number;

@@ -1,5 +1,7 @@
+import { PermanentError, RetryableError } from '../../errors/errors.ts';
 import type { Answer } from './attempt.ts';
 import { getPath } from './dot-path.ts';
+import { safeUrl } from './http-errors.ts';
 import { nextLink } from './link-header.ts';
 import { lastCursorText } from './keyset.ts';
 import type { Keyset, Pagination } from './options.ts';
@@ -29,7 +31,9 @@ export function nextUrl(base: URL, p: Pagination, page: PageState): URL | undefi
   // A keyset read asks from the last value read: a Link's page number would bring back the shifts it avoids.
   const keyset = p.type === 'page' ? p.keyset : undefined;
   if (p.type === 'link' || (p.followLink !== false && keyset === undefined)) {
-    const link = nextLink(page.answer.response.headers.get('link'), page.url);
+    // Relative to where the page came from, after any redirect.
+    const link = nextLink(page.answer.response.headers.get('link'), page.answer.response.url || page.url);
+    if (link !== undefined) checkLink(link, page.url);
     // fetch refuses URLs with credentials; the configured ones already travel as a header.
     if (link !== undefined) link.username = link.password = '';
     if (link !== undefined || p.type === 'link') return link;
@@ -51,6 +55,29 @@ export function nextUrl(base: URL, p: Pagination, page: PageState): URL | undefi
         : withParams(base, { [p.param]: String(token) });
     }
   }
+}
+
+/**
+ * At the natural end of the pages: fewer records than the total announced is rows missing, not
+ * a success (a Link header lost on the way, an API that ends its pages early). Records deleted
+ * during the read explain it too, and a run after them finds the total right: hence retryable.
+ */
+export function checkComplete(last: PageState): void {
+  if (last.total === undefined || last.recordsRead >= last.total) return;
+  const message =
+    `GET ${safeUrl(last.url)}: the pages ended after ${last.recordsRead} records, but the first page ` +
+    `announced ${last.total}; records deleted during the read would explain it (run again), or the ` +
+    'API ends its pages early: check the pagination option';
+  throw new RetryableError(message, { code: 'HTTP_RECORDS_MISSING' });
+}
+
+/** A next link that is not HTTP (file:, javascript:) is the server's error, and asking again will not mend it. */
+function checkLink(link: URL, from: URL): void {
+  if (link.protocol === 'http:' || link.protocol === 'https:') return;
+  const message =
+    `GET ${safeUrl(from)}: its Link header's next page is a ${link.protocol} URL, not HTTP, which is not followed; ` +
+    'check the URL, or the pagination option';
+  throw new PermanentError(message, { code: 'HTTP_BAD_LINK' });
 }
 
 /**

@@ -1,25 +1,30 @@
 import { parseJson } from '../../values/exact-json.ts';
 import type { Outcome } from './attempt.ts';
-import { bodyTooLargeError, notJsonError, notUtf8Error, statusText, type Asked } from './http-errors.ts';
+import { bodyTooLargeError, notJsonError, notUtf8Error, statusText, tooDeepError, type Asked } from './http-errors.ts';
 import type { RequestOptions } from './options.ts';
 import type { Body } from './read-body.ts';
 import { decodeUtf8 } from './utf8.ts';
 
 /**
- * A 2xx answer's JSON, or a retryable fault when a JSON body is cut off or garbled (a proxy
- * truncating); a PermanentError when reading it again cannot help: too large, not UTF-8, or
- * not JSON at all (a login page, a wrong URL).
+ * A 2xx answer's JSON (null for a 204), or a retryable fault when a JSON body is cut off or
+ * garbled (a proxy truncating); a PermanentError when reading it again cannot help: too large,
+ * too deep, not UTF-8, or not JSON at all (a login page, a wrong URL).
  */
 export function parseAnswer(asked: Asked, body: Body, options: RequestOptions): Outcome {
   const { response } = asked;
+  // No Content: no records, as an empty array would say (APIs answer it for a page past the last).
+  if (response.status === 204) return { ok: true, answer: { response, text: '', body: null } };
   if (!body.complete) throw bodyTooLargeError(asked, options.maxBodyBytes);
   const { text, error } = decodeUtf8(body.bytes);
   let parsed: unknown;
   try {
     parsed = parseJson(text);
   } catch (cause) {
+    // Well-formed, but nested too deep for the exact-number parse: the same every time.
+    if (cause instanceof RangeError) throw tooDeepError(asked, cause);
     const mediaType = mediaTypeOf(response);
-    if (!mayBeJson(mediaType)) throw notJsonError(asked, mediaType, text, options.redactor);
+    // JSON cut off on the way may come whole next time; a page of markup will not become JSON.
+    if (!mayBeJson(mediaType) || isMarkup(text)) throw notJsonError(asked, mediaType, text, options.redactor);
     const reason = `${statusText(response)} whose body is not JSON (${(cause as Error).message}; ${text.length} chars)`;
     return {
       ok: false,
@@ -35,6 +40,11 @@ export function parseAnswer(asked: Asked, body: Body, options: RequestOptions): 
 function mayBeJson(mediaType: string): boolean {
   const essence = mediaType.split(';')[0]?.trim().toLowerCase() ?? '';
   return essence === '' || essence === 'application/json' || essence === 'text/json' || essence.endsWith('+json');
+}
+
+/** HTML or XML (a login page, a captive portal, a proxy's error page), whatever its Content-Type says. */
+function isMarkup(text: string): boolean {
+  return /^\s*</.test(text);
 }
 
 /** The Content-Type as sent, trimmed, or '' when there is none. */

@@ -2,7 +2,7 @@
 // way stays a retryable fault.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { PermanentError } from '../../../src/errors/errors.ts';
+import { PermanentError, RetryableError } from '../../../src/errors/errors.ts';
 import type { HttpSourceOptions } from '../../../src/sources/http/index.ts';
 import { startFaultServer, type FaultPlan } from '../../helpers/fault-server.ts';
 import { readAll as read } from './read-all.ts';
@@ -154,6 +154,33 @@ describe('a 2xx labelled as something other than JSON fails at once with HTTP_NO
     });
   }
 
+  // Markup never becomes JSON by asking again, whatever its label: it was retried, then 75.
+  const markup: [string, string, string][] = [
+    ['a login page labelled application/json', 'application/json', 'application/json'],
+    ['a captive portal without a Content-Type', '', 'no Content-Type'],
+  ];
+  for (const [name, type, said] of markup) {
+    it(`${name}: HTTP_NOT_JSON at once`, async () => {
+      const server = await serve(ok(`\n  ${login}`, { 'content-type': type }));
+      const error = await permanentError({ url: server.url });
+      assert.equal(error.code, 'HTTP_NOT_JSON');
+      assert.equal(
+        error.message,
+        `GET ${server.url} answered 200 OK with ${said}, not JSON: a page titled "Sign in · Acme"${hint}`,
+      );
+      assert.equal(server.requests.length, 1);
+    });
+  }
+
+  it('"<title " a million times: its excerpt at once (the title search was quadratic: hours of CPU, no timeout)', async () => {
+    const server = await serve(ok('<title '.repeat(1_000_000), { 'content-type': 'text/html' }));
+    const started = performance.now();
+    const error = await permanentError({ url: server.url });
+    assert.equal(error.code, 'HTTP_NOT_JSON');
+    assert.match(error.message, /not JSON: <title <title <title/);
+    assert.ok(performance.now() - started < 5_000, `${Math.round(performance.now() - started)} ms`);
+  });
+
   // A JSON body cut off or garbled on the way (a proxy truncating) may come whole next time.
   const retried: [string, string][] = [
     ['application/problem+json', 'application/problem+json'],
@@ -169,4 +196,46 @@ describe('a 2xx labelled as something other than JSON fails at once with HTTP_NO
       assert.deepEqual([ids, retries.map((r) => r.code)], [[1, 2, 3], ['HTTP_INVALID_JSON']]);
     });
   }
+});
+
+describe('answers that say the same each time they are asked', () => {
+  it('a 204 No Content is a page without records: after two full pages it ends the read (it was retried, then 75)', async () => {
+    const server = await startFaultServer({
+      records: 20,
+      pagination: 'page',
+      faults: (request) => (request.query.page === '3' ? { kind: 'status', status: 204, body: '' } : undefined),
+    });
+    after(() => server.close());
+    const { ids, retries } = await read({
+      url: server.url,
+      pagination: { type: 'page', pageParam: 'page', sizeParam: 'per_page', size: 10 },
+    });
+    assert.deepEqual([ids, retries], [Array.from({ length: 20 }, (_, i) => i + 1), []]);
+    assert.equal(server.requests.length, 3);
+  });
+
+  it('JSON nested 100,000 deep beside a number past 2^53 fails at once: the exact parse has no stack for it', async () => {
+    const deep = `[{"id":12345678901234567890,"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}]`;
+    const server = await serve(ok(deep));
+    const error = await permanentError({ url: server.url });
+    assert.equal(error.code, 'HTTP_BODY_TOO_DEEP');
+    assert.match(
+      error.message,
+      /answered 200 OK with JSON that could not be read \(.+\): its values are nested too deep/,
+    );
+    assert.equal(server.requests.length, 1);
+  });
+});
+
+it('a body labelled gzip that is not: HTTP_BAD_ENCODING, retried (it read as a network error)', async () => {
+  const server = await serve(ok('[{"id":1}]', { 'content-encoding': 'gzip' }));
+  await assert.rejects(read({ url: server.url, maxRetries: 1 }), (error) => {
+    assert.ok(error instanceof RetryableError);
+    assert.equal(error.code, 'HTTP_BAD_ENCODING');
+    assert.match(
+      error.message,
+      /failed 2 times, last with a body that does not decode as its Content-Encoding \(gzip\) says \(Z_DATA_ERROR /,
+    );
+    return true;
+  });
 });

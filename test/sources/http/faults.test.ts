@@ -26,11 +26,14 @@ describe('each fault is survived with the same records as a fault-free run', () 
       ['HTTP_500', 'HTTP_502', 'HTTP_503'],
     ],
     ['504 then 408', { 1: status(504), 2: status(408) }, ['HTTP_504', 'HTTP_408']],
+    // RFC 8470: a 425 Too Early asks for the request again; it was a PermanentError.
+    ['425 Too Early', { 2: status(425) }, ['HTTP_425']],
     ['429 with Retry-After: 0', at({ kind: 'retry-after', seconds: 0, as: 'seconds' }, 3), ['HTTP_429']],
     ['connection reset, twice', at({ kind: 'reset' }, 1, 3), ['HTTP_NETWORK', 'HTTP_NETWORK']],
     ['body cut off by a reset', at({ kind: 'truncate' }, 2), ['HTTP_NETWORK']],
     ['a complete 200 with half a JSON body', at({ kind: 'bad-json' }, 3), ['HTTP_INVALID_JSON']],
     ['an answer slower than timeoutMs', at({ kind: 'slow', delayMs: 2_000 }, 2), ['HTTP_TIMEOUT']],
+    ['half a body, then silence: the timeout covers the body too', at({ kind: 'stall' }, 2), ['HTTP_TIMEOUT']],
     [
       'every kind on one page',
       {
@@ -84,6 +87,26 @@ describe('Retry-After is honoured, even above backoff.maxMs', () => {
       assert.ok(elapsed >= delay, `elapsed ${elapsed} ms < asked ${delay} ms`);
     });
   }
+
+  it('a Retry-After of 10^20 seconds waits no more than 5 minutes', async () => {
+    const server = await serve(() => ({
+      kind: 'status',
+      status: 503,
+      headers: { 'retry-after': '1'.padEnd(21, '0') },
+    }));
+    const controller = new AbortController();
+    const delays: number[] = [];
+    const source = httpSource({
+      url: server.url,
+      signal: controller.signal,
+      onRetry: (r) => {
+        delays.push(r.delayMs);
+        controller.abort(new Error('seen'));
+      },
+    });
+    await assert.rejects(source.records()[Symbol.asyncIterator]().next(), { message: 'seen' });
+    assert.deepEqual(delays, [5 * 60_000]);
+  });
 });
 
 describe('retries used up: RetryableError naming the URL, the last fault and the attempts', () => {

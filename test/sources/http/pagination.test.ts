@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { PermanentError } from '../../../src/errors/errors.ts';
+import { PermanentError, RetryableError } from '../../../src/errors/errors.ts';
 import { httpSource, type HttpSourceOptions } from '../../../src/sources/http/index.ts';
 import {
   recordFor,
@@ -124,6 +124,26 @@ it('query params (since) reach every request, Link-followed ones included', asyn
   );
 });
 
+it('pages that end before the total announced fail, retryable: a lost Link ended the read with rows missing', async () => {
+  const page2 = Array.from({ length: 10 }, (_, i) => recordFor(11 + i));
+  const server = await serve({
+    records: N,
+    faults: {
+      2: { kind: 'status', status: 200, body: JSON.stringify(page2), headers: { 'x-total-count': String(N) } },
+    },
+  });
+  await assert.rejects(ids({ url: server.url, totalHeader: 'X-Total-Count' }), (error) => {
+    assert.ok(error instanceof RetryableError);
+    assert.equal(error.code, 'HTTP_RECORDS_MISSING');
+    assert.match(
+      error.message,
+      /\?page=2&per_page=10: the pages ended after 20 records, but the first page announced 23;/,
+    );
+    return true;
+  });
+  assert.equal(server.requests.length, 2);
+});
+
 it('a server that caps the page size does not end the import early when the total is known', async () => {
   const server = await serve({ records: N, pagination: 'page', maxPageSize: 4 });
   const pagination = { type: 'page', pageParam: 'page', sizeParam: 'per_page', size: 10 } as const;
@@ -196,6 +216,75 @@ it('a Link to another origin is followed without the secret headers, as fetch do
       [undefined, undefined, 'acme'],
     ],
   );
+});
+
+describe('redirects are followed by ferry, not by fetch', () => {
+  const headers = { Authorization: 'Bearer sk_first_only', 'X-Api-Key': 'k_first_only', 'X-Tenant': 'acme' };
+  const redirecting = (location: (n: number) => string, status = 302) =>
+    serve({ faults: (request) => ({ kind: 'status', status, body: '', headers: { location: location(request.n) } }) });
+
+  it('to another origin: without the secret headers (fetch kept X-Api-Key), its relative Links from there', async () => {
+    const other = await serve({ records: N });
+    const first = await redirecting(() => other.url);
+    assert.deepEqual(await ids({ url: first.url, headers }), ALL);
+    const sent = other.requests.map((r) => [r.headers.authorization, r.headers['x-api-key'], r.headers['x-tenant']]);
+    assert.deepEqual(
+      sent,
+      Array.from({ length: 3 }, () => [undefined, undefined, 'acme']),
+    );
+    assert.equal(first.requests.length, 1, 'page 2 and 3 asked where page 1 came from');
+  });
+
+  it('to a URL with credentials: followed without them (fetch refused it, a network error retried)', async () => {
+    const other = await serve({ records: 3 });
+    const first = await redirecting(() => other.url.replace('http://', 'http://user:pw@'));
+    assert.deepEqual(await ids({ url: first.url, maxRetries: 3 }), [1, 2, 3]);
+    assert.deepEqual([first.requests.length, other.requests[0]?.headers.authorization], [1, undefined]);
+  });
+
+  it('in a loop: a PermanentError at once (fetch failed it as a network error, retried)', async () => {
+    const server = await redirecting((n) => `/items?hop=${n % 2}`, 307);
+    await assert.rejects(ids({ url: server.url, maxRetries: 3 }), (error) => {
+      assert.ok(error instanceof PermanentError);
+      assert.equal(error.code, 'HTTP_REDIRECT_LOOP');
+      assert.match(error.message, /redirects that go round in circles \(.*\?hop=1 → .*\?hop=0 → .*\?hop=1\)/);
+      return true;
+    });
+    assert.equal(server.requests.length, 3);
+  });
+
+  it('past 20 hops: a PermanentError', async () => {
+    const server = await redirecting((n) => `/items?hop=${n}`, 301);
+    await assert.rejects(ids({ url: server.url }), { code: 'HTTP_REDIRECT_LOOP', message: /more than 20 redirects/ });
+    assert.equal(server.requests.length, 21);
+  });
+
+  for (const location of ['ftp://127.0.0.1/items', 'file:///etc/passwd', 'data:application/json,[{"id":1}]']) {
+    it(`to ${location.split(':')[0]}: a PermanentError, nothing read`, async () => {
+      const server = await redirecting(() => location);
+      await assert.rejects(ids({ url: server.url, maxRetries: 3 }), {
+        code: 'HTTP_BAD_REDIRECT',
+        message: /answered 302 Found, a redirect to [a-z]+: \(not HTTP\), which is not followed; check the URL/,
+      });
+      assert.equal(server.requests.length, 1);
+    });
+  }
+
+  it('a Link to a URL that is not HTTP: a PermanentError (it was retried as a network error)', async () => {
+    const server = await serve({
+      faults: () => ({
+        kind: 'status',
+        status: 200,
+        body: '[{"id":1}]',
+        headers: { link: '<file:///etc/passwd>; rel="next"' },
+      }),
+    });
+    await assert.rejects(ids({ url: server.url, maxRetries: 3 }), {
+      code: 'HTTP_BAD_LINK',
+      message: /its Link header's next page is a file: URL, not HTTP, which is not followed/,
+    });
+    assert.equal(server.requests.length, 1);
+  });
 });
 
 /** A server whose page i (from 0, `?i=`) holds `page(i)`, with a Link to page i + 1 while `page(i + 1)` is defined. */
@@ -321,4 +410,15 @@ describe('keyset: page numbers counted from the last value read', () => {
       return true;
     });
   });
+});
+
+it('Links that wrap round to the first page fail with HTTP_PAGINATION_LOOP (each page unlike the one before: it read forever)', async () => {
+  const server = await scripted((i) => [{ id: (i % 3) + 1 }]);
+  await assert.rejects(ids({ url: server.url }), {
+    code: 'HTTP_PAGINATION_LOOP',
+    message: new RegExp(
+      `\\?i=3: the page has the same records as ${server.url}, so the pagination goes round in circles`,
+    ),
+  });
+  assert.equal(server.requests.length, 4);
 });
