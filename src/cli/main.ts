@@ -16,6 +16,7 @@ import { FERRY_VERSION } from '../version.ts';
 import { evaluateHealth } from '../health/check.ts';
 import type { RunRecord, Store, StoredReject } from '../stores/store.ts';
 import { describePosition } from '../sources/source-item.ts';
+import { stringify } from '../values/deep-json.ts';
 
 const CHECK_OPTIONS = {
   maxAge: { type: 'duration', description: 'fail when the last success finished longer ago than this', example: '25h' },
@@ -304,7 +305,7 @@ async function listRejects(job: Job, config: ResolvedConfig, format: LogFormat, 
     io.stdout.write(
       pretty
         ? `${r.lastSeen} ${describePosition(r.position)}: ${r.reason}\n`
-        : `${JSON.stringify(io.redactor.event({ ...envelope(), type: 'reject', job: job.name, ...r }))}\n`,
+        : `${stringify(io.redactor.event({ ...envelope(), type: 'reject', job: job.name, ...r }))}\n`,
     );
   }
   return ExitCode.ok;

@@ -1,6 +1,7 @@
 import sonicBoom from 'sonic-boom';
 import type { FerryEvent } from './protocol.ts';
 import type { Reporter } from './reporter.ts';
+import { stringify } from '../values/deep-json.ts';
 
 export interface LineSink {
   write(line: string): unknown;
@@ -28,7 +29,7 @@ export class JsonReporter implements Reporter {
   }
 
   emit(event: FerryEvent): void {
-    const line = `${JSON.stringify(event)}\n`;
+    const line = `${stringify(event)}\n`;
     this.#stdout.write(line);
     if (event.type === 'log' && event.level === 'error') this.#stderr.write(line);
   }

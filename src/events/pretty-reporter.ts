@@ -1,6 +1,7 @@
 import { styleText } from 'node:util';
 import type { FerryEvent, LogEvent, ProgressEvent, ResultEvent } from './protocol.ts';
 import type { Reporter, TextOut as Out } from './reporter.ts';
+import { stringify } from '../values/deep-json.ts';
 
 const LEVEL_STYLE = { debug: 'gray', info: 'cyan', warn: 'yellow', error: 'red' } as const;
 
@@ -59,7 +60,7 @@ export class PrettyReporter implements Reporter {
 
 function formatLog(event: LogEvent): string {
   const { v: _v, ts, type: _t, level, msg, ...fields } = event;
-  const extra = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  const extra = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : stringify(v)}`);
   const time = styleText('gray', ts.slice(11, 19));
   return [time, styleText(LEVEL_STYLE[level], level.padEnd(5)), msg, ...extra].join(' ');
 }

@@ -9,6 +9,7 @@ import { validate } from '../sources/validate.ts';
 import type { Batcher } from './batcher.ts';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Accepted, Fields, JobContext, Logger } from './types.ts';
+import { stringify } from '../values/deep-json.ts';
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 // Fields that belong to the event envelope; a job's field of that name is kept as `_name`.
@@ -147,7 +148,7 @@ function storedReject(parts: ContextParts<unknown>, position: Position, raw: unk
     raw: redactor.value(raw),
     reason: redactor.string(reason),
   };
-  return { id: id(parts.job.name, JSON.stringify(stored.raw ?? null), stored.reason), ...stored };
+  return { id: id(parts.job.name, stringify(stored.raw ?? null), stored.reason), ...stored };
 }
 
 /** The `schema` line of a table created or grown. */

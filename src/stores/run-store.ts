@@ -20,6 +20,7 @@ import {
 } from './store.ts';
 import { q } from './quote.ts';
 import { validateTables, type ColumnType, type Row, type TableSpec, type TablesSchema } from './tables.ts';
+import { stringify } from '../values/deep-json.ts';
 
 const CHECKPOINT_SQL = 'SELECT value, tables FROM _ferry_checkpoints WHERE job = ?';
 type StoredCheckpoint = { value: string; tables: string | null };
@@ -227,7 +228,7 @@ export class RunStore implements Store {
       'saving rejects',
       `INSERT INTO _ferry_rejects (id, job, run_id, source, position, raw, reason, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ${now}, ${now}) ` +
         'ON CONFLICT (id) DO UPDATE SET run_id = excluded.run_id, source = excluded.source, position = excluded.position, reason = excluded.reason, last_seen = excluded.last_seen',
-      [r.id, job, runId, r.source, JSON.stringify(r.position), JSON.stringify(r.raw ?? null), r.reason],
+      [r.id, job, runId, r.source, stringify(r.position), stringify(r.raw ?? null), r.reason],
       true,
     );
   }
