@@ -26,13 +26,29 @@ const page = path.join(path.dirname(fileURLToPath(import.meta.url)), 'index.html
 export async function startDesktopHost(options: DesktopHostOptions) {
   const windows = new Set<ServerResponse>();
   let current: JobHandle | undefined;
+  /** Whether the current run has printed its result line (it is exiting). */
+  let resulted = false;
   const broadcast = (event: FerryEvent | { type: 'state'; running: boolean }) => {
     for (const res of windows) res.write(`data: ${JSON.stringify(event)}\n\n`);
   };
   const sidecarArgs = (extra: string[] = []) => ({ args: [...(options.sidecar.args ?? []), ...extra] });
 
+  /** The run in progress, until its process has exited. */
+  let running: Promise<void> | undefined;
+
   async function importNow(): Promise<void> {
-    if (current) return; // the button is disabled, but a double click must not start two
+    if (running && !resulted) return; // the button is disabled, but a double click must not start two
+    // The window re-enables Import at the result line; the process may still be exiting (and holding
+    // the run lock): wait for it rather than drop the click or start a second run beside it.
+    if (running) await running;
+    if (running) return; // another click got there first
+    resulted = false;
+    const run = importOnce().finally(() => (running = undefined));
+    running = run;
+    await run;
+  }
+
+  async function importOnce(): Promise<void> {
     const handle = startJob(options.sidecar.command, {
       ...sidecarArgs(),
       config: {
@@ -47,7 +63,10 @@ export async function startDesktopHost(options: DesktopHostOptions) {
       graceMs: 3000,
     });
     current = handle;
-    for await (const event of handle.events) broadcast(event);
+    for await (const event of handle.events) {
+      if (event.type === 'result') resulted = true;
+      broadcast(event);
+    }
     await handle.result;
     current = undefined;
   }
