@@ -15,7 +15,7 @@ export function stringify(value: unknown): string {
   }
 }
 
-/** A value still to write, told apart from the punctuation waiting on the same stack. */
+/** A value still to write, its toJSON already applied, told apart from the punctuation on the same stack. */
 interface Pending {
   value: unknown;
 }
@@ -23,26 +23,30 @@ interface Pending {
 /** The loop `stringify` falls back to (exported for its tests). */
 export function stringifyByLoop(root: unknown): string {
   const out: string[] = [];
-  const stack: (string | Pending)[] = [{ value: root }];
+  const stack: (string | Pending)[] = [{ value: toJson(root) }];
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
     if (typeof next === 'string') {
       out.push(next);
       continue;
     }
-    const value = toJson(next.value);
+    const { value } = next;
     if (typeof value !== 'object' || value === null || isExactNumber(value)) {
       out.push(JSON.stringify(value) ?? 'null');
     } else if (Array.isArray(value)) {
       stack.push(']');
-      for (let i = value.length - 1; i >= 0; i--)
-        stack.push({ value: skipped(toJson(value[i])) ? null : value[i] }, ',');
+      for (let i = value.length - 1; i >= 0; i--) {
+        const element = toJson(value[i]);
+        stack.push({ value: skipped(element) ? null : element }, ',');
+      }
       if (value.length > 0) stack.pop(); // the comma before the first element
       out.push('[');
     } else {
-      const entries = Object.entries(value).filter(([, v]) => !skipped(toJson(v)));
+      const entries = Object.entries(value)
+        .map(([key, v]) => [key, toJson(v)] as const)
+        .filter(([, v]) => !skipped(v));
       stack.push('}');
       for (let i = entries.length - 1; i >= 0; i--) {
-        const [key, v] = entries[i] as [string, unknown];
+        const [key, v] = entries[i] as (typeof entries)[number];
         stack.push({ value: v }, `${JSON.stringify(key)}:`, ',');
       }
       if (entries.length > 0) stack.pop();
@@ -52,6 +56,7 @@ export function stringifyByLoop(root: unknown): string {
   return out.join('');
 }
 
+/** A value as JSON.stringify sees it: once through its toJSON, if it has one (an exact number keeps its raw text). */
 function toJson(value: unknown): unknown {
   const withToJson = value as { toJSON?: () => unknown } | null;
   return typeof withToJson?.toJSON === 'function' && !isExactNumber(value) ? withToJson.toJSON() : value;
