@@ -4,12 +4,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
 import { runExample } from '../helpers/example-job.ts';
-import { parseEventLines } from '../helpers/protocol.ts';
-import type { Finished } from '../helpers/spawn.ts';
-import { tableRows } from './sqlite-rows.ts';
+import { failsWith as failure, resultOf as result } from '../helpers/protocol.ts';
+import { tableRows, userColumns, userTables as tables } from './sqlite-rows.ts';
 
 async function workspace() {
   const dir = await mkdtemp(path.join(tmpdir(), 'ferry-edges-'));
@@ -22,30 +20,6 @@ async function workspace() {
 // Values as written, into text columns (--no-infer); typed columns: file-import-types.test.ts.
 const importFile = (db: string, file: string, args: string[] = [], env: Record<string, string> = {}) =>
   runExample('file-import', ['--db-path', db, '--file', file, '--no-infer', ...args], { env });
-
-function result(finished: Finished) {
-  const last = parseEventLines(finished.stdout).at(-1);
-  assert.ok(last?.type === 'result', `no result line; stderr: ${finished.stderr}`);
-  return last;
-}
-function failure(finished: Finished, code: number, errorCode: string, message: RegExp) {
-  const last = result(finished);
-  assert.deepEqual([finished.code, last.error?.code], [code, errorCode], finished.stderr);
-  assert.match(last.error?.message ?? '', message);
-}
-const userColumns = (rows: Record<string, unknown>[]) =>
-  rows.map(({ _ferry_id: _i, _ferry_source: _s, ...rest }) => rest);
-const tables = (db: string) => {
-  const database = new DatabaseSync(db, { readOnly: true });
-  try {
-    return database
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_ferry%' ESCAPE '\\'")
-      .all()
-      .map((r) => r.name);
-  } finally {
-    database.close();
-  }
-};
 
 describe('file-import: a column named rowid (SQLite)', () => {
   it('a failed run takes back exactly its own writes, and counts are right', async () => {

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
 import { runExample } from '../helpers/example-job.ts';
-import { parseEventLines } from '../helpers/protocol.ts';
+import { failsWith, resultOf as result } from '../helpers/protocol.ts';
+import { userTables } from './sqlite-rows.ts';
 import type { Finished, SpawnOptions } from '../helpers/spawn.ts';
 import { postgresUnavailable, suiteSchemas } from '../stores/postgres/test-database.ts';
 
@@ -24,27 +25,12 @@ async function workspace() {
 const importFile = (db: string, file: string, args: string[] = [], options: SpawnOptions = {}) =>
   runExample('file-import', ['--db-path', db, '--file', file, ...args], { timeoutMs: 60_000, ...options });
 
-function result(finished: Finished) {
-  const last = parseEventLines(finished.stdout).at(-1);
-  assert.ok(last?.type === 'result', `no result line; stderr: ${finished.stderr}`);
-  return last;
-}
 function failure(finished: Finished, code: number, errorCode: string, message: RegExp) {
-  const last = result(finished);
-  assert.deepEqual([finished.code, last.error?.code], [code, errorCode], finished.stderr);
-  assert.match(last.error?.message ?? '', message);
+  failsWith(finished, code, errorCode, message);
   assert.doesNotMatch(finished.stderr, /\n\s+at .+:\d+:\d+\)?\n/, 'no stack trace');
 }
-function userTables(db: string): unknown[] {
-  if (!existsSync(db)) return [];
-  const database = new DatabaseSync(db, { readOnly: true });
-  try {
-    const sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_ferry%' ESCAPE '\\'";
-    return database.prepare(sql).all();
-  } finally {
-    database.close();
-  }
-}
+/** The tables the imports made; none when the run made no database file at all. */
+const madeTables = (db: string) => (existsSync(db) ? userTables(db) : []);
 function count(db: string, table: string): number {
   const database = new DatabaseSync(db, { readOnly: true });
   try {
@@ -75,7 +61,7 @@ describe('file-import: paths no read can follow', () => {
         failure(finished, 65, 'FILE_UNREADABLE', message);
       }
     }
-    assert.deepEqual(userTables(w.db), []);
+    assert.deepEqual(madeTables(w.db), []);
   });
 });
 
@@ -189,7 +175,7 @@ describe('file-import: JSON text holding half of a UTF-16 surrogate pair', () =>
       'COLUMN_NAME_INVALID',
       /half of a UTF-16 surrogate pair/,
     );
-    assert.deepEqual(userTables(w.db), []);
+    assert.deepEqual(madeTables(w.db), []);
   });
 });
 

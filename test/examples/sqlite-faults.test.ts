@@ -9,8 +9,7 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
 import { runExample } from '../helpers/example-job.ts';
-import { parseEventLines } from '../helpers/protocol.ts';
-import type { Finished } from '../helpers/spawn.ts';
+import { failsWith as failure, parseEventLines } from '../helpers/protocol.ts';
 import { tableRows } from './sqlite-rows.ts';
 
 async function workspace() {
@@ -21,13 +20,6 @@ async function workspace() {
 }
 const importInto = (db: string, csv: string, args: string[] = []) =>
   runExample('file-import', ['--db-path', db, '--file', csv, '--key', 'id', ...args], { timeoutMs: 60_000 });
-
-function failure(finished: Finished, code: number, errorCode: string, message: RegExp) {
-  const last = parseEventLines(finished.stdout).at(-1);
-  assert.ok(last?.type === 'result', `no result line: ${finished.stdout}${finished.stderr}`);
-  assert.deepEqual([finished.code, last.error?.code], [code, errorCode], finished.stderr);
-  assert.match(last.error?.message ?? '', message);
-}
 
 /** `check` prints one JSON line, never a stack, and exits with the failure's own code. */
 async function checkFails(db: string, code: number, errorCode: string, message: RegExp) {

@@ -21,6 +21,19 @@ export function resultOf(finished: { stdout: string; stderr: string }) {
   return last;
 }
 
+/** Asserts a run failed with exit `code` and `errorCode`, its message matching; returns the result line. */
+export function failsWith(
+  finished: { code: number | null; stdout: string; stderr: string },
+  code: number,
+  errorCode: string,
+  message: RegExp,
+) {
+  const last = resultOf(finished);
+  assert.deepEqual([finished.code, last.error?.code], [code, errorCode], finished.stderr);
+  assert.match(last.error?.message ?? '', message);
+  return last;
+}
+
 /**
  * Parses a job's stdout: one valid event per line, exactly one result event, and it is the
  * last line; a start event, if any (none after a config error), is the first line.
