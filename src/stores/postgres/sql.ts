@@ -52,15 +52,21 @@ export function upsertSql(
     .filter((c) => !spec.primaryKey.includes(c))
     .map(q);
   let action = 'DO NOTHING';
+  let changed = '';
   if (spec.mode !== 'append' && values.length > 0) {
     const set = values.map((c, i) => `${c} = ${i === 0 && options.copyOld ? options.copyOld(c) : `excluded.${c}`}`);
-    action = `DO UPDATE SET ${set.join(', ')} WHERE (${values.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${values.map((c) => `excluded.${c}`).join(', ')})`;
+    const row = (alias: string) => `(${values.map((c) => `${alias}.${c}`).join(', ')})`;
+    action = `DO UPDATE SET ${set.join(', ')} WHERE ${row('t')} IS DISTINCT FROM ${row('excluded')}`;
+    // Unchanged rows are left out before the insert: ON CONFLICT locks every row it meets, even
+    // one its WHERE then leaves alone, and that lock is a write to the row's page.
+    const same = `${key.map((k) => `o.${k} = s.${k}`).join(' AND ')} AND ${row('o')} IS NOT DISTINCT FROM ${row('s')}`;
+    changed = ` WHERE NOT EXISTS (SELECT 1 FROM ${q(name)} AS o WHERE ${same})`;
   }
   const seen = options.seen
     ? `seen AS (INSERT INTO ${options.seen} SELECT ${key.join(', ')} FROM ${staging} ON CONFLICT DO NOTHING), `
     : '';
   return (
-    `WITH ${seen}w AS (INSERT INTO ${q(name)} AS t (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM ${staging} ` +
+    `WITH ${seen}w AS (INSERT INTO ${q(name)} AS t (${cols.join(', ')}) SELECT ${cols.map((c) => `s.${c}`).join(', ')} FROM ${staging} AS s${changed} ` +
     `ON CONFLICT (${key.join(', ')}) ${action} RETURNING (xmax = 0) AS inserted) ` +
     `SELECT (count(*) FILTER (WHERE inserted))::int AS inserted, count(*)::int AS written FROM w`
   );

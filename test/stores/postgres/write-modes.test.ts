@@ -90,6 +90,31 @@ if ((await postgresUnavailable()) === undefined)
       );
     });
 
+    it('a rerun over unchanged rows neither rewrites nor locks them; a changed row is updated', async () => {
+      const db = await fresh();
+      const rows = [
+        { id: 'a', name: 'Ada', age: 36, tags: '["x"]', active: true },
+        { id: 'b', name: null, age: null, tags: null, active: null }, // NULLs compare as equal, not unknown
+        { id: 'c', name: 'Cy', age: 3, tags: '{}', active: false },
+      ];
+      assert.equal((await runWith(db, people, (ctx) => ctx.write('people', rows))).exitCode, 0);
+      await runWith(db, people, (ctx) => ctx.write('people', { id: 'd', name: 'Dee' })); // from now on: upserts
+      const stamp = () => db.query(`SELECT id, ctid::text, xmin::text, xmax::text FROM people ORDER BY id`);
+      const before = await stamp();
+      const rerun = await runWith(db, people, (ctx) => ctx.write('people', [...rows, { id: 'd', name: 'Dee!' }]));
+      assert.deepEqual(
+        [rerun.exitCode, rerun.counts.inserted, rerun.counts.updated, rerun.counts.unchanged],
+        [0, 0, 1, 3],
+      );
+      const after = await stamp();
+      assert.deepEqual(after.slice(0, 3), before.slice(0, 3), 'unchanged rows keep their version, unlocked (xmax 0)');
+      assert.deepEqual(
+        before.slice(0, 3).map((r) => r.xmax),
+        ['0', '0', '0'],
+      );
+      assert.notEqual(after[3]?.xmin, before[3]?.xmin, 'the changed row is a new version');
+    });
+
     it('a column name longer than PostgreSQL keeps (63 bytes) is refused before anything is created', async () => {
       const db = await fresh();
       const long = 'a_column_name_that_a_csv_header_could_well_have_but_postgres_cuts';
