@@ -44,7 +44,7 @@ export function upsertSql(
   name: string,
   spec: TableSpec,
   staging: string,
-  options: { copyOld?: (column: string) => string; seen?: string },
+  options: { copyOld?: (column: string) => string; seen?: string; skipUnchanged?: boolean },
 ): string {
   const cols = Object.keys(spec.columns).map(q);
   const key = spec.primaryKey.map(q);
@@ -57,10 +57,10 @@ export function upsertSql(
     const set = values.map((c, i) => `${c} = ${i === 0 && options.copyOld ? options.copyOld(c) : `excluded.${c}`}`);
     const row = (alias: string) => `(${values.map((c) => `${alias}.${c}`).join(', ')})`;
     action = `DO UPDATE SET ${set.join(', ')} WHERE ${row('t')} IS DISTINCT FROM ${row('excluded')}`;
-    // Unchanged rows are left out before the insert: ON CONFLICT locks every row it meets, even
-    // one its WHERE then leaves alone, and that lock is a write to the row's page.
+    // ON CONFLICT locks every row it meets, even one its WHERE then leaves alone, and that lock
+    // is a write to the row's page: where most rows are unchanged, they are left out first.
     const same = `${key.map((k) => `o.${k} = s.${k}`).join(' AND ')} AND ${row('o')} IS NOT DISTINCT FROM ${row('s')}`;
-    changed = ` WHERE NOT EXISTS (SELECT 1 FROM ${q(name)} AS o WHERE ${same})`;
+    if (options.skipUnchanged) changed = ` WHERE NOT EXISTS (SELECT 1 FROM ${q(name)} AS o WHERE ${same})`;
   }
   const seen = options.seen
     ? `seen AS (INSERT INTO ${options.seen} SELECT ${key.join(', ')} FROM ${staging} ON CONFLICT DO NOTHING), `
