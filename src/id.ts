@@ -22,8 +22,7 @@ export function id(...parts: IdPart[]): string {
   const only = parts.length === 1 ? parts[0] : undefined;
   // One string with nothing JSON escapes (the common natural key) is written as JSON.stringify
   // would write it, at a fraction of its cost.
-  const json =
-    typeof only === 'string' && !ESCAPED.test(only) ? `["${only}"]` : JSON.stringify(parts.map(plain));
+  const json = typeof only === 'string' && !ESCAPED.test(only) ? `["${only}"]` : JSON.stringify(parts.map(plain));
   // Loaded on first use: node:crypto is slow to load at start-up, and most runs that need ids are long.
   hash ??= process.getBuiltinModule('node:crypto').hash;
   return hash('sha256', json).slice(0, 32);
