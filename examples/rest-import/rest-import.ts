@@ -63,6 +63,19 @@ const config = {
     description: 'the page-number parameter, for APIs paged by number (otherwise Link headers)',
     example: 'page',
   },
+  nextField: {
+    type: 'string',
+    env: 'REST_IMPORT_NEXT_FIELD',
+    description:
+      "where the body says the next page is (dot path): its URL, or with --next-param a token; without it, Link headers, then the body's next, links.next, _links.next, @odata.nextLink, nextRecordsUrl",
+    example: 'meta.next_cursor',
+  },
+  nextParam: {
+    type: 'string',
+    env: 'REST_IMPORT_NEXT_PARAM',
+    description: 'with --next-field: the query parameter that carries the token to the next request',
+    example: 'cursor',
+  },
   pageSizeParam: {
     type: 'string',
     env: 'REST_IMPORT_PAGE_SIZE_PARAM',
@@ -339,6 +352,8 @@ function tableFromUrl(apiUrl: string): string {
 
 interface PagingConfig {
   pageParam: string | undefined;
+  nextField: string | undefined;
+  nextParam: string | undefined;
   pageSizeParam: string | undefined;
   pageSize: number;
   cursorField: string | undefined;
@@ -346,11 +361,20 @@ interface PagingConfig {
 }
 
 /**
- * Link headers, or page numbers. An incremental run counts its pages from the last cursor read
+ * The next page's URL or token where --next-field says, page numbers, or else Link headers (and
+ * the body's usual next links). An incremental run counts its pages from the last cursor read
  * (keyset): a record changed mid-run moves to the end, and plain page numbers would shift the
  * next unread record into a page already read, below the checkpoint, lost for good.
  */
 function pagination(c: PagingConfig): Pagination {
+  if (c.nextParam && !c.nextField)
+    throw new ConfigError(`--next-param ${c.nextParam} needs --next-field: where the body has the token`);
+  if (c.nextField && c.pageParam)
+    throw new ConfigError('--next-field and --page-param are two ways to find the next page: give one');
+  if (c.nextField)
+    return c.nextParam
+      ? { type: 'cursor', field: c.nextField, param: c.nextParam }
+      : { type: 'next', field: c.nextField };
   if (!c.pageParam) return { type: 'link' };
   const size = c.pageSizeParam ? { sizeParam: c.pageSizeParam } : {};
   const keyset = c.cursorField ? { keyset: { field: c.cursorField, param: c.sinceParam } } : {};

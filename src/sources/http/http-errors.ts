@@ -12,7 +12,7 @@ import type { Utf8Error } from './utf8.ts';
  * Content-Encoding says), `HTTP_RECORDS_MISSING` (RetryableError: fewer records than the total
  * announced), `HTTP_NOT_JSON` (a 2xx of another media type), `HTTP_BODY_TOO_LARGE`,
  * `HTTP_INVALID_UTF8`, `HTTP_BODY_SHAPE`, `HTTP_BODY_TOO_DEEP`, `HTTP_PAGINATION_LOOP`,
- * `HTTP_EMPTY_PAGES`, `HTTP_KEYSET_ORDER`, `HTTP_REDIRECT_LOOP`, `HTTP_BAD_REDIRECT` and
+ * `HTTP_EMPTY_PAGES`, `HTTP_MORE_PAGES`, `HTTP_KEYSET_ORDER`, `HTTP_REDIRECT_LOOP`, `HTTP_BAD_REDIRECT` and
  * `HTTP_BAD_LINK` (PermanentError), `HTTP_BAD_OPTION` (ConfigError).
  */
 export interface HttpErrorDetails {

@@ -6,11 +6,16 @@ import { isSecretName } from '../../secrets/secret-name.ts';
 /**
  * How to find the next page. A `Link: <…>; rel="next"` header wins whenever present, unless
  * `followLink: false`. A short page (fewer records than asked for) ends `page` and `offset`
- * paging, unless the total (`totalHeader`/`totalField`) says more remain.
+ * paging, unless the total (`totalHeader`/`totalField`) or the body (`has_more`, a next link) says
+ * more remain. Pages that end while the body says more follow, in a form the pagination does not
+ * read (a token, `has_more`), fail with `HTTP_MORE_PAGES` instead of ending short.
  *
- * - `{ type: 'link' }` (the default): follow `Link` headers (GitHub, many REST APIs) until none.
+ * - `{ type: 'link' }` (the default): follow `Link` headers (GitHub, many REST APIs) until none; without
+ *   one, a next page's URL where APIs put it in the body (`next`, `links.next`, `_links.next.href`,
+ *   `@odata.nextLink`, `nextRecordsUrl`, `next_page_url`, `paging.next`).
  * - `{ type: 'page', pageParam: 'page', sizeParam: 'per_page', size: 100 }`: `?page=1&per_page=100`, 2, 3…
  * - `{ type: 'cursor', field: 'meta.next', param: 'cursor' }`: the next token from the body, until it is empty.
+ * - `{ type: 'next', field: 'links.next' }`: the next page's URL from the body, until it is empty.
  * - `{ type: 'offset', offsetParam: 'offset', limitParam: 'limit', limit: 100 }`: `?offset=0&limit=100`, 100…
  */
 export type Pagination =
@@ -41,6 +46,17 @@ export type Pagination =
       field: string;
       /** The query parameter that carries it, e.g. `cursor`. */
       param: string;
+      /** Follow a `Link` next header when there is one; default true. */
+      followLink?: boolean;
+    }
+  | {
+      /** The next page's URL in the body (Django REST framework's `next`, JSON:API's `links.next`). */
+      type: 'next';
+      /**
+       * Dot path of the URL (absolute, or relative to the page's), or of a link object with an
+       * `href` (HAL's `_links.next`); null, empty or missing ends the read.
+       */
+      field: string;
       /** Follow a `Link` next header when there is one; default true. */
       followLink?: boolean;
     }

@@ -32,20 +32,18 @@ export function nextUrl(base: URL, p: Pagination, page: PageState): URL | undefi
   const keyset = p.type === 'page' ? p.keyset : undefined;
   if (p.type === 'link' || (p.followLink !== false && keyset === undefined)) {
     // Relative to where the page came from, after any redirect.
-    const link = nextLink(page.answer.response.headers.get('link'), page.answer.response.url || page.url);
-    if (link !== undefined) checkLink(link, page.url);
-    // fetch refuses URLs with credentials; the configured ones already travel as a header.
-    if (link !== undefined) link.username = link.password = '';
-    if (link !== undefined || p.type === 'link') return link;
+    const link = nextLink(page.answer.response.headers.get('link'), from(page));
+    if (link !== undefined) return followed(link, page, 'its Link header');
+    if (p.type === 'link') return bodyLink(page) ?? ended(page);
   }
   switch (p.type) {
     case 'page':
-      if (isLastPage(page, p.size)) return undefined;
+      if (isLastPage(page, p.size, keyset === undefined)) return undefined;
       return keyset === undefined
         ? withParams(base, pageParams(p, (p.first ?? 1) + page.pages))
         : keysetUrl(base, p, keyset, page);
     case 'offset':
-      return isLastPage(page, p.limit)
+      return isLastPage(page, p.limit, true)
         ? undefined
         : withParams(base, { [p.offsetParam]: String(page.recordsRead), [p.limitParam]: String(p.limit) });
     case 'cursor': {
@@ -54,7 +52,102 @@ export function nextUrl(base: URL, p: Pagination, page: PageState): URL | undefi
         ? undefined
         : withParams(base, { [p.param]: String(token) });
     }
+    case 'next': {
+      const value = linkValue(getPath(page.answer.body, p.field));
+      if (value === undefined || value === null || value === '') return undefined;
+      if (typeof value === 'string' && isUrlLike(value)) return followed(new URL(value, from(page)), page, p.field);
+      const message =
+        `GET ${safeUrl(page.url)}: the body's ${p.field} is ${JSON.stringify(value).slice(0, 80)}, not a URL; ` +
+        'if it is a token the next request carries as a query parameter, use pagination type "cursor" with its param';
+      throw new PermanentError(message, { code: 'HTTP_BAD_LINK' });
+    }
   }
+}
+
+/** Where APIs that send no Link header put the next page's URL in the body (null, or no field, on the last page). */
+const BODY_LINKS = [
+  'next', // Django REST framework, and many more
+  'links.next', // JSON:API
+  '_links.next', // HAL: { href }
+  '@odata.nextLink', // OData, Microsoft Graph
+  'nextRecordsUrl', // Salesforce
+  'next_page_url', // Laravel
+  'paging.next', // Facebook Graph
+];
+
+/** Where APIs say more pages follow in a form that needs telling how to ask for them: a token, a flag. */
+const MORE_SIGNS = [
+  'has_more', // Stripe, Notion
+  'hasMore',
+  'has_next',
+  'hasNext',
+  'next_cursor', // Notion
+  'nextCursor',
+  'next_page_token',
+  'nextPageToken', // Google
+  'meta.next_cursor',
+  'meta.has_more',
+  'response_metadata.next_cursor', // Slack
+  'pagination.next_cursor',
+  'pagination.has_more',
+];
+
+/** The page's URL after any redirect: what a relative next link is relative to. */
+function from(page: PageState): URL {
+  return new URL(page.answer.response.url || page.url);
+}
+
+/** Without a Link header: the next page's URL where the body has one, if it does. */
+function bodyLink(page: PageState): URL | undefined {
+  for (const field of BODY_LINKS) {
+    const value = linkValue(getPath(page.answer.body, field));
+    if (typeof value === 'string' && isUrlLike(value)) return followed(new URL(value, from(page)), page, field);
+  }
+  return undefined;
+}
+
+/** Whether the body says more pages follow: a next link, a token or a flag. */
+function saysMore(page: PageState): boolean {
+  return moreSign(page) !== undefined;
+}
+
+/** The first field of the body that says more pages follow, and what it says. */
+function moreSign(page: PageState): string | undefined {
+  for (const field of [...BODY_LINKS, ...MORE_SIGNS]) {
+    const value = linkValue(getPath(page.answer.body, field));
+    if (value === true || (typeof value === 'string' && value !== '') || typeof value === 'number')
+      return `${field}: ${JSON.stringify(value).slice(0, 80)}`;
+  }
+  return undefined;
+}
+
+/** The pages end here, unless the body says more follow in a form no option told ferry to read. */
+function ended(page: PageState): undefined {
+  const sign = page.records.length === 0 ? undefined : moreSign(page);
+  if (sign === undefined) return undefined;
+  const message =
+    `GET ${safeUrl(page.url)}: no Link header and no next URL in the body, yet the body says more pages follow ` +
+    `(${sign}); importing this page alone would leave the rest out: set the pagination option (a cursor token, ` +
+    'the next URL field, or page numbers)';
+  throw new PermanentError(message, { code: 'HTTP_MORE_PAGES' });
+}
+
+/** A link object (HAL, JSON:API 1.1) stands for its href. */
+function linkValue(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || !Object.hasOwn(value, 'href')) return value;
+  return (value as { href: unknown }).href;
+}
+
+/** A URL, absolute or relative to the page's; not a bare token, which would read as a relative path. */
+function isUrlLike(value: string): boolean {
+  return /^(https?:\/\/|\/|\?|\.\.?\/)/i.test(value);
+}
+
+/** A next link as it is fetched: HTTP only, without credentials (those configured travel as a header). */
+function followed(link: URL, page: PageState, where: string): URL {
+  checkLink(link, page.url, where);
+  link.username = link.password = '';
+  return link;
 }
 
 /**
@@ -72,21 +165,23 @@ export function checkComplete(last: PageState): void {
 }
 
 /** A next link that is not HTTP (file:, javascript:) is the server's error, and asking again will not mend it. */
-function checkLink(link: URL, from: URL): void {
+function checkLink(link: URL, from: URL, where: string): void {
   if (link.protocol === 'http:' || link.protocol === 'https:') return;
   const message =
-    `GET ${safeUrl(from)}: its Link header's next page is a ${link.protocol} URL, not HTTP, which is not followed; ` +
-    'check the URL, or the pagination option';
+    `GET ${safeUrl(from)}: ${where === 'its Link header' ? where : `the body's ${where}`}'s next page is a ${link.protocol} URL, ` +
+    'not HTTP, which is not followed; check the URL, or the pagination option';
   throw new PermanentError(message, { code: 'HTTP_BAD_LINK' });
 }
 
 /**
- * A short page ends the collection, unless the total says more remain: a server that caps the
- * page size below the one asked for would otherwise end every import after its first page.
+ * A short page ends the collection, unless the total (or, when `body` is set, the body) says more
+ * remain: a server that caps the page size below the one asked for would otherwise end every
+ * import after its first page. An empty page always ends it.
  */
-function isLastPage(page: PageState, size: number): boolean {
+function isLastPage(page: PageState, size: number, body: boolean): boolean {
   if (page.records.length === 0) return true;
-  return page.records.length < size && (page.total === undefined || page.recordsRead >= page.total);
+  if (page.records.length >= size) return false;
+  return (page.total === undefined || page.recordsRead >= page.total) && !(body && saysMore(page));
 }
 
 /** From the last value read, at the first page; the next page of the same value when a whole page had it. */

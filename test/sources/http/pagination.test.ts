@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { PermanentError, RetryableError } from '../../../src/errors/errors.ts';
 import { httpSource, type HttpSourceOptions } from '../../../src/sources/http/index.ts';
+import { ids } from './record-ids.ts';
 import {
   recordFor,
   startFaultServer,
@@ -16,15 +17,6 @@ async function serve(options: FaultServerOptions) {
   const server = await startFaultServer(options);
   after(() => server.close());
   return server;
-}
-
-async function ids(options: HttpSourceOptions): Promise<number[]> {
-  const out: number[] = [];
-  for await (const item of httpSource(options).records()) {
-    assert.ok(item.ok);
-    out.push((item.record as { id: number }).id);
-  }
-  return out;
 }
 
 /** How each style is configured against the fault server, and how many requests it should take. */
