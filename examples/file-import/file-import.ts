@@ -62,7 +62,8 @@ const job = defineJob({
     delimiter: {
       type: 'string',
       env: 'FILE_IMPORT_DELIMITER',
-      description: 'the CSV field separator (default , or a tab for .tsv)',
+      description:
+        "the CSV field separator (default: an Excel sep= first line's, else the one of , ; tab | the header line has most of; a tab for .tsv)",
       example: ';',
     },
     allowEmpty: {

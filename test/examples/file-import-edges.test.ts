@@ -316,3 +316,26 @@ describe('file-import: JSON records that are not objects', () => {
     }
   }
 });
+
+describe('file-import: CSV from Excel where the comma is the decimal mark', () => {
+  it('semicolons, with or without a sep=; line, land in their columns (they were one column, exit 0)', async () => {
+    const w = await workspace();
+    const plain = await w.file('plain.csv', 'id;name;amount\n1;Müller;3,50\n2;Ødegård;4\n');
+    const hinted = await w.file('hinted.csv', 'sep=;\r\nid;name\r\n1;x\r\n2;y;z\r\n');
+    const expected = [
+      { id: '1', name: 'Müller', amount: '3,50' },
+      { id: '2', name: 'Ødegård', amount: '4' },
+    ];
+    assert.equal(result(await importFile(w.db, plain, ['--key', 'id'])).counts.inserted, 2);
+    assert.deepEqual(userColumns(tableRows(w.db, 'plain', 'id')), expected);
+    // the sep line is line 1: the ragged row is row 2 on line 4
+    failure(
+      await importFile(w.db, hinted),
+      65,
+      'REJECTS_OVER_LIMIT',
+      /row 2, line 4: row 2 has 3 fields, the header has 2/,
+    );
+    assert.equal(result(await importFile(w.db, hinted, ['--max-rejects', '1'])).counts.inserted, 1);
+    assert.deepEqual(userColumns(tableRows(w.db, 'hinted', 'id')), [{ id: '1', name: 'x' }]);
+  });
+});

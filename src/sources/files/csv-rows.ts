@@ -22,7 +22,10 @@ interface PapaStep {
  */
 export class CsvRows {
   readonly #file: string;
-  readonly #delimiter: string;
+  /** The delimiter given; undefined: the file shows it. */
+  readonly #delimiter: string | undefined;
+  /** The delimiter in effect, once the parser started. */
+  #used = ',';
   readonly #maxRecordBytes: number;
   readonly #onHeader: ((names: readonly string[]) => void) | undefined;
   #parser: Papa.Parser | undefined;
@@ -38,7 +41,12 @@ export class CsvRows {
 
   constructor(
     file: string,
-    options: { delimiter: string; maxRecordBytes: number; onHeader: ((names: readonly string[]) => void) | undefined },
+    options: {
+      /** Undefined: an Excel `sep=` line's, else the one the header line shows (see delimiterOf). */
+      delimiter: string | undefined;
+      maxRecordBytes: number;
+      onHeader: ((names: readonly string[]) => void) | undefined;
+    },
   ) {
     this.#file = file;
     this.#delimiter = options.delimiter;
@@ -74,12 +82,17 @@ export class CsvRows {
     if (this.#failure) throw this.#failure;
   }
 
-  #parse(text: string, more: boolean): CsvItem[] {
-    const parser = this.#parser ?? this.#start(text, more);
-    if (!parser) {
-      this.#rest.set(text); // no line ending yet: the first one decides how lines end
-      return [];
+  #parse(whole: string, more: boolean): CsvItem[] {
+    let text = whole;
+    if (!this.#parser) {
+      const rest = this.#start(text, more);
+      if (rest === undefined) {
+        this.#rest.set(text); // no line ending yet: the first one decides how lines end
+        return [];
+      }
+      text = rest;
     }
+    const parser = this.#parser as Papa.Parser;
     this.#rows = [];
     this.#ends = [];
     const { meta } = parser.parse(text, 0, more) as PapaStep;
@@ -88,16 +101,24 @@ export class CsvRows {
     return this.#items(text);
   }
 
-  /** The first line break decides how lines end: a lone CR, or LF (CRLF included). */
-  #start(text: string, more: boolean): Papa.Parser | undefined {
-    const lf = text.indexOf('\n');
-    const cr = text.indexOf('\r');
-    const first = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
+  /**
+   * Starts the parser once the first line is whole, and returns the text it reads. The first line
+   * break decides how lines end: a lone CR, or LF (CRLF included). Excel's `sep=;` line names the
+   * delimiter and is no row; without it, and without a delimiter given, the header line shows it.
+   */
+  #start(text: string, more: boolean): string | undefined {
+    const first = lineEnd(text, 0);
     if (more && (first === -1 || first === text.length - 1)) return undefined; // a CR last: is an LF next?
-    const newline = first === cr && first !== -1 && text[cr + 1] !== '\n' ? '\r' : '\n';
+    const newline = text[first] === '\r' && text[first + 1] !== '\n' ? '\r' : '\n';
+    const sep = /^sep=([^"\r\n])$/i.exec(text.slice(0, first === -1 ? text.length : first))?.[1];
+    const rest = sep === undefined ? text : text.slice(afterBreak(text, first));
+    const header = lineEnd(rest, 0);
+    if (sep !== undefined && more && (header === -1 || header === rest.length - 1)) return undefined;
+    if (sep !== undefined) this.#line++;
+    this.#used = this.#delimiter ?? sep ?? delimiterOf(rest.slice(0, header === -1 ? rest.length : header));
     const step = (result: PapaStep) => this.#step(result);
-    this.#parser = new Papa.Parser({ delimiter: this.#delimiter, newline, quoteChar: '"', step });
-    return this.#parser;
+    this.#parser = new Papa.Parser({ delimiter: this.#used, newline, quoteChar: '"', step });
+    return rest;
   }
 
   #step({ data, errors, meta }: PapaStep): void {
@@ -117,7 +138,7 @@ export class CsvRows {
       const rowStart = start;
       const raw = () => text.slice(rowStart, end); // only for the rare row that needs it
       start = end;
-      if ((fields[fields.length - 1] as string).endsWith('\r')) dropCr(fields, raw(), this.#delimiter);
+      if ((fields[fields.length - 1] as string).endsWith('\r')) dropCr(fields, raw(), this.#used);
       const line = this.#line;
       this.#line += breaks.single(rowStart, end) ? 1 : breaksIn(raw());
       if (fields.length === 1 && fields[0] === '') continue; // a blank line
@@ -212,3 +233,34 @@ function withoutBreak(raw: string): string {
 
 const LF = 10;
 const CR = 13;
+
+/** Where the line that starts at `from` ends (its CR or LF), or -1. */
+function lineEnd(text: string, from: number): number {
+  const lf = text.indexOf('\n', from);
+  const cr = text.indexOf('\r', from);
+  return lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
+}
+
+/** Where the line after the break at `at` starts. */
+function afterBreak(text: string, at: number): number {
+  if (at === -1) return text.length;
+  return text[at] === '\r' && text[at + 1] === '\n' ? at + 2 : at + 1;
+}
+
+/** Delimiters a header line may show, the first winning a tie: Excel writes `;` where `,` is the decimal mark. */
+const CANDIDATES = [',', ';', '\t', '|'];
+
+/** The candidate a header line has most of outside quotes; `,` when it has none. */
+export function delimiterOf(line: string): string {
+  const counts = CANDIDATES.map(() => 0);
+  let quoted = false;
+  for (const c of line) {
+    if (c === '"') quoted = !quoted;
+    else if (!quoted) {
+      const i = CANDIDATES.indexOf(c);
+      if (i !== -1) counts[i] = (counts[i] ?? 0) + 1;
+    }
+  }
+  const most = Math.max(...counts);
+  return CANDIDATES[counts.indexOf(most)] ?? ',';
+}

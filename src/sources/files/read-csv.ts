@@ -6,7 +6,11 @@ import { openStream, throwIfCancelled, type ReadOptions } from './open-stream.ts
 import { checkEncoding } from './text-decoding.ts';
 
 export interface ReadCsvOptions extends ReadOptions {
-  /** The field separator, one or more characters. Default ','. */
+  /**
+   * The field separator, one or more characters. Default: the one an Excel `sep=;` first line
+   * names (that line is skipped), else the one of `,` `;` tab `|` the header line has most of
+   * outside quotes (`,` on a tie or when it has none).
+   */
   delimiter?: string;
   /** The longest record to read; a longer one ends the read with a PermanentError. Default 64 MiB. */
   maxRecordBytes?: number;
@@ -22,20 +26,8 @@ export interface ReadCsvOptions extends ReadOptions {
  */
 export function readCsv(file: string, options: ReadCsvOptions = {}): FileSource<Record<string, string>> {
   checkEncoding(options.encoding);
-  const delimiter = options.delimiter ?? ',';
-  if (delimiter === '' || /["\r\n]/.test(delimiter)) {
-    const why = delimiter === '' ? 'it is empty' : 'it may not contain a quote or a line break';
-    throw new ConfigError(`delimiter ${JSON.stringify(delimiter)} cannot be used: ${why}`);
-  }
-  // "\t" as typed in a .env file or quoted in a shell is two characters: as a delimiter it matches
-  // nowhere, and every line would be read as one field.
-  const escape = /^\\([a-z])$/i.exec(delimiter)?.[1];
-  if (escape !== undefined) {
-    const meant = escape === 't' ? 'a tab' : 'a control character';
-    throw new ConfigError(
-      `delimiter ${JSON.stringify(delimiter)} is a backslash and a letter, not ${meant}: give the character itself ($'\\${escape}' in a shell)${escape === 't' ? ', or read the file as TSV' : ''}`,
-    );
-  }
+  const { delimiter } = options;
+  if (delimiter !== undefined) checkDelimiter(delimiter);
   const settings = {
     delimiter,
     maxRecordBytes: options.maxRecordBytes ?? MAX_RECORD_BYTES,
@@ -59,4 +51,20 @@ export function readCsv(file: string, options: ReadCsvOptions = {}): FileSource<
       input.destroy();
     }
   }, options.signal);
+}
+
+function checkDelimiter(delimiter: string): void {
+  if (delimiter === '' || /["\r\n]/.test(delimiter)) {
+    const why = delimiter === '' ? 'it is empty' : 'it may not contain a quote or a line break';
+    throw new ConfigError(`delimiter ${JSON.stringify(delimiter)} cannot be used: ${why}`);
+  }
+  // "\t" as typed in a .env file or quoted in a shell is two characters: as a delimiter it matches
+  // nowhere, and every line would be read as one field.
+  const escape = /^\\([a-z])$/i.exec(delimiter)?.[1];
+  if (escape !== undefined) {
+    const meant = escape === 't' ? 'a tab' : 'a control character';
+    throw new ConfigError(
+      `delimiter ${JSON.stringify(delimiter)} is a backslash and a letter, not ${meant}: give the character itself ($'\\${escape}' in a shell)${escape === 't' ? ', or read the file as TSV' : ''}`,
+    );
+  }
 }

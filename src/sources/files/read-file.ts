@@ -17,7 +17,7 @@ export type FileFormat = 'csv' | 'tsv' | 'ndjson' | 'json' | 'xlsx';
 export interface ReadFileOptions extends ReadOptions {
   /** Overrides the format the file name implies. */
   format?: FileFormat;
-  /** CSV/TSV field separator. Default ',' (csv) or a tab (tsv). */
+  /** CSV/TSV field separator. Default: a tab (tsv); for a CSV, the one the file shows (see readCsv). */
   delimiter?: string;
   /** JSON only: dot path to the array inside a top-level object, e.g. 'data.items'. */
   jsonPath?: string;
@@ -79,8 +79,10 @@ export function readFile(file: string, options: ReadFileOptions = {}): FileSourc
     return xlsx(file, { ...read, ...(sheet === undefined ? {} : { sheet }), ...(onSheet && { onSheet }) });
   switch (format) {
     case 'csv':
-    case 'tsv':
-      return readCsv(file, { ...read, delimiter: delimiter ?? (format === 'tsv' ? '\t' : ',') });
+    case 'tsv': {
+      const given = delimiter ?? (format === 'tsv' ? '\t' : undefined); // else the CSV shows it
+      return readCsv(file, given === undefined ? read : { ...read, delimiter: given });
+    }
     case 'ndjson':
       return readNdjson(file, read);
     case 'json':

@@ -55,6 +55,39 @@ describe('readCsv reads RFC 4180', () => {
     assert.deepEqual(await records(readCsv(file, { delimiter: ';' })), [{ a: '1;5', b: '2,5' }]);
   });
 
+  describe('without a delimiter given, the file shows it', () => {
+    const cases: [name: string, csv: string, expected: Record<string, string>[]][] = [
+      ['a header of semicolons (Excel where , is the decimal mark)', 'a;b\n1;2,5\n', [{ a: '1', b: '2,5' }]],
+      ['semicolons and no comma anywhere: once a one-column import', 'id;name\n1;x\n', [{ id: '1', name: 'x' }]],
+      ['tabs', 'a\tb\n1\t2\n', [{ a: '1', b: '2' }]],
+      ['pipes', 'a|b\n1|2\n', [{ a: '1', b: '2' }]],
+      ['a semicolon inside a quoted name counts for nothing', '"a;b";c\n1;2\n', [{ 'a;b': '1', c: '2' }]],
+      ['as many commas as semicolons: commas', 'a;x,b\n1;y,2\n', [{ 'a;x': '1;y', b: '2' }]],
+      ['one column', 'name\nAda\n', [{ name: 'Ada' }]],
+      ["Excel's sep= line names it and is no row", 'sep=;\r\na;b\r\n1;2,5\r\n', [{ a: '1', b: '2,5' }]],
+      ['a sep= line over a header of commas still wins', 'sep=|\na,b|c\n1,2|3\n', [{ 'a,b': '1,2', c: '3' }]],
+      ['a sep= line alone: no record', 'sep=;\n', []],
+    ];
+    for (const [name, csv, expected] of cases) {
+      it(name, async () => {
+        const file = await files.write(`sniff-${name.length}.csv`, csv);
+        assert.deepEqual(await records(readCsv(file)), expected);
+      });
+    }
+
+    it('a delimiter given wins; a sep= line is skipped all the same, and lines are counted from it', async () => {
+      const file = await files.write('sep-given.csv', 'sep=;\na,b\n1,2\n3\n');
+      const items = await collect(readCsv(file, { delimiter: ',' }));
+      assert.deepEqual(
+        items.map((i) => (i.ok ? i.record : i.position)),
+        [
+          { a: '1', b: '2' },
+          { source: file, row: 2, line: 4 },
+        ],
+      );
+    });
+  });
+
   it('a "__proto__" column is a field like any other', async () => {
     const file = await files.write('proto.csv', '__proto__,b\nx,y\n');
     const [record] = await records(readCsv(file));
