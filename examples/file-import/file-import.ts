@@ -42,6 +42,12 @@ const job = defineJob({
       env: 'FILE_IMPORT_FORMAT',
       description: 'the format, when the file name does not tell',
     },
+    jsonPath: {
+      type: 'string',
+      env: 'FILE_IMPORT_JSON_PATH',
+      description: 'JSON: where the records array is when the file is an object (dot path)',
+      example: 'data.items',
+    },
     sheet: {
       type: 'string',
       env: 'FILE_IMPORT_SHEET',
@@ -115,7 +121,7 @@ const job = defineJob({
       throw new ConfigError(
         `--table ${JSON.stringify(table)}: use letters, digits and _ (not first a digit), not starting with _ferry or sqlite_`,
       );
-    const { delimiter, encoding, sheet } = ctx.config;
+    const { delimiter, encoding, sheet, jsonPath } = ctx.config;
     const read = (onHeader?: (names: readonly string[]) => void, onSheet?: (name: string) => void) =>
       readFile(file, {
         format,
@@ -123,6 +129,7 @@ const job = defineJob({
         ...(delimiter ? { delimiter } : {}),
         ...(encoding ? { encoding } : {}),
         ...(sheet !== undefined ? { sheet } : {}),
+        ...(jsonPath !== undefined ? { jsonPath } : {}),
         ...(onHeader ? { onHeader } : {}),
         ...(onSheet ? { onSheet } : {}),
       });

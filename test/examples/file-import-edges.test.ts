@@ -339,3 +339,18 @@ describe('file-import: CSV from Excel where the comma is the decimal mark', () =
     assert.deepEqual(userColumns(tableRows(w.db, 'hinted', 'id')), [{ id: '1', name: 'x' }]);
   });
 });
+
+describe('file-import: a JSON export that wraps its records in an object', () => {
+  it('--json-path data imports them; without it 65 names the option; on a CSV it is a usage error', async () => {
+    const w = await workspace();
+    const file = await w.file('wrapped.json', '{"meta":{"n":2},"data":[{"id":1,"v":"a"},{"id":2,"v":"b"}]}');
+    failure(await importFile(w.db, file), 65, 'JSON_NOT_ARRAY', /as jsonPath \(file-import: --json-path\)/);
+    assert.equal(result(await importFile(w.db, file, ['--json-path', 'data', '--key', 'id'])).counts.inserted, 2);
+    assert.deepEqual(userColumns(tableRows(w.db, 'wrapped', 'id')), [
+      { id: '1', v: 'a' },
+      { id: '2', v: 'b' },
+    ]);
+    const csv = await w.file('plain.csv', 'id\n1\n');
+    failure(await importFile(w.db, csv, ['--json-path', 'data']), 64, 'CONFIG_INVALID', /applies to JSON files only/);
+  });
+});

@@ -90,7 +90,7 @@ function kindOf(token: Token): string {
 
 function hint(jsonPath: string | undefined): string {
   return jsonPath === undefined
-    ? ": pass a path like 'data.items' for an array inside an object"
+    ? ": give the dot path of the records array inside it as jsonPath (file-import: --json-path), e.g. 'data' or 'data.items'"
     : ': check the path against the file';
 }
 

@@ -66,7 +66,7 @@ it('refuses what is not an array where one should be', async () => {
       '{"data":[1]}',
       undefined,
       'JSON_NOT_ARRAY',
-      /the value at the top level is not an array but an object: pass a path like 'data.items'/,
+      /the value at the top level is not an array but an object: give the dot path of the records array inside it as jsonPath \(file-import: --json-path\)/,
     ],
     [
       'a string at the path',
