@@ -175,18 +175,22 @@ const job = defineJob({
       onRetry: (r) => ctx.log.warn(`retry ${r.attempt} in ${r.delayMs} ms: ${r.reason}`, { url: r.url, code: r.code }),
     });
     let done = 0;
+    const order = new CursorOrder(c.cursorField, (message) => ctx.log.warn(message));
     for await (const page of source.pages()) {
       const items = page.records.map((record, index) => {
         const cursor = c.cursorField ? cursorValueOf(record, c.cursorField) : undefined;
+        if (cursor !== undefined) order.saw(cursor);
         if (cursor !== undefined && (high === undefined || compareCursorValues(cursor, high) > 0)) high = cursor;
         return { ok: true as const, record, position: { source: page.url, page: page.number, index } };
       });
       yield typed ? await typed.page(ctx, items) : items; // a page at a time: written (queued) before the generator goes on
       done += page.records.length;
       ctx.progress('import', done, source.total);
-      // Every record up to here is queued before the checkpoint that claims it.
-      if (c.cursorField && high !== undefined) ctx.setCheckpoint({ cursor: high });
+      // Every record up to here is queued before the checkpoint that claims it; mid-read it may
+      // claim the highest cursor only while records come in ascending order (see CursorOrder).
+      if (c.cursorField && high !== undefined && order.ascending) ctx.setCheckpoint({ cursor: high });
     }
+    if (c.cursorField && high !== undefined) ctx.setCheckpoint({ cursor: high }); // every record read
   },
   write(record, ctx) {
     const row = { id: jsonText(record[ctx.config.idField]), data: JSON.stringify(record) };
@@ -196,6 +200,35 @@ const job = defineJob({
     return ctx.write(tableName(ctx.config), { ...typed.row(record), ...row });
   },
 });
+
+/**
+ * Whether the records came in ascending cursor order so far. Only then does the highest cursor
+ * read vouch for every record below it: from an API that sends the newest first, a run that
+ * failed on page 3 committed page 1's newest cursor, and the next run asked only for records
+ * after it, leaving pages 3 and on out for good. Out of order, the checkpoint moves only once
+ * the whole collection has been read.
+ */
+class CursorOrder {
+  ascending = true;
+  #last: CursorValue | undefined;
+  readonly #field: string | undefined;
+  readonly #warn: (message: string) => void;
+
+  constructor(field: string | undefined, warn: (message: string) => void) {
+    this.#field = field;
+    this.#warn = warn;
+  }
+
+  saw(cursor: CursorValue): void {
+    const last = this.#last;
+    this.#last = cursor;
+    if (!this.ascending || last === undefined || compareCursorValues(cursor, last) >= 0) return;
+    this.ascending = false;
+    this.#warn(
+      `records are not in ascending order of ${this.#field} (${jsonText(cursor)} after ${jsonText(last)}): the checkpoint moves only when every page has been read, so an interrupted run starts over; ask the API for ascending order to keep its progress`,
+    );
+  }
+}
 
 const typedColumns = new WeakMap<object, TypedColumns>();
 const REPLAY_UNTYPED =

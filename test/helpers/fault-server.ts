@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
  * A real HTTP server on 127.0.0.1 serving a generated collection, paginated in one of four
  * styles, with faults injected by request number or by any rule over the request.
  *
- * Styles (all send `X-Total-Count`, all honour `since` = updatedAt >= since, all order by (updatedAt, id)):
+ * Styles (all send `X-Total-Count`, all honour `since` = updatedAt >= since, all order by (updatedAt, id),
+ * unless `order` says newest first):
  * - link:   `?page=&per_page=`, body an array, `Link` with first/prev/next/last (next relative)
  * - page:   `?page=&per_page=`, body an array
  * - cursor: `?cursor=&limit=`,  body `{ data: [...], meta: { next_cursor } }` (keyset, stable under edits)
@@ -65,6 +66,8 @@ export interface FaultServerOptions {
   faults?: FaultPlan;
   /** When set, requests need `Authorization: Bearer <token>`; others get a 401 that echoes what they sent. */
   token?: string;
+  /** `newest-first`: ordered by (updatedAt, id) descending, as many APIs list by default. */
+  order?: 'oldest-first' | 'newest-first';
 }
 
 export interface FaultServer extends AsyncDisposable {
@@ -101,7 +104,7 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
   const list = () =>
     records
       .map((record) => ({ record, at: Date.parse(record.updatedAt) }))
-      .sort((a, b) => a.at - b.at || a.record.id - b.record.id)
+      .sort((a, b) => (a.at - b.at || a.record.id - b.record.id) * (options.order === 'newest-first' ? -1 : 1))
       .map(({ record }) => record);
 
   const server = createServer((req, res) => {
