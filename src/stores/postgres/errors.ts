@@ -49,8 +49,9 @@ const FIXES: Record<string, readonly [code: string, fix: string]> = {
   '3F000': ['PG_SCHEMA_MISSING', `create the schema, or fix search_path in ${DB_URL}`],
 };
 
-// The session ended: admin shutdown or pg_terminate_backend, crash shutdown, server starting up.
-const SESSION_ENDED = new Set(['57P01', '57P02', '57P03']);
+// The session ended: admin shutdown or pg_terminate_backend, crash shutdown, server starting up, or a
+// timeout of the server's ended it (idle_in_transaction_session_timeout, idle_session_timeout, transaction_timeout).
+const SESSION_ENDED = new Set(['57P01', '57P02', '57P03', '25P03', '57P05', '25P04']);
 // Codes only a connection attempt gets: no session, so no transaction, existed yet.
 const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN']);
 const SOCKET_CODES = new Set([...NEVER_CONNECTED, 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED']);

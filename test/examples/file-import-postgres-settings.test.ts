@@ -1,0 +1,68 @@
+// Server settings that end or refuse the job's session, given in --db-url as a provider or an admin
+// sets them on the role: each ends with the code that says whether retrying can help, never 1, and a
+// rerun without the setting ends with every row once.
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { runExample } from '../helpers/example-job.ts';
+import { failsWith } from '../helpers/protocol.ts';
+import { postgresUnavailable, suiteSchemas } from '../stores/postgres/test-database.ts';
+
+const ROWS = 5000;
+
+/** The schema's URL with `settings` (`name=value`) added to its options, as `-c` flags. */
+function withSettings(url: string, ...settings: string[]): string {
+  const u = new URL(url);
+  u.searchParams.set('options', [u.searchParams.get('options'), ...settings.map((s) => `-c ${s}`)].join(' '));
+  return u.href;
+}
+
+async function peopleCsv(): Promise<string> {
+  const file = path.join(await mkdtemp(path.join(tmpdir(), 'ferry-pg-settings-')), 'people.csv');
+  await writeFile(file, `id,name\n${Array.from({ length: ROWS }, (_, i) => `${i},name ${i}`).join('\n')}\n`);
+  return file;
+}
+
+// Without a server these register nothing: the store behaviour suite prints the one line that says how to enable them.
+if ((await postgresUnavailable()) === undefined)
+  describe('file-import into PostgreSQL: session settings that stop it', () => {
+    const schema = suiteSchemas();
+    const cases: [what: string, setting: string, exit: number, code: string, message: RegExp][] = [
+      // The server ends the session (SQLSTATE 25P03): was exit 1, UNEXPECTED, as if a bug in ferry.
+      [
+        'idle_in_transaction_session_timeout',
+        'idle_in_transaction_session_timeout=1',
+        75,
+        'PG_CONNECTION',
+        /idle-in-transaction timeout/,
+      ],
+      // Was 75 PG_READ_ONLY, retried for ever: only a standby's read-only session passes with a failover.
+      [
+        'default_transaction_read_only on a server that is no standby',
+        'default_transaction_read_only=on',
+        64,
+        'PG_READ_ONLY',
+        /the session is read-only \(default_transaction_read_only is on.*turn it off/,
+      ],
+    ];
+    for (const [what, setting, exit, code, message] of cases) {
+      it(`${what}: ${exit} ${code}, the message names it; a rerun without it imports every row once`, async () => {
+        const db = await schema();
+        const file = await peopleCsv();
+        const args = ['--file', file, '--key', 'id', '--batch-size', '500'];
+        failsWith(
+          await runExample('file-import', ['--db-url', withSettings(db.url, setting), ...args]),
+          exit,
+          code,
+          message,
+        );
+        const rerun = await runExample('file-import', ['--db-url', db.url, ...args]);
+        assert.equal(rerun.code, 0, rerun.stderr);
+        assert.deepEqual(await db.query('SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids FROM people'), [
+          { n: ROWS, ids: ROWS },
+        ]);
+      });
+    }
+  });
