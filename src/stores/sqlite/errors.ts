@@ -1,10 +1,12 @@
 import { PermanentError, RetryableError } from '../../errors/errors.ts';
+import { notWritable } from './database-path.ts';
 
 // SQLite primary result codes (the low byte of an extended code).
 export const BUSY = 5;
 export const LOCKED = 6;
 const READONLY = 8,
   CORRUPT = 11,
+  CANTOPEN = 14,
   CONSTRAINT = 19,
   MISMATCH = 20,
   NOTADB = 26;
@@ -19,14 +21,22 @@ export function primaryCode(error: unknown): number | undefined {
 
 /**
  * Tells a passing database condition (busy, disk full) from bad data (a constraint) and from a
- * file that is not a database at all (65: retrying will not mend it). `file` names the database.
+ * file that is not a database at all (65: retrying will not mend it). `path` is the database file.
  */
-export function classifySqliteError(error: unknown, doing: string, file = 'the database file'): Error {
+export function classifySqliteError(error: unknown, doing: string, path?: string): Error {
+  const file = path ?? 'the database file';
   const primary = primaryCode(error);
   const { message: text } = error as Error;
   const message = `SQLite ${doing}: ${text}`;
   const options = (code: string) => ({ code, cause: error });
   if (primary === undefined) return error as Error;
+  // "unable to open database file" from a read-only mount or a folder of another user's is no passing failure.
+  const blocked = (primary === READONLY || primary === CANTOPEN) && path !== undefined ? notWritable(path) : undefined;
+  if (blocked !== undefined)
+    return new PermanentError(
+      `${message}: ${blocked}; let the job's user write there, or move the database`,
+      options('SQLITE_READONLY'),
+    );
   const retryable = RETRYABLE[primary];
   if (retryable !== undefined) return new RetryableError(message, options(`SQLITE_${retryable}`));
   switch (primary) {
