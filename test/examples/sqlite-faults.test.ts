@@ -300,6 +300,52 @@ describe('file-import: a full or read-only disk', { skip: mountable }, () => {
       assert.equal(tableRows(db, 'big', 'id').length, 20_000);
     }));
 
+  /** Fills the disk mounted at `disk` to its last byte. */
+  const fill = (disk: string) =>
+    writeFile(path.join(disk, 'fill'), Buffer.alloc(4 << 20)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOSPC') throw error;
+    });
+
+  // "disk I/O error" (SQLITE_IO), or "database or disk is full" of a disk with room: no word of which disk.
+  it('full at the start, or TMPDIR full: 75 SQLITE_FULL naming the full disk; the rerun with room ends exact', () =>
+    onTmpfs('1m', async (w, disk) => {
+      const db = path.join(w.dir, 'x.db');
+      // More than SQLite's page cache holds: the copies spill into a temporary file.
+      const pad = 'x'.repeat(150);
+      const rows = (name: string) => Array.from({ length: 20_000 }, (_, i) => `${i},${name} ${i} ${pad}`).join('\n');
+      const [before, changed] = [path.join(w.dir, 'before', 'people.csv'), path.join(w.dir, 'after', 'people.csv')];
+      for (const file of [before, changed]) await mkdir(path.dirname(file));
+      await writeFile(before, `id,name\n${rows('name')}\n`);
+      await writeFile(changed, `id,name\n${rows('renamed')}\n`);
+      assert.equal((await importInto(db, before)).code, 0);
+      await fill(disk);
+      // The rows a batch changes are copied aside (to take them back if a guard fails): SQLite's temporary files.
+      const withFullTmp = runExample('file-import', ['--db-path', db, '--file', changed, '--key', 'id'], {
+        env: { TMPDIR: disk },
+      });
+      failure(
+        await withFullTmp,
+        75,
+        'SQLITE_FULL',
+        new RegExp(`the disk holding ${disk} is full \\(SQLite's temporary`),
+      );
+      await rm(path.join(disk, 'fill'));
+      assert.equal((await importInto(db, changed)).code, 0);
+      assert.deepEqual(
+        tableRows(db, 'people', 'id').filter((r) => String(r.name).startsWith('renamed')).length,
+        20_000,
+      );
+
+      const onDisk = path.join(disk, 'x.db');
+      assert.equal((await importInto(onDisk, w.csv)).code, 0);
+      await rm(`${onDisk}.file-import.lock`); // a run must make it again, and then the -shm grow, on a full disk
+      await fill(disk);
+      failure(await importInto(onDisk, w.csv), 75, 'SQLITE_FULL', new RegExp(`the disk holding ${disk} is full`));
+      await rm(path.join(disk, 'fill'));
+      assert.equal((await importInto(onDisk, w.csv)).code, 0);
+      assert.equal(tableRows(onDisk, 'people', 'id').length, 50);
+    }));
+
   // "unable to open database file": 75, retried for ever, as if a read-only disk would pass.
   it('a read-only mount: 65 saying so, for the run and check; the rerun once writable ends exact', () =>
     onTmpfs('2m', async (w, disk) => {

@@ -1,4 +1,5 @@
-import { accessSync, closeSync, constants, existsSync, openSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, statfsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../../errors/errors.ts';
 
@@ -91,4 +92,29 @@ export function cannotWrite(name: string): string | undefined {
     if (code === 'EACCES' || code === 'EPERM') return what(`cannot be written by this user (${code})`);
     return undefined;
   }
+}
+
+// Less room than this after a failed write: the disk is what failed it.
+const NEARLY_FULL = 1 << 20;
+
+/**
+ * Which full disk failed a write of the database `file`, for SQLite's "disk I/O error" or "database
+ * or disk is full": the database's folder, or the folder of SQLite's temporary files (TMPDIR).
+ */
+export function fullDisk(file: string): string | undefined {
+  if (file === ':memory:' || file === '') return undefined;
+  const temporary = process.env.SQLITE_TMPDIR ?? tmpdir();
+  const folders: [string, string][] = [
+    [path.dirname(path.resolve(file)), ''],
+    [temporary, " (SQLite's temporary files: free space there, or set TMPDIR to a roomier folder)"],
+  ];
+  for (const [folder, note] of folders) {
+    try {
+      const { bavail, bsize } = statfsSync(folder);
+      if (bavail * bsize < NEARLY_FULL) return `the disk holding ${folder} is full${note}`;
+    } catch {
+      // a folder that cannot be read is not the answer here
+    }
+  }
+  return undefined;
 }

@@ -1,11 +1,13 @@
 import { PermanentError, RetryableError } from '../../errors/errors.ts';
-import { notWritable } from './database-path.ts';
+import { fullDisk, notWritable } from './database-path.ts';
 
 // SQLite primary result codes (the low byte of an extended code).
 export const BUSY = 5;
 export const LOCKED = 6;
 const READONLY = 8,
+  IOERR = 10,
   CORRUPT = 11,
+  FULL = 13,
   CANTOPEN = 14,
   CONSTRAINT = 19,
   MISMATCH = 20,
@@ -37,6 +39,9 @@ export function classifySqliteError(error: unknown, doing: string, path?: string
       `${message}: ${blocked}; let the job's user write there, or move the database`,
       options('SQLITE_READONLY'),
     );
+  // "disk I/O error" from a full disk, or a full disk that is not the database's, names no disk.
+  const full = primary === IOERR || primary === FULL || primary === CANTOPEN ? path && fullDisk(path) : undefined;
+  if (full) return new RetryableError(`${message}: ${full}; run again once there is room`, options('SQLITE_FULL'));
   const retryable = RETRYABLE[primary];
   if (retryable !== undefined) return new RetryableError(message, options(`SQLITE_${retryable}`));
   switch (primary) {
