@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -232,6 +232,30 @@ describe("file-import: a database whose _ferry tables are not ferry's", () => {
       );
     });
   }
+});
+
+describe('file-import: the database deleted under the run', () => {
+  // The batches went on committing into the deleted file: exit 0, 100,000 inserted, and no database.
+  for (const key of [['--key', 'id'], []])
+    it(`${key.length ? 'with' : 'without'} --key: 75 DB_VANISHED, never 0; the rerun ends exact`, async () => {
+      const w = await workspace();
+      const db = path.join(w.dir, 'x.db');
+      const big = path.join(w.dir, 'big.csv');
+      await writeFile(big, `id,v\n${Array.from({ length: 100_000 }, (_, i) => `${i},value ${i}`).join('\n')}\n`);
+      let deleted = false;
+      const args = ['--db-path', db, '--file', big, '--batch-size', '200', ...key];
+      const run = await runExample('file-import', args, {
+        timeoutMs: 60_000,
+        onOutput: (out) => {
+          if (deleted || !out.includes('"type":"schema"')) return;
+          for (const file of [db, `${db}-wal`, `${db}-shm`]) rmSync(file, { force: true });
+          deleted = true;
+        },
+      });
+      failure(run, 75, 'DB_VANISHED', new RegExp(`the database file ${db} was deleted, moved or replaced`));
+      assert.equal((await runExample('file-import', args, { timeoutMs: 60_000 })).code, 0);
+      assert.equal(tableRows(db, 'big', 'id').length, 100_000);
+    });
 });
 
 describe('file-import: another program holds the database', () => {
