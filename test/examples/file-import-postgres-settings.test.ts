@@ -38,6 +38,14 @@ if ((await postgresUnavailable()) === undefined)
         'PG_CONNECTION',
         /idle-in-transaction timeout/,
       ],
+      // Still 75 (a load spike passes), but the message said only "canceling statement due to statement timeout".
+      [
+        'a statement_timeout shorter than a batch takes',
+        'statement_timeout=1',
+        75,
+        'PG_TIMEOUT',
+        /statement timeout: the server's statement_timeout .* lower --batch-size or raise statement_timeout/,
+      ],
       // Was 75 PG_READ_ONLY, retried for ever: only a standby's read-only session passes with a failover.
       [
         'default_transaction_read_only on a server that is no standby',

@@ -37,6 +37,8 @@ const COLUMN_NAME_ADVICE =
   'a table takes each column once (in its key too), and none named xmin, xmax, cmin, cmax, ctid or tableoid ' +
   "(PostgreSQL's own); rename the column in the file's header";
 const DB_URL = '--db-url (DATABASE_URL)';
+// A load spike passes; a batch that always takes longer than the setting fails every run alike.
+const STATEMENT_TIMEOUT = `: the server's statement_timeout (set for the user, the database or in ${DB_URL} options) ended it; if it happens again, lower --batch-size or raise statement_timeout`;
 const AUTH = ['PG_AUTH', `check the user and password in ${DB_URL} and the server's pg_hba.conf`] as const;
 // SQLSTATEs that need a person: the code ferry gives each, and the fix its message names.
 const FIXES: Record<string, readonly [code: string, fix: string]> = {
@@ -69,7 +71,10 @@ export function classifyPgError(error: unknown, doing: string): Error {
   const { code = '', where, detail } = error as Error & PgErrorFields;
   const message = `PostgreSQL ${doing}: ${error.message || code}${detail ? ` (${detail})` : ''}${where && code.startsWith('22') ? ` (${where})` : ''}`;
   const options = (c: string) => ({ code: c, cause: error });
-  if (code in RETRYABLE) return new RetryableError(message, options(RETRYABLE[code] ?? 'PG_RETRYABLE'));
+  if (code in RETRYABLE) {
+    const advice = code === '57014' && /statement timeout/.test(error.message) ? STATEMENT_TIMEOUT : '';
+    return new RetryableError(`${message}${advice}`, options(RETRYABLE[code] ?? 'PG_RETRYABLE'));
+  }
   if (
     code.startsWith('08') ||
     SESSION_ENDED.has(code) ||
