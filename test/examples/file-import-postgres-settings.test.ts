@@ -1,6 +1,6 @@
 // Server settings that end or refuse the job's session, given in --db-url as a provider or an admin
-// sets them on the role: each ends with the code that says whether retrying can help, never 1, and a
-// rerun without the setting ends with every row once.
+// sets them on the role, and a table changed by another session under the run: each ends with the
+// code that says whether retrying can help, never 1, and a rerun without the fault ends with every row once.
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,9 +19,9 @@ function withSettings(url: string, ...settings: string[]): string {
   return u.href;
 }
 
-async function peopleCsv(): Promise<string> {
+async function peopleCsv(rows = ROWS): Promise<string> {
   const file = path.join(await mkdtemp(path.join(tmpdir(), 'ferry-pg-settings-')), 'people.csv');
-  await writeFile(file, `id,name\n${Array.from({ length: ROWS }, (_, i) => `${i},name ${i}`).join('\n')}\n`);
+  await writeFile(file, `id,name\n${Array.from({ length: rows }, (_, i) => `${i},name ${i}`).join('\n')}\n`);
   return file;
 }
 
@@ -73,4 +73,34 @@ if ((await postgresUnavailable()) === undefined)
         ]);
       });
     }
+  });
+
+if ((await postgresUnavailable()) === undefined)
+  describe('file-import into PostgreSQL: its table dropped or altered under the run', () => {
+    const schema = suiteSchemas();
+    // 'relation "people" does not exist', 'column "name" of relation "people" does not exist': exit 1, UNEXPECTED.
+    const changes: [string, string][] = [
+      ['the table dropped', 'DROP TABLE people'],
+      ['a column dropped', 'ALTER TABLE people DROP COLUMN name'],
+    ];
+    for (const [what, sql] of changes)
+      it(`${what}: 75 TABLE_CHANGED, never 1; the rerun ends exact`, async () => {
+        const db = await schema();
+        const file = await peopleCsv(100_000);
+        const args = ['--db-url', db.url, '--file', file, '--key', 'id', '--batch-size', '200'];
+        let change: Promise<unknown> | undefined;
+        const run = await runExample('file-import', args, {
+          timeoutMs: 60_000,
+          onOutput: (out) => void (out.includes('"type":"schema"') && (change ??= db.query(sql))),
+        });
+        await change;
+        failsWith(run, 75, 'TABLE_CHANGED', /another program dropped or altered the table while the run wrote to it/);
+        assert.equal((await runExample('file-import', args, { timeoutMs: 60_000 })).code, 0);
+        assert.deepEqual(
+          await db.query(
+            `SELECT count(*)::int AS n, count(*) FILTER (WHERE name = 'name ' || id)::int AS named FROM people`,
+          ),
+          [{ n: 100_000, named: 100_000 }],
+        );
+      });
   });

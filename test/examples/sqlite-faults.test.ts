@@ -258,6 +258,37 @@ describe('file-import: the database deleted under the run', () => {
     });
 });
 
+describe('file-import: its table dropped or altered under the run', () => {
+  // "no such table: main.big", "table big has no column named v": exit 1, UNEXPECTED, as if a bug in ferry.
+  const changes: [string, string][] = [
+    ['the table dropped', 'DROP TABLE big'],
+    ['a column dropped', 'ALTER TABLE big DROP COLUMN v'],
+  ];
+  for (const [what, sql] of changes)
+    it(`${what}: 75 TABLE_CHANGED, never 1; the rerun ends exact`, async () => {
+      const w = await workspace();
+      const db = path.join(w.dir, 'x.db');
+      const big = path.join(w.dir, 'big.csv');
+      await writeFile(big, `id,v\n${Array.from({ length: 100_000 }, (_, i) => `${i},value ${i}`).join('\n')}\n`);
+      const args = ['--db-path', db, '--file', big, '--batch-size', '200', '--key', 'id'];
+      let changed = false;
+      const run = await runExample('file-import', args, {
+        timeoutMs: 60_000,
+        onOutput: (out) => {
+          if (changed || !out.includes('"type":"schema"')) return;
+          changed = true;
+          const other = new DatabaseSync(db, { timeout: 10_000 });
+          other.exec(sql);
+          other.close();
+        },
+      });
+      failure(run, 75, 'TABLE_CHANGED', /another program dropped or altered the table while the run wrote to it/);
+      assert.equal((await runExample('file-import', args, { timeoutMs: 60_000 })).code, 0);
+      const rows = tableRows(db, 'big', 'id');
+      assert.deepEqual([rows.length, rows.filter((r) => r.v === `value ${String(r.id)}`).length], [100_000, 100_000]);
+    });
+});
+
 describe('file-import: another program holds the database', () => {
   it('a write lock longer than --busy-timeout: 75; a longer --busy-timeout waits it out', async () => {
     const w = await workspace();

@@ -1,4 +1,5 @@
 import { ConfigError, PermanentError, RetryableError, isFerryError } from '../../errors/errors.ts';
+import { tableChanged } from '../table-changed.ts';
 
 interface PgErrorFields {
   /** SQLSTATE from the server, or a Node error code (ECONNREFUSED) for the socket. */
@@ -87,6 +88,7 @@ export function classifyPgError(error: unknown, doing: string): Error {
         : '; the transaction in progress was rolled back by the server, run again';
     return new RetryableError(`${message}${advice}`, options('PG_CONNECTION'));
   }
+  if (code === '42P01' || code === '42703') return tableChanged(message, error); // undefined table, column
   if (code.startsWith('54'))
     return new PermanentError(`${message}: ${LIMITS[code] ?? LIMIT_ADVICE}`, options('PG_LIMIT'));
   if (code.startsWith('23')) return new PermanentError(message, options('PG_CONSTRAINT'));

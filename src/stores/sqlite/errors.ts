@@ -1,10 +1,12 @@
 import { PermanentError, RetryableError } from '../../errors/errors.ts';
+import { tableChanged } from '../table-changed.ts';
 import { fullDisk, notWritable } from './database-path.ts';
 
 // SQLite primary result codes (the low byte of an extended code).
 export const BUSY = 5;
 export const LOCKED = 6;
-const READONLY = 8,
+const ERROR = 1,
+  READONLY = 8,
   IOERR = 10,
   CORRUPT = 11,
   FULL = 13,
@@ -12,6 +14,8 @@ const READONLY = 8,
   CONSTRAINT = 19,
   MISMATCH = 20,
   NOTADB = 26;
+// SQLITE_ERROR for a table or column that is not there (any more).
+const GONE = /^no such table|^no such column|has no column named/;
 // Those a later run can get past (busy, locked, out of memory, I/O error, disk full, cannot open), by ferry's code.
 const RETRYABLE: Record<number, string> = { 5: 'BUSY', 6: 'BUSY', 7: 'IO', 10: 'IO', 13: 'FULL', 14: 'IO' };
 
@@ -45,6 +49,8 @@ export function classifySqliteError(error: unknown, doing: string, path?: string
   const retryable = RETRYABLE[primary];
   if (retryable !== undefined) return new RetryableError(message, options(`SQLITE_${retryable}`));
   switch (primary) {
+    case ERROR:
+      return GONE.test(text) ? tableChanged(message, error) : (error as Error);
     case CONSTRAINT:
     case MISMATCH:
       return new PermanentError(message, options('SQLITE_CONSTRAINT'));
