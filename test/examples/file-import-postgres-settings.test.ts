@@ -76,7 +76,7 @@ if ((await postgresUnavailable()) === undefined)
   });
 
 if ((await postgresUnavailable()) === undefined)
-  describe('file-import into PostgreSQL: its table dropped or altered under the run', () => {
+  describe('file-import into PostgreSQL: its table changed by another program', () => {
     const schema = suiteSchemas();
     // 'relation "people" does not exist', 'column "name" of relation "people" does not exist': exit 1, UNEXPECTED.
     const changes: [string, string][] = [
@@ -103,4 +103,30 @@ if ((await postgresUnavailable()) === undefined)
           [{ n: 100_000, named: 100_000 }],
         );
       });
+
+    // A trigger's RAISE EXCEPTION (P0001) went out as it was: exit 1, UNEXPECTED. SQLite's RAISE(ABORT) was 65 already.
+    it('a trigger that refuses the rows: 65 PG_CONSTRAINT with its message; the rerun once it is gone ends exact', async () => {
+      const db = await schema();
+      const file = await peopleCsv();
+      const args = ['--db-url', db.url, '--file', file, '--key', 'id'];
+      assert.equal((await runExample('file-import', args)).code, 0);
+      // Every row changed behind the job's back, so the next run updates each, and the trigger refuses it.
+      await db.query(`UPDATE people SET name = 'old';
+        CREATE FUNCTION frozen() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'imports are frozen'; END $$;
+        CREATE TRIGGER frozen BEFORE INSERT OR UPDATE ON people FOR EACH ROW EXECUTE FUNCTION frozen()`);
+      failsWith(
+        await runExample('file-import', args),
+        65,
+        'PG_CONSTRAINT',
+        /imports are frozen \(raised in the database, by a trigger/,
+      );
+      await db.query('DROP TRIGGER frozen ON people');
+      assert.equal((await runExample('file-import', args)).code, 0);
+      assert.deepEqual(
+        await db.query(
+          `SELECT count(*)::int AS n, count(*) FILTER (WHERE name = 'name ' || id)::int AS named FROM people`,
+        ),
+        [{ n: ROWS, named: ROWS }],
+      );
+    });
   });

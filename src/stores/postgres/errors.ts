@@ -92,6 +92,12 @@ export function classifyPgError(error: unknown, doing: string): Error {
   if (code.startsWith('54'))
     return new PermanentError(`${message}: ${LIMITS[code] ?? LIMIT_ADVICE}`, options('PG_LIMIT'));
   if (code.startsWith('23')) return new PermanentError(message, options('PG_CONSTRAINT'));
+  // RAISE EXCEPTION or ASSERT in a trigger or function of the database's: it refuses the rows, as a constraint does.
+  if (code === 'P0001' || code === 'P0004')
+    return new PermanentError(
+      `${message} (raised in the database, by a trigger or a function)`,
+      options('PG_CONSTRAINT'),
+    );
   if (code.startsWith('22')) return new PermanentError(message, options('PG_DATA'));
   const fix = FIXES[code === '' && NO_PASSWORD.test(error.message) ? '28P01' : code];
   if (!fix) return error;
