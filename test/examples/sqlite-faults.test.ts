@@ -71,11 +71,14 @@ describe('file-import: --db-path pointing somewhere odd', () => {
   });
 
   // SQLite said "disk I/O error" or "unable to open database file": 75, as if a retry could help.
-  it('a device (/dev/null), a FIFO, a folder no file can be made in (/proc): 64 saying so, nothing created', async () => {
+  it('a device (/dev/null), a FIFO, a folder no file can be made in (/proc), a link to a missing folder: 64 saying so', async () => {
     const w = await workspace();
     const fifo = path.join(w.dir, 'fifo.db');
     execFileSync('mkfifo', [fifo]);
+    const link = path.join(w.dir, 'link.db');
+    execFileSync('ln', ['-s', path.join(w.dir, 'nowhere', 'x.db'), link]); // SQLite: "unable to open database file", 75
     const cases: [string, RegExp][] = [
+      [link, /link\.db is a symbolic link to .*nowhere\/x\.db, in a folder that does not exist/],
       ['/dev/null', /the database path \/dev\/null is a device, not a file/],
       [fifo, /fifo\.db is a pipe, not a file/],
       ['/proc/ferry.db', /the database path \/proc\/ferry\.db cannot be created in \/proc \(ENOENT/],
