@@ -46,6 +46,21 @@ if ((await postgresUnavailable()) === undefined)
         'PG_TIMEOUT',
         /statement timeout: the server's statement_timeout .* lower --batch-size or raise statement_timeout/,
       ],
+      // Was 1 (UNEXPECTED) for an unknown setting, 65 PG_DATA (bad data) for a bad value.
+      [
+        'an unknown setting',
+        'no_such_setting=1',
+        64,
+        'PG_OPTIONS',
+        /unrecognized configuration parameter "no_such_setting": fix the options in --db-url/,
+      ],
+      [
+        'a setting with a bad value',
+        'statement_timeout=abc',
+        64,
+        'PG_OPTIONS',
+        /invalid value for parameter "statement_timeout": "abc": fix the options in --db-url/,
+      ],
       // Was 75 PG_READ_ONLY, retried for ever: only a standby's read-only session passes with a failover.
       [
         'default_transaction_read_only on a server that is no standby',

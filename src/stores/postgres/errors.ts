@@ -89,6 +89,9 @@ export function classifyPgError(error: unknown, doing: string): Error {
     return new RetryableError(`${message}${advice}`, options('PG_CONNECTION'));
   }
   if (code === '42P01' || code === '42703') return tableChanged(message, error); // undefined table, column
+  // A setting the URL's options get wrong (an unknown name, a bad value) fails the connection: the URL is to fix.
+  if (doing === 'connecting' && (code.startsWith('22') || (code.startsWith('42') && code !== '42501')))
+    return new ConfigError(`${message}: fix the options in ${DB_URL}`, options('PG_OPTIONS'));
   if (code.startsWith('54'))
     return new PermanentError(`${message}: ${LIMITS[code] ?? LIMIT_ADVICE}`, options('PG_LIMIT'));
   if (code.startsWith('23')) return new PermanentError(message, options('PG_CONSTRAINT'));
