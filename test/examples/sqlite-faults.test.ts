@@ -122,7 +122,7 @@ describe('file-import: --db-path pointing somewhere odd', () => {
   });
 
   // SQLite's "file is not a database" from the lock file went out raw: exit 1, UNEXPECTED.
-  it('a run lock file that is not a database: 65 naming the lock file, never 1; the rerun once it is gone ends exact', async () => {
+  it('a run lock file that is not a database, or a folder: 65 or 64 naming it, never 1 or 75; the rerun once it is gone ends exact', async () => {
     const w = await workspace();
     const db = path.join(w.dir, 'x.db');
     assert.equal((await importInto(db, w.csv)).code, 0);
@@ -130,6 +130,10 @@ describe('file-import: --db-path pointing somewhere odd', () => {
     await writeFile(lock, 'not a lock\n');
     failure(await importInto(db, w.csv), 65, 'SQLITE_NOT_A_DATABASE', new RegExp(`not a SQLite database: ${lock}`));
     await rm(lock);
+    // A folder there: "unable to open database file", 75 for ever.
+    await mkdir(lock);
+    failure(await importInto(db, w.csv), 64, 'DB_PATH_INVALID', new RegExp(`${lock} is not a file`));
+    await rm(lock, { recursive: true });
     assert.equal((await importInto(db, w.csv)).code, 0);
     assert.equal(tableRows(db, 'people', 'id').length, 50);
   });

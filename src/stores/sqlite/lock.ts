@@ -1,6 +1,6 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
-import { PermanentError, RetryableError } from '../../errors/errors.ts';
+import { ConfigError, PermanentError, RetryableError } from '../../errors/errors.ts';
 import type { KeptEnd, RunLock as Lock } from '../dialect.ts';
 import { cannotWrite } from './database-path.ts';
 import { BUSY, classifySqliteError, LOCKED, primaryCode } from './errors.ts';
@@ -41,8 +41,14 @@ export class RunLock implements Lock {
   async acquire(job: string, holder: () => Promise<string>): Promise<void> {
     if (this.#dbPath === ':memory:') return;
     const file = RunLock.pathFor(this.#dbPath, job);
+    const found = statSync(file, { throwIfNoEntry: false });
+    if (found && !found.isFile()) {
+      // A folder: "unable to open database file", 75 for ever; a device locks nothing.
+      const message = `cannot take the run lock: ${file} is not a file (a folder, a device or a pipe): move it aside`;
+      throw new ConfigError(message, { code: 'DB_PATH_INVALID' });
+    }
     // SQLite opens a file it cannot write read-only, and then locks nothing: two runs would write at once.
-    const blocked = existsSync(file) ? cannotWrite(file) : undefined;
+    const blocked = found ? cannotWrite(file) : undefined;
     if (blocked !== undefined) {
       const message = `cannot take the run lock: ${blocked}; let the job's user write there (or delete the lock file)`;
       throw new PermanentError(message, { code: 'SQLITE_READONLY' });
