@@ -1,6 +1,6 @@
 import { PermanentError, RetryableError } from '../../errors/errors.ts';
 import { tableChanged } from '../table-changed.ts';
-import { fullDisk, notWritable } from './database-path.ts';
+import { fullDisk, notWritable } from './write-trouble.ts';
 
 // SQLite primary result codes (the low byte of an extended code).
 export const BUSY = 5;

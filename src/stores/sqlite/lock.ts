@@ -2,7 +2,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { ConfigError, PermanentError, RetryableError } from '../../errors/errors.ts';
 import type { KeptEnd, RunLock as Lock } from '../dialect.ts';
-import { cannotWrite } from './database-path.ts';
+import { cannotWrite } from './write-trouble.ts';
 import { BUSY, classifySqliteError, LOCKED, primaryCode } from './errors.ts';
 
 const KEPT = 'ferry_kept_end';

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { RetryableError } from '../../errors/errors.ts';
 import { bookkeepingSql } from '../bookkeeping.ts';
 import type { Column, Dialect, KeptEnd, ScopeSweep as Sweep } from '../dialect.ts';
 import { q } from '../quote.ts';
@@ -7,7 +8,6 @@ import type { ColumnType, Row, TableSpec } from '../tables.ts';
 import { bookkeepingColumns, checkBookkeeping } from '../bookkeeping-check.ts';
 import { checkDatabasePath } from './database-path.ts';
 import { BUSY, classifySqliteError, primaryCode } from './errors.ts';
-import { RetryableError } from '../../errors/errors.ts';
 import { RunLock } from './lock.ts';
 import { checkSqliteTable, columnsOf, columnTypeOf, rowidName, SQL_TYPE } from './sql.ts';
 import { LastInsert, ScopeSweep, TableWriter } from './table-writer.ts';
