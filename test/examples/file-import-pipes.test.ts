@@ -19,11 +19,11 @@ async function workspace() {
   return { dir, db: path.join(dir, 'p.db'), spools: path.join(dir, 'tmp') };
 }
 
-/** The job fed `text` through a shell pipe on /dev/stdin, with TMPDIR in the workspace. */
-async function piped(w: { db: string; spools: string }, text: string, args: string[]) {
+/** The job fed `text` through a shell pipe on /dev/stdin, with TMPDIR in the workspace (made, unless `asIs`). */
+async function piped(w: { db: string; spools: string }, text: string, args: string[], asIs = false) {
   const csv = path.join(w.spools, '..', `in-${Math.random().toString(36).slice(2)}.csv`);
   await writeFile(csv, text);
-  execFileSync('mkdir', ['-p', w.spools]);
+  if (!asIs) execFileSync('mkdir', ['-p', w.spools]);
   const { command, args: leading } = await sidecarFor('file-import');
   const job = [command, ...leading, '--db-path', w.db, '--file', '/dev/stdin', '--format', 'csv', ...args]
     .map((a) => `'${a}'`)
@@ -61,6 +61,22 @@ describe('file-import: --file a pipe', () => {
       { id: 1, v: 'a' },
       { id: 2, v: 'b' },
     ]);
+  });
+
+  // The copy's folder failed to be made: 65 "/dev/stdin does not exist" (ENOENT), "cannot be read (permission
+  // denied)" (EACCES), exit 1 (EROFS): each named the pipe, which was fine, and not TMPDIR.
+  it('TMPDIR missing or a file: 64 TMPDIR_INVALID naming it; with a TMPDIR that can hold the copy, every row', async () => {
+    const w = await workspace();
+    const text = 'id,v\n1,a\n2,b\n';
+    const file = path.join(w.dir, 'a-file');
+    await writeFile(file, '');
+    for (const spools of [path.join(w.dir, 'missing'), file]) {
+      const { finished, result } = await piped({ ...w, spools }, text, ['--key', 'id', '--table', 'p'], true);
+      assert.deepEqual([finished.code, result.error?.code], [64, 'TMPDIR_INVALID'], finished.stderr);
+      assert.match(result.error?.message ?? '', new RegExp(`${spools} \\(TMPDIR\\) cannot hold one`));
+    }
+    assert.equal((await piped(w, text, ['--key', 'id', '--table', 'p'])).finished.code, 0);
+    assert.equal(tableRows(w.db, 'p', 'id').length, 2);
   });
 
   it('a named pipe with a writer: every row', async () => {

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { RetryableError } from '../../errors/errors.ts';
+import { ConfigError, RetryableError } from '../../errors/errors.ts';
 
 /**
  * A path every read of `file` can open again. Readers read a file anew for every pass
@@ -34,7 +34,7 @@ async function spoolIfPipe(file: string, signal: AbortSignal | undefined): Promi
   const { join } = process.getBuiltinModule('node:path');
   const { pipeline } = process.getBuiltinModule('node:stream/promises');
   if (spoolDir === undefined) {
-    spoolDir = fs.mkdtempSync(join(tmpdir(), 'ferry-spool-'));
+    spoolDir = makeSpoolDir(file, tmpdir());
     const dir = spoolDir;
     process.once('exit', () => {
       releaseOpening();
@@ -53,6 +53,29 @@ async function spoolIfPipe(file: string, signal: AbortSignal | undefined): Promi
     );
   }
   return copy;
+}
+
+/**
+ * The folder for the copies, in TMPDIR. One that is missing, a file, read-only or not the user's
+ * is said as such: its error names no file but the pipe's, as if the pipe were what was wrong.
+ */
+function makeSpoolDir(file: string, folder: string): string {
+  const fs = process.getBuiltinModule('node:fs');
+  try {
+    return fs.mkdtempSync(process.getBuiltinModule('node:path').join(folder, 'ferry-spool-'));
+  } catch (error) {
+    const { code } = error as NodeJS.ErrnoException;
+    const where = `${file} is a pipe, read through a copy in a temporary folder, and ${folder} (TMPDIR)`;
+    if (code === 'ENOSPC')
+      throw new RetryableError(`${where} is on a full disk: free space, or set TMPDIR to a roomier folder`, {
+        code: 'DISK_FULL',
+        cause: error,
+      });
+    throw new ConfigError(`${where} cannot hold one (${code}): set TMPDIR to a folder the job can write to`, {
+      code: 'TMPDIR_INVALID',
+      cause: error,
+    });
+  }
 }
 
 /**

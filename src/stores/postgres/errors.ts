@@ -1,4 +1,5 @@
 import { ConfigError, PermanentError, RetryableError, isFerryError } from '../../errors/errors.ts';
+import { tableChanged } from '../table-changed.ts';
 
 interface PgErrorFields {
   /** SQLSTATE from the server, or a Node error code (ECONNREFUSED) for the socket. */
@@ -37,6 +38,8 @@ const COLUMN_NAME_ADVICE =
   'a table takes each column once (in its key too), and none named xmin, xmax, cmin, cmax, ctid or tableoid ' +
   "(PostgreSQL's own); rename the column in the file's header";
 const DB_URL = '--db-url (DATABASE_URL)';
+// A load spike passes; a batch that always takes longer than the setting fails every run alike.
+const STATEMENT_TIMEOUT = `: the server's statement_timeout (set for the user, the database or in ${DB_URL} options) ended it; if it happens again, lower --batch-size or raise statement_timeout`;
 const AUTH = ['PG_AUTH', `check the user and password in ${DB_URL} and the server's pg_hba.conf`] as const;
 // SQLSTATEs that need a person: the code ferry gives each, and the fix its message names.
 const FIXES: Record<string, readonly [code: string, fix: string]> = {
@@ -49,8 +52,9 @@ const FIXES: Record<string, readonly [code: string, fix: string]> = {
   '3F000': ['PG_SCHEMA_MISSING', `create the schema, or fix search_path in ${DB_URL}`],
 };
 
-// The session ended: admin shutdown or pg_terminate_backend, crash shutdown, server starting up.
-const SESSION_ENDED = new Set(['57P01', '57P02', '57P03']);
+// The session ended: admin shutdown or pg_terminate_backend, crash shutdown, server starting up, or a
+// timeout of the server's ended it (idle_in_transaction_session_timeout, idle_session_timeout, transaction_timeout).
+const SESSION_ENDED = new Set(['57P01', '57P02', '57P03', '25P03', '57P05', '25P04']);
 // Codes only a connection attempt gets: no session, so no transaction, existed yet.
 const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN']);
 const SOCKET_CODES = new Set([...NEVER_CONNECTED, 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED']);
@@ -68,7 +72,10 @@ export function classifyPgError(error: unknown, doing: string): Error {
   const { code = '', where, detail } = error as Error & PgErrorFields;
   const message = `PostgreSQL ${doing}: ${error.message || code}${detail ? ` (${detail})` : ''}${where && code.startsWith('22') ? ` (${where})` : ''}`;
   const options = (c: string) => ({ code: c, cause: error });
-  if (code in RETRYABLE) return new RetryableError(message, options(RETRYABLE[code] ?? 'PG_RETRYABLE'));
+  if (code in RETRYABLE) {
+    const advice = code === '57014' && /statement timeout/.test(error.message) ? STATEMENT_TIMEOUT : '';
+    return new RetryableError(`${message}${advice}`, options(RETRYABLE[code] ?? 'PG_RETRYABLE'));
+  }
   if (
     code.startsWith('08') ||
     SESSION_ENDED.has(code) ||
@@ -81,9 +88,19 @@ export function classifyPgError(error: unknown, doing: string): Error {
         : '; the transaction in progress was rolled back by the server, run again';
     return new RetryableError(`${message}${advice}`, options('PG_CONNECTION'));
   }
+  if (code === '42P01' || code === '42703') return tableChanged(message, error); // undefined table, column
+  // A setting the URL's options get wrong (an unknown name, a bad value) fails the connection: the URL is to fix.
+  if (doing === 'connecting' && (code.startsWith('22') || (code.startsWith('42') && code !== '42501')))
+    return new ConfigError(`${message}: fix the options in ${DB_URL}`, options('PG_OPTIONS'));
   if (code.startsWith('54'))
     return new PermanentError(`${message}: ${LIMITS[code] ?? LIMIT_ADVICE}`, options('PG_LIMIT'));
   if (code.startsWith('23')) return new PermanentError(message, options('PG_CONSTRAINT'));
+  // RAISE EXCEPTION or ASSERT in a trigger or function of the database's: it refuses the rows, as a constraint does.
+  if (code === 'P0001' || code === 'P0004')
+    return new PermanentError(
+      `${message} (raised in the database, by a trigger or a function)`,
+      options('PG_CONSTRAINT'),
+    );
   if (code.startsWith('22')) return new PermanentError(message, options('PG_DATA'));
   const fix = FIXES[code === '' && NO_PASSWORD.test(error.message) ? '28P01' : code];
   if (!fix) return error;

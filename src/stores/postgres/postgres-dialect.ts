@@ -55,7 +55,7 @@ export class PostgresDialect implements Dialect {
   static async open(url: string, { batchSize = 1000, read = false } = {}): Promise<PostgresDialect | undefined> {
     const conn = await Connection.open(url, 'connecting');
     try {
-      const schema = await pinSchema(conn);
+      const schema = await pinSchema(conn, !read);
       if (read) await conn.query('reading the run history', 'SET default_transaction_read_only = on');
       else await checkTables(conn, schema, false);
       const [{ present } = { present: false }] = await conn.query<{ present: boolean }>(
@@ -192,11 +192,20 @@ function advisoryLock(conn: Connection, schema: string): RunLock {
   };
 }
 
-const CURRENT_SCHEMA = 'SELECT current_schema() AS schema';
+// A session read-only by its settings on a server that is not a standby: a failover will not change it.
+const CURRENT_SCHEMA = `SELECT current_schema() AS schema,
+  current_setting('transaction_read_only') = 'on' AND NOT pg_is_in_recovery() AS "readOnly"`;
+const READ_ONLY =
+  'PostgreSQL: the session is read-only (default_transaction_read_only is on, for the user, the database or in ' +
+  '--db-url (DATABASE_URL) options) on a server that is not a standby: turn it off for the user that imports';
 
-/** Reads the schema the URL's search_path selects, and keeps this session to it. */
-async function pinSchema(conn: Connection): Promise<string> {
-  const [{ schema } = { schema: null }] = await conn.query<{ schema: string | null }>('connecting', CURRENT_SCHEMA);
+/** Reads the schema the URL's search_path selects, and keeps this session to it; `writing`: refuses a read-only one. */
+async function pinSchema(conn: Connection, writing = true): Promise<string> {
+  const [{ schema, readOnly } = { schema: null, readOnly: false }] = await conn.query<{
+    schema: string | null;
+    readOnly: boolean;
+  }>('connecting', CURRENT_SCHEMA);
+  if (writing && readOnly) throw new ConfigError(READ_ONLY, { code: 'PG_READ_ONLY' });
   if (schema === null) {
     const message =
       'PostgreSQL: no schema on the search_path exists: create it, or name one in --db-url (DATABASE_URL) with ?options=-c%20search_path%3D<schema>';

@@ -1,4 +1,4 @@
-import { closeSync, openSync, statSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../../errors/errors.ts';
 
@@ -24,6 +24,16 @@ export function checkDatabasePath(file: string): void {
   if (!parent.isDirectory()) throw invalid(`is inside ${folder}, which is a file, not a folder`);
   createIn(folder);
 
+  /** A symbolic link to a file in a folder that does not exist: SQLite says only "unable to open database file". */
+  function danglingLink(): void {
+    if (statOf(file) || !lstatSync(file).isSymbolicLink()) return;
+    const target = path.resolve(path.dirname(path.resolve(file)), readlinkSync(file));
+    if (statOf(path.dirname(target))?.isDirectory()) return; // SQLite makes the file it points to
+    throw invalid(
+      `is a symbolic link to ${target}, in a folder that does not exist: create it, or point the link elsewhere`,
+    );
+  }
+
   function invalid(what: string, cause?: unknown): ConfigError {
     return new ConfigError(`the database path ${file} ${what}`, { code: 'DB_PATH_INVALID', cause });
   }
@@ -38,7 +48,7 @@ export function checkDatabasePath(file: string): void {
       closeSync(openSync(file, 'wx'));
     } catch (error) {
       const { code, message } = error as NodeJS.ErrnoException;
-      if (code === 'EEXIST') return; // another process made it meanwhile
+      if (code === 'EEXIST') return danglingLink(); // another process made it meanwhile, or a link to nothing
       if (code === 'EMFILE' || code === 'ENFILE' || code === 'ENOSPC') return; // passing: SQLite says so
       throw invalid(`cannot be created in ${folder} (${message}): choose a folder the job can write to`, error);
     }

@@ -1,13 +1,21 @@
 import { PermanentError, RetryableError } from '../../errors/errors.ts';
+import { tableChanged } from '../table-changed.ts';
+import { fullDisk, notWritable } from './write-trouble.ts';
 
 // SQLite primary result codes (the low byte of an extended code).
 export const BUSY = 5;
 export const LOCKED = 6;
-const READONLY = 8,
+const ERROR = 1,
+  READONLY = 8,
+  IOERR = 10,
   CORRUPT = 11,
+  FULL = 13,
+  CANTOPEN = 14,
   CONSTRAINT = 19,
   MISMATCH = 20,
   NOTADB = 26;
+// SQLITE_ERROR for a table or column that is not there (any more).
+const GONE = /^no such table|^no such column|has no column named/;
 // Those a later run can get past (busy, locked, out of memory, I/O error, disk full, cannot open), by ferry's code.
 const RETRYABLE: Record<number, string> = { 5: 'BUSY', 6: 'BUSY', 7: 'IO', 10: 'IO', 13: 'FULL', 14: 'IO' };
 
@@ -19,17 +27,30 @@ export function primaryCode(error: unknown): number | undefined {
 
 /**
  * Tells a passing database condition (busy, disk full) from bad data (a constraint) and from a
- * file that is not a database at all (65: retrying will not mend it). `file` names the database.
+ * file that is not a database at all (65: retrying will not mend it). `path` is the database file.
  */
-export function classifySqliteError(error: unknown, doing: string, file = 'the database file'): Error {
+export function classifySqliteError(error: unknown, doing: string, path?: string): Error {
+  const file = path ?? 'the database file';
   const primary = primaryCode(error);
   const { message: text } = error as Error;
   const message = `SQLite ${doing}: ${text}`;
   const options = (code: string) => ({ code, cause: error });
   if (primary === undefined) return error as Error;
+  // "unable to open database file" from a read-only mount or a folder of another user's is no passing failure.
+  const blocked = (primary === READONLY || primary === CANTOPEN) && path !== undefined ? notWritable(path) : undefined;
+  if (blocked !== undefined)
+    return new PermanentError(
+      `${message}: ${blocked}; let the job's user write there, or move the database`,
+      options('SQLITE_READONLY'),
+    );
+  // "disk I/O error" from a full disk, or a full disk that is not the database's, names no disk.
+  const full = primary === IOERR || primary === FULL || primary === CANTOPEN ? path && fullDisk(path) : undefined;
+  if (full) return new RetryableError(`${message}: ${full}; run again once there is room`, options('SQLITE_FULL'));
   const retryable = RETRYABLE[primary];
   if (retryable !== undefined) return new RetryableError(message, options(`SQLITE_${retryable}`));
   switch (primary) {
+    case ERROR:
+      return GONE.test(text) ? tableChanged(message, error) : (error as Error);
     case CONSTRAINT:
     case MISMATCH:
       return new PermanentError(message, options('SQLITE_CONSTRAINT'));

@@ -1,8 +1,9 @@
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
-import { RetryableError } from '../../errors/errors.ts';
+import { ConfigError, PermanentError, RetryableError } from '../../errors/errors.ts';
 import type { KeptEnd, RunLock as Lock } from '../dialect.ts';
-import { BUSY, LOCKED, primaryCode } from './errors.ts';
+import { cannotWrite } from './write-trouble.ts';
+import { BUSY, classifySqliteError, LOCKED, primaryCode } from './errors.ts';
 
 const KEPT = 'ferry_kept_end';
 // Its columns, named as KeptEnd names them.
@@ -39,7 +40,25 @@ export class RunLock implements Lock {
 
   async acquire(job: string, holder: () => Promise<string>): Promise<void> {
     if (this.#dbPath === ':memory:') return;
-    const db = new DatabaseSync(RunLock.pathFor(this.#dbPath, job), { timeout: 0 });
+    const file = RunLock.pathFor(this.#dbPath, job);
+    const found = statSync(file, { throwIfNoEntry: false });
+    if (found && !found.isFile()) {
+      // A folder: "unable to open database file", 75 for ever; a device locks nothing.
+      const message = `cannot take the run lock: ${file} is not a file (a folder, a device or a pipe): move it aside`;
+      throw new ConfigError(message, { code: 'DB_PATH_INVALID' });
+    }
+    // SQLite opens a file it cannot write read-only, and then locks nothing: two runs would write at once.
+    const blocked = found ? cannotWrite(file) : undefined;
+    if (blocked !== undefined) {
+      const message = `cannot take the run lock: ${blocked}; let the job's user write there (or delete the lock file)`;
+      throw new PermanentError(message, { code: 'SQLITE_READONLY' });
+    }
+    let db: DatabaseSync;
+    try {
+      db = new DatabaseSync(file, { timeout: 0 });
+    } catch (error) {
+      throw classifySqliteError(error, 'taking the run lock', file);
+    }
     try {
       db.exec('PRAGMA journal_mode = DELETE');
       db.exec('BEGIN EXCLUSIVE');
@@ -51,7 +70,7 @@ export class RunLock implements Lock {
         const message = `already running: ${who} (on ${this.#dbPath}); this run stops without writing (try again when it ends)`;
         throw new RetryableError(message, { code: 'LOCKED', cause: error });
       }
-      throw error;
+      throw classifySqliteError(error, 'taking the run lock', file);
     }
     this.#db = db;
     this.kept = readKept(db);

@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { RetryableError } from '../../errors/errors.ts';
 import { bookkeepingSql } from '../bookkeeping.ts';
 import type { Column, Dialect, KeptEnd, ScopeSweep as Sweep } from '../dialect.ts';
 import { q } from '../quote.ts';
@@ -34,12 +35,15 @@ export class SqliteDialect implements Dialect {
   readonly #path: string;
   readonly #db: DatabaseSync;
   readonly #prepared = new Map<string, StatementSync>();
+  /** The file opened (device and inode), to tell when another is at its path, or none. */
+  readonly #file: string | undefined;
   #lastInsert: LastInsert | undefined;
 
   private constructor(path: string, db: DatabaseSync) {
     this.#path = path;
     this.#db = db;
     this.lock = new RunLock(path);
+    this.#file = identity(path);
   }
 
   static open(path: string, options: SqliteOptions = {}): SqliteDialect {
@@ -83,6 +87,7 @@ export class SqliteDialect implements Dialect {
   }
 
   async query<R>(doing: string, sql: string, params: readonly unknown[] = [], prepare = false): Promise<R[]> {
+    if (sql === 'COMMIT') this.#checkFile();
     try {
       const statement = this.#prepared.get(sql) ?? this.#db.prepare(sql);
       if (prepare) this.#prepared.set(sql, statement);
@@ -98,6 +103,16 @@ export class SqliteDialect implements Dialect {
 
   classify(error: unknown, doing: string): unknown {
     return classifySqliteError(error, doing, this.#path);
+  }
+
+  /**
+   * A database file deleted or moved (or another renamed into its place) while the run writes to it takes
+   * the run's work with it: no batch may commit into it as if kept. A rerun writes it all again.
+   */
+  #checkFile(): void {
+    if (this.#file === undefined || identity(this.#path) === this.#file) return;
+    const message = `the database file ${this.#path} was deleted, moved or replaced while the run wrote to it, and what it wrote went with it: run again`;
+    throw new RetryableError(message, { code: 'DB_VANISHED' });
   }
 
   readonly checkTable = checkSqliteTable;
@@ -149,6 +164,16 @@ export class SqliteDialect implements Dialect {
     if (!this.#db.isOpen) return;
     if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
     this.#db.close();
+  }
+}
+
+/** The device and inode of the file at `path`, or undefined when there is none (':memory:'). */
+function identity(path: string): string | undefined {
+  try {
+    const { dev, ino } = statSync(path);
+    return `${dev}:${ino}`;
+  } catch {
+    return undefined;
   }
 }
 

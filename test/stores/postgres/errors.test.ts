@@ -18,6 +18,18 @@ it('classifies server and socket errors: retryable (75), bad data (65), configur
       'PG_CONNECTION',
     ],
     ['server starting up', pgError('57P03', 'the database system is starting up'), 75, 'PG_CONNECTION'],
+    [
+      'idle_in_transaction_session_timeout',
+      pgError('25P03', 'terminating connection due to idle-in-transaction timeout'),
+      75,
+      'PG_CONNECTION',
+    ],
+    [
+      'idle_session_timeout',
+      pgError('57P05', 'terminating connection due to idle-session timeout'),
+      75,
+      'PG_CONNECTION',
+    ],
     ['connection exception class', pgError('08006'), 75, 'PG_CONNECTION'],
     ['serialization failure', pgError('40001'), 75, 'PG_CONFLICT'],
     ['deadlock', pgError('40P01', 'deadlock detected'), 75, 'PG_CONFLICT'],
