@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { startFaultServer, type Fault, type LoggedRequest } from '../helpers/fault-server.ts';
 import { runExample } from '../helpers/example-job.ts';
-import { parseEventLines } from '../helpers/protocol.ts';
+import { failsWith, parseEventLines } from '../helpers/protocol.ts';
 import { tableRows } from './sqlite-rows.ts';
 
 interface Case {
@@ -275,4 +275,24 @@ it('rest-import against a Link API whose page 2 lost its Link: 75, not a success
   assert.ok(result?.type === 'result', finished.stderr);
   assert.deepEqual([finished.code, result.error?.code, result.counts.read], [75, 'HTTP_RECORDS_MISSING', 20]);
   assert.match(result.error?.message ?? '', /the pages ended after 20 records, but the first page announced 30/);
+});
+
+it('rest-import against a rate limit answered as 403 (GitHub) that outlasts the retries: 75 to run again later, not 65', async () => {
+  await using server = await startFaultServer({
+    faults: () => ({
+      kind: 'status',
+      status: 403,
+      body: '{"message":"API rate limit exceeded for 203.0.113.9"}',
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000)) },
+    }),
+  });
+  const db = path.join(await mkdtemp(path.join(tmpdir(), 'ferry-rest-rate-limit-')), 'rest.db');
+  const finished = await runExample('rest-import', ['--api-url', server.url, '--db-path', db, '--max-retries', '1']);
+  failsWith(
+    finished,
+    75,
+    'HTTP_403',
+    /failed 2 times, last with 403 Forbidden \(a rate limit\): \{"message":"API rate limit/,
+  );
+  assert.equal(server.requests.length, 2);
 });

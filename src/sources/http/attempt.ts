@@ -1,3 +1,4 @@
+import { isRateLimited, rateLimitResetMs } from './rate-limit.ts';
 import { parseRetryAfter } from './retry-after.ts';
 import { excerpt, safeUrl, statusError, statusText, type Asked, type Fault } from './http-errors.ts';
 import type { RequestOptions } from './options.ts';
@@ -70,9 +71,13 @@ function classify(asked: Asked, body: Body, options: RequestOptions): Outcome {
   const { status } = response;
   if (status >= 200 && status <= 299) return parseAnswer(asked, body, options);
   const text = decodeUtf8(body.bytes).text;
-  if (RETRIED.has(status) || (status >= 500 && status <= 599)) {
-    const reason = `${statusText(response)}: ${excerpt(text, options.redactor) || '(empty body)'}`;
-    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+  const limited = isRateLimited(status, response.headers);
+  if (RETRIED.has(status) || (status >= 500 && status <= 599) || limited) {
+    const said = `${statusText(response)}${limited ? ' (a rate limit)' : ''}`;
+    const reason = `${said}: ${excerpt(text, options.redactor) || '(empty body)'}`;
+    const retryAfterMs =
+      parseRetryAfter(response.headers.get('retry-after')) ??
+      (limited || status === 429 ? rateLimitResetMs(response.headers) : undefined);
     return { ok: false, fault: { code: `HTTP_${status}`, reason, status, retryAfterMs, cause: undefined } };
   }
   throw statusError(asked, text, options.redactor);

@@ -88,6 +88,43 @@ describe('Retry-After is honoured, even above backoff.maxMs', () => {
     });
   }
 
+  it('a 403 that is a rate limit (GitHub: X-RateLimit-Remaining 0) waits for X-RateLimit-Reset, then goes on', async () => {
+    const server = await serve((request) =>
+      request.n === 2
+        ? {
+            kind: 'status',
+            status: 403,
+            body: '{"message":"API rate limit exceeded"}',
+            headers: {
+              'x-ratelimit-remaining': '0',
+              'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 1), // epoch seconds
+            },
+          }
+        : undefined,
+    );
+    const { ids, retries } = await read({ url: server.url });
+    assert.deepEqual(ids, ALL);
+    assert.deepEqual([retries.length, retries[0]?.code], [1, 'HTTP_403']);
+    assert.match(retries[0]?.reason ?? '', /^403 Forbidden \(a rate limit\): \{"message":"API rate limit exceeded"\}/);
+    assert.ok((retries[0]?.delayMs ?? 0) >= 900 && (retries[0]?.delayMs ?? 0) <= 2_000, `${retries[0]?.delayMs} ms`);
+  });
+
+  it('a 403 with Retry-After (a secondary rate limit) and a 429 with only RateLimit-Reset seconds are retried', async () => {
+    const server = await serve({
+      2: { kind: 'status', status: 403, headers: { 'retry-after': '0' } },
+      4: { kind: 'status', status: 429, headers: { 'ratelimit-reset': '1' } },
+    });
+    const { ids, retries } = await read({ url: server.url });
+    assert.deepEqual(ids, ALL);
+    assert.deepEqual(
+      retries.map((r) => [r.code, r.delayMs]),
+      [
+        ['HTTP_403', 0],
+        ['HTTP_429', 1_000],
+      ],
+    );
+  });
+
   it('a Retry-After of 10^20 seconds waits no more than 5 minutes', async () => {
     const server = await serve(() => ({
       kind: 'status',
