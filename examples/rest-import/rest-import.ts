@@ -14,7 +14,14 @@ import {
 } from 'ferry';
 import { runMain } from 'ferry/cli';
 import { parseTypeOverrides, SchemaContract, TypeInference, type SchemaMode, type TypeOverrides } from 'ferry/files';
-import { compareCursorValues, cursorValueOf, httpSource, type CursorValue, type Pagination } from 'ferry/http';
+import {
+  compareCursorValues,
+  cursorValueOf,
+  httpSource,
+  isSecretName,
+  type CursorValue,
+  type Pagination,
+} from 'ferry/http';
 import { sqliteOrPostgres } from 'ferry/stores';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 
@@ -27,7 +34,24 @@ const config = {
     description: 'the collection URL (may carry query parameters)',
     example: 'https://api.example.com/v1/orders',
   },
-  apiKey: { type: 'string', secret: true, description: 'sent as Authorization: Bearer <key>' },
+  apiKey: {
+    type: 'string',
+    secret: true,
+    description: 'sent as Authorization: Bearer <key>, or as --api-key-header and --api-key-scheme say',
+  },
+  apiKeyHeader: {
+    type: 'string',
+    env: 'REST_IMPORT_API_KEY_HEADER',
+    default: 'Authorization',
+    description: 'the header that carries --api-key; a name that says it holds a credential (…Key, …Token, …Auth)',
+    example: 'X-API-Key',
+  },
+  apiKeyScheme: {
+    type: 'string',
+    env: 'REST_IMPORT_API_KEY_SCHEME',
+    description: 'the word before the key in its header (default Bearer in Authorization, none in another header)',
+    example: 'Token',
+  },
   table: {
     type: 'string',
     env: 'REST_IMPORT_TABLE',
@@ -159,7 +183,7 @@ const job = defineJob({
     if (since !== undefined) ctx.log.info(`incremental: records since ${jsonText(since)}`);
     const source = httpSource({
       url: c.apiUrl,
-      headers: c.apiKey ? { authorization: `Bearer ${c.apiKey}` } : {},
+      headers: apiKeyHeaders(c),
       query: {
         ...(c.cursorField && since !== undefined ? { [c.sinceParam]: String(jsonText(since)) } : {}),
         ...(c.pageSizeParam && !c.pageParam ? { [c.pageSizeParam]: String(c.pageSize) } : {}),
@@ -381,6 +405,24 @@ function tableFromUrl(apiUrl: string): string {
   const segment = new URL(apiUrl).pathname.split('/').filter(Boolean).at(-1) ?? 'records';
   const name = segment.replace(/[^A-Za-z0-9_]/g, '_');
   return /^[A-Za-z_]/.test(name) ? name : `t_${name}`;
+}
+
+/**
+ * The header that carries the API key. Only a name that says it holds a credential: httpSource
+ * sends such headers to the API's own origin only, never to another a Link or redirect points to.
+ */
+function apiKeyHeaders(c: { apiKey: string | undefined; apiKeyHeader: string; apiKeyScheme: string | undefined }) {
+  const name = c.apiKeyHeader.trim();
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
+    throw new ConfigError(`--api-key-header ${JSON.stringify(name)} is not a header name`);
+  const authorization = name.toLowerCase() === 'authorization';
+  if (!authorization && !isSecretName(name))
+    throw new ConfigError(
+      `--api-key-header ${name}: give a header whose name says it holds a credential (X-API-Key, X-Auth-Token…), which ferry keeps from other origins`,
+    );
+  if (!c.apiKey) return {};
+  const scheme = (c.apiKeyScheme ?? (authorization ? 'Bearer' : '')).trim();
+  return { [name]: scheme === '' ? c.apiKey : `${scheme} ${c.apiKey}` };
 }
 
 interface PagingConfig {

@@ -194,3 +194,40 @@ describe('rest-import keeps secrets out of every output and table', () => {
     assert.deepEqual(leaksOf(everything.join('\n'), key), []);
   });
 });
+
+describe('rest-import sends its key where the API wants it', () => {
+  const KEY = 'k3y-that-must-not-leak';
+  /** The fault server's collection, or a 401, by what `header` carries. */
+  const guarded = (header: string, value: string) =>
+    startFaultServer({
+      faults: (request) =>
+        request.headers[header] === value ? undefined : { kind: 'status', status: 401, body: '{"detail":"no"}' },
+    });
+  const cases: [string, string[], string, string][] = [
+    ['X-API-Key, the key alone', ['--api-key-header', 'X-API-Key'], 'x-api-key', KEY],
+    [
+      'Authorization: Token <key> (Django REST framework)',
+      ['--api-key-scheme', 'Token'],
+      'authorization',
+      `Token ${KEY}`,
+    ],
+    ['Authorization: Bearer <key>, the default', [], 'authorization', `Bearer ${KEY}`],
+  ];
+  for (const [name, args, header, value] of cases) {
+    it(name, async () => {
+      await using server = await guarded(header, value);
+      const db = await freshDb();
+      const finished = await importFrom(server.url, db, args, { API_KEY: KEY });
+      assert.equal(finished.code, 0, finished.stderr);
+      assert.equal(items(db).length, 25);
+      assert.ok(!`${finished.stdout}${finished.stderr}`.includes(KEY), 'the key in the output');
+    });
+  }
+
+  it('a header whose name does not say it holds a credential is refused (64): it would follow links to other origins', async () => {
+    await using server = await guarded('x-client', KEY);
+    const finished = await importFrom(server.url, await freshDb(), ['--api-key-header', 'X-Client'], { API_KEY: KEY });
+    assert.equal(finished.code, 64, finished.stderr);
+    assert.match(result(finished).error?.message ?? '', /--api-key-header X-Client: give a header whose name says/);
+  });
+});

@@ -8,3 +8,4 @@ export type { HttpSourceOptions, Keyset, Pagination, RetryInfo } from './options
 export { compareCursorValues, cursorValueOf, type CursorValue } from './keyset.ts';
 export type { HttpErrorDetails, HttpPermanentError, HttpRetryableError } from './http-errors.ts';
 export { parseLinkHeader, type LinkValue } from './link-header.ts';
+export { isSecretName } from '../../secrets/secret-name.ts';
