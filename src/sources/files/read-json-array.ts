@@ -46,8 +46,9 @@ async function* elements(file: string, options: ReadJsonArrayOptions): AsyncGene
       throwIfCancelled(options.signal);
       for (const token of tokens) {
         if (asm.depth === 0 && token.name !== 'startArray') {
+          const lines = jsonPath === undefined && token.name === 'startObject' ? LINES : '';
           throw new PermanentError(
-            `${file}: the value ${where} is not an array but ${kindOf(token)}${hint(jsonPath)}`,
+            `${file}: the value ${where} is not an array but ${kindOf(token)}${hint(jsonPath)}${lines}`,
             { code: 'JSON_NOT_ARRAY' },
           );
         }
@@ -62,7 +63,7 @@ async function* elements(file: string, options: ReadJsonArrayOptions): AsyncGene
     }
   } catch (error) {
     if (items.length > 0) yield items; // the elements before the damage
-    throw jsonError(file, error, row);
+    throw jsonError(file, error, row, jsonPath === undefined);
   } finally {
     tokenizer.destroy();
   }
@@ -88,17 +89,22 @@ function kindOf(token: Token): string {
   return 'a boolean';
 }
 
+/** A .json file may as well be NDJSON: one object per line, not one value. */
+const LINES = '; if it holds one JSON object per line, it is NDJSON: read it as such (file-import: --format ndjson)';
+
 function hint(jsonPath: string | undefined): string {
   return jsonPath === undefined
     ? ": give the dot path of the records array inside it as jsonPath (file-import: --json-path), e.g. 'data' or 'data.items'"
     : ': check the path against the file';
 }
 
-function jsonError(file: string, error: unknown, row: number): unknown {
+function jsonError(file: string, error: unknown, row: number, topLevel: boolean): unknown {
   if (isFerryError(error) || !(error instanceof Error)) return error;
   const where = row === 0 ? 'before the first element' : `after element ${row}`;
+  // NDJSON named .json fails here, after its first line: one value, then another.
+  const lines = row === 0 && topLevel ? LINES : '';
   return new PermanentError(
-    `${file}: not valid JSON ${where} (${error.message}): the file may be truncated; export or download it again`,
+    `${file}: not valid JSON ${where} (${error.message}): the file may be truncated; export or download it again${lines}`,
     { code: 'JSON_INVALID', cause: error },
   );
 }

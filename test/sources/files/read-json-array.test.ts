@@ -77,6 +77,13 @@ it('refuses what is not an array where one should be', async () => {
     ],
     ['a missing path', '{"data":{"rows":[1]}}', 'data.items', 'JSON_PATH_NOT_FOUND', /there is no value at data.items/],
     ['garbage', 'hello', undefined, 'JSON_INVALID', /not valid JSON before the first element/],
+    [
+      'NDJSON named .json',
+      '{"id":1}\n{"id":2}\n',
+      undefined,
+      'JSON_INVALID',
+      /not valid JSON before the first element .*; if it holds one JSON object per line, it is NDJSON: .*--format ndjson\)$/,
+    ],
     ['an empty file', '', undefined, 'JSON_INVALID', /not valid JSON/],
   ];
   for (const [name, json, jsonPath, code, message] of cases) {
