@@ -198,9 +198,17 @@ export function resolveOptions(options: HttpSourceOptions): ResolvedOptions {
     secrets.push(user, decode(base.password));
     base.username = base.password = '';
   }
-  for (const [name, value] of headers) if (isSecretName(name)) secrets.push(...secretForms(value));
+  // Judged by the names as given: Headers lowercases them, and X-ApiKeyV2 read as x-apikeyv2 no
+  // longer shows its word "Key" (it would have followed a Link to another origin, unredacted).
+  const given = new Set(
+    Object.keys(options.headers ?? {})
+      .filter(isSecretName)
+      .map((n) => n.toLowerCase()),
+  );
+  const secret = (name: string) => name === 'authorization' || given.has(name) || isSecretName(name);
+  for (const [name, value] of headers) if (secret(name)) secrets.push(...secretForms(value));
   for (const [name, value] of Object.entries(options.query ?? {})) base.searchParams.set(name, value);
-  const foreign = new Headers([...headers].filter(([name]) => name !== 'authorization' && !isSecretName(name)));
+  const foreign = new Headers([...headers].filter(([name]) => !secret(name)));
   const pagination = options.pagination ?? { type: 'link' };
   checkPagination(pagination);
   return {

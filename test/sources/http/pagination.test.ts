@@ -194,18 +194,25 @@ it('a Link to another origin is followed without the secret headers, as fetch do
       headers: { link: `<${other.url}>; rel="next"` },
     }),
   });
-  const headers = { Authorization: 'Bearer sk_first_only', 'X-Api-Key': 'k_first_only', 'X-Tenant': 'acme' };
+  // X-ApiKeyV2 is a credential by its words as written; lowercased (x-apikeyv2) it no longer looked like one.
+  const headers = {
+    Authorization: 'Bearer sk_first_only',
+    'X-Api-Key': 'k_first_only',
+    'X-ApiKeyV2': 'k2_first_only',
+    'X-Tenant': 'acme',
+  };
   assert.deepEqual(await ids({ url: first.url, headers }), [0, 1, 2, 3]);
   const sent = (r: { headers: Record<string, unknown> } | undefined) => [
     r?.headers.authorization,
     r?.headers['x-api-key'],
+    r?.headers['x-apikeyv2'],
     r?.headers['x-tenant'],
   ];
   assert.deepEqual(
     [sent(first.requests[0]), sent(other.requests[0])],
     [
-      ['Bearer sk_first_only', 'k_first_only', 'acme'],
-      [undefined, undefined, 'acme'],
+      ['Bearer sk_first_only', 'k_first_only', 'k2_first_only', 'acme'],
+      [undefined, undefined, undefined, 'acme'],
     ],
   );
 });
