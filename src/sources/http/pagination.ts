@@ -115,10 +115,20 @@ function saysMore(page: PageState): boolean {
 function moreSign(page: PageState): string | undefined {
   for (const field of [...BODY_LINKS, ...MORE_SIGNS]) {
     const value = linkValue(getPath(page.answer.body, field));
-    if (value === true || (typeof value === 'string' && value !== '') || typeof value === 'number')
-      return `${field}: ${JSON.stringify(value).slice(0, 80)}`;
+    if (saysYes(value)) return `${field}: ${JSON.stringify(value).slice(0, 80)}`;
   }
   return undefined;
+}
+
+/**
+ * A flag that is true, a token or link that is there, a page number: more follow. The ends APIs
+ * write otherwise count as none: false, null, '', and Twitter's `next_cursor: 0` or PHP's
+ * `has_more: 0` (and their strings).
+ */
+function saysYes(value: unknown): boolean {
+  if (typeof value === 'number') return value !== 0;
+  if (typeof value === 'string') return !['', '0', 'false', 'null'].includes(value.trim().toLowerCase());
+  return value === true;
 }
 
 /** The pages end here, unless the body says more follow in a form no option told ferry to read. */

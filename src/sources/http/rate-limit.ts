@@ -9,13 +9,16 @@ export function isRateLimited(status: number, headers: Headers): boolean {
 
 /**
  * When the limit resets, in ms from `now`, from `X-RateLimit-Reset` and its kin: epoch seconds
- * (GitHub, Twitter) or, for a small number, seconds to wait (the IETF draft's `RateLimit-Reset`).
+ * (GitHub, Twitter) or, for a small number, seconds to wait (the IETF draft's `RateLimit-Reset`);
+ * undefined when it is not in the future.
  */
 export function rateLimitResetMs(headers: Headers, now: number = Date.now()): number | undefined {
   const value = first(headers, ['x-ratelimit-reset', 'ratelimit-reset', 'x-rate-limit-reset']);
   if (value === undefined || !/^\d+$/.test(value)) return undefined;
   const seconds = Number(value);
-  return seconds > 1e9 ? Math.max(0, seconds * 1000 - now) : seconds * 1000;
+  const ms = seconds > 1e9 ? seconds * 1000 - now : seconds * 1000;
+  // A reset already past (by this clock) says nothing: the usual backoff, not every retry at once.
+  return ms > 0 ? ms : undefined;
 }
 
 function remaining(headers: Headers): number | undefined {

@@ -148,6 +148,14 @@ describe('a body that says more pages follow, in a form nothing told ferry to re
     });
   }
 
+  it('the ends APIs write as 0 (Twitter next_cursor: 0, PHP has_more: 0) end the read too', async () => {
+    const server = await serve((data, from, _o, size) => {
+      const more = nextFrom(from, size) !== undefined;
+      return { data, next_cursor: more ? 'c1' : 0, has_more: more ? 1 : 0 };
+    }, 100);
+    assert.deepEqual(await ids({ url: server.url, recordsField: 'data' }), ALL);
+  });
+
   it('the last page saying so (has_more: false, an empty cursor, next: null) ends the read', async () => {
     const server = await serve((data, from, _o, size) => {
       const more = nextFrom(from, size) !== undefined;
