@@ -69,7 +69,7 @@ const job = defineJob({
       type: 'string',
       env: 'FILE_IMPORT_DELIMITER',
       description:
-        "the CSV field separator (default: an Excel sep= first line's, else the one of , ; tab | the header line has most of; a tab for .tsv)",
+        "the CSV field separator (default: an Excel sep= first line's, else , when the header line has one, else the one of ; tab | it has most of; a tab for .tsv)",
       example: ';',
     },
     allowEmpty: {

@@ -250,8 +250,11 @@ function afterBreak(text: string, at: number): number {
 /** Delimiters a header line may show, the first winning a tie: Excel writes `;` where `,` is the decimal mark. */
 const CANDIDATES = [',', ';', '\t', '|'];
 
-/** The candidate a header line has most of outside quotes; `,` when it has none. */
-export function delimiterOf(line: string): string {
+/**
+ * `,` when the header line has one outside quotes; else the candidate it has most of (`;` from
+ * Excel, a tab, `|`), or `,` when it has none: names may well hold a `|` or `;` beside commas.
+ */
+function delimiterOf(line: string): string {
   const counts = CANDIDATES.map(() => 0);
   let quoted = false;
   for (const c of line) {
@@ -261,6 +264,7 @@ export function delimiterOf(line: string): string {
       if (i !== -1) counts[i] = (counts[i] ?? 0) + 1;
     }
   }
+  if ((counts[0] ?? 0) > 0) return ',';
   const most = Math.max(...counts);
   return CANDIDATES[counts.indexOf(most)] ?? ',';
 }

@@ -8,8 +8,8 @@ import { checkEncoding } from './text-decoding.ts';
 export interface ReadCsvOptions extends ReadOptions {
   /**
    * The field separator, one or more characters. Default: the one an Excel `sep=;` first line
-   * names (that line is skipped), else the one of `,` `;` tab `|` the header line has most of
-   * outside quotes (`,` on a tie or when it has none).
+   * names (that line is skipped), else `,` when the header line has one outside quotes, else the
+   * one of `;` tab `|` it has most of (`,` when it has none).
    */
   delimiter?: string;
   /** The longest record to read; a longer one ends the read with a PermanentError. Default 64 MiB. */
