@@ -201,6 +201,7 @@ const job = defineJob({
     let done = 0;
     const order = new CursorOrder(c.cursorField, (message) => ctx.log.warn(message));
     for await (const page of source.pages()) {
+      const before = high; // the highest cursor of the pages before this one
       const items = page.records.map((record, index) => {
         const cursor = c.cursorField ? cursorValueOf(record, c.cursorField) : undefined;
         if (cursor !== undefined) order.saw(cursor);
@@ -210,9 +211,9 @@ const job = defineJob({
       yield typed ? await typed.page(ctx, items) : items; // a page at a time: written (queued) before the generator goes on
       done += page.records.length;
       ctx.progress('import', done, source.total);
-      // Every record up to here is queued before the checkpoint that claims it; mid-read it may
-      // claim the highest cursor only while records come in ascending order (see CursorOrder).
-      if (c.cursorField && high !== undefined && order.ascending) ctx.setCheckpoint({ cursor: high });
+      // Every record up to here is queued before the checkpoint that claims it. Mid-read it claims
+      // the pages before this one, and only while records come in ascending order (CursorOrder).
+      if (c.cursorField && before !== undefined && order.ascending) ctx.setCheckpoint({ cursor: before });
     }
     if (c.cursorField && high !== undefined) ctx.setCheckpoint({ cursor: high }); // every record read
   },
@@ -226,14 +227,16 @@ const job = defineJob({
 });
 
 /**
- * Whether the records came in ascending cursor order so far. Only then does the highest cursor
- * read vouch for every record below it: from an API that sends the newest first, a run that
- * failed on page 3 committed page 1's newest cursor, and the next run asked only for records
- * after it, leaving pages 3 and on out for good. Out of order, the checkpoint moves only once
- * the whole collection has been read.
+ * Whether the records came in ascending cursor order so far: one cursor above another seen, none
+ * below the one before it. Only then does the highest cursor of the pages before the current one
+ * vouch for every record below it: from an API that sends the newest first, a run that failed on
+ * page 3 had committed page 1's newest cursor, and the next run asked only for records after it,
+ * leaving pages 3 and on out for good. Cursors that are all alike prove no order (a date-only
+ * field). Out of order, the checkpoint moves only once the whole collection has been read.
  */
 class CursorOrder {
-  ascending = true;
+  #rose = false;
+  #fell = false;
   #last: CursorValue | undefined;
   readonly #field: string | undefined;
   readonly #warn: (message: string) => void;
@@ -243,11 +246,18 @@ class CursorOrder {
     this.#warn = warn;
   }
 
+  get ascending(): boolean {
+    return this.#rose && !this.#fell;
+  }
+
   saw(cursor: CursorValue): void {
     const last = this.#last;
     this.#last = cursor;
-    if (!this.ascending || last === undefined || compareCursorValues(cursor, last) >= 0) return;
-    this.ascending = false;
+    if (this.#fell || last === undefined) return;
+    const order = compareCursorValues(cursor, last);
+    if (order > 0) this.#rose = true;
+    if (order >= 0) return;
+    this.#fell = true;
     this.#warn(
       `records are not in ascending order of ${this.#field} (${jsonText(cursor)} after ${jsonText(last)}): the checkpoint moves only when every page has been read, so an interrupted run starts over; ask the API for ascending order to keep its progress`,
     );

@@ -65,25 +65,28 @@ it('records that move to the end mid-run push none past the run: after one more 
   assert.deepEqual(table, expected);
 });
 
-it('an API that lists the newest first: a run that fails on page 3 leaves no checkpoint past the pages it never read', async () => {
-  await using server = await startFaultServer({ records: 30, order: 'newest-first' });
-  const db = path.join(await mkdtemp(path.join(tmpdir(), 'ferry-newest-first-')), 'rest.db');
-  const args = ['--api-url', `${server.url}?per_page=10`, '--db-path', db, '--cursor-field', 'updatedAt'];
-  server.faults = (request) => (request.query.page === '3' ? { kind: 'status', status: 503 } : undefined);
-  const failed = await runExample('rest-import', [...args, '--max-retries', '0', '--batch-size', '10']);
-  const result = parseEventLines(failed.stdout).at(-1);
-  assert.ok(result?.type === 'result');
-  assert.deepEqual([failed.code, result.counts.inserted], [75, 20], failed.stderr);
-  server.faults = {};
-  const rerun = await runExample('rest-import', args);
-  assert.equal(rerun.code, 0, rerun.stderr);
-  assert.deepEqual(
-    tableRows(db, 'items', 'CAST(id AS INTEGER)').map((r) => Number(r.id)),
-    Array.from({ length: 30 }, (_, i) => i + 1),
-    'the ten records of page 3 were lost: the failed run had committed the newest cursor as its checkpoint',
-  );
-  assert.match(
-    failed.stdout,
-    /records are not in ascending order of updatedAt .*the checkpoint moves only when every page has been read/,
-  );
-});
+// A page of one record shows no order yet: the descent comes on page 2, after page 1's cursor was claimed.
+for (const perPage of [10, 1]) {
+  it(`an API that lists the newest first, ${perPage} a page: a run that fails on page 3 leaves no checkpoint past the pages it never read`, async () => {
+    await using server = await startFaultServer({ records: 30, order: 'newest-first' });
+    const db = path.join(await mkdtemp(path.join(tmpdir(), 'ferry-newest-first-')), 'rest.db');
+    const args = ['--api-url', `${server.url}?per_page=${perPage}`, '--db-path', db, '--cursor-field', 'updatedAt'];
+    server.faults = (request) => (request.query.page === '3' ? { kind: 'status', status: 503 } : undefined);
+    const failed = await runExample('rest-import', [...args, '--max-retries', '0', '--batch-size', String(perPage)]);
+    const result = parseEventLines(failed.stdout).at(-1);
+    assert.ok(result?.type === 'result');
+    assert.deepEqual([failed.code, result.counts.inserted], [75, 2 * perPage], failed.stderr);
+    server.faults = {};
+    const rerun = await runExample('rest-import', args);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    assert.deepEqual(
+      tableRows(db, 'items', 'CAST(id AS INTEGER)').map((r) => Number(r.id)),
+      Array.from({ length: 30 }, (_, i) => i + 1),
+      'the ten records of page 3 were lost: the failed run had committed the newest cursor as its checkpoint',
+    );
+    assert.match(
+      failed.stdout,
+      /records are not in ascending order of updatedAt .*the checkpoint moves only when every page has been read/,
+    );
+  });
+}
