@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { RetryableError } from '../../errors/errors.ts';
 import { bookkeepingSql } from '../bookkeeping.ts';
@@ -37,13 +38,16 @@ export class SqliteDialect implements Dialect {
   readonly #prepared = new Map<string, StatementSync>();
   /** The file opened (device and inode), to tell when another is at its path, or none. */
   readonly #file: string | undefined;
+  /** Its path made absolute at open: a job that changes its directory must not look elsewhere. */
+  readonly #absolute: string;
   #lastInsert: LastInsert | undefined;
 
   private constructor(path: string, db: DatabaseSync) {
     this.#path = path;
     this.#db = db;
     this.lock = new RunLock(path);
-    this.#file = identity(path);
+    this.#absolute = resolve(path);
+    this.#file = identity(this.#absolute);
   }
 
   static open(path: string, options: SqliteOptions = {}): SqliteDialect {
@@ -110,7 +114,7 @@ export class SqliteDialect implements Dialect {
    * the run's work with it: no batch may commit into it as if kept. A rerun writes it all again.
    */
   #checkFile(): void {
-    if (this.#file === undefined || identity(this.#path) === this.#file) return;
+    if (this.#file === undefined || identity(this.#absolute) === this.#file) return;
     const message = `the database file ${this.#path} was deleted, moved or replaced while the run wrote to it, and what it wrote went with it: run again`;
     throw new RetryableError(message, { code: 'DB_VANISHED' });
   }
