@@ -12,7 +12,7 @@ import { isSecretName } from '../../secrets/secret-name.ts';
  *
  * - `{ type: 'link' }` (the default): follow `Link` headers (GitHub, many REST APIs) until none; without
  *   one, a next page's URL where APIs put it in the body (`next`, `links.next`, `_links.next.href`,
- *   `@odata.nextLink`, `nextRecordsUrl`, `next_page_url`, `paging.next`).
+ *   `@odata.nextLink`, `nextRecordsUrl`, `next_page_url`, `paging.next`, `next_page`, `nextLink`…).
  * - `{ type: 'page', pageParam: 'page', sizeParam: 'per_page', size: 100 }`: `?page=1&per_page=100`, 2, 3…
  * - `{ type: 'cursor', field: 'meta.next', param: 'cursor' }`: the next token from the body, until it is empty.
  * - `{ type: 'next', field: 'links.next' }`: the next page's URL from the body, until it is empty.

@@ -72,7 +72,13 @@ const BODY_LINKS = [
   '@odata.nextLink', // OData, Microsoft Graph
   'nextRecordsUrl', // Salesforce
   'next_page_url', // Laravel
-  'paging.next', // Facebook Graph
+  'paging.next', // Facebook Graph; HubSpot: { after, link }
+  'next_page', // Zendesk
+  'nextLink', // Azure
+  'next_url',
+  'nextUrl',
+  'nextPageUrl',
+  'pagination.next_url', // Instagram
 ];
 
 /** Where APIs say more pages follow in a form that needs telling how to ask for them: a token, a flag. */
@@ -142,10 +148,11 @@ function ended(page: PageState): undefined {
   throw new PermanentError(message, { code: 'HTTP_MORE_PAGES' });
 }
 
-/** A link object (HAL, JSON:API 1.1) stands for its href. */
+/** A link object stands for its URL: `href` (HAL, JSON:API 1.1), `link` (HubSpot). */
 function linkValue(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || !Object.hasOwn(value, 'href')) return value;
-  return (value as { href: unknown }).href;
+  if (typeof value !== 'object' || value === null) return value;
+  for (const key of ['href', 'link']) if (Object.hasOwn(value, key)) return (value as Record<string, unknown>)[key];
+  return value;
 }
 
 /** A URL, absolute or relative to the page's; not a bare token, which would read as a relative path. */

@@ -77,6 +77,24 @@ describe('without a Link header, the next URL where the body has it is followed 
       },
     ],
     [
+      'HubSpot: paging.next.link beside its after token',
+      'results',
+      (results, from, origin, size) => {
+        const next = nextFrom(from, size);
+        return next === undefined
+          ? { results }
+          : { results, paging: { next: { after: String(next), link: `${origin}/items?from=${next}` } } };
+      },
+    ],
+    [
+      'Zendesk: next_page, null on the last',
+      'tickets',
+      (tickets, from, origin, size) => {
+        const next = nextFrom(from, size);
+        return { tickets, next_page: next === undefined ? null : `${origin}/items?from=${next}`, count: N };
+      },
+    ],
+    [
       'Salesforce: nextRecordsUrl, relative, done',
       'records',
       (records, from, _origin, size) => {
