@@ -3,7 +3,7 @@
 // them changed; test files that ask at the same time share the build.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { buildJob, bundleJob, hostTarget, makeExecutable } from '../../src/build/index.ts';
@@ -95,6 +95,7 @@ async function buildCodeHash(): Promise<string> {
 export function bundledExample(name: string): Promise<string> {
   return cached(`${name}.mjs`, async () => {
     const outDir = await mkdtemp(path.join(os.tmpdir(), 'ferry-bundled-example-'));
+    await chmod(outDir, 0o755); // 0700 from mkdtemp: a test runs the job as another user (sqlite-faults)
     const built = await buildJob({
       entry: exampleEntry(name),
       outDir,

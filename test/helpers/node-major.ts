@@ -2,7 +2,7 @@
 // Node that Electron embeds): the npm `node` package at that major, installed once into the cache,
 // never a project dependency.
 import { existsSync } from 'node:fs';
-import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { NODE_CACHE } from './built-examples.ts';
 import { run } from './spawn.ts';
@@ -26,6 +26,7 @@ async function install(major: number): Promise<string> {
   if (existsSync(binary(dir))) return binary(dir);
   // Installed beside, then renamed: a test file installing at the same time finds a whole one or none.
   const partial = await mkdtemp(`${dir}.partial-`);
+  await chmod(partial, 0o755); // mkdtemp makes it 0700: a test that runs the job as another user needs it
   const npm = await run(
     'npm',
     ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', partial, `node@${major}`],
