@@ -123,6 +123,11 @@ function moreSign(page: PageState): string | undefined {
     const value = linkValue(getPath(page.answer.body, field));
     if (saysYes(value)) return `${field}: ${JSON.stringify(value).slice(0, 80)}`;
   }
+  // Airtable's next token is `offset`, there only while more follow. An offset API echoing where
+  // its page starts writes a number there (or digits), which says nothing.
+  const offset = getPath(page.answer.body, 'offset');
+  if (typeof offset === 'string' && !/^\s*\d*\s*$/.test(offset))
+    return `offset: ${JSON.stringify(offset).slice(0, 80)}`;
   return undefined;
 }
 

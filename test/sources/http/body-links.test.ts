@@ -150,6 +150,13 @@ describe('a body that says more pages follow, in a form nothing told ferry to re
       (data, from, _o, size) => ({ data, response_metadata: { next_cursor: `c${nextFrom(from, size) ?? ''}` } }),
     ],
     ['a next that is a page number', (data, from, _o, size) => ({ data, next: nextFrom(from, size) ?? null })],
+    [
+      'Airtable: an offset token',
+      (data, from, _o, size) => {
+        const next = nextFrom(from, size);
+        return next === undefined ? { data } : { data, offset: `itrA1/rec${next}` };
+      },
+    ],
   ];
   for (const [name, shape] of signs) {
     it(name, async () => {
@@ -158,7 +165,7 @@ describe('a body that says more pages follow, in a form nothing told ferry to re
         assert.ok(isFerryError(error) && error.code === 'HTTP_MORE_PAGES', String(error));
         assert.match(
           error.message,
-          /yet the body says more pages follow \((has_more: true|response_metadata\.next_cursor: "c10"|next: 10)\)/,
+          /yet the body says more pages follow \((has_more: true|response_metadata\.next_cursor: "c10"|next: 10|offset: "itrA1\/rec10")\)/,
         );
         return true;
       });
@@ -166,10 +173,10 @@ describe('a body that says more pages follow, in a form nothing told ferry to re
     });
   }
 
-  it('the ends APIs write as 0 (Twitter next_cursor: 0, PHP has_more: 0) end the read too', async () => {
+  it('the ends APIs write as 0 (Twitter next_cursor: 0, PHP has_more: 0) end the read too; an offset echoed is none', async () => {
     const server = await serve((data, from, _o, size) => {
       const more = nextFrom(from, size) !== undefined;
-      return { data, next_cursor: more ? 'c1' : 0, has_more: more ? 1 : 0 };
+      return { data, next_cursor: more ? 'c1' : 0, has_more: more ? 1 : 0, offset: String(from) };
     }, 100);
     assert.deepEqual(await ids({ url: server.url, recordsField: 'data' }), ALL);
   });
