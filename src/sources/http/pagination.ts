@@ -33,7 +33,7 @@ export function nextUrl(base: URL, p: Pagination, page: PageState): URL | undefi
   if (p.type === 'link' || (p.followLink !== false && keyset === undefined)) {
     // Relative to where the page came from, after any redirect.
     const link = nextLink(page.answer.response.headers.get('link'), from(page));
-    if (link !== undefined) return followed(link, page, 'its Link header');
+    if (link !== undefined) return followed(link, page, "its Link header's");
     if (p.type === 'link') return bodyLink(page) ?? ended(page);
   }
   switch (p.type) {
@@ -55,7 +55,8 @@ export function nextUrl(base: URL, p: Pagination, page: PageState): URL | undefi
     case 'next': {
       const value = linkValue(getPath(page.answer.body, p.field));
       if (value === undefined || value === null || value === '') return undefined;
-      if (typeof value === 'string' && isUrlLike(value)) return followed(new URL(value, from(page)), page, p.field);
+      const link = bodyUrl(page, p.field, value);
+      if (link !== undefined) return link;
       const message =
         `GET ${safeUrl(page.url)}: the body's ${p.field} is ${JSON.stringify(value).slice(0, 80)}, not a URL; ` +
         'if it is a token the next request carries as a query parameter, use pagination type "cursor" with its param';
@@ -106,10 +107,16 @@ function from(page: PageState): URL {
 /** Without a Link header: the next page's URL where the body has one, if it does. */
 function bodyLink(page: PageState): URL | undefined {
   for (const field of BODY_LINKS) {
-    const value = linkValue(getPath(page.answer.body, field));
-    if (typeof value === 'string' && isUrlLike(value)) return followed(new URL(value, from(page)), page, field);
+    const link = bodyUrl(page, field, linkValue(getPath(page.answer.body, field)));
+    if (link !== undefined) return link;
   }
   return undefined;
+}
+
+/** The body's `value` at `field` as the next page to fetch, when it is a URL (absolute or relative to the page's). */
+function bodyUrl(page: PageState, field: string, value: unknown): URL | undefined {
+  if (typeof value !== 'string' || !isUrlLike(value)) return undefined;
+  return followed(new URL(value, from(page)), page, `the body's ${field}'s`);
 }
 
 /** Whether the body says more pages follow: a next link, a token or a flag. */
@@ -165,9 +172,12 @@ function isUrlLike(value: string): boolean {
   return /^(https?:\/\/|\/|\?|\.\.?\/)/i.test(value);
 }
 
-/** A next link as it is fetched: HTTP only, without credentials (those configured travel as a header). */
-function followed(link: URL, page: PageState, where: string): URL {
-  checkLink(link, page.url, where);
+/**
+ * A next link as it is fetched: HTTP only, without credentials (those configured travel as a
+ * header). `whose` says where it was found, for the message: "its Link header's".
+ */
+function followed(link: URL, page: PageState, whose: string): URL {
+  checkLink(link, page.url, whose);
   link.username = link.password = '';
   return link;
 }
@@ -187,11 +197,11 @@ export function checkComplete(last: PageState): void {
 }
 
 /** A next link that is not HTTP (file:, javascript:) is the server's error, and asking again will not mend it. */
-function checkLink(link: URL, from: URL, where: string): void {
+function checkLink(link: URL, from: URL, whose: string): void {
   if (link.protocol === 'http:' || link.protocol === 'https:') return;
   const message =
-    `GET ${safeUrl(from)}: ${where === 'its Link header' ? where : `the body's ${where}`}'s next page is a ${link.protocol} URL, ` +
-    'not HTTP, which is not followed; check the URL, or the pagination option';
+    `GET ${safeUrl(from)}: ${whose} next page is a ${link.protocol} URL, not HTTP, which is not followed; ` +
+    'check the URL, or the pagination option';
   throw new PermanentError(message, { code: 'HTTP_BAD_LINK' });
 }
 
