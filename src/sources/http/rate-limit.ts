@@ -4,7 +4,7 @@
  * for good (65), and a host or cron would never run the import again.
  */
 export function isRateLimited(status: number, headers: Headers): boolean {
-  return status === 403 && (headers.has('retry-after') || remaining(headers) === 0);
+  return status === 403 && (headers.has('retry-after') || count(headers, REMAINING) === 0);
 }
 
 /**
@@ -13,23 +13,20 @@ export function isRateLimited(status: number, headers: Headers): boolean {
  * undefined when it is not in the future.
  */
 export function rateLimitResetMs(headers: Headers, now: number = Date.now()): number | undefined {
-  const value = first(headers, ['x-ratelimit-reset', 'ratelimit-reset', 'x-rate-limit-reset']);
-  if (value === undefined || !/^\d+$/.test(value)) return undefined;
-  const seconds = Number(value);
+  const seconds = count(headers, ['x-ratelimit-reset', 'ratelimit-reset', 'x-rate-limit-reset']);
+  if (seconds === undefined) return undefined;
   const ms = seconds > 1e9 ? seconds * 1000 - now : seconds * 1000;
   // A reset already past (by this clock) says nothing: the usual backoff, not every retry at once.
   return ms > 0 ? ms : undefined;
 }
 
-function remaining(headers: Headers): number | undefined {
-  const value = first(headers, ['x-ratelimit-remaining', 'ratelimit-remaining', 'x-rate-limit-remaining']);
-  return value === undefined || !/^\d+$/.test(value) ? undefined : Number(value);
-}
+const REMAINING = ['x-ratelimit-remaining', 'ratelimit-remaining', 'x-rate-limit-remaining'];
 
-function first(headers: Headers, names: string[]): string | undefined {
+/** The first of the headers `names` that is there, as a whole number; undefined when that one is not digits. */
+function count(headers: Headers, names: string[]): number | undefined {
   for (const name of names) {
     const value = headers.get(name)?.trim();
-    if (value !== undefined && value !== '') return value;
+    if (value !== undefined && value !== '') return /^\d+$/.test(value) ? Number(value) : undefined;
   }
   return undefined;
 }
