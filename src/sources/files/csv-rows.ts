@@ -83,16 +83,12 @@ export class CsvRows {
   }
 
   #parse(whole: string, more: boolean): CsvItem[] {
-    let text = whole;
-    if (!this.#parser) {
-      const rest = this.#start(text, more);
-      if (rest === undefined) {
-        this.#rest.set(text); // no line ending yet: the first one decides how lines end
-        return [];
-      }
-      text = rest;
+    const started = this.#parser ? { parser: this.#parser, text: whole } : this.#start(whole, more);
+    if (started === undefined) {
+      this.#rest.set(whole); // no line ending yet: the first one decides how lines end
+      return [];
     }
-    const parser = this.#parser as Papa.Parser;
+    const { parser, text } = started;
     this.#rows = [];
     this.#ends = [];
     const { meta } = parser.parse(text, 0, more) as PapaStep;
@@ -102,11 +98,11 @@ export class CsvRows {
   }
 
   /**
-   * Starts the parser once the first line is whole, and returns the text it reads. The first line
+   * Starts the parser once the first line is whole, and returns it with the text it reads. The first line
    * break decides how lines end: a lone CR, or LF (CRLF included). Excel's `sep=;` line names the
    * delimiter and is no row; without it, and without a delimiter given, the header line shows it.
    */
-  #start(text: string, more: boolean): string | undefined {
+  #start(text: string, more: boolean): { parser: Papa.Parser; text: string } | undefined {
     const first = lineEnd(text, 0);
     if (more && (first === -1 || first === text.length - 1)) return undefined; // a CR last: is an LF next?
     const newline = text[first] === '\r' && text[first + 1] !== '\n' ? '\r' : '\n';
@@ -118,7 +114,7 @@ export class CsvRows {
     this.#used = this.#delimiter ?? sep ?? delimiterOf(rest.slice(0, header === -1 ? rest.length : header));
     const step = (result: PapaStep) => this.#step(result);
     this.#parser = new Papa.Parser({ delimiter: this.#used, newline, quoteChar: '"', step });
-    return rest;
+    return { parser: this.#parser, text: rest };
   }
 
   #step({ data, errors, meta }: PapaStep): void {
