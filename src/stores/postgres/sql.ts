@@ -59,8 +59,10 @@ export function upsertSql(
     action = `DO UPDATE SET ${set.join(', ')} WHERE ${row('t')} IS DISTINCT FROM ${row('excluded')}`;
     // ON CONFLICT locks every row it meets, even one its WHERE then leaves alone, and that lock
     // is a write to the row's page: where most rows are unchanged, they are left out first.
-    const same = `${key.map((k) => `o.${k} = s.${k}`).join(' AND ')} AND ${row('o')} IS NOT DISTINCT FROM ${row('s')}`;
-    if (options.skipUnchanged) changed = ` WHERE NOT EXISTS (SELECT 1 FROM ${q(name)} AS o WHERE ${same})`;
+    if (options.skipUnchanged) {
+      const same = `${key.map((k) => `o.${k} = s.${k}`).join(' AND ')} AND ${row('o')} IS NOT DISTINCT FROM ${row('s')}`;
+      changed = ` WHERE NOT EXISTS (SELECT 1 FROM ${q(name)} AS o WHERE ${same})`;
+    }
   }
   const seen = options.seen
     ? `seen AS (INSERT INTO ${options.seen} SELECT ${key.join(', ')} FROM ${staging} ON CONFLICT DO NOTHING), `
