@@ -47,12 +47,15 @@ async function spoolIfPipe(file: string, signal: AbortSignal | undefined): Promi
   } catch (error) {
     fs.rmSync(copy, { force: true });
     if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-    throw new RetryableError(
-      `${file} is a pipe, read through a copy in ${spoolDir}, and the disk there is full: free space, or set TMPDIR to a roomier folder`,
-      { code: 'DISK_FULL', cause: error },
-    );
+    throw diskFull(file, spoolDir, error);
   }
   return copy;
+}
+
+/** The disk of `folder`, where a pipe's copy goes, is full: a later run may find room. */
+function diskFull(file: string, folder: string, cause: unknown): RetryableError {
+  const message = `${file} is a pipe, read through a copy in ${folder}, and the disk there is full: free space, or set TMPDIR to a roomier folder`;
+  return new RetryableError(message, { code: 'DISK_FULL', cause });
 }
 
 /**
@@ -65,12 +68,8 @@ function makeSpoolDir(file: string, folder: string): string {
     return fs.mkdtempSync(process.getBuiltinModule('node:path').join(folder, 'ferry-spool-'));
   } catch (error) {
     const { code } = error as NodeJS.ErrnoException;
+    if (code === 'ENOSPC') throw diskFull(file, folder, error);
     const where = `${file} is a pipe, read through a copy in a temporary folder, and ${folder} (TMPDIR)`;
-    if (code === 'ENOSPC')
-      throw new RetryableError(`${where} is on a full disk: free space, or set TMPDIR to a roomier folder`, {
-        code: 'DISK_FULL',
-        cause: error,
-      });
     throw new ConfigError(`${where} cannot hold one (${code}): set TMPDIR to a folder the job can write to`, {
       code: 'TMPDIR_INVALID',
       cause: error,
