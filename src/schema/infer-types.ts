@@ -30,11 +30,14 @@ export class TypeInference {
   readonly #only: readonly string[] | undefined;
   /** Per column of `only`: whether its name is one every object inherits (read it with ownField). */
   readonly #inherited: readonly boolean[];
+  /** Per column of `only`: the union of its values' kinds so far, -1 before its first record. */
+  readonly #kindsAt: number[];
 
   /** `only`: the columns to infer (the others are not looked at); default every field of every record. */
   constructor(only?: readonly string[]) {
     this.#only = only;
     this.#inherited = only?.map(inherited) ?? [];
+    this.#kindsAt = only?.map(() => -1) ?? [];
   }
 
   /** Takes in one record's values (a CSV row by its header, a JSON object's top-level fields). */
@@ -44,9 +47,12 @@ export class TypeInference {
       for (const name of Object.keys(record)) this.#take(name, record[name]);
       return;
     }
+    const kinds = this.#kindsAt;
     for (let i = 0; i < only.length; i++) {
+      const seen = kinds[i] as number;
+      if (seen > 0 && seen & Kind.text) continue; // text already: no value can change that
       const name = only[i] as string;
-      this.#take(name, this.#inherited[i] ? ownField(record, name) : record[name]);
+      kinds[i] = (seen < 0 ? 0 : seen) | kindOf(this.#inherited[i] ? ownField(record, name) : record[name]);
     }
   }
 
@@ -59,6 +65,7 @@ export class TypeInference {
 
   /** Whether every column seen is text already: no later value can change a type. */
   settled(): boolean {
+    for (const kinds of this.#kindsAt) if (kinds >= 0 && (kinds & Kind.text) === 0) return false;
     for (const kinds of this.#kinds.values()) if ((kinds & Kind.text) === 0) return false;
     return true;
   }
@@ -69,8 +76,10 @@ export class TypeInference {
    */
   types(options: { valuedOnly?: boolean } = {}): Record<string, ColumnType> {
     const types: Record<string, ColumnType> = {};
-    for (const [name, kinds] of this.#kinds)
-      if (kinds !== 0 || !options.valuedOnly) setField(types, name, typeOfKinds(kinds));
+    const seen: [string, number][] = this.#only
+      ? this.#only.flatMap((name, i) => ((this.#kindsAt[i] as number) < 0 ? [] : [[name, this.#kindsAt[i] as number]]))
+      : [...this.#kinds];
+    for (const [name, kinds] of seen) if (kinds !== 0 || !options.valuedOnly) setField(types, name, typeOfKinds(kinds));
     return types;
   }
 }
