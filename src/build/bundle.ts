@@ -12,13 +12,13 @@ const REQUIRE_SHIM =
 
 const BUILTINS = new Set(builtinModules.map((name) => name.replace(/^node:/, '')));
 // Loaded by dependencies at start-up but used only on paths a job rarely takes (commander's
-// executable subcommands, sonic-boom's argument checks): loaded on first use instead, ~8 ms.
+// executable subcommands, sonic-boom's argument checks): loaded on first use instead.
 const ON_FIRST_USE = new Set(['child_process', 'assert']);
 
 /**
  * Node's builtins, taken with process.getBuiltinModule. An ES import of node:fs or node:util makes
  * Node build the module's whole namespace, and esbuild's interop copies every property: both run
- * lazy getters (fs.promises alone loads readline and streams), ~10 ms at start-up. Here an ES
+ * lazy getters (fs.promises alone loads readline and streams), which slows start-up. Here an ES
  * import gets a module of one export per name, each read only if imported (unused ones are
  * tree-shaken); a require() gets the module object itself.
  */

@@ -22,10 +22,10 @@ export interface PrepareOptions {
 
 /**
  * Readies a COPY of a Node binary for injection, cached by the original's identity:
- * Linux: strip the symbols and debug info (150 MB → 116 MB). Stripping after injection would
+ * Linux: strip the symbols and debug info (a third of the file). Stripping after injection would
  * cut the application out, so it happens here, before. Windows: remove node.exe's Authenticode
  * signature, which injection would leave behind invalid. macOS: drop the local symbols only
- * (`strip -x`, as Apple ships executables: 140 → 104 MB); every exported and undefined symbol
+ * (`strip -x`, as Apple ships executables); every exported and undefined symbol
  * stays. The injection drops the signature; the output must be signed again (docs/building.md).
  */
 export async function prepareBinary(original: string, target: Target, options: PrepareOptions): Promise<Prepared> {

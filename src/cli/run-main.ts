@@ -164,7 +164,7 @@ function processIO(argv: readonly string[], signals: Signals): ProcessIO {
     argv,
     env: process.env,
     cwd: process.cwd(),
-    // Touched only when used: creating process.stdout costs ~2 ms that a JSON run never needs.
+    // Touched only when used: creating process.stdout costs start-up time that a JSON run never needs.
     get stdout() {
       return process.stdout;
     },
@@ -195,7 +195,7 @@ function processIO(argv: readonly string[], signals: Signals): ProcessIO {
 }
 
 /**
- * node:tty loads node:net and its streams (~4 ms at start-up): ask it only about a character
+ * node:tty loads node:net and its streams (start-up time): ask it only about a character
  * device, which a pipe or a file (how hosts and cron run a job) never is.
  */
 function isTerminal(fd: number): boolean {

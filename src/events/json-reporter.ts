@@ -17,7 +17,7 @@ export interface JsonReporterOptions {
 /**
  * One JSON object per line. Written synchronously through sonic-boom (pino's destination),
  * which retries a full pipe (EAGAIN) instead of dropping lines. pino itself is not used:
- * the protocol's lines are not log records, and it would cost ~10 ms of every start.
+ * the protocol's lines are not log records, and loading it would slow every start (bench/RESULTS.md, start-up).
  */
 export class JsonReporter implements Reporter {
   readonly #stdout: LineSink;

@@ -1,6 +1,6 @@
 /**
  * A UUIDv7-shaped run id: time-ordered, so run ids sort by start. Math.random is enough for
- * telling runs apart, and avoids loading node:crypto (~9 ms) on every start.
+ * telling runs apart, and avoids loading node:crypto (slow to load) on every start.
  */
 export function newRunId(now = Date.now()): string {
   const time = now.toString(16).padStart(12, '0');

@@ -1,7 +1,7 @@
 /**
  * The text of a token a read ended inside (a CSV row; an XML tag, comment or run of text): its
  * start, and the reads after it that cannot end it, kept as pieces, neither scanned nor joined.
- * Parsed again from its start with every read, a 60 MB field or cell took a minute or more.
+ * Parsed again from its start with every read, a field or cell of tens of megabytes took minutes.
  */
 export class HeldText {
   #start = '';
