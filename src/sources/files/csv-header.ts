@@ -36,10 +36,34 @@ export function checkHeader(file: string, names: string[], place: HeaderPlace = 
 }
 
 /** Pairs a row's fields with the header's names. */
-export function recordOf<T>(names: string[], fields: T[]): Record<string, T> {
+export function recordOf<T>(names: readonly string[], fields: readonly T[]): Record<string, T> {
   const record: Record<string, T> = {};
   for (let i = 0; i < names.length; i++) setField(record, names[i] as string, fields[i] as T);
   return record;
+}
+
+// Past this many columns a generated object literal is no faster than filling the record in turn.
+const LITERAL_COLUMNS = 512;
+
+/**
+ * recordOf for one header, for every row of a file: an object literal of the header's names,
+ * made once, builds each record in one step, with the shape all its rows share, where adding the
+ * fields one by one walks the shape's transitions for every row (bench/RESULTS.md, shipped-jobs).
+ * The names are the file's: each is written as a JSON string, and `__proto__` as a computed key,
+ * so it stays an own field. Where code may not be generated (--disallow-code-generation-from-strings),
+ * rows are paired as recordOf does.
+ */
+export function recordMaker<T>(names: readonly string[]): (fields: readonly T[]) => Record<string, T> {
+  const slow = (fields: readonly T[]) => recordOf(names, fields);
+  if (names.length > LITERAL_COLUMNS) return slow;
+  const key = (name: string) => (name === '__proto__' ? `[${JSON.stringify(name)}]` : JSON.stringify(name));
+  try {
+    return new Function('f', `return {${names.map((n, i) => `${key(n)}: f[${i}]`).join(', ')}};`) as (
+      fields: readonly T[],
+    ) => Record<string, T>;
+  } catch {
+    return slow;
+  }
 }
 
 function headerError(message: string, place: HeaderPlace): PermanentError {

@@ -1,7 +1,7 @@
 import Papa from 'papaparse';
 import { PermanentError } from '../../errors/errors.ts';
 import type { SourceItem } from '../source-item.ts';
-import { checkHeader, recordOf } from './csv-header.ts';
+import { checkHeader, recordMaker } from './csv-header.ts';
 import { HeldText } from './held-text.ts';
 import { formatBytes } from './record-limit.ts';
 
@@ -32,6 +32,7 @@ export class CsvRows {
   /** The row the last read ended inside; reads without a line break cannot end it, and wait unparsed. */
   readonly #rest = new HeldText();
   #header: string[] | undefined;
+  #record: (fields: readonly string[]) => Record<string, string> = () => ({});
   #row = 0;
   #line = 1;
   #failure: PermanentError | undefined;
@@ -140,12 +141,13 @@ export class CsvRows {
       if (fields.length === 1 && fields[0] === '') continue; // a blank line
       if (this.#header === undefined) {
         this.#header = checkHeader(this.#file, fields);
+        this.#record = recordMaker(this.#header);
         this.#onHeader?.(this.#header);
         continue;
       }
       const position = { source: this.#file, row: ++this.#row, line };
       if (fields.length === this.#header.length) {
-        items.push({ ok: true, record: recordOf(this.#header, fields), position });
+        items.push({ ok: true, record: this.#record(fields), position });
       } else {
         const reason = `row ${this.#row} has ${fields.length} fields, the header has ${this.#header.length}`;
         items.push({ ok: false, raw: withoutBreak(raw()), reason, position });

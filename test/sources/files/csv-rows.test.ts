@@ -53,3 +53,58 @@ it('a 60 MB field, quoted or not, in 64 KB pieces is parsed once, not again with
     assert.ok(ms < 5_000, `${open ? 'quoted' : 'plain'}: ${Math.round(ms)} ms`);
   }
 });
+
+// Records are made by an object literal generated from the header: names that are code, or that
+// an object literal reads its own way, must come out as fields exactly as written.
+const HOSTILE_NAMES = [
+  '__proto__',
+  'constructor',
+  'toString',
+  '1',
+  '0x1',
+  '"}); process.exit(9); ({"',
+  'a\\b',
+  'line\nbreak',
+  '\u2028sep\u2029',
+  '${x}',
+  '`',
+  'valueOf',
+];
+
+function csvField(value: string): string {
+  return `"${value.replaceAll('"', '""')}"`;
+}
+
+it('header names that are code, or special to an object literal, are plain own fields', () => {
+  const text = `${HOSTILE_NAMES.map(csvField).join(',')}\n${HOSTILE_NAMES.map((_, i) => `v${i}`).join(',')}\n`;
+  const [item] = items([text]) as { ok: boolean; record: Record<string, string> }[];
+  assert.ok(item?.ok);
+  const record = item.record;
+  assert.equal(Object.getPrototypeOf(record), Object.prototype);
+  assert.deepEqual(Object.keys(record).sort(), [...HOSTILE_NAMES].sort());
+  HOSTILE_NAMES.forEach((name, i) => assert.equal(Object.getOwnPropertyDescriptor(record, name)?.value, `v${i}`, name));
+});
+
+it('a header of thousands of columns, and a Node that may not generate code, read the same', async () => {
+  const wide = Array.from({ length: 3000 }, (_, i) => `c${i}`);
+  const [item] = items([`${wide.join(',')}\n${wide.map((_, i) => i).join(',')}\n`]) as {
+    record: Record<string, string>;
+  }[];
+  assert.equal(item?.record.c2999, '2999');
+  assert.equal(Object.keys(item?.record ?? {}).length, 3000);
+
+  const { spawnSync } = await import('node:child_process');
+  const script = `import { CsvRows } from ${JSON.stringify(new URL('../../../src/sources/files/csv-rows.ts', import.meta.url).href)};
+const rows = new CsvRows('t.csv', { delimiter: ',', maxRecordBytes: 1 << 20, onHeader: undefined });
+const [item] = rows.push(${JSON.stringify(`${HOSTILE_NAMES.map(csvField).join(',')}\n${HOSTILE_NAMES.map((_, i) => `v${i}`).join(',')}\n`)});
+console.log(JSON.stringify([Object.getPrototypeOf(item.record) === Object.prototype, Object.entries(item.record)]));`;
+  const run = spawnSync(
+    process.execPath,
+    ['--conditions=source', '--disallow-code-generation-from-strings', '--input-type=module', '-e', script],
+    { encoding: 'utf8' },
+  );
+  assert.equal(run.status, 0, run.stderr);
+  const [plain, entries] = JSON.parse(run.stdout) as [boolean, [string, string][]];
+  assert.ok(plain);
+  assert.deepEqual(new Map(entries), new Map(HOSTILE_NAMES.map((name, i) => [name, `v${i}`])));
+});
