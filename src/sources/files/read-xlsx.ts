@@ -1,6 +1,6 @@
 import { ConfigError, PermanentError } from '../../errors/errors.ts';
 import type { Position, SourceItem } from '../source-item.ts';
-import { checkHeader, recordOf, type HeaderPlace } from './csv-header.ts';
+import { checkHeader, recordMaker, recordOf, type HeaderPlace } from './csv-header.ts';
 import { fileSource, type FileSource } from './file-source.ts';
 import { throwIfCancelled } from './open-stream.ts';
 import { XlsxPackage } from './xlsx-package.ts';
@@ -87,10 +87,12 @@ function itemMaker(
   onHeader: ReadXlsxOptions['onHeader'],
 ): (row: SheetRow) => SourceItem<XlsxRecord> | undefined {
   let header: string[] | undefined;
+  let record = (values: readonly CellValue[]) => recordOf(header ?? [], values);
   return (row) => {
     if (!row.cells.some(hasValue)) return undefined;
     if (header === undefined) {
       header = headerOf(file, sheet, row);
+      record = recordMaker(header);
       onHeader?.(header);
       return undefined;
     }
@@ -103,7 +105,7 @@ function itemMaker(
         return reject(header, row, fault ?? (cell as CellProblem), { ...position, cell: cellName(i, row) });
       if (i < header.length) values.push(cell ?? null);
     }
-    return { ok: true, record: recordOf(header, values), position };
+    return { ok: true, record: record(values), position };
   };
 }
 
