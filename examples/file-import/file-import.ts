@@ -51,7 +51,7 @@ const job = defineJob({
     sheet: {
       type: 'string',
       env: 'FILE_IMPORT_SHEET',
-      description: 'XLSX: the sheet to import, by its tab name (default: the first)',
+      description: 'XLSX: the sheet to import, by its tab name (default: the first that is not hidden)',
       example: 'Orders',
     },
     table: {

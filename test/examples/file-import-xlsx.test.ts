@@ -157,6 +157,35 @@ describe('file-import: XLSX workbooks', () => {
     ]);
   });
 
+  it('without --sheet, the first sheet the user sees: a hidden first tab (a lookup list) is passed over', async () => {
+    const w = await workspace();
+    const file = await w.write('book.xlsx', '');
+    const cells = (r: number, ...values: string[]) =>
+      `<row r="${r}">${values.map((v, i) => `<c r="${'AB'[i]}${r}" t="inlineStr"><is><t>${v}</t></is></c>`).join('')}</row>`;
+    // As LibreOffice and openpyxl write a workbook whose first tab was hidden: state="hidden".
+    await writeXlsx(file, {
+      sheets: [
+        { name: 'Lookup', state: 'hidden', rows: [cells(1, 'code', 'label'), cells(2, 'A', 'Alpha')] },
+        { name: 'Macros', state: 'veryHidden', rows: [cells(1, 'x'), cells(2, 'y')] },
+        { name: 'Sales', rows: [cells(1, 'id', 'sku'), cells(2, '1', '00123'), cells(3, '2', '00456')] },
+      ],
+    });
+    const finished = await importFile(w.db, file);
+    assert.equal(finished.code, 0, finished.stderr);
+    assert.deepEqual(userColumns(tableRows(w.db, 'book', 'id')), [
+      { id: '1', sku: '00123' },
+      { id: '2', sku: '00456' },
+    ]);
+    assert.deepEqual(
+      tableRows(w.db, 'book', 'id').map((r) => r._ferry_source),
+      [`${file}#Sales`, `${file}#Sales`],
+    );
+    // Named, a hidden sheet is read as any other.
+    const named = await importFile(w.db, file, ['--sheet', 'Lookup', '--table', 'lookup']);
+    assert.equal(named.code, 0, named.stderr);
+    assert.deepEqual(userColumns(tableRows(w.db, 'lookup', 'code')), [{ code: 'A', label: 'Alpha' }]);
+  });
+
   it('a sheet the workbook lacks exits 64 and names the sheets it has', async () => {
     const w = await workspace();
     const file = await w.copy(OPENPYXL_PEOPLE, 'book.xlsx');

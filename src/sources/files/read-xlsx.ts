@@ -14,7 +14,7 @@ import { XmlScanner } from './xml-scanner.ts';
 export interface ReadXlsxOptions {
   /** Stops the read: the reader throws a CancelledError at its next record. */
   signal?: AbortSignal;
-  /** The worksheet to read, by its tab's name. Default: the first. A name the workbook lacks is a ConfigError. */
+  /** The worksheet to read, by its tab's name. Default: the first not hidden. A name the workbook lacks is a ConfigError. */
   sheet?: string;
   /** Called with the header's names once it is read: a sheet of a header alone yields no record. */
   onHeader?: (names: readonly string[]) => void;
