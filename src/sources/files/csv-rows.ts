@@ -144,12 +144,14 @@ export class CsvRows {
         continue;
       }
       const position = { source: this.#file, row: ++this.#row, line };
-      if (fields.length === this.#header.length) {
-        items.push({ ok: true, record: recordOf(this.#header, fields), position });
-      } else {
-        const reason = `row ${this.#row} has ${fields.length} fields, the header has ${this.#header.length}`;
-        items.push({ ok: false, raw: withoutBreak(raw()), reason, position });
-      }
+      const reason =
+        fields.length !== this.#header.length
+          ? `row ${this.#row} has ${fields.length} fields, the header has ${this.#header.length}`
+          : repeats(fields, this.#header)
+            ? `row ${this.#row} repeats the header line (files joined together?): it holds no record`
+            : undefined;
+      if (reason === undefined) items.push({ ok: true, record: recordOf(this.#header, fields), position });
+      else items.push({ ok: false, raw: withoutBreak(raw()), reason, position });
     }
     return items;
   }
@@ -163,6 +165,11 @@ export class CsvRows {
     const fix = ' (inside a quoted field a quote is written twice: "")';
     return new PermanentError(`${this.#file}: not valid CSV ${where}: ${what}${fix}`, { code: 'CSV_INVALID' });
   }
+}
+
+/** Whether a row holds the header's names, each in its place: a second export's header, after `cat a.csv b.csv`. */
+function repeats(fields: string[], header: string[]): boolean {
+  return fields[0] === header[0] && fields.every((field, i) => field === header[i]);
 }
 
 /**
