@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { runExample } from '../helpers/example-job.ts';
 import { failsWith, parseEventLines } from '../helpers/protocol.ts';
+import { postgresUnavailable, suiteSchemas } from '../stores/postgres/test-database.ts';
 import { tableRows, userColumns } from './sqlite-rows.ts';
 
 async function workspace() {
@@ -45,5 +46,46 @@ describe('file-import: exports joined into one file', () => {
       { id: 2, day: '2024-01-09', total: 3 },
       { id: 3, day: '2024-02-01', total: 7 },
     ]);
+  });
+});
+
+// A CSV field with byte 00 in it (a C string dumped whole, a binary column as text), JSON's "\u0000".
+const NUL_FILES: [string, string][] = [
+  ['dump.csv', 'id,name\n1,ok\n2,a\0b\n'],
+  ['dump.ndjson', '{"id":1,"name":"ok"}\n{"id":2,"name":"a\\u0000b"}\n'],
+];
+const NUL_REASON = /row 2, line 3: column name \(field 2\): "a\\u0000b" holds a NUL character \(byte 00\)/;
+const nulReason = (name: string) => (name.endsWith('.csv') ? NUL_REASON : /holds a NUL character/);
+
+describe('file-import: NUL characters in dumped text, into SQLite', () => {
+  it('a reject naming the field, not "a" as every SQLite tool shows it', async () => {
+    for (const [name, content] of NUL_FILES) {
+      const w = await workspace();
+      const file = await w.file(name, content);
+      failsWith(await importFile(w.db, file, ['--key', 'id']), 65, 'REJECTS_OVER_LIMIT', nulReason(name));
+      const finished = await importFile(w.db, file, ['--key', 'id', '--max-rejects', '1']);
+      assert.equal(finished.code, 0, finished.stderr);
+      assert.deepEqual(userColumns(tableRows(w.db, 'dump', 'id')), [{ id: 1, name: 'ok' }]);
+    }
+  });
+});
+
+describe('file-import: NUL characters in dumped text, into PostgreSQL', { skip: await postgresUnavailable() }, () => {
+  const schemas = suiteSchemas();
+  it('a reject naming the field, not a failed batch (65 PG_DATA) that names no row', async () => {
+    for (const [name, content] of NUL_FILES) {
+      const w = await workspace();
+      const schema = await schemas();
+      const file = await w.file(name, content);
+      const args = ['--db-url', schema.url, '--file', file, '--key', 'id', '--log-format', 'json'];
+      failsWith(await runExample('file-import', args), 65, 'REJECTS_OVER_LIMIT', nulReason(name));
+      const finished = await runExample('file-import', [...args, '--max-rejects', '1']);
+      assert.equal(finished.code, 0, finished.stderr);
+      const rows = await schema.query<{ id: string; name: string }>('SELECT id, name FROM dump ORDER BY id');
+      assert.deepEqual(
+        rows.map((r) => [String(r.id), r.name]),
+        [['1', 'ok']],
+      );
+    }
   });
 });
