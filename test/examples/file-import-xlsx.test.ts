@@ -198,6 +198,54 @@ describe('file-import: XLSX workbooks', () => {
     );
   });
 
+  it('rows out of order are read; a row or cell that comes twice is 65 XLSX_INVALID, never one value lost', async () => {
+    const w = await workspace();
+    const inline = (v: string, ref = '') => `<c${ref && ` r="${ref}"`} t="inlineStr"><is><t>${v}</t></is></c>`;
+    const row = (r: number | undefined, ...cells: string[]) =>
+      `<row${r === undefined ? '' : ` r="${r}"`}>${cells.join('')}</row>`;
+    // Excel writes rows in order; a streaming writer may not: row 5 before row 3 is still two rows.
+    const ordered = await w.write('ordered.xlsx', '');
+    await writeXlsx(ordered, {
+      sheets: [
+        {
+          name: 'S',
+          rows: [row(1, inline('id'), inline('v')), row(5, inline('a'), inline('1')), row(3, inline('b'), inline('2'))],
+        },
+      ],
+    });
+    const finished = await importFile(w.db, ordered);
+    assert.equal(finished.code, 0, finished.stderr);
+    assert.deepEqual(userColumns(tableRows(w.db, 'ordered', 'id')), [
+      { id: 'a', v: '1' },
+      { id: 'b', v: '2' },
+    ]);
+    // Rows numbered by counting (no r=) and then by r= can name one row twice; so can two cells.
+    const cases: [string, string[], RegExp][] = [
+      [
+        'rows.xlsx',
+        [
+          row(undefined, inline('id'), inline('v')),
+          row(undefined, inline('a'), inline('1')),
+          row(2, inline('b'), inline('2')),
+        ],
+        /sheet "S": row 2 comes twice/,
+      ],
+      [
+        'cells.xlsx',
+        [row(1, inline('id'), inline('v')), row(2, inline('a', 'A2'), inline('1', 'A2'))],
+        /sheet "S": cell A2 comes twice/,
+      ],
+    ];
+    for (const [name, rows, message] of cases) {
+      const file = await w.write(name, '');
+      await writeXlsx(file, { sheets: [{ name: 'S', rows }] });
+      const failed = await importFile(w.db, file);
+      assert.equal(failed.code, 65, failed.stderr);
+      assert.equal(result(failed).error?.code, 'XLSX_INVALID');
+      assert.match(result(failed).error?.message ?? '', message);
+    }
+  });
+
   it('a workbook cut short, or a CSV named .xlsx, exits 65 with XLSX_INVALID and stores nothing', async () => {
     const w = await workspace();
     const bytes = await readFile(OPENPYXL_PEOPLE);

@@ -58,6 +58,8 @@ export class SheetRows implements XmlHandler {
   #inline: StringItem | undefined;
   #hasInline = false;
   readonly #item = new StringItem();
+  /** The row numbers read (1 MiB, a byte a row Excel can have): a number read twice would give two rows one id. */
+  readonly #seen = new Uint8Array(MAX_ROWS + 1);
   readonly #attributes: (string | undefined)[] = [undefined, undefined, undefined];
   readonly #context: SheetContext;
 
@@ -92,6 +94,7 @@ export class SheetRows implements XmlHandler {
       this.#rowNumber = r === undefined ? this.#rowNumber + 1 : Number(r);
       if (!(Number.isInteger(this.#rowNumber) && this.#rowNumber > 0 && this.#rowNumber <= MAX_ROWS))
         throw this.#context.invalid(`a row is numbered ${JSON.stringify(r)}`);
+      this.#checkNew(this.#rowNumber);
       this.#row = { number: this.#rowNumber, cells: [] };
       this.#column = -1;
     } else if (name === 'sheetData') this.#inData = true;
@@ -128,7 +131,19 @@ export class SheetRows implements XmlHandler {
 
   #closeCell(): void {
     if (this.#row === undefined || this.#column < 0) return;
+    // Two values for one cell: one of them would be lost without a word.
+    if (this.#row.cells[this.#column] !== undefined)
+      throw this.#context.invalid(`cell ${columnName(this.#column)}${this.#row.number} comes twice`);
     this.#row.cells[this.#column] = this.#cellValue();
+  }
+
+  /**
+   * Rows come in ascending order from Excel, and are read in any order; a number that comes twice
+   * (rows counted without r=, then one with it) would make two rows one, as their ids are their numbers.
+   */
+  #checkNew(row: number): void {
+    if (this.#seen[row] === 1) throw this.#context.invalid(`row ${row} comes twice`);
+    this.#seen[row] = 1;
   }
 
   #cellValue(): CellValue | CellProblem {
