@@ -198,6 +198,25 @@ describe('file-import: XLSX workbooks', () => {
     );
   });
 
+  it('a title row above the header (a report as LibreOffice saves it): 65, the message says to delete it', async () => {
+    const w = await workspace();
+    const file = await w.write('report.xlsx', '');
+    const text = (ref: string, v: string) => `<c r="${ref}" t="inlineStr"><is><t>${v}</t></is></c>`;
+    const rows = [
+      // The title, merged across A1:C1: its other cells written empty, with their style alone.
+      `<row r="1">${text('A1', 'Quarterly report')}<c r="B1" s="0"/><c r="C1" s="0"/></row>`,
+      `<row r="3">${text('A3', 'id')}${text('B3', 'sku')}${text('C3', 'price')}</row>`,
+      `<row r="4"><c r="A4"><v>1</v></c>${text('B4', '00123')}<c r="C4"><v>12.5</v></c></row>`,
+    ];
+    await writeXlsx(file, { sheets: [{ name: 'Report', rows }] });
+    const failed = await importFile(w.db, file);
+    assert.equal(failed.code, 65, failed.stderr);
+    assert.match(
+      result(failed).error?.message ?? '',
+      /cell B3 has a value beyond the header's 1 columns \(A to A of row 1, the sheet's first row with a value\): .*; if row 1 is a title above the header, delete the rows above the header/,
+    );
+  });
+
   it('rows out of order are read; a row or cell that comes twice is 65 XLSX_INVALID, never one value lost', async () => {
     const w = await workspace();
     const inline = (v: string, ref = '') => `<c${ref && ` r="${ref}"`} t="inlineStr"><is><t>${v}</t></is></c>`;

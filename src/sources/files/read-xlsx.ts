@@ -87,10 +87,12 @@ function itemMaker(
   onHeader: ReadXlsxOptions['onHeader'],
 ): (row: SheetRow) => SourceItem<XlsxRecord> | undefined {
   let header: string[] | undefined;
+  let headerRow = 0;
   return (row) => {
     if (!row.cells.some(hasValue)) return undefined;
     if (header === undefined) {
       header = headerOf(file, sheet, row);
+      headerRow = row.number;
       onHeader?.(header);
       return undefined;
     }
@@ -98,7 +100,7 @@ function itemMaker(
     const values: CellValue[] = [];
     for (let i = 0; i < Math.max(header.length, row.cells.length); i++) {
       const cell = row.cells[i];
-      const fault = i >= header.length && hasValue(cell) ? beyondHeader(cell, header.length) : undefined;
+      const fault = i >= header.length && hasValue(cell) ? beyondHeader(cell, header.length, headerRow) : undefined;
       if (cell instanceof CellProblem || fault !== undefined)
         return reject(header, row, fault ?? (cell as CellProblem), { ...position, cell: cellName(i, row) });
       if (i < header.length) values.push(cell ?? null);
@@ -111,11 +113,13 @@ function hasValue(cell: CellValue | CellProblem | undefined): boolean {
   return cell !== undefined && cell !== null;
 }
 
-function beyondHeader(cell: CellValue | CellProblem | undefined, columns: number): CellProblem {
+/** A value right of the header's last name: a column without one, or a title row taken for the header. */
+function beyondHeader(cell: CellValue | CellProblem | undefined, columns: number, headerRow: number): CellProblem {
   const shown = cell instanceof CellProblem ? cell.shown : (cell ?? null);
+  const header = `${columnName(0)} to ${columnName(columns - 1)} of row ${headerRow}, the sheet's first row with a value`;
   return new CellProblem(
     shown === null ? null : String(shown),
-    `has a value beyond the header's ${columns} columns (${columnName(0)} to ${columnName(columns - 1)}): give the column a name in the header row, or clear the cell`,
+    `has a value beyond the header's ${columns} columns (${header}): give the column a name in the header row, or clear the cell; if row ${headerRow} is a title above the header, delete the rows above the header`,
   );
 }
 
