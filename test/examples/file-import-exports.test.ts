@@ -89,3 +89,25 @@ describe('file-import: NUL characters in dumped text, into PostgreSQL', { skip: 
     }
   });
 });
+
+describe('file-import: JSON exports that are one object', () => {
+  it('records under a member ({"meta": …, "data": [...]}): 65 names the member to pass as --json-path', async () => {
+    const w = await workspace();
+    const file = await w.file('api.json', '{"meta":{"page":1,"of":1},"count":2,"data":[{"id":1},{"id":2}]}');
+    failsWith(await importFile(w.db, file), 65, 'JSON_NOT_ARRAY', /; its member "data" is an array: --json-path data;/);
+    const finished = await importFile(w.db, file, ['--json-path', 'data']);
+    assert.equal(finished.code, 0, finished.stderr);
+    assert.deepEqual(userColumns(tableRows(w.db, 'api', 'id')), [{ id: 1 }, { id: 2 }]);
+  });
+
+  it('records keyed by their ids (a Firebase export): 65 says how to make them an array, not a --json-path that cannot work', async () => {
+    const w = await workspace();
+    const file = await w.file('users.json', '{"-NaB1":{"name":"Zoë","age":31},"-NaB2":{"name":"Ana","age":27}}');
+    failsWith(
+      await importFile(w.db, file),
+      65,
+      'JSON_NOT_ARRAY',
+      /its members are objects, as records keyed by their ids are \(a Firebase export\): make it an array of records first, the id kept as a field, e\.g\. jq '\[to_entries\[\] \| \{id: \.key\} \+ \.value\]' FILE > records\.json/,
+    );
+  });
+});
