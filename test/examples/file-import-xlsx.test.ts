@@ -198,6 +198,27 @@ describe('file-import: XLSX workbooks', () => {
     );
   });
 
+  it('an inline string a writer put in <v>, or in <is> without t="inlineStr", is its text, not NULL', async () => {
+    const w = await workspace();
+    const file = await w.write('inline.xlsx', '');
+    const rows = [
+      '<row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c><c r="B1" t="inlineStr"><is><t>v</t></is></c></row>',
+      '<row r="2"><c r="A2"><v>1</v></c><c r="B2" t="inlineStr"><v>Coffee &amp; tea</v></c></row>',
+      '<row r="3"><c r="A3"><v>2</v></c><c r="B3"><is><t>typed by its payload</t></is></c></row>',
+      '<row r="4"><c r="A4"><v>3</v></c><c r="B4" t="inlineStr"><is><r><t>rich</t></r><r><t xml:space="preserve"> text</t></r></is></c></row>',
+      '<row r="5"><c r="A5"><v>4</v></c><c r="B5" t="inlineStr"/></row>',
+    ];
+    await writeXlsx(file, { sheets: [{ name: 'S', rows }] });
+    const finished = await importFile(w.db, file);
+    assert.equal(finished.code, 0, finished.stderr);
+    assert.deepEqual(userColumns(tableRows(w.db, 'inline', 'CAST(id AS INTEGER)')), [
+      { id: '1', v: 'Coffee & tea' },
+      { id: '2', v: 'typed by its payload' },
+      { id: '3', v: 'rich text' },
+      { id: '4', v: null },
+    ]);
+  });
+
   it('a title row above the header (a report as LibreOffice saves it): 65, the message says to delete it', async () => {
     const w = await workspace();
     const file = await w.write('report.xlsx', '');

@@ -1,7 +1,7 @@
 import type { DateKind } from './xlsx-dates.ts';
 import { isoDate } from './xlsx-dates.ts';
 import type { SharedStrings } from './xlsx-shared-strings.ts';
-import { StringItem, appendText } from './xlsx-strings.ts';
+import { StringItem, appendText, unescapeOoxml } from './xlsx-strings.ts';
 import { attribute, readAttributes, type XmlHandler } from './xml-scanner.ts';
 
 const CELL_ATTRIBUTES = ['r', 't', 's'] as const;
@@ -152,7 +152,9 @@ export class SheetRows implements XmlHandler {
       case 's':
         return v === undefined || v === '' ? null : this.#shared(v);
       case 'inlineStr':
-        return this.#hasInline ? this.#item.value() : this.#empty();
+        // Some writers put an inline string's text in <v>: it is the text all the same.
+        if (this.#hasInline) return this.#item.value();
+        return v === undefined || v === '' ? this.#empty() : unescapeOoxml(v);
       case 'str':
         return v ?? (this.#formula ? noResult() : null);
       case 'b':
@@ -165,6 +167,7 @@ export class SheetRows implements XmlHandler {
       case 'd':
         return v === undefined || v === '' ? this.#empty() : v;
       default:
+        if (v === undefined && this.#hasInline) return this.#item.value(); // an <is> without t="inlineStr"
         return v === undefined || v === '' ? this.#empty() : this.#number(v);
     }
   }
