@@ -80,7 +80,7 @@ const job = defineJob({
     },
     encoding: {
       type: 'enum',
-      values: ['utf-8', 'utf-16le', 'utf-16be', 'latin1', 'windows-1252'],
+      values: ['utf-8', 'utf-16le', 'utf-16be', 'latin1', 'windows-1252', 'macintosh'],
       env: 'FILE_IMPORT_ENCODING',
       description:
         "the file's text encoding (default utf-8, or utf-16 when the file starts with its byte-order mark; latin1 reads as windows-1252)",
