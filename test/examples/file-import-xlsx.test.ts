@@ -198,6 +198,31 @@ describe('file-import: XLSX workbooks', () => {
     );
   });
 
+  it('rows that show nothing (formulas copied down that give "") are no rows, with or without --key', async () => {
+    // As LibreOffice saves =IF(A4="","",B4*10) filled down past the data: t="str" and an empty <v>.
+    const blank = (r: number) =>
+      `<row r="${r}"><c r="C${r}" t="str"><f>IF(A${r}="","",B${r}*10)</f><v></v></c><c r="D${r}" t="str"><f>""</f><v></v></c></row>`;
+    const rows = [
+      `<row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c><c r="B1" t="inlineStr"><is><t>qty</t></is></c><c r="C1" t="inlineStr"><is><t>total</t></is></c><c r="D1" t="str"><f>""</f><v></v></c></row>`,
+      `<row r="2"><c r="A2"><v>1</v></c><c r="B2"><v>2</v></c><c r="C2"><f>IF(A2="","",B2*10)</f><v>20</v></c></row>`,
+      `<row r="3"><c r="A3"><v>2</v></c><c r="B3"><v>5</v></c><c r="C3" t="str"><f>IF(A3="","",B3*10)</f><v></v></c></row>`,
+      ...[4, 5, 6, 7].map(blank),
+    ];
+    for (const args of [[], ['--key', 'id']]) {
+      const w = await workspace();
+      const file = await w.write('template.xlsx', '');
+      await writeXlsx(file, { sheets: [{ name: 'Orders', rows }] });
+      const finished = await importFile(w.db, file, args);
+      assert.equal(finished.code, 0, finished.stderr);
+      assert.equal(result(finished).counts?.read, 2);
+      // A '' inside the header's columns is still the value '' of a row that shows something.
+      assert.deepEqual(userColumns(tableRows(w.db, 'template', 'id')), [
+        { id: '1', qty: '2', total: '20' },
+        { id: '2', qty: '5', total: '' },
+      ]);
+    }
+  });
+
   it('an inline string a writer put in <v>, or in <is> without t="inlineStr", is its text, not NULL', async () => {
     const w = await workspace();
     const file = await w.write('inline.xlsx', '');

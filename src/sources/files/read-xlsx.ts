@@ -109,8 +109,12 @@ function itemMaker(
   };
 }
 
+/**
+ * Whether a cell shows something: not empty, nor a formula whose result is "" (a template's
+ * =IF(A5="","",…) filled down past the data). A row of such cells is an empty row to its user.
+ */
 function hasValue(cell: CellValue | CellProblem | undefined): boolean {
-  return cell !== undefined && cell !== null;
+  return cell !== undefined && cell !== null && cell !== '';
 }
 
 /** A value right of the header's last name: a column without one, or a title row taken for the header. */
