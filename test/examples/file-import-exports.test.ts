@@ -47,6 +47,21 @@ describe('file-import: exports joined into one file', () => {
       { id: 3, day: '2024-02-01', total: 7 },
     ]);
   });
+
+  it('the repeated header of a file Excel saved as CSV UTF-8 starts with its byte-order mark: a reject too', async () => {
+    const w = await workspace();
+    const bom = '\uFEFF';
+    const file = await w.file('joined.csv', `${bom}id,total\r\n1,9.5\r\n${bom}id,total\r\n2,7\r\n`);
+    const finished = await importFile(w.db, file, ['--max-rejects', '1']);
+    assert.equal(finished.code, 0, finished.stderr);
+    assert.deepEqual(rejectLogs(finished.stdout), [
+      `rejected ${file}, row 2, line 3: row 2 repeats the header line (files joined together?): it holds no record`,
+    ]);
+    assert.deepEqual(userColumns(tableRows(w.db, 'joined', 'id')), [
+      { id: 1, total: 9.5 },
+      { id: 2, total: 7 },
+    ]);
+  });
 });
 
 // A CSV field with byte 00 in it (a C string dumped whole, a binary column as text), JSON's "\u0000".

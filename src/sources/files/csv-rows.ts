@@ -167,9 +167,14 @@ export class CsvRows {
   }
 }
 
-/** Whether a row holds the header's names, each in its place: a second export's header, after `cat a.csv b.csv`. */
+/**
+ * Whether a row holds the header's names, each in its place: a second export's header, after
+ * `cat a.csv b.csv`, with the byte-order mark that starts a file Excel saves as CSV UTF-8.
+ */
 function repeats(fields: string[], header: string[]): boolean {
-  return fields[0] === header[0] && fields.every((field, i) => field === header[i]);
+  const first = fields[0] as string;
+  if (first !== header[0] && !(first.startsWith('\uFEFF') && first.slice(1) === header[0])) return false;
+  return fields.every((field, i) => i === 0 || field === header[i]);
 }
 
 /**
