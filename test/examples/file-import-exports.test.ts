@@ -115,6 +115,17 @@ describe('file-import: JSON exports that are one object', () => {
     assert.deepEqual(userColumns(tableRows(w.db, 'api', 'id')), [{ id: 1 }, { id: 2 }]);
   });
 
+  it("pandas' default DataFrame.to_json (columns keyed by row numbers): 65 says to write orient='records'", async () => {
+    const w = await workspace();
+    const file = await w.file('frame.json', '{"id":{"0":1,"1":2},"name":{"0":"Zoë","1":"Ana"}}');
+    failsWith(
+      await importFile(w.db, file),
+      65,
+      'JSON_NOT_ARRAY',
+      /its members are objects keyed by row numbers: columns, as pandas' DataFrame\.to_json writes them by default \(orient='columns'\): write the file with orient='records'/,
+    );
+  });
+
   it('records keyed by their ids (a Firebase export): 65 says how to make them an array, not a --json-path that cannot work', async () => {
     const w = await workspace();
     const file = await w.file('users.json', '{"-NaB1":{"name":"Zoë","age":31},"-NaB2":{"name":"Ana","age":27}}');

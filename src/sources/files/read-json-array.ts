@@ -111,12 +111,19 @@ class ObjectMembers {
   #objects = 0;
   #others = 0;
   #array: string | undefined;
+  /** The keys inside the members that are objects, and how many of them are row numbers ("0", "1"…). */
+  #innerKeys = 0;
+  #numberedKeys = 0;
 
   /** Reads one token; true once the object has told what it can. */
   read(token: Token): boolean {
     if (this.#depth === 1 && token.name === 'keyValue') {
       this.#key = token.value as string;
       return false;
+    }
+    if (this.#depth === 2 && token.name === 'keyValue') {
+      this.#innerKeys++;
+      if (/^\d+$/.test(token.value as string)) this.#numberedKeys++;
     }
     if (this.#depth === 1 && this.#key !== undefined) {
       if (token.name === 'startArray') this.#array = this.#key;
@@ -134,6 +141,12 @@ class ObjectMembers {
     const path = this.#array;
     if (path !== undefined && path !== '' && !path.includes('.'))
       return `; its member ${JSON.stringify(path)} is an array: --json-path ${path}${LINES}`;
+    if (this.#objects > 0 && this.#others === 0 && this.#innerKeys > 0 && this.#numberedKeys === this.#innerKeys) {
+      return (
+        `; its members are objects keyed by row numbers: columns, as pandas' DataFrame.to_json writes them by ` +
+        `default (orient='columns'): write the file with orient='records' (or orient='records', lines=True for NDJSON)${LINES}`
+      );
+    }
     if (this.#objects > 0 && this.#others === 0) {
       return (
         `; its members are objects, as records keyed by their ids are (a Firebase export): make it an array of ` +
