@@ -115,25 +115,25 @@ describe('file-import: JSON exports that are one object', () => {
     assert.deepEqual(userColumns(tableRows(w.db, 'api', 'id')), [{ id: 1 }, { id: 2 }]);
   });
 
-  it("pandas' default DataFrame.to_json (columns keyed by row numbers): 65 says to write orient='records'", async () => {
-    const w = await workspace();
-    const file = await w.file('frame.json', '{"id":{"0":1,"1":2},"name":{"0":"Zoë","1":"Ana"}}');
-    failsWith(
-      await importFile(w.db, file),
-      65,
-      'JSON_NOT_ARRAY',
+  // Neither holds an array of records: a --json-path could not help, the message says what would.
+  const objects: [what: string, name: string, json: string, message: RegExp][] = [
+    [
+      "pandas' default DataFrame.to_json (columns keyed by row numbers)",
+      'frame.json',
+      '{"id":{"0":1,"1":2},"name":{"0":"Zoë","1":"Ana"}}',
       /its members are objects keyed by row numbers: columns, as pandas' DataFrame\.to_json writes them by default \(orient='columns'\): write the file with orient='records'/,
-    );
-  });
-
-  it('records keyed by their ids (a Firebase export): 65 says how to make them an array, not a --json-path that cannot work', async () => {
-    const w = await workspace();
-    const file = await w.file('users.json', '{"-NaB1":{"name":"Zoë","age":31},"-NaB2":{"name":"Ana","age":27}}');
-    failsWith(
-      await importFile(w.db, file),
-      65,
-      'JSON_NOT_ARRAY',
+    ],
+    [
+      'records keyed by their ids (a Firebase export)',
+      'users.json',
+      '{"-NaB1":{"name":"Zoë","age":31},"-NaB2":{"name":"Ana","age":27}}',
       /its members are objects, as records keyed by their ids are \(a Firebase export\): make it an array of records first, the id kept as a field, e\.g\. jq '\[to_entries\[\] \| \{id: \.key\} \+ \.value\]' FILE > records\.json/,
-    );
-  });
+    ],
+  ];
+  for (const [what, name, json, message] of objects) {
+    it(`${what}: 65 says how to make it records, not a --json-path that cannot work`, async () => {
+      const w = await workspace();
+      failsWith(await importFile(w.db, await w.file(name, json)), 65, 'JSON_NOT_ARRAY', message);
+    });
+  }
 });
