@@ -223,6 +223,32 @@ describe('file-import: XLSX workbooks', () => {
     }
   });
 
+  it('a number in a zero-padded format (Zip Code 00000, SSN 000-00-0000) is the text it shows: 02134', async () => {
+    const w = await workspace();
+    const file = await w.write('zips.xlsx', '');
+    const head =
+      '<row r="1">' +
+      ['id', 'zip', 'ssn', 'qty']
+        .map((v, i) => `<c r="${'ABCD'[i]}1" t="inlineStr"><is><t>${v}</t></is></c>`)
+        .join('') +
+      '</row>';
+    const row = (r: number, zip: number, ssn: number, qty: number) =>
+      `<row r="${r}"><c r="A${r}"><v>${r - 1}</v></c><c r="B${r}" s="1"><v>${zip}</v></c><c r="C${r}" s="2"><v>${ssn}</v></c><c r="D${r}" s="3"><v>${qty}</v></c></row>`;
+    await writeXlsx(file, {
+      // As Excel writes its Special formats, and a plain "0" that pads nothing.
+      numFmts: { 164: '00000', 165: '000\\-00\\-0000', 166: '0' },
+      cellFormats: [0, 164, 165, 166],
+      sheets: [{ name: 'S', rows: [head, row(2, 2134, 12345678, 7), row(3, 90210, 987654321, 12)] }],
+    });
+    // Typed as inferred (not --no-infer): the zeros make the columns text, as Excel's CSV of the sheet would.
+    const finished = await runExample('file-import', ['--db-path', w.db, '--file', file]);
+    assert.equal(finished.code, 0, finished.stderr);
+    assert.deepEqual(userColumns(tableRows(w.db, 'zips', 'id')), [
+      { id: 1, zip: '02134', ssn: '012-34-5678', qty: 7 },
+      { id: 2, zip: '90210', ssn: '987-65-4321', qty: 12 },
+    ]);
+  });
+
   it('an inline string a writer put in <v>, or in <is> without t="inlineStr", is its text, not NULL', async () => {
     const w = await workspace();
     const file = await w.write('inline.xlsx', '');

@@ -5,7 +5,7 @@ import { fileSource, type FileSource } from './file-source.ts';
 import { throwIfCancelled } from './open-stream.ts';
 import { XlsxPackage } from './xlsx-package.ts';
 import { CellProblem, SheetRows, columnName, type CellValue, type SheetRow } from './xlsx-sheet.ts';
-import { readDateStyles } from './xlsx-styles.ts';
+import { readNumberStyles } from './xlsx-styles.ts';
 import { readSharedStrings } from './xlsx-shared-strings.ts';
 import { pickSheet, readWorkbook } from './xlsx-workbook.ts';
 import { XmlScanner } from './xml-scanner.ts';
@@ -48,7 +48,7 @@ async function* records(file: string, options: ReadXlsxOptions): AsyncGenerator<
     options.onSheet?.(sheet.name);
     const rows = new SheetRows({
       strings: await readSharedStrings(pkg, workbook.sharedStrings),
-      dateStyles: await readDateStyles(pkg, workbook.styles),
+      numberStyles: await readNumberStyles(pkg, workbook.styles),
       date1904: workbook.date1904,
       invalid: (what) => pkg.invalid(`sheet ${JSON.stringify(sheet.name)}: ${what}`),
     });

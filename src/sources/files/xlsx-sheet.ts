@@ -1,5 +1,6 @@
-import type { DateKind } from './xlsx-dates.ts';
 import { isoDate } from './xlsx-dates.ts';
+import type { NumberStyle } from './xlsx-styles.ts';
+import { zeroPadded } from './xlsx-zero-pad.ts';
 import type { SharedStrings } from './xlsx-shared-strings.ts';
 import { StringItem, appendText, unescapeOoxml } from './xlsx-strings.ts';
 import { attribute, readAttributes, type XmlHandler } from './xml-scanner.ts';
@@ -30,8 +31,8 @@ export interface SheetRow {
 
 export interface SheetContext {
   strings: SharedStrings;
-  /** The date kind of each cell style (see xlsx-styles.ts). */
-  dateStyles: readonly (DateKind | undefined)[];
+  /** How each cell style shows a number: a date kind, zero-padded groups (see xlsx-styles.ts). */
+  numberStyles: readonly NumberStyle[];
   date1904: boolean;
   /** The error for a sheet that contradicts the rest of the package. */
   invalid: (what: string) => Error;
@@ -190,8 +191,9 @@ export class SheetRows implements XmlHandler {
   #number(v: string): CellValue | CellProblem {
     const n = Number(v);
     if (!Number.isFinite(n) || v.trim() === '') return new CellProblem(v, `holds ${JSON.stringify(v)}, not a number`);
-    const kind = this.#context.dateStyles[this.#style];
+    const kind = this.#context.numberStyles[this.#style];
     if (kind === undefined) return n;
+    if (typeof kind !== 'string') return zeroPadded(n, kind) ?? n; // a zip code: 02134, as shown
     const date = isoDate(n, kind, this.#context.date1904);
     return 'iso' in date ? date.iso : new CellProblem(v, `holds a date that cannot be read: ${date.reason}`);
   }
