@@ -223,6 +223,33 @@ describe('file-import: XLSX workbooks', () => {
     }
   });
 
+  it('a date of 0 (=B2 on an empty date: Excel shows 1900-01-00) is a reject, not 1899-12-31', async () => {
+    const w = await workspace();
+    const file = await w.write('due.xlsx', '');
+    const text = (ref: string, v: string) => `<c r="${ref}" t="inlineStr"><is><t>${v}</t></is></c>`;
+    await writeXlsx(file, {
+      cellFormats: [0, 14],
+      sheets: [
+        {
+          name: 'S',
+          rows: [
+            `<row r="1">${text('A1', 'id')}${text('B1', 'due')}</row>`,
+            `<row r="2"><c r="A2"><v>1</v></c><c r="B2" s="1"><v>45351</v></c></row>`,
+            `<row r="3"><c r="A3"><v>2</v></c><c r="B3" s="1"><f>C3</f><v>0</v></c></row>`,
+          ],
+        },
+      ],
+    });
+    const finished = await importFile(w.db, file, ['--max-rejects', '1']);
+    assert.equal(finished.code, 0, finished.stderr);
+    assert.deepEqual(userColumns(tableRows(w.db, 'due', 'id')), [{ id: '1', due: '2024-02-29' }]);
+    const logs = parseEventLines(finished.stdout).flatMap((e) => (e.type === 'log' ? [e.msg] : []));
+    assert.equal(
+      logs.find((msg) => msg.startsWith('rejected')),
+      `rejected ${file}, sheet "S", row 3, cell B3: cell B3 holds a date that cannot be read: 0 is 0 January 1900, a day that does not exist (Excel shows a date of 0 so, as for a formula on an empty cell)`,
+    );
+  });
+
   it('a number in a zero-padded format (Zip Code 00000, SSN 000-00-0000) is the text it shows: 02134', async () => {
     const w = await workspace();
     const file = await w.write('zips.xlsx', '');
