@@ -64,6 +64,19 @@ describe('file-import: exports joined into one file', () => {
   });
 });
 
+describe('file-import: database dumps', () => {
+  it("a dump without a header line (psql's \\copy text format) is 65 when its first row holds a \\N, not a row lost", async () => {
+    const w = await workspace();
+    const file = await w.file('orders.tsv', '1\tAlice\t\\N\n2\tBob\t2024-01-01\n');
+    failsWith(
+      await importFile(w.db, file),
+      65,
+      'CSV_HEADER_INVALID',
+      /column 3 of the header is \\N, the NULL of PostgreSQL's and MySQL's dumps: the file has no header line/,
+    );
+  });
+});
+
 // A CSV field with byte 00 in it (a C string dumped whole, a binary column as text), JSON's "\u0000".
 const NUL_FILES: [string, string][] = [
   ['dump.csv', 'id,name\n1,ok\n2,a\0b\n'],
