@@ -64,6 +64,21 @@ describe('file-import: exports joined into one file', () => {
   });
 });
 
+describe('file-import: NDJSON files joined into one', () => {
+  it("each file's byte-order mark (PowerShell's UTF8 writes one) is no part of its first line's record", async () => {
+    const w = await workspace();
+    const bom = '\uFEFF';
+    const file = await w.file('events.ndjson', `${bom}{"id":1,"v":"a"}\n{"id":2,"v":"b"}\n${bom}{"id":3,"v":"c"}\n`);
+    const finished = await importFile(w.db, file, ['--key', 'id']);
+    assert.equal(finished.code, 0, finished.stderr);
+    assert.deepEqual(userColumns(tableRows(w.db, 'events', 'id')), [
+      { id: 1, v: 'a' },
+      { id: 2, v: 'b' },
+      { id: 3, v: 'c' },
+    ]);
+  });
+});
+
 describe('file-import: database dumps', () => {
   it("a dump without a header line (psql's \\copy text format) is 65 when its first row holds a \\N, not a row lost", async () => {
     const w = await workspace();
