@@ -51,7 +51,7 @@ const job = defineJob({
     sheet: {
       type: 'string',
       env: 'FILE_IMPORT_SHEET',
-      description: 'XLSX: the sheet to import, by its tab name (default: the first)',
+      description: 'XLSX: the sheet to import, by its tab name (default: the first that is not hidden)',
       example: 'Orders',
     },
     table: {
@@ -80,7 +80,7 @@ const job = defineJob({
     },
     encoding: {
       type: 'enum',
-      values: ['utf-8', 'utf-16le', 'utf-16be', 'latin1', 'windows-1252'],
+      values: ['utf-8', 'utf-16le', 'utf-16be', 'latin1', 'windows-1252', 'macintosh'],
       env: 'FILE_IMPORT_ENCODING',
       description:
         "the file's text encoding (default utf-8, or utf-16 when the file starts with its byte-order mark; latin1 reads as windows-1252)",

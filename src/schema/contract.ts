@@ -102,10 +102,8 @@ export class SchemaContract {
       const name = this.#names[i] as string;
       const type = this.#types[i] as ColumnType;
       const raw = this.#inherited[i] ? ownField(record, name) : record[name];
-      if (typeof raw === 'string' && !raw.isWellFormed()) {
-        // Half of a UTF-16 surrogate pair (JSON's "\ud800") has no UTF-8 form: the drivers store
-        // U+FFFD instead, and two keys that differ only there became one row.
-        const reason = `${this.#labels[i]}: ${preview(raw)} holds half of a UTF-16 surrogate pair, which no database stores as written; fix the text in the file`;
+      if (typeof raw === 'string' && !storable(raw)) {
+        const reason = `${this.#labels[i]}: ${preview(raw)} holds ${unstorable(raw)}; fix the text in the file`;
         return { ok: false, raw: record, reason, position: item.position };
       }
       if (type === 'text' && (typeof raw === 'string' || raw === undefined)) continue;
@@ -124,10 +122,26 @@ export class SchemaContract {
     for (let i = 0; i < this.#names.length; i++) {
       const name = this.#names[i] as string;
       const value = this.#inherited[i] ? ownField(record, name) : record[name];
-      if (typeof value === 'string' ? !value.isWellFormed() : value !== undefined) return false;
+      if (typeof value === 'string' ? !storable(value) : value !== undefined) return false;
     }
     return true;
   }
+}
+
+/**
+ * Whether a database stores the text as it is. Half of a UTF-16 surrogate pair (JSON's "\ud800")
+ * has no UTF-8 form: the drivers store U+FFFD instead, and two keys that differ only there became
+ * one row. A NUL character (a CSV's byte 00, JSON's "\u0000") PostgreSQL refuses, failing the whole
+ * batch, and SQLite keeps but its functions and its shell stop at: "a\0b" shows as "a".
+ */
+function storable(text: string): boolean {
+  return text.isWellFormed() && !text.includes('\0');
+}
+
+function unstorable(text: string): string {
+  return text.isWellFormed()
+    ? "a NUL character (byte 00), which PostgreSQL refuses and SQLite's text functions stop at"
+    : 'half of a UTF-16 surrogate pair, which no database stores as written';
 }
 
 /** An override for a column the file lacks, or one that would change an existing column's type, is a ConfigError. */

@@ -38,7 +38,7 @@ function assertNotUtf8(finished: Finished, line: number) {
   assert.match(
     error?.message ?? '',
     new RegExp(
-      `, line ${line}: not UTF-8 at byte offset \\d+.*: bytes? e9\\b.*pass --encoding windows-1252 \\(or latin1\\)$`,
+      `, line ${line}: not UTF-8 at byte offset \\d+.*: bytes? e9\\b.*pass --encoding windows-1252 \\(or latin1\\); by Excel for Mac as CSV \\(Macintosh\\), pass --encoding macintosh$`,
     ),
   );
   assert.match(finished.stderr, /not UTF-8/);
@@ -52,7 +52,7 @@ describe('file-import: text encodings', () => {
     assertNotUtf8(failed, 3);
     assert.equal(
       result(failed).error?.message,
-      `${file}, line 3: not UTF-8 at byte offset 21: byte e9 after "2,Caf"; if the file was saved by an older Windows program, pass --encoding windows-1252 (or latin1)`,
+      `${file}, line 3: not UTF-8 at byte offset 21: byte e9 after "2,Caf"; if the file was saved by an older Windows program, pass --encoding windows-1252 (or latin1); by Excel for Mac as CSV (Macintosh), pass --encoding macintosh`,
     );
     assert.throws(
       () => tableRows(w.db, 'cafes', 'id'),
@@ -83,6 +83,27 @@ describe('file-import: text encodings', () => {
         `${args.join(' ')} ${JSON.stringify(env)}`,
       );
     }
+  });
+
+  it("Excel for Mac's CSV (Macintosh): 65 names --encoding macintosh, which stores é, ü, €, “ ” exactly", async () => {
+    const w = await workspace();
+    // Mac OS Roman, one line ending: a lone CR, as Excel for Mac writes this format.
+    const macRoman: Record<string, number> = { é: 0x8e, ü: 0x9f, '€': 0xdb, '“': 0xd2, '”': 0xd3 };
+    const text = 'id,name,price\r1,Café “Müller”,5 €\r2,plain,1\r';
+    const file = await w.file('mac.csv', Buffer.from([...text].map((c) => macRoman[c] ?? c.charCodeAt(0))));
+    const failed = await importFile(w.db, file, ['--key', 'id']);
+    assert.equal(failed.code, 65, failed.stderr);
+    assert.equal(result(failed).error?.code, 'FILE_NOT_UTF8');
+    assert.match(
+      result(failed).error?.message ?? '',
+      /, line 2: not UTF-8 at byte offset 19: bytes 8e 20 d2 4d after "1,Caf"; .*by Excel for Mac as CSV \(Macintosh\), pass --encoding macintosh$/,
+    );
+    const finished = await importFile(w.db, file, ['--key', 'id', '--encoding', 'macintosh']);
+    assert.equal(finished.code, 0, finished.stderr);
+    assert.deepEqual(userColumns(tableRows(w.db, 'mac', 'id')), [
+      { id: '1', name: 'Café “Müller”', price: '5 €' },
+      { id: '2', name: 'plain', price: '1' },
+    ]);
   });
 
   it('UTF-16LE and UTF-16BE files with a byte-order mark import without --encoding; a reject names its line', async () => {
@@ -153,7 +174,7 @@ describe('file-import: text encodings', () => {
     assert.equal(failed.code, 64, failed.stderr);
     assert.match(failed.stderr, /--encoding/);
     const help = await runExample('file-import', ['--help']);
-    assert.match(help.stdout, /--encoding <utf-8\|utf-16le\|utf-16be\|latin1\|windows-1252>/);
+    assert.match(help.stdout, /--encoding <utf-8\|utf-16le\|utf-16be\|latin1\|windows-1252\|macintosh>/);
     assert.match(help.stdout, /FILE_IMPORT_ENCODING/);
   });
 });

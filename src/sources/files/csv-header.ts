@@ -23,6 +23,16 @@ export function checkHeader(file: string, names: string[], place: HeaderPlace = 
         place,
       );
     }
+    if (name === '\\N') {
+      // psql's \copy and MySQL's SELECT … INTO OUTFILE write no header unless asked: a NULL in the
+      // first line shows it is a row, which would be taken for the header and lost.
+      const what = `column ${place.column(i)} of the header is \\N, the NULL of PostgreSQL's and MySQL's dumps`;
+      const fix = "export it with a header (psql: \\copy … TO 'file' WITH (FORMAT csv, HEADER))";
+      throw headerError(
+        `${file}: ${what}: the file has no header line, and its first row would be lost as one; ${fix}`,
+        place,
+      );
+    }
     const first = seen.get(name);
     if (first !== undefined) {
       throw headerError(

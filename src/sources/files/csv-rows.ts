@@ -146,12 +146,14 @@ export class CsvRows {
         continue;
       }
       const position = { source: this.#file, row: ++this.#row, line };
-      if (fields.length === this.#header.length) {
-        items.push({ ok: true, record: this.#record(fields), position });
-      } else {
-        const reason = `row ${this.#row} has ${fields.length} fields, the header has ${this.#header.length}`;
-        items.push({ ok: false, raw: withoutBreak(raw()), reason, position });
-      }
+      const reason =
+        fields.length !== this.#header.length
+          ? `row ${this.#row} has ${fields.length} fields, the header has ${this.#header.length}`
+          : repeats(fields, this.#header)
+            ? `row ${this.#row} repeats the header line (files joined together?): it holds no record`
+            : undefined;
+      if (reason === undefined) items.push({ ok: true, record: this.#record(fields), position });
+      else items.push({ ok: false, raw: withoutBreak(raw()), reason, position });
     }
     return items;
   }
@@ -165,6 +167,16 @@ export class CsvRows {
     const fix = ' (inside a quoted field a quote is written twice: "")';
     return new PermanentError(`${this.#file}: not valid CSV ${where}: ${what}${fix}`, { code: 'CSV_INVALID' });
   }
+}
+
+/**
+ * Whether a row holds the header's names, each in its place: a second export's header, after
+ * `cat a.csv b.csv`, with the byte-order mark that starts a file Excel saves as CSV UTF-8.
+ */
+function repeats(fields: string[], header: string[]): boolean {
+  const first = fields[0] as string;
+  if (first !== header[0] && !(first.startsWith('\uFEFF') && first.slice(1) === header[0])) return false;
+  return fields.every((field, i) => i === 0 || field === header[i]);
 }
 
 /**

@@ -25,7 +25,7 @@ export interface ReadFileOptions extends ReadOptions {
   maxRecordBytes?: number;
   /** CSV, TSV and XLSX: called with the header's names once it is read, even when no record follows. */
   onHeader?: (names: readonly string[]) => void;
-  /** XLSX only: the worksheet to read, by its tab's name. Default: the first. */
+  /** XLSX only: the worksheet to read, by its tab's name. Default: the first not hidden. */
   sheet?: string;
   /** XLSX only: called with the name of the sheet being read, before its rows. */
   onSheet?: (name: string) => void;

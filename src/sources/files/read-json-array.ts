@@ -41,16 +41,26 @@ async function* elements(file: string, options: ReadJsonArrayOptions): AsyncGene
   const asm = new Assembler();
   let row = 0;
   let items: SourceItem<unknown>[] = [];
+  // A top-level object is looked into, a few members deep, to say where its records are.
+  let members: ObjectMembers | undefined;
+  const notArray = (token: Token, inside = '') =>
+    new PermanentError(`${file}: the value ${where} is not an array but ${kindOf(token)}${hint(jsonPath)}${inside}`, {
+      code: 'JSON_NOT_ARRAY',
+    });
   try {
     for await (const tokens of readBatches<Token>(tokenizer)) {
       throwIfCancelled(options.signal);
       for (const token of tokens) {
+        if (members !== undefined) {
+          if (members.read(token)) throw notArray({ name: 'startObject' }, members.hint());
+          continue;
+        }
         if (asm.depth === 0 && token.name !== 'startArray') {
-          const lines = jsonPath === undefined && token.name === 'startObject' ? LINES : '';
-          throw new PermanentError(
-            `${file}: the value ${where} is not an array but ${kindOf(token)}${hint(jsonPath)}${lines}`,
-            { code: 'JSON_NOT_ARRAY' },
-          );
+          if (jsonPath === undefined && token.name === 'startObject') {
+            members = new ObjectMembers();
+            continue;
+          }
+          throw notArray(token);
         }
         asm.consume(exact(token));
         if (asm.depth !== 1) continue;
@@ -67,6 +77,7 @@ async function* elements(file: string, options: ReadJsonArrayOptions): AsyncGene
   } finally {
     tokenizer.destroy();
   }
+  if (members !== undefined) throw notArray({ name: 'startObject' }, members.hint()); // cut short inside it
   if (asm.current === null) {
     throw new PermanentError(`${file}: there is no value ${where}${hint(jsonPath)}`, { code: 'JSON_PATH_NOT_FOUND' });
   }
@@ -88,6 +99,66 @@ function kindOf(token: Token): string {
   if (token.name === 'nullValue') return 'null';
   return 'a boolean';
 }
+
+/**
+ * The members of a top-level object, read as tokens until one holds an array (where the records
+ * likely are: `{"meta": …, "data": [...]}`), the object ends, or enough were read to tell: an
+ * object whose members are all objects is records keyed by their ids, as Firebase exports them.
+ */
+class ObjectMembers {
+  #depth = 1;
+  #key: string | undefined;
+  #objects = 0;
+  #others = 0;
+  #array: string | undefined;
+  /** The keys inside the members that are objects, and how many of them are row numbers ("0", "1"…). */
+  #innerKeys = 0;
+  #numberedKeys = 0;
+
+  /** Reads one token; true once the object has told what it can. */
+  read(token: Token): boolean {
+    if (this.#depth === 1 && token.name === 'keyValue') {
+      this.#key = token.value as string;
+      return false;
+    }
+    if (this.#depth === 2 && token.name === 'keyValue') {
+      this.#innerKeys++;
+      if (/^\d+$/.test(token.value as string)) this.#numberedKeys++;
+    }
+    if (this.#depth === 1 && this.#key !== undefined) {
+      if (token.name === 'startArray') this.#array = this.#key;
+      else if (token.name === 'startObject') this.#objects++;
+      else this.#others++;
+      this.#key = undefined;
+    }
+    if (token.name === 'startObject' || token.name === 'startArray') this.#depth++;
+    else if (token.name === 'endObject' || token.name === 'endArray') this.#depth--;
+    return this.#array !== undefined || this.#depth === 0 || this.#objects + this.#others >= MEMBERS_READ;
+  }
+
+  /** What the members told, then the NDJSON hint: a file of one object per line starts the same way. */
+  hint(): string {
+    const path = this.#array;
+    if (path !== undefined && path !== '' && !path.includes('.'))
+      return `; its member ${JSON.stringify(path)} is an array: --json-path ${path}${LINES}`;
+    if (this.#objects > 0 && this.#others === 0 && this.#innerKeys > 0 && this.#numberedKeys === this.#innerKeys) {
+      return (
+        `; its members are objects keyed by row numbers: columns, as pandas' DataFrame.to_json writes them by ` +
+        `default (orient='columns'): write the file with orient='records' (or orient='records', lines=True for NDJSON)${LINES}`
+      );
+    }
+    if (this.#objects > 0 && this.#others === 0) {
+      return (
+        `; its members are objects, as records keyed by their ids are (a Firebase export): make it an array of ` +
+        `records first, the id kept as a field, e.g. jq '[to_entries[] | {id: .key} + .value]' FILE > records.json${LINES}`
+      );
+    }
+    return LINES;
+  }
+}
+
+/** Members of a top-level object read, at most, to tell where its records are. */
+const MEMBERS_READ = 100;
 
 /** A .json file may as well be NDJSON: one object per line, not one value. */
 const LINES = '; if it holds one JSON object per line, it is NDJSON: read it as such (file-import: --format ndjson)';

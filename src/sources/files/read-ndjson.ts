@@ -31,7 +31,9 @@ async function* values(file: string, options: ReadNdjsonOptions): AsyncGenerator
       throwIfCancelled(options.signal);
       const items: SourceItem<unknown>[] = [];
       for (const { text, tooLong } of batch) {
-        const json = ++line === 1 ? text.replace(/^\uFEFF/, '') : text;
+        line++;
+        // A byte-order mark starts each file of `cat a.ndjson b.ndjson`, not only the first: no JSON value starts so.
+        const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
         if (json.trim() === '') continue;
         const position = { source: file, row: ++row, line };
         if (tooLong) {

@@ -5,7 +5,7 @@ import { fileSource, type FileSource } from './file-source.ts';
 import { throwIfCancelled } from './open-stream.ts';
 import { XlsxPackage } from './xlsx-package.ts';
 import { CellProblem, SheetRows, columnName, type CellValue, type SheetRow } from './xlsx-sheet.ts';
-import { readDateStyles } from './xlsx-styles.ts';
+import { readNumberStyles } from './xlsx-styles.ts';
 import { readSharedStrings } from './xlsx-shared-strings.ts';
 import { pickSheet, readWorkbook } from './xlsx-workbook.ts';
 import { XmlScanner } from './xml-scanner.ts';
@@ -14,7 +14,7 @@ import { XmlScanner } from './xml-scanner.ts';
 export interface ReadXlsxOptions {
   /** Stops the read: the reader throws a CancelledError at its next record. */
   signal?: AbortSignal;
-  /** The worksheet to read, by its tab's name. Default: the first. A name the workbook lacks is a ConfigError. */
+  /** The worksheet to read, by its tab's name. Default: the first not hidden. A name the workbook lacks is a ConfigError. */
   sheet?: string;
   /** Called with the header's names once it is read: a sheet of a header alone yields no record. */
   onHeader?: (names: readonly string[]) => void;
@@ -48,7 +48,7 @@ async function* records(file: string, options: ReadXlsxOptions): AsyncGenerator<
     options.onSheet?.(sheet.name);
     const rows = new SheetRows({
       strings: await readSharedStrings(pkg, workbook.sharedStrings),
-      dateStyles: await readDateStyles(pkg, workbook.styles),
+      numberStyles: await readNumberStyles(pkg, workbook.styles),
       date1904: workbook.date1904,
       invalid: (what) => pkg.invalid(`sheet ${JSON.stringify(sheet.name)}: ${what}`),
     });
@@ -88,11 +88,13 @@ function itemMaker(
 ): (row: SheetRow) => SourceItem<XlsxRecord> | undefined {
   let header: string[] | undefined;
   let record = (values: readonly CellValue[]) => recordOf(header ?? [], values);
+  let headerRow = 0;
   return (row) => {
     if (!row.cells.some(hasValue)) return undefined;
     if (header === undefined) {
       header = headerOf(file, sheet, row);
       record = recordMaker(header);
+      headerRow = row.number;
       onHeader?.(header);
       return undefined;
     }
@@ -100,7 +102,7 @@ function itemMaker(
     const values: CellValue[] = [];
     for (let i = 0; i < Math.max(header.length, row.cells.length); i++) {
       const cell = row.cells[i];
-      const fault = i >= header.length && hasValue(cell) ? beyondHeader(cell, header.length) : undefined;
+      const fault = i >= header.length && hasValue(cell) ? beyondHeader(cell, header.length, headerRow) : undefined;
       if (cell instanceof CellProblem || fault !== undefined)
         return reject(header, row, fault ?? (cell as CellProblem), { ...position, cell: cellName(i, row) });
       if (i < header.length) values.push(cell ?? null);
@@ -109,15 +111,21 @@ function itemMaker(
   };
 }
 
+/**
+ * Whether a cell shows something: not empty, nor a formula whose result is "" (a template's
+ * =IF(A5="","",…) filled down past the data). A row of such cells is an empty row to its user.
+ */
 function hasValue(cell: CellValue | CellProblem | undefined): boolean {
-  return cell !== undefined && cell !== null;
+  return cell !== undefined && cell !== null && cell !== '';
 }
 
-function beyondHeader(cell: CellValue | CellProblem | undefined, columns: number): CellProblem {
+/** A value right of the header's last name: a column without one, or a title row taken for the header. */
+function beyondHeader(cell: CellValue | CellProblem | undefined, columns: number, headerRow: number): CellProblem {
   const shown = cell instanceof CellProblem ? cell.shown : (cell ?? null);
+  const header = `${columnName(0)} to ${columnName(columns - 1)} of row ${headerRow}, the sheet's first row with a value`;
   return new CellProblem(
     shown === null ? null : String(shown),
-    `has a value beyond the header's ${columns} columns (${columnName(0)} to ${columnName(columns - 1)}): give the column a name in the header row, or clear the cell`,
+    `has a value beyond the header's ${columns} columns (${header}): give the column a name in the header row, or clear the cell; if row ${headerRow} is a title above the header, delete the rows above the header`,
   );
 }
 

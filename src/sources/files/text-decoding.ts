@@ -6,9 +6,10 @@ import { utf8Check } from './utf8-check.ts';
  * (WHATWG's TextDecoder) and MySQL read it: the two differ only at bytes 0x80–0x9F, which
  * ISO-8859-1 gives to control codes no text file holds and windows-1252 to €, “ ”, – and the like.
  */
-export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin1' | 'windows-1252';
+export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin1' | 'windows-1252' | 'macintosh';
 
-const ENCODINGS: readonly TextEncoding[] = ['utf-8', 'utf-16le', 'utf-16be', 'latin1', 'windows-1252'];
+/** `macintosh` is Mac OS Roman, what Excel for Mac still writes as "CSV (Macintosh)". */
+const ENCODINGS: readonly TextEncoding[] = ['utf-8', 'utf-16le', 'utf-16be', 'latin1', 'windows-1252', 'macintosh'];
 
 /** Bytes in, UTF-8 bytes out, a chunk at a time; throws a PermanentError at bytes that do not fit. */
 export interface TextDecoding {

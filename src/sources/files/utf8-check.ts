@@ -96,7 +96,9 @@ function notUtf8Message(
   const hex = `${bytes.length === 1 ? 'byte' : 'bytes'} ${[...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join(' ')}`;
   const context = before === '' ? '' : ` after ${JSON.stringify(before)}`;
   const counted = where.unzipped ? ' of the unzipped text' : '';
-  const advice = 'if the file was saved by an older Windows program, pass --encoding windows-1252 (or latin1)';
+  // Both one byte a character, and neither ever invalid: only the user knows which program saved the file.
+  const advice =
+    'if the file was saved by an older Windows program, pass --encoding windows-1252 (or latin1); by Excel for Mac as CSV (Macintosh), pass --encoding macintosh';
   return `${place}: not UTF-8 at byte offset ${offset}${counted}: ${hex}${context}; ${advice}`;
 }
 

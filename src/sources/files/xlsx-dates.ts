@@ -70,6 +70,11 @@ export function isoDate(serial: number, kind: DateKind, date1904: boolean): { is
   if (serial < 0 || serial >= MAX_SERIAL + 1) return { reason: `${serial} is outside the dates a spreadsheet shows` };
   if (!date1904 && serial >= 60 && serial < 61)
     return { reason: `${serial} is 29 February 1900, a day that does not exist (Excel counts it for Lotus 1-2-3)` };
+  // Day 0 of the 1900 system, shown as 1900-01-00: no calendar's day, though 1899-12-31 looks like one.
+  if (!date1904 && serial < 1 && kind !== 'time')
+    return {
+      reason: `${serial} is 0 January 1900, a day that does not exist (Excel shows a date of 0 so, as for a formula on an empty cell)`,
+    };
   const epoch = date1904 ? EPOCH_1904 : serial < 60 ? EPOCH_1900 : EPOCH_1900_AFTER_BUG;
   const ms = Math.round(serial * DAY_MS);
   const text = new Date(epoch + ms).toISOString(); // 2024-03-01T13:45:00.000Z

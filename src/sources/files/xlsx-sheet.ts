@@ -1,7 +1,8 @@
-import type { DateKind } from './xlsx-dates.ts';
 import { isoDate } from './xlsx-dates.ts';
+import type { NumberStyle } from './xlsx-styles.ts';
+import { zeroPadded } from './xlsx-zero-pad.ts';
 import type { SharedStrings } from './xlsx-shared-strings.ts';
-import { StringItem, appendText } from './xlsx-strings.ts';
+import { StringItem, appendText, unescapeOoxml } from './xlsx-strings.ts';
 import { attribute, readAttributes, type XmlHandler } from './xml-scanner.ts';
 
 const CELL_ATTRIBUTES = ['r', 't', 's'] as const;
@@ -30,8 +31,8 @@ export interface SheetRow {
 
 export interface SheetContext {
   strings: SharedStrings;
-  /** The date kind of each cell style (see xlsx-styles.ts). */
-  dateStyles: readonly (DateKind | undefined)[];
+  /** How each cell style shows a number: a date kind, zero-padded groups (see xlsx-styles.ts). */
+  numberStyles: readonly NumberStyle[];
   date1904: boolean;
   /** The error for a sheet that contradicts the rest of the package. */
   invalid: (what: string) => Error;
@@ -58,6 +59,8 @@ export class SheetRows implements XmlHandler {
   #inline: StringItem | undefined;
   #hasInline = false;
   readonly #item = new StringItem();
+  /** The row numbers read (1 MiB, a byte a row Excel can have): a number read twice would give two rows one id. */
+  readonly #seen = new Uint8Array(MAX_ROWS + 1);
   readonly #attributes: (string | undefined)[] = [undefined, undefined, undefined];
   readonly #context: SheetContext;
 
@@ -92,6 +95,7 @@ export class SheetRows implements XmlHandler {
       this.#rowNumber = r === undefined ? this.#rowNumber + 1 : Number(r);
       if (!(Number.isInteger(this.#rowNumber) && this.#rowNumber > 0 && this.#rowNumber <= MAX_ROWS))
         throw this.#context.invalid(`a row is numbered ${JSON.stringify(r)}`);
+      this.#checkNew(this.#rowNumber);
       this.#row = { number: this.#rowNumber, cells: [] };
       this.#column = -1;
     } else if (name === 'sheetData') this.#inData = true;
@@ -128,7 +132,19 @@ export class SheetRows implements XmlHandler {
 
   #closeCell(): void {
     if (this.#row === undefined || this.#column < 0) return;
+    // Two values for one cell: one of them would be lost without a word.
+    if (this.#row.cells[this.#column] !== undefined)
+      throw this.#context.invalid(`cell ${columnName(this.#column)}${this.#row.number} comes twice`);
     this.#row.cells[this.#column] = this.#cellValue();
+  }
+
+  /**
+   * Rows come in ascending order from Excel, and are read in any order; a number that comes twice
+   * (rows counted without r=, then one with it) would make two rows one, as their ids are their numbers.
+   */
+  #checkNew(row: number): void {
+    if (this.#seen[row] === 1) throw this.#context.invalid(`row ${row} comes twice`);
+    this.#seen[row] = 1;
   }
 
   #cellValue(): CellValue | CellProblem {
@@ -137,7 +153,9 @@ export class SheetRows implements XmlHandler {
       case 's':
         return v === undefined || v === '' ? null : this.#shared(v);
       case 'inlineStr':
-        return this.#hasInline ? this.#item.value() : this.#empty();
+        // Some writers put an inline string's text in <v>: it is the text all the same.
+        if (this.#hasInline) return this.#item.value();
+        return v === undefined || v === '' ? this.#empty() : unescapeOoxml(v);
       case 'str':
         return v ?? (this.#formula ? noResult() : null);
       case 'b':
@@ -150,6 +168,7 @@ export class SheetRows implements XmlHandler {
       case 'd':
         return v === undefined || v === '' ? this.#empty() : v;
       default:
+        if (v === undefined && this.#hasInline) return this.#item.value(); // an <is> without t="inlineStr"
         return v === undefined || v === '' ? this.#empty() : this.#number(v);
     }
   }
@@ -172,8 +191,9 @@ export class SheetRows implements XmlHandler {
   #number(v: string): CellValue | CellProblem {
     const n = Number(v);
     if (!Number.isFinite(n) || v.trim() === '') return new CellProblem(v, `holds ${JSON.stringify(v)}, not a number`);
-    const kind = this.#context.dateStyles[this.#style];
+    const kind = this.#context.numberStyles[this.#style];
     if (kind === undefined) return n;
+    if (typeof kind !== 'string') return zeroPadded(n, kind) ?? n; // a zip code: 02134, as shown
     const date = isoDate(n, kind, this.#context.date1904);
     return 'iso' in date ? date.iso : new CellProblem(v, `holds a date that cannot be read: ${date.reason}`);
   }

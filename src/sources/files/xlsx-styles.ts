@@ -1,13 +1,17 @@
 import type { XlsxPackage } from './xlsx-package.ts';
 import { dateKind, type DateKind } from './xlsx-dates.ts';
+import { zeroGroups } from './xlsx-zero-pad.ts';
 import { attribute } from './xml-scanner.ts';
 
+/** How a cell style shows a number: as a date (its kind), as a code padded with zeros (its groups), or as a number. */
+export type NumberStyle = DateKind | readonly number[] | undefined;
+
 /**
- * The kind of date each cell style shows, by style index (a cell's `s`): undefined for a style
- * that shows numbers. Read from the styles part: its custom number formats (`numFmts`) and the
- * cell formats (`cellXfs`) that point at them.
+ * How each cell style shows numbers, by style index (a cell's `s`): undefined for a style that
+ * shows them as numbers. Read from the styles part: its custom number formats (`numFmts`) and
+ * the cell formats (`cellXfs`) that point at them.
  */
-export async function readDateStyles(pkg: XlsxPackage, part: string | undefined): Promise<(DateKind | undefined)[]> {
+export async function readNumberStyles(pkg: XlsxPackage, part: string | undefined): Promise<NumberStyle[]> {
   if (part === undefined) return [];
   const codes = new Map<number, string>();
   const formats: number[] = [];
@@ -27,5 +31,5 @@ export async function readDateStyles(pkg: XlsxPackage, part: string | undefined)
     },
     text() {},
   });
-  return formats.map((id) => dateKind(id, codes.get(id)));
+  return formats.map((id) => dateKind(id, codes.get(id)) ?? zeroGroups(codes.get(id)));
 }

@@ -5,8 +5,8 @@ import { attribute, type XmlHandler } from './xml-scanner.ts';
 
 /** What the workbook part says about the package: its sheets, in tab order, and where the rest is. */
 export interface Workbook {
-  /** Worksheets (charts and dialogs left out), in the order of their tabs. */
-  sheets: { name: string; part: string }[];
+  /** Worksheets (charts and dialogs left out), in the order of their tabs; `hidden` when their tab is not shown. */
+  sheets: { name: string; part: string; hidden: boolean }[];
   /** Whether dates count from 1904 (old Mac Excel) rather than 1900. */
   date1904: boolean;
   /** The styles part, which says which cells are dates; absent in some minimal workbooks. */
@@ -25,9 +25,9 @@ export async function readWorkbook(pkg: XlsxPackage): Promise<Workbook> {
   const related = [...(await relationships(pkg, relsOf(main), path.posix.dirname(main))).entries()];
   const byType = (type: string) => related.find(([, r]) => r.type.endsWith(`/${type}`))?.[1].target;
   const { sheets, date1904 } = await sheetList(pkg, main);
-  const worksheets = sheets.flatMap(({ name, id }) => {
+  const worksheets = sheets.flatMap(({ name, id, hidden }) => {
     const rel = related.find(([rid]) => rid === id)?.[1];
-    return rel !== undefined && rel.type.endsWith('/worksheet') ? [{ name, part: rel.target }] : [];
+    return rel !== undefined && rel.type.endsWith('/worksheet') ? [{ name, part: rel.target, hidden }] : [];
   });
   return {
     sheets: worksheets,
@@ -37,11 +37,16 @@ export async function readWorkbook(pkg: XlsxPackage): Promise<Workbook> {
   };
 }
 
-/** The worksheet to read: the one named, or the first. A name it does not have is a ConfigError. */
+/**
+ * The worksheet to read: the one named, or the first whose tab is shown. A hidden first tab (a
+ * lookup list, a template's settings) is not the sheet a user means by "the first": its rows
+ * would replace the data with exit 0. A name it does not have is a ConfigError.
+ */
 export function pickSheet(pkg: XlsxPackage, workbook: Workbook, name: string | undefined): Workbook['sheets'][number] {
   const { sheets } = workbook;
-  if (sheets.length === 0) throw pkg.invalid('it has no worksheet');
-  if (name === undefined) return sheets[0] as Workbook['sheets'][number];
+  const first = sheets.find((s) => !s.hidden) ?? sheets[0];
+  if (first === undefined) throw pkg.invalid('it has no worksheet');
+  if (name === undefined) return first;
   // Excel treats sheet names case-insensitively: "Orders" and "orders" cannot both exist.
   const found = sheets.find((s) => s.name === name) ?? sheets.find((s) => s.name.toLowerCase() === name.toLowerCase());
   if (found !== undefined) return found;
@@ -79,8 +84,8 @@ async function relationships(pkg: XlsxPackage, part: string, base: string): Prom
 async function sheetList(
   pkg: XlsxPackage,
   part: string,
-): Promise<{ sheets: { name: string; id: string }[]; date1904: boolean }> {
-  const sheets: { name: string; id: string }[] = [];
+): Promise<{ sheets: { name: string; id: string; hidden: boolean }[]; date1904: boolean }> {
+  const sheets: { name: string; id: string; hidden: boolean }[] = [];
   let date1904 = false;
   const handler: XmlHandler = {
     wantsText: false,
@@ -89,7 +94,10 @@ async function sheetList(
       if (name !== 'sheet') return;
       const sheet = attribute(attributes, 'name');
       const id = attribute(attributes, 'id');
-      if (sheet !== undefined && id !== undefined) sheets.push({ name: sheet, id });
+      // ST_SheetState: visible (the default), hidden, or veryHidden (shown only to macros).
+      const state = attribute(attributes, 'state');
+      if (sheet !== undefined && id !== undefined)
+        sheets.push({ name: sheet, id, hidden: state !== undefined && state !== 'visible' });
     },
     close() {},
     text() {},

@@ -100,7 +100,7 @@ describe('readXlsx reads workbooks as third-party writers write them', () => {
       ok: false,
       raw: { a: 3, b: 4, C: 'beyond' },
       reason:
-        "cell C3 has a value beyond the header's 2 columns (A to B): give the column a name in the header row, or clear the cell",
+        "cell C3 has a value beyond the header's 2 columns (A to B of row 1, the sheet's first row with a value): give the column a name in the header row, or clear the cell; if row 1 is a title above the header, delete the rows above the header",
       position: { source: OPENPYXL_PEOPLE, sheet: 'Ragged', row: 3, cell: 'C3' },
     });
   });

@@ -37,7 +37,7 @@ describe('UTF-8 (the default) is checked, never replaced', () => {
       assert.equal(error.code, 'FILE_NOT_UTF8');
       assert.equal(
         error.message,
-        `${file}, line 3: not UTF-8 at byte offset 18: bytes e9 20 6e 6f after "2,caf"; if the file was saved by an older Windows program, pass --encoding windows-1252 (or latin1)`,
+        `${file}, line 3: not UTF-8 at byte offset 18: bytes e9 20 6e 6f after "2,caf"; if the file was saved by an older Windows program, pass --encoding windows-1252 (or latin1); by Excel for Mac as CSV (Macintosh), pass --encoding macintosh`,
       );
       return true;
     });
