@@ -40,6 +40,16 @@ export function nextLink(header: string | null, base: URL | string): URL | undef
   }
 }
 
+/**
+ * Whether a `Link` header pages the collection (a `prev`, `first` or `last` link) but has no
+ * `next`: the server says this page is the last (GitHub, GitLab, WordPress).
+ */
+export function isLastByLink(header: string | null): boolean {
+  if (header === null) return false;
+  const rels = new Set(parseLinkHeader(header).flatMap((l) => l.rel));
+  return !rels.has('next') && ['prev', 'previous', 'first', 'last'].some((rel) => rels.has(rel));
+}
+
 function readParams(header: string, start: number): { params: Record<string, string>; end: number } {
   const params: Record<string, string> = {};
   let at = start;

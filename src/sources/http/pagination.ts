@@ -2,7 +2,7 @@ import { PermanentError, RetryableError } from '../../errors/errors.ts';
 import type { Answer } from './attempt.ts';
 import { getPath } from './dot-path.ts';
 import { safeUrl } from './http-errors.ts';
-import { nextLink } from './link-header.ts';
+import { isLastByLink, nextLink } from './link-header.ts';
 import { lastCursorText } from './keyset.ts';
 import type { Keyset, Pagination } from './options.ts';
 
@@ -28,6 +28,8 @@ export function firstUrl(base: URL, p: Pagination): URL {
 
 /** The next page's URL, or undefined when the collection is exhausted. */
 export function nextUrl(base: URL, p: Pagination, page: PageState): URL | undefined {
+  // Zendesk's incremental exports keep a next URL on their last page: this flag is what ends them.
+  if (getPath(page.answer.body, 'end_of_stream') === true) return undefined;
   // A keyset read asks from the last value read: a Link's page number would bring back the shifts it avoids.
   const keyset = p.type === 'page' ? p.keyset : undefined;
   if (p.type === 'link' || (p.followLink !== false && keyset === undefined)) {
@@ -35,6 +37,8 @@ export function nextUrl(base: URL, p: Pagination, page: PageState): URL | undefi
     const link = nextLink(page.answer.response.headers.get('link'), from(page));
     if (link !== undefined) return followed(link, page, "its Link header's");
     if (p.type === 'link') return bodyLink(page) ?? ended(page);
+    // Page numbers past the last answer 400 (WordPress) or 422 (GitHub), failing a full read.
+    if (isLastByLink(page.answer.response.headers.get('link'))) return undefined;
   }
   switch (p.type) {
     case 'page':
@@ -80,6 +84,7 @@ const BODY_LINKS = [
   'nextUrl',
   'nextPageUrl',
   'pagination.next_url', // Instagram
+  'after_url', // Zendesk's cursor-based incremental export
 ];
 
 /** Where APIs say more pages follow in a form that needs telling how to ask for them: a token, a flag. */
@@ -121,14 +126,42 @@ function bodyUrl(page: PageState, field: string, value: unknown): URL | undefine
 
 /** Whether the body says more pages follow: a next link, a token or a flag. */
 function saysMore(page: PageState): boolean {
-  return moreSign(page) !== undefined;
+  return moreSign(page, true) !== undefined;
 }
 
-/** The first field of the body that says more pages follow, and what it says. */
-function moreSign(page: PageState): string | undefined {
+/**
+ * Where APIs say how many records the whole collection has: Jira's `total` (beside `startAt`),
+ * GitHub's `total_count`, Salesforce's `totalSize`, Elasticsearch's `hits.total(.value)`…
+ */
+const TOTALS = [
+  'total',
+  'total_count',
+  'totalCount',
+  'totalSize',
+  'total_results',
+  'totalResults',
+  'hits.total.value',
+  'hits.total',
+  'meta.total',
+  'meta.total_count',
+  'meta.pagination.total',
+  'pagination.total',
+];
+
+/**
+ * The first field of the body that says more pages follow, and what it says. With `totals`, a
+ * count of the whole collection above the records read says so too.
+ */
+function moreSign(page: PageState, totals: boolean): string | undefined {
   for (const field of [...BODY_LINKS, ...MORE_SIGNS]) {
     const value = linkValue(getPath(page.answer.body, field));
     if (saysYes(value)) return `${field}: ${JSON.stringify(value).slice(0, 80)}`;
+  }
+  if (getPath(page.answer.body, 'end_of_stream') === false) return 'end_of_stream: false'; // Zendesk
+  for (const field of totals ? TOTALS : []) {
+    const total = getPath(page.answer.body, field);
+    if (typeof total === 'number' && Number.isInteger(total) && total > page.recordsRead)
+      return `${field}: ${total}, ${page.recordsRead} records read`;
   }
   // Airtable's next token is `offset`, there only while more follow. An offset API echoing where
   // its page starts writes a number there (or digits), which says nothing.
@@ -151,7 +184,9 @@ function saysYes(value: unknown): boolean {
 
 /** The pages end here, unless the body says more follow in a form no option told ferry to read. */
 function ended(page: PageState): undefined {
-  const sign = page.records.length === 0 ? undefined : moreSign(page);
+  // A total counts on the first page alone: its records and its total are one answer's, while
+  // after several pages, records deleted during the read explain a shortfall as well.
+  const sign = page.records.length === 0 ? undefined : moreSign(page, page.pages === 1);
   if (sign === undefined) return undefined;
   const message =
     `GET ${safeUrl(page.url)}: no Link header and no next URL in the body, yet the body says more pages follow ` +

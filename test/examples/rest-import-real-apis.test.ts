@@ -1,0 +1,158 @@
+// rest-import against servers that page and answer as real APIs do (Zendesk, Jira, Elasticsearch,
+// WordPress, Slack…), configured as a user would: every record, or an exit code and a message that
+// name the fault. Each case was an exit 0 with rows missing, or the wrong failure, before its fix.
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { runExample } from '../helpers/example-job.ts';
+import { failsWith, resultOf } from '../helpers/protocol.ts';
+import { tableRows } from './sqlite-rows.ts';
+
+type Handler = (request: IncomingMessage, response: ServerResponse, query: URLSearchParams, origin: string) => void;
+
+/** A server on 127.0.0.1 answering every request with `handler`; counts the requests. */
+async function api(handler: Handler) {
+  let requests = 0;
+  const server = createServer((request, response) => {
+    requests++;
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    handler(request, response, new URL(request.url ?? '/', origin).searchParams, origin);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    get requests() {
+      return requests;
+    },
+    [Symbol.asyncDispose]: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function json(response: ServerResponse, body: unknown, headers: Record<string, string> = {}): void {
+  response.writeHead(200, { 'content-type': 'application/json', ...headers });
+  response.end(JSON.stringify(body));
+}
+
+const database = async () => path.join(await mkdtemp(path.join(tmpdir(), 'ferry-real-apis-')), 'rest.db');
+const ids = (db: string) => tableRows(db, 'items', 'CAST(id AS INTEGER)').map((r) => Number(r.id));
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+async function restImport(url: string, args: string[]) {
+  const db = await database();
+  const finished = await runExample('rest-import', ['--api-url', url, '--table', 'items', ...args, '--db-path', db]);
+  return { finished, db };
+}
+
+describe('Zendesk incremental exports end at end_of_stream, though their last page has a next URL', () => {
+  const tickets = range(1, 26).map((id) => ({ id, updated_at: 1000 + id * 10 }));
+
+  it('time-based (next_page): every ticket, exit 0 (was 65 HTTP_PAGINATION_LOOP, nothing kept)', async () => {
+    await using server = await api((_request, response, query, origin) => {
+      const start = Number(query.get('start_time') ?? 0);
+      const after = tickets.filter((t) => t.updated_at >= start);
+      const page = after.slice(0, 10);
+      const end = page.at(-1)?.updated_at ?? start;
+      json(response, {
+        tickets: page,
+        next_page: `${origin}/api/v2/incremental/tickets.json?start_time=${end}`,
+        count: page.length,
+        end_of_stream: after.length <= 10,
+        end_time: end,
+      });
+    });
+    const url = `${server.origin}/api/v2/incremental/tickets.json?start_time=0`;
+    const { finished, db } = await restImport(url, ['--records-field', 'tickets']);
+    assert.equal(finished.code, 0, finished.stderr);
+    assert.deepEqual(ids(db), range(1, 26));
+  });
+
+  it('cursor-based (after_url): every ticket (was exit 0 with the first page alone)', async () => {
+    await using server = await api((_request, response, query, origin) => {
+      const from = Number(query.get('cursor') ?? 0);
+      json(response, {
+        tickets: tickets.slice(from, from + 10),
+        after_url: `${origin}/api/v2/incremental/tickets/cursor.json?cursor=${from + 10}`,
+        after_cursor: String(from + 10),
+        before_url: null,
+        before_cursor: null,
+        end_of_stream: from + 10 >= tickets.length,
+      });
+    });
+    const url = `${server.origin}/api/v2/incremental/tickets/cursor.json?start_time=0`;
+    const { finished, db } = await restImport(url, ['--records-field', 'tickets']);
+    assert.equal(finished.code, 0, finished.stderr);
+    assert.deepEqual(ids(db), range(1, 26));
+  });
+});
+
+describe('a first page whose body counts more records than it holds, with nothing to page by: 65 HTTP_MORE_PAGES', () => {
+  it('Jira (startAt, maxResults, total): was exit 0 with 50 of 120 issues', async () => {
+    await using server = await api((_request, response, query) => {
+      const startAt = Number(query.get('startAt') ?? 0);
+      const issues = range(startAt, Math.min(120, startAt + 50)).map((i) => ({ id: String(10000 + i), key: `P-${i}` }));
+      json(response, { expand: 'schema,names', startAt, maxResults: 50, total: 120, issues });
+    });
+    const { finished, db } = await restImport(`${server.origin}/rest/api/2/search?jql=project%3DP`, [
+      '--records-field',
+      'issues',
+    ]);
+    failsWith(finished, 65, 'HTTP_MORE_PAGES', /yet the body says more pages follow \(total: 120, 50 records read\)/);
+    assert.deepEqual(ids(db), []);
+  });
+
+  it('Elasticsearch (hits.total.value): was exit 0 with the first 10 hits', async () => {
+    await using server = await api((_request, response) => {
+      const hits = range(0, 10).map((i) => ({ _index: 'logs', _id: String(i), _source: { n: i } }));
+      json(response, { took: 3, timed_out: false, hits: { total: { value: 35, relation: 'eq' }, hits } });
+    });
+    const { finished } = await restImport(`${server.origin}/logs/_search`, [
+      '--records-field',
+      'hits.hits',
+      '--id-field',
+      '_id',
+    ]);
+    failsWith(finished, 65, 'HTTP_MORE_PAGES', /\(hits\.total\.value: 35, 10 records read\)/);
+  });
+
+  it('a total the single page holds in full is no sign: exit 0', async () => {
+    await using server = await api((_request, response) =>
+      json(response, { total: 3, issues: range(1, 4).map((id) => ({ id })) }),
+    );
+    const { finished, db } = await restImport(`${server.origin}/issues`, ['--records-field', 'issues']);
+    assert.equal(finished.code, 0, finished.stderr);
+    assert.deepEqual(ids(db), [1, 2, 3]);
+  });
+});
+
+it('WordPress with --page-param, the last page full: every post, exit 0 (was 65 on the 400 past the last page)', async () => {
+  await using server = await api((request, response, query, origin) => {
+    const [page, perPage] = [Number(query.get('page') ?? 1), Number(query.get('per_page') ?? 10)];
+    const pages = 3;
+    if (page > pages) {
+      response.writeHead(400, { 'content-type': 'application/json; charset=UTF-8' });
+      const message = 'The page number requested is larger than the number of pages available.';
+      return response.end(JSON.stringify({ code: 'rest_post_invalid_page_number', message, data: { status: 400 } }));
+    }
+    const at = (n: number) => `<${origin}/wp-json/wp/v2/posts?per_page=${perPage}&page=${n}>`;
+    const link = [page > 1 ? `${at(page - 1)}; rel="prev"` : '', page < pages ? `${at(page + 1)}; rel="next"` : ''];
+    const posts = range((page - 1) * perPage + 1, page * perPage + 1).map((id) => ({
+      id,
+      title: { rendered: `${id}` },
+    }));
+    json(response, posts, {
+      'x-wp-total': '30',
+      'x-wp-totalpages': String(pages),
+      link: link.filter(Boolean).join(', '),
+    });
+    void request;
+  });
+  const args = ['--page-param', 'page', '--page-size-param', 'per_page', '--page-size', '10'];
+  const { finished, db } = await restImport(`${server.origin}/wp-json/wp/v2/posts`, args);
+  assert.equal(finished.code, 0, finished.stderr);
+  assert.deepEqual([resultOf(finished).counts.read, ids(db)], [30, range(1, 31)]);
+  assert.equal(server.requests, 3);
+});
