@@ -128,6 +128,69 @@ describe('a first page whose body counts more records than it holds, with nothin
   });
 });
 
+describe('a 200 whose body says the request failed is that failure, not an empty page: 65 HTTP_BODY_ERROR', () => {
+  it('an error beside an empty records array on page 2: was exit 0 with page 1 alone', async () => {
+    await using server = await api((_request, response, query, origin) => {
+      const page = Number(query.get('page') ?? 1);
+      if (page === 2) return json(response, { data: [], error: { message: 'internal error, try again' } });
+      json(response, { data: range(1, 11).map((id) => ({ id })), next: `${origin}/items?page=${page + 1}` });
+    });
+    const { finished } = await restImport(`${server.origin}/items`, ['--records-field', 'data']);
+    failsWith(
+      finished,
+      65,
+      'HTTP_BODY_ERROR',
+      /items\?page=2 answered with no records and an error in its body \(\{"data":\[\],"error":\{"message":"internal error, try again"\}\}\); an empty page would have ended the import there/,
+    );
+  });
+
+  it('GraphQL-style errors beside an empty list on the only page: was exit 0 with no rows', async () => {
+    await using server = await api((_request, response) =>
+      json(response, { data: [], errors: [{ code: 'TIMEOUT', message: 'query timed out' }] }),
+    );
+    const { finished } = await restImport(`${server.origin}/items`, ['--records-field', 'data']);
+    failsWith(finished, 65, 'HTTP_BODY_ERROR', /"query timed out"/);
+  });
+
+  it("Slack's ok: false names its error, not the records field's absence", async () => {
+    await using server = await api((_request, response) => json(response, { ok: false, error: 'invalid_auth' }));
+    const { finished } = await restImport(`${server.origin}/users.list`, ['--records-field', 'members']);
+    failsWith(finished, 65, 'HTTP_BODY_ERROR', /\{"ok":false,"error":"invalid_auth"\}/);
+  });
+});
+
+describe('a JSON-labelled body that no read will make JSON fails at once (was 75 after every retry)', () => {
+  for (const [name, body] of [
+    ['JSONP', Buffer.from('/**/ typeof cb === "function" && cb([{"id":1}]);')],
+    ['an XSSI guard', Buffer.from(`)]}'\n[{"id":1}]`)],
+  ] as const) {
+    it(`${name}: 65 HTTP_NOT_JSON after one request`, async () => {
+      await using server = await api((_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(body);
+      });
+      const { finished } = await restImport(`${server.origin}/items`, []);
+      failsWith(finished, 65, 'HTTP_NOT_JSON', /answered 200 OK with application\/json, not JSON: /);
+      assert.equal(server.requests, 1);
+    });
+  }
+
+  it('UTF-16 with its byte-order mark: 65 HTTP_INVALID_UTF8 saying UTF-16, after one request', async () => {
+    await using server = await api((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json; charset=utf-16' });
+      response.end(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('[{"id":1}]', 'utf16le')]));
+    });
+    const { finished } = await restImport(`${server.origin}/items`, []);
+    failsWith(
+      finished,
+      65,
+      'HTTP_INVALID_UTF8',
+      /with a body in UTF-16 \(it starts 0xff 0xfe 0x5b 0x00\); JSON must be UTF-8/,
+    );
+    assert.equal(server.requests, 1);
+  });
+});
+
 it('WordPress with --page-param, the last page full: every post, exit 0 (was 65 on the 400 past the last page)', async () => {
   await using server = await api((request, response, query, origin) => {
     const [page, perPage] = [Number(query.get('page') ?? 1), Number(query.get('per_page') ?? 10)];

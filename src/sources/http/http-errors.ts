@@ -11,7 +11,7 @@ import type { Utf8Error } from './utf8.ts';
  * garbled), `HTTP_BAD_ENCODING` (the same, for a body that does not decompress as its
  * Content-Encoding says), `HTTP_RECORDS_MISSING` (RetryableError: fewer records than the total
  * announced), `HTTP_NOT_JSON` (a 2xx of another media type), `HTTP_BODY_TOO_LARGE`,
- * `HTTP_INVALID_UTF8`, `HTTP_BODY_SHAPE`, `HTTP_BODY_TOO_DEEP`, `HTTP_PAGINATION_LOOP`,
+ * `HTTP_INVALID_UTF8`, `HTTP_BODY_ERROR`, `HTTP_BODY_SHAPE`, `HTTP_BODY_TOO_DEEP`, `HTTP_PAGINATION_LOOP`,
  * `HTTP_EMPTY_PAGES`, `HTTP_MORE_PAGES`, `HTTP_KEYSET_ORDER`, `HTTP_REDIRECT_LOOP`, `HTTP_BAD_REDIRECT` and
  * `HTTP_BAD_LINK` (PermanentError), `HTTP_BAD_OPTION` (ConfigError).
  */
@@ -99,6 +99,15 @@ export function notUtf8Error(asked: Asked, bad: Utf8Error, size: number, mediaTy
   const what =
     `${labelled} with a body that is not UTF-8 at byte ${bad.offset} of ${size} (${bytes}); JSON must be UTF-8 ` +
     '(RFC 8259): the API likely sends Latin-1 or Windows-1252 text, which its owner should fix';
+  return answerError(asked, what, 'HTTP_INVALID_UTF8');
+}
+
+export function utf16Error(asked: Asked, start: Uint8Array, mediaType: string): HttpPermanentError {
+  const bytes = [...start].map((byte) => `0x${byte.toString(16).padStart(2, '0')}`).join(' ');
+  const labelled = mediaType === '' ? '' : ` (${mediaType})`;
+  const what =
+    `${labelled} with a body in UTF-16 (it starts ${bytes}); JSON must be UTF-8 (RFC 8259), ` +
+    "which the API's owner should fix";
   return answerError(asked, what, 'HTTP_INVALID_UTF8');
 }
 

@@ -70,7 +70,9 @@ export function httpSource(options: HttpSourceOptions): HttpSource {
         });
         if (answer === undefined) break;
         const records =
-          answer.response.status === 204 ? [] : recordsOf(answer.body, resolved.recordsField, safeUrl(url));
+          answer.response.status === 204
+            ? []
+            : recordsOf(answer.body, resolved.recordsField, safeUrl(url), resolved.request.redactor);
         guard.read(url, resolved.recordsField === undefined ? answer.text : JSON.stringify(records), records.length);
         const fresh = unread(url, records);
         if (state === undefined) total = totalOf(answer.response, answer.body, resolved);

@@ -1,6 +1,14 @@
 import { parseJson } from '../../values/exact-json.ts';
 import type { Outcome } from './attempt.ts';
-import { bodyTooLargeError, notJsonError, notUtf8Error, statusText, tooDeepError, type Asked } from './http-errors.ts';
+import {
+  bodyTooLargeError,
+  notJsonError,
+  notUtf8Error,
+  statusText,
+  tooDeepError,
+  utf16Error,
+  type Asked,
+} from './http-errors.ts';
 import type { RequestOptions } from './options.ts';
 import type { Body } from './read-body.ts';
 import { decodeUtf8 } from './utf8.ts';
@@ -23,8 +31,12 @@ export function parseAnswer(asked: Asked, body: Body, options: RequestOptions): 
     // Well-formed, but nested too deep for the exact-number parse: the same every time.
     if (cause instanceof RangeError) throw tooDeepError(asked, cause);
     const mediaType = mediaTypeOf(response);
-    // JSON cut off on the way may come whole next time; a page of markup will not become JSON.
-    if (!mayBeJson(mediaType) || isMarkup(text)) throw notJsonError(asked, mediaType, text, options.redactor);
+    // UTF-16 (a BOM, or the NUL beside each ASCII character) is the same on every read.
+    if (isUtf16(body.bytes)) throw utf16Error(asked, body.bytes.subarray(0, 4), mediaType);
+    // JSON cut off on the way may come whole next time; a page of markup, or text that no JSON
+    // starts with (JSONP's callback(, an XSSI guard )]}'), will not become JSON.
+    if (!mayBeJson(mediaType) || isMarkup(text) || !startsLikeJson(text))
+      throw notJsonError(asked, mediaType, text, options.redactor);
     const reason = `${statusText(response)} whose body is not JSON (${(cause as Error).message}; ${text.length} chars)`;
     return {
       ok: false,
@@ -40,6 +52,17 @@ export function parseAnswer(asked: Asked, body: Body, options: RequestOptions): 
 function mayBeJson(mediaType: string): boolean {
   const essence = mediaType.split(';')[0]?.trim().toLowerCase() ?? '';
   return essence === '' || essence === 'application/json' || essence === 'text/json' || essence.endsWith('+json');
+}
+
+/** Blank, or the first character of a JSON value: what a body cut off on the way still starts with. */
+function startsLikeJson(text: string): boolean {
+  return /^\s*($|[[{"\-0-9tfn])/.test(text);
+}
+
+/** A byte-order mark of UTF-16, or a NUL in the first two bytes (JSON text holds none unescaped). */
+function isUtf16(bytes: Buffer): boolean {
+  const [first, second] = [bytes[0], bytes[1]];
+  return (first === 0xff && second === 0xfe) || (first === 0xfe && second === 0xff) || first === 0 || second === 0;
 }
 
 /** HTML or XML (a login page, a captive portal, a proxy's error page), whatever its Content-Type says. */

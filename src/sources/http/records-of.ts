@@ -1,9 +1,15 @@
 import { PermanentError } from '../../errors/errors.ts';
+import type { Redactor } from '../../secrets/redact.ts';
+import { checkBodyError } from './body-error.ts';
 import { getPath } from './dot-path.ts';
 
-/** The records array of a page body: the body itself, or the array at `recordsField`. */
-export function recordsOf(body: unknown, recordsField: string | undefined, url: string): unknown[] {
+/**
+ * The records array of a page body: the body itself, or the array at `recordsField`. A body with
+ * no records that says the request failed is that failure (`HTTP_BODY_ERROR`), not an empty page.
+ */
+export function recordsOf(body: unknown, recordsField: string | undefined, url: string, redactor: Redactor): unknown[] {
   const records = recordsField === undefined ? body : getPath(body, recordsField);
+  checkBodyError(body, records, url, redactor);
   if (Array.isArray(records)) return records;
   const where = recordsField === undefined ? 'the body' : `"${recordsField}" in the body`;
   const message = `GET ${url}: ${where} is ${describe(records)}, not an array of records; ${hint(body)}`;
