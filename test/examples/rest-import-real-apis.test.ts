@@ -219,3 +219,16 @@ it('WordPress with --page-param, the last page full: every post, exit 0 (was 65 
   assert.deepEqual([resultOf(finished).counts.read, ids(db)], [30, range(1, 31)]);
   assert.equal(server.requests, 3);
 });
+
+it('--page-param and a page emptied by a filter midway, has_more: true: the pages after it too (was exit 0 without them)', async () => {
+  await using server = await api((_request, response, query) => {
+    const page = Number(query.get('page') ?? 1);
+    const data = page === 2 || page > 3 ? [] : range((page - 1) * 10 + 1, page * 10 + 1).map((id) => ({ id }));
+    json(response, { data, has_more: page < 3 });
+  });
+  const args = ['--records-field', 'data', '--page-param', 'page', '--page-size', '10'];
+  const { finished, db } = await restImport(`${server.origin}/items`, args);
+  assert.equal(finished.code, 0, finished.stderr);
+  assert.deepEqual(ids(db), [...range(1, 11), ...range(21, 31)]);
+  assert.equal(server.requests, 4); // page 3 was full: page 4, empty, ends it
+});

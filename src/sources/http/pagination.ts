@@ -47,7 +47,8 @@ export function nextUrl(base: URL, p: Pagination, page: PageState): URL | undefi
         ? withParams(base, pageParams(p, (p.first ?? 1) + page.pages))
         : keysetUrl(base, p, keyset, page);
     case 'offset':
-      return isLastPage(page, p.limit, true)
+      // Asked from the records read, an empty page would be asked for again, whatever its flag says.
+      return page.records.length === 0 || isLastPage(page, p.limit, true)
         ? undefined
         : withParams(base, { [p.offsetParam]: String(page.recordsRead), [p.limitParam]: String(p.limit) });
     case 'cursor': {
@@ -103,6 +104,14 @@ const MORE_SIGNS = [
   'pagination.next_cursor',
   'pagination.has_more',
 ];
+
+/** The flags among MORE_SIGNS: what says more follow even of an empty page, where a link or token may be left over. */
+const MORE_FLAGS = ['has_more', 'hasMore', 'has_next', 'hasNext', 'meta.has_more', 'pagination.has_more'];
+
+function flagSaysMore(page: PageState): boolean {
+  const flag = (field: string) => saysYes(getPath(page.answer.body, field));
+  return MORE_FLAGS.some(flag) || getPath(page.answer.body, 'end_of_stream') === false;
+}
 
 /** The page's URL after any redirect: what a relative next link is relative to. */
 function from(page: PageState): URL {
@@ -243,10 +252,11 @@ function checkLink(link: URL, from: URL, whose: string): void {
 /**
  * A short page ends the collection, unless the total (or, when `body` is set, the body) says more
  * remain: a server that caps the page size below the one asked for would otherwise end every
- * import after its first page. An empty page always ends it.
+ * import after its first page. An empty page ends it too, unless the body's flag says more
+ * follow (`has_more: true`): APIs that filter a page after cutting it can leave it empty midway.
  */
 function isLastPage(page: PageState, size: number, body: boolean): boolean {
-  if (page.records.length === 0) return true;
+  if (page.records.length === 0) return !(body && flagSaysMore(page));
   if (page.records.length >= size) return false;
   return (page.total === undefined || page.recordsRead >= page.total) && !(body && saysMore(page));
 }
