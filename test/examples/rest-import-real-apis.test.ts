@@ -232,3 +232,65 @@ it('--page-param and a page emptied by a filter midway, has_more: true: the page
   assert.deepEqual(ids(db), [...range(1, 11), ...range(21, 31)]);
   assert.equal(server.requests, 4); // page 3 was full: page 4, empty, ends it
 });
+
+describe('--offset-param pages by record offset (Jira: startAt, maxResults, total)', () => {
+  /** 120 issues; maxResults capped at 50, as Jira Cloud does whatever is asked. */
+  const jira = () =>
+    api((_request, response, query) => {
+      const startAt = Number(query.get('startAt') ?? 0);
+      const maxResults = Math.min(50, Number(query.get('maxResults') ?? 50));
+      const issues = range(startAt, Math.min(120, startAt + maxResults)).map((i) => ({ id: String(10000 + i) }));
+      json(response, { startAt, maxResults, total: 120, issues });
+    });
+
+  it('every issue, though the server caps the page below --page-size', async () => {
+    await using server = await jira();
+    const args = ['--records-field', 'issues', '--offset-param', 'startAt', '--page-size-param', 'maxResults'];
+    const { finished, db } = await restImport(`${server.origin}/rest/api/2/search`, [...args, '--page-size', '100']);
+    assert.equal(finished.code, 0, finished.stderr);
+    assert.deepEqual(ids(db), range(10000, 10120));
+    assert.equal(server.requests, 3);
+  });
+
+  for (const [flags, message] of [
+    [['--offset-param', 'startAt'], /--offset-param startAt needs --page-size-param/],
+    [['--offset-param', 'startAt', '--page-param', 'page'], /--offset-param and --page-param are two ways/],
+    [
+      ['--offset-param', 'startAt', '--page-size-param', 'maxResults', '--cursor-field', 'updated'],
+      /for incremental sync use --page-param/,
+    ],
+  ] as const) {
+    it(`${flags.join(' ')}: 64`, async () => {
+      await using server = await jira();
+      const { finished } = await restImport(`${server.origin}/rest/api/2/search`, [
+        '--records-field',
+        'issues',
+        ...flags,
+      ]);
+      failsWith(finished, 64, 'CONFIG_INVALID', message);
+    });
+  }
+});
+
+it('PagerDuty (offset, limit, more: true): 65 naming more without --offset-param (was exit 0 with the first page), every incident with it', async () => {
+  await using server = await api((_request, response, query) => {
+    const [offset, limit] = [Number(query.get('offset') ?? 0), Number(query.get('limit') ?? 25)];
+    const incidents = range(offset, Math.min(60, offset + limit)).map((i) => ({ id: `P${1000 + i}` }));
+    json(response, { incidents, limit, offset, more: offset + limit < 60, total: null });
+  });
+  const url = `${server.origin}/incidents`;
+  const alone = await restImport(url, ['--records-field', 'incidents']);
+  failsWith(alone.finished, 65, 'HTTP_MORE_PAGES', /\(more: true\)/);
+  const paged = await restImport(url, [
+    '--records-field',
+    'incidents',
+    '--offset-param',
+    'offset',
+    '--page-size-param',
+    'limit',
+    '--page-size',
+    '25',
+  ]);
+  assert.equal(paged.finished.code, 0, paged.finished.stderr);
+  assert.equal(tableRows(paged.db, 'items', 'id').length, 60);
+});

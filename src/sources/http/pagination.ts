@@ -110,7 +110,14 @@ const MORE_FLAGS = ['has_more', 'hasMore', 'has_next', 'hasNext', 'meta.has_more
 
 function flagSaysMore(page: PageState): boolean {
   const flag = (field: string) => saysYes(getPath(page.answer.body, field));
-  return MORE_FLAGS.some(flag) || getPath(page.answer.body, 'end_of_stream') === false;
+  return MORE_FLAGS.some(flag) || booleanSign(page) !== undefined;
+}
+
+/** Flags that say more follow only as a boolean, their names being too common for more. */
+function booleanSign(page: PageState): string | undefined {
+  if (getPath(page.answer.body, 'more') === true) return 'more: true'; // PagerDuty
+  if (getPath(page.answer.body, 'end_of_stream') === false) return 'end_of_stream: false'; // Zendesk
+  return undefined;
 }
 
 /** The page's URL after any redirect: what a relative next link is relative to. */
@@ -155,6 +162,7 @@ const TOTALS = [
   'meta.total_count',
   'meta.pagination.total',
   'pagination.total',
+  'total_items', // Mailchimp
 ];
 
 /**
@@ -166,7 +174,8 @@ function moreSign(page: PageState, totals: boolean): string | undefined {
     const value = linkValue(getPath(page.answer.body, field));
     if (saysYes(value)) return `${field}: ${JSON.stringify(value).slice(0, 80)}`;
   }
-  if (getPath(page.answer.body, 'end_of_stream') === false) return 'end_of_stream: false'; // Zendesk
+  const flag = booleanSign(page);
+  if (flag !== undefined) return flag;
   for (const field of totals ? TOTALS : []) {
     const total = getPath(page.answer.body, field);
     if (typeof total === 'number' && Number.isInteger(total) && total > page.recordsRead)
@@ -200,7 +209,7 @@ function ended(page: PageState): undefined {
   const message =
     `GET ${safeUrl(page.url)}: no Link header and no next URL in the body, yet the body says more pages follow ` +
     `(${sign}); importing this page alone would leave the rest out: set the pagination option (a cursor token, ` +
-    'the next URL field, or page numbers)';
+    'the next URL field, page numbers or record offsets)';
   throw new PermanentError(message, { code: 'HTTP_MORE_PAGES' });
 }
 
