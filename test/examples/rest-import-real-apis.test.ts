@@ -152,6 +152,18 @@ describe('a 200 whose body says the request failed is that failure, not an empty
     failsWith(finished, 65, 'HTTP_BODY_ERROR', /"query timed out"/);
   });
 
+  it('an empty last page whose error fields say none (null, 0, [], {}, ok: true): exit 0, every record', async () => {
+    await using server = await api((_request, response, query, origin) => {
+      const page = Number(query.get('page') ?? 1);
+      const data = page === 1 ? range(1, 11).map((id) => ({ id })) : [];
+      const next = page === 1 ? `${origin}/items?page=2` : null;
+      json(response, { ok: true, data, error: page === 1 ? null : 0, errors: page === 1 ? [] : {}, next });
+    });
+    const { finished, db } = await restImport(`${server.origin}/items`, ['--records-field', 'data']);
+    assert.equal(finished.code, 0, finished.stderr);
+    assert.deepEqual(ids(db), range(1, 11));
+  });
+
   it("Slack's ok: false names its error, not the records field's absence", async () => {
     await using server = await api((_request, response) => json(response, { ok: false, error: 'invalid_auth' }));
     const { finished } = await restImport(`${server.origin}/users.list`, ['--records-field', 'members']);

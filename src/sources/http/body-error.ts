@@ -23,15 +23,14 @@ function errorOf(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
   const fields = body as Record<string, unknown>;
   const failed = fields.ok === false || fields.success === false || ['error', 'fail'].includes(String(fields.status));
-  const error = fields.error;
-  const errors = fields.errors;
-  const told =
-    (error !== undefined && error !== null && error !== false && error !== '') ||
-    (Array.isArray(errors) ? errors.length > 0 : typeof errors === 'string' ? errors !== '' : isFilled(errors));
-  if (!failed && !told) return undefined;
+  if (!failed && !saysError(fields.error) && !saysError(fields.errors)) return undefined;
   return JSON.stringify(body);
 }
 
-function isFilled(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && Object.keys(value).length > 0;
+/** Text, a code other than 0, true, or a list or object with something in it; not null, false, 0, '', [] or {}. */
+function saysError(value: unknown): boolean {
+  if (typeof value === 'string') return value.trim() !== '';
+  if (typeof value === 'number') return value !== 0;
+  if (typeof value === 'object' && value !== null) return Object.keys(value).length > 0;
+  return value === true;
 }
