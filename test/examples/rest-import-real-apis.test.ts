@@ -171,6 +171,23 @@ describe('a 200 whose body says the request failed is that failure, not an empty
   });
 });
 
+it('expired credentials answered 200 {"message": "Bad credentials"}: 65 HTTP_BODY_SHAPE showing the body (it said only "check the URL")', async () => {
+  await using server = await api((_request, response) => json(response, { message: 'Bad credentials' }));
+  const { finished } = await restImport(`${server.origin}/items`, [
+    '--records-field',
+    'data',
+    '--api-key',
+    'sk_live_secret',
+  ]);
+  const result = failsWith(
+    finished,
+    65,
+    'HTTP_BODY_SHAPE',
+    /"data" in the body is missing, not an array of records; the body holds no array at all \(\{"message":"Bad credentials"\}\): check the URL and the credentials/,
+  );
+  assert.doesNotMatch(JSON.stringify(result), /sk_live_secret/);
+});
+
 describe('a JSON-labelled body that no read will make JSON fails at once (was 75 after every retry)', () => {
   for (const [name, body] of [
     ['JSONP', Buffer.from('/**/ typeof cb === "function" && cb([{"id":1}]);')],
