@@ -281,6 +281,24 @@ describe('--offset-param pages by record offset (Jira: startAt, maxResults, tota
     assert.equal(server.requests, 3);
   });
 
+  it('issues deleted mid-run shift the offsets: 75 HTTP_RECORDS_MISSING by its total, then a rerun exact', async () => {
+    let issues = range(10000, 10120).map((id) => ({ id: String(id) }));
+    let requests = 0;
+    await using server = await api((_request, response, query) => {
+      if (++requests === 2) issues = issues.slice(5); // five deleted once page 1 is read
+      const startAt = Number(query.get('startAt') ?? 0);
+      json(response, { startAt, maxResults: 50, total: issues.length, issues: issues.slice(startAt, startAt + 50) });
+    });
+    const url = `${server.origin}/rest/api/2/search`;
+    const args = ['--records-field', 'issues', '--offset-param', 'startAt', '--page-size-param', 'maxResults'];
+    const db = await database();
+    const run = () => runExample('rest-import', ['--api-url', url, '--table', 'items', ...args, '--db-path', db]);
+    failsWith(await run(), 75, 'HTTP_RECORDS_MISSING', /ended after 115 records, but the first page announced 120/);
+    const rerun = await run();
+    assert.equal(rerun.code, 0, rerun.stderr);
+    assert.deepEqual(ids(db), range(10005, 10120));
+  });
+
   for (const [flags, message] of [
     [['--offset-param', 'startAt'], /--offset-param startAt needs --page-size-param/],
     [['--offset-param', 'startAt', '--page-param', 'page'], /--offset-param and --page-param are two ways/],

@@ -165,6 +165,15 @@ const TOTALS = [
   'total_items', // Mailchimp
 ];
 
+/** The first of the TOTALS the body has as a whole number, and where. */
+export function bodyTotal(body: unknown): { field: string; count: number } | undefined {
+  for (const field of TOTALS) {
+    const count = getPath(body, field);
+    if (typeof count === 'number' && Number.isInteger(count) && count >= 0) return { field, count };
+  }
+  return undefined;
+}
+
 /**
  * The first field of the body that says more pages follow, and what it says. With `totals`, a
  * count of the whole collection above the records read says so too.
@@ -176,11 +185,9 @@ function moreSign(page: PageState, totals: boolean): string | undefined {
   }
   const flag = booleanSign(page);
   if (flag !== undefined) return flag;
-  for (const field of totals ? TOTALS : []) {
-    const total = getPath(page.answer.body, field);
-    if (typeof total === 'number' && Number.isInteger(total) && total > page.recordsRead)
-      return `${field}: ${total}, ${page.recordsRead} records read`;
-  }
+  const total = totals ? bodyTotal(page.answer.body) : undefined;
+  if (total !== undefined && total.count > page.recordsRead)
+    return `${total.field}: ${total.count}, ${page.recordsRead} records read`;
   // Airtable's next token is `offset`, there only while more follow. An offset API echoing where
   // its page starts writes a number there (or digits), which says nothing.
   const offset = getPath(page.answer.body, 'offset');
