@@ -204,6 +204,28 @@ describe('a JSON-labelled body that no read will make JSON fails at once (was 75
     });
   }
 
+  for (const [name, body] of [
+    ['NDJSON', '{"id":1}\n{"id":2}\n'],
+    ["Python's NaN", '[{"id":1,"v":NaN}]'],
+    ['a trailing comma', '[{"id":1},]'],
+    ['a PHP warning after the JSON', '[{"id":1}]<br />\n<b>Warning</b>: Undefined index'],
+  ] as const) {
+    it(`${name}, whole: 65 HTTP_NOT_JSON after one request`, async () => {
+      await using server = await api((_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(body);
+      });
+      const { finished } = await restImport(`${server.origin}/items`, []);
+      failsWith(
+        finished,
+        65,
+        'HTTP_NOT_JSON',
+        /with a body that is whole but not JSON \(.+\), so reading it again returns the same/,
+      );
+      assert.equal(server.requests, 1);
+    });
+  }
+
   it('UTF-16 with its byte-order mark: 65 HTTP_INVALID_UTF8 saying UTF-16, after one request', async () => {
     await using server = await api((_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json; charset=utf-16' });

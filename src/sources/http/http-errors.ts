@@ -7,8 +7,8 @@ import type { Utf8Error } from './utf8.ts';
  *
  * Codes: `HTTP_<status>` for an answer (PermanentError for a 4xx other than 408/425/429 or any
  * other non-2xx; RetryableError for 408, 425, 429, 5xx once retries are used up), `HTTP_TIMEOUT`,
- * `HTTP_NETWORK`, `HTTP_INVALID_JSON` (RetryableError, retries used up: a JSON body cut off or
- * garbled), `HTTP_BAD_ENCODING` (the same, for a body that does not decompress as its
+ * `HTTP_NETWORK`, `HTTP_INVALID_JSON` (RetryableError, retries used up: a JSON body cut off),
+ * `HTTP_BAD_ENCODING` (the same, for a body that does not decompress as its
  * Content-Encoding says), `HTTP_RECORDS_MISSING` (RetryableError: fewer records than the total
  * announced), `HTTP_NOT_JSON` (a 2xx of another media type), `HTTP_BODY_TOO_LARGE`,
  * `HTTP_INVALID_UTF8`, `HTTP_BODY_ERROR`, `HTTP_BODY_SHAPE`, `HTTP_BODY_TOO_DEEP`, `HTTP_PAGINATION_LOOP`,
@@ -83,6 +83,20 @@ export function notJsonError(asked: Asked, mediaType: string, body: string, reda
   const what =
     ` with ${mediaType || 'no Content-Type'}, not JSON: ${seen}; check the URL (a web page instead of the API?) ` +
     'and the credentials (a login page?)';
+  return answerError(asked, what, 'HTTP_NOT_JSON');
+}
+
+export function malformedJsonError(
+  asked: Asked,
+  mediaType: string,
+  cause: Error,
+  redactor: Redactor,
+): HttpPermanentError {
+  const labelled = mediaType === '' ? '' : ` (${mediaType})`;
+  const what =
+    `${labelled} with a body that is whole but not JSON (${excerpt(cause.message, redactor, 160)}), so reading it again ` +
+    'returns the same; the API sends a broken answer (NDJSON, NaN, a trailing comma, a warning printed beside ' +
+    'the JSON?), which its owner should fix';
   return answerError(asked, what, 'HTTP_NOT_JSON');
 }
 

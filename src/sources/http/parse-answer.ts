@@ -2,6 +2,7 @@ import { parseJson } from '../../values/exact-json.ts';
 import type { Outcome } from './attempt.ts';
 import {
   bodyTooLargeError,
+  malformedJsonError,
   notJsonError,
   notUtf8Error,
   statusText,
@@ -14,9 +15,9 @@ import type { Body } from './read-body.ts';
 import { decodeUtf8 } from './utf8.ts';
 
 /**
- * A 2xx answer's JSON (null for a 204), or a retryable fault when a JSON body is cut off or
- * garbled (a proxy truncating); a PermanentError when reading it again cannot help: too large,
- * too deep, not UTF-8, or not JSON at all (a login page, a wrong URL).
+ * A 2xx answer's JSON (null for a 204), or a retryable fault when a JSON body is cut off (a
+ * proxy truncating); a PermanentError when reading it again cannot help: too large, too deep, not
+ * UTF-8, whole but malformed, or not JSON at all (a login page, a wrong URL).
  */
 export function parseAnswer(asked: Asked, body: Body, options: RequestOptions): Outcome {
   const { response } = asked;
@@ -37,6 +38,7 @@ export function parseAnswer(asked: Asked, body: Body, options: RequestOptions): 
     // starts with (JSONP's callback(, an XSSI guard )]}'), will not become JSON.
     if (!mayBeJson(mediaType) || isMarkup(text) || !startsLikeJson(text))
       throw notJsonError(asked, mediaType, text, options.redactor);
+    if (!isCutOff(text, cause)) throw malformedJsonError(asked, mediaType, cause as Error, options.redactor);
     const reason = `${statusText(response)} whose body is not JSON (${(cause as Error).message}; ${text.length} chars)`;
     return {
       ok: false,
@@ -52,6 +54,19 @@ export function parseAnswer(asked: Asked, body: Body, options: RequestOptions): 
 function mayBeJson(mediaType: string): boolean {
   const essence = mediaType.split(';')[0]?.trim().toLowerCase() ?? '';
   return essence === '' || essence === 'application/json' || essence === 'text/json' || essence.endsWith('+json');
+}
+
+/**
+ * Whether a parse error is one a body cut off on the way gives: the text ends before its value
+ * does (V8: "Unexpected end of JSON input", or an error at the last position). An error before
+ * the end (NDJSON's second line, NaN, a trailing comma, a warning printed after the JSON) is in
+ * what the server sent. A message of another form counts as cut off: retrying is the safe side.
+ */
+function isCutOff(text: string, cause: unknown): boolean {
+  const message = cause instanceof Error ? cause.message : '';
+  if (message.startsWith('Unexpected token ')) return false; // V8 names the position of no other
+  const at = /at position (\d+)/.exec(message)?.[1];
+  return at === undefined || Number(at) >= text.trimEnd().length;
 }
 
 /** Blank, or the first character of a JSON value: what a body cut off on the way still starts with. */
