@@ -363,3 +363,96 @@ it('PagerDuty (offset, limit, more: true): 65 naming more without --offset-param
   assert.equal(paged.finished.code, 0, paged.finished.stderr);
   assert.equal(tableRows(paged.db, 'items', 'id').length, 60);
 });
+
+/** 25 records, 10 a page from ?from= (a position the server hands out), in the body `shape` makes. */
+type Shape = (data: { id: number }[], next: number | undefined, origin: string) => unknown;
+
+async function shaped(shape: Shape, headers: (next: number | undefined, origin: string) => Record<string, string>) {
+  return api((_request, response, query, origin) => {
+    const from = Number(query.get('from') ?? 0);
+    const data = range(from + 1, Math.min(25, from + 10) + 1).map((id) => ({ id }));
+    const next = from + 10 < 25 ? from + 10 : undefined;
+    json(response, shape(data, next, origin), headers(next, origin));
+  });
+}
+
+describe('more APIs that page by their body: every record, or 65 naming the token (each was exit 0 with page 1)', () => {
+  const none = () => ({});
+  const cases: [string, Shape, string, RegExp | undefined][] = [
+    [
+      'Twilio (next_page_uri, a path)',
+      (messages, next) => ({ messages, next_page_uri: next === undefined ? null : `/items?from=${next}` }),
+      'messages',
+      undefined,
+    ],
+    [
+      'Asana (next_page.uri)',
+      (data, next, origin) => ({
+        data,
+        next_page: next === undefined ? null : { offset: 'x', uri: `${origin}/items?from=${next}` },
+      }),
+      'data',
+      undefined,
+    ],
+    [
+      'Calendly (pagination.next_page)',
+      (collection, next, origin) => ({
+        collection,
+        pagination: { next_page: next === undefined ? null : `${origin}/items?from=${next}` },
+      }),
+      'collection',
+      undefined,
+    ],
+    [
+      'X API v2 (meta.next_token)',
+      (data, next) => ({
+        data,
+        meta: { result_count: data.length, ...(next === undefined ? {} : { next_token: `t${next}` }) },
+      }),
+      'data',
+      /\(meta\.next_token: "t10"\)/,
+    ],
+    [
+      'Square (cursor)',
+      (customers, next) => ({ customers, ...(next === undefined ? {} : { cursor: `c${next}` }) }),
+      'customers',
+      /\(cursor: "c10"\)/,
+    ],
+    [
+      'Pipedrive (more_items_in_collection)',
+      (data, next) => ({
+        success: true,
+        data,
+        additional_data: {
+          pagination: { start: 0, limit: 10, more_items_in_collection: next !== undefined, next_start: next },
+        },
+      }),
+      'data',
+      /more_items_in_collection: true/,
+    ],
+  ];
+  for (const [name, shape, records, fails] of cases) {
+    it(name, async () => {
+      await using server = await shaped(shape, none);
+      const { finished, db } = await restImport(`${server.origin}/items`, ['--records-field', records]);
+      if (fails !== undefined) return void failsWith(finished, 65, 'HTTP_MORE_PAGES', fails);
+      assert.equal(finished.code, 0, finished.stderr);
+      assert.deepEqual(ids(db), range(1, 26));
+    });
+  }
+
+  it('Sentry (a Link next marked results="false" on the last page): every record, exit 0 (was 65 HTTP_EMPTY_PAGES)', async () => {
+    await using server = await api((_request, response, query, origin) => {
+      const from = Number(query.get('cursor') ?? 0);
+      const data = range(from + 1, Math.min(25, from + 10) + 1).map((id) => ({ id }));
+      const more = from + 10 < 25;
+      const link =
+        `<${origin}/items?cursor=${Math.max(0, from - 10)}>; rel="previous"; results="${from > 0}"; cursor="p", ` +
+        `<${origin}/items?cursor=${from + 10}>; rel="next"; results="${more}"; cursor="n${from + 10}"`;
+      json(response, data, { link });
+    });
+    const { finished, db } = await restImport(`${server.origin}/items`, []);
+    assert.equal(finished.code, 0, finished.stderr);
+    assert.deepEqual(ids(db), range(1, 26));
+  });
+});

@@ -86,6 +86,10 @@ const BODY_LINKS = [
   'nextPageUrl',
   'pagination.next_url', // Instagram
   'after_url', // Zendesk's cursor-based incremental export
+  'next_page_uri', // Twilio (a path)
+  'meta.next_page_url', // Twilio
+  'pagination.next_page', // Calendly
+  'pages.next', // Intercom (a URL, or { starting_after })
 ];
 
 /** Where APIs say more pages follow in a form that needs telling how to ask for them: a token, a flag. */
@@ -103,6 +107,11 @@ const MORE_SIGNS = [
   'response_metadata.next_cursor', // Slack
   'pagination.next_cursor',
   'pagination.has_more',
+  'next_token', // X (Twitter) API v2, in meta
+  'meta.next_token',
+  'cursor', // Square: there only while more follow
+  'pages.next.starting_after', // Intercom
+  'additional_data.pagination.more_items_in_collection', // Pipedrive
 ];
 
 /** The flags among MORE_SIGNS: what says more follow even of an empty page, where a link or token may be left over. */
@@ -220,10 +229,11 @@ function ended(page: PageState): undefined {
   throw new PermanentError(message, { code: 'HTTP_MORE_PAGES' });
 }
 
-/** A link object stands for its URL: `href` (HAL, JSON:API 1.1), `link` (HubSpot). */
+/** A link object stands for its URL: `href` (HAL, JSON:API 1.1), `link` (HubSpot), `uri` (Asana). */
 function linkValue(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
-  for (const key of ['href', 'link']) if (Object.hasOwn(value, key)) return (value as Record<string, unknown>)[key];
+  for (const key of ['href', 'link', 'uri'])
+    if (Object.hasOwn(value, key)) return (value as Record<string, unknown>)[key];
   return value;
 }
 
