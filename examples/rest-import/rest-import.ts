@@ -137,7 +137,8 @@ const config = {
     env: 'REST_IMPORT_MAX_RETRIES',
     default: 5,
     min: 0,
-    description: 'retries per page on network errors, timeouts, 408, 425, 429, 5xx and rate limits (a 403 saying so)',
+    description:
+      'retries per page on network errors, timeouts, 202, 408, 425, 429, 5xx and rate limits (a 403 saying so)',
   },
   timeout: { type: 'duration', env: 'REST_IMPORT_TIMEOUT', default: '30s', max: '24d', description: 'per request' },
   maxBody: {

@@ -456,3 +456,34 @@ describe('more APIs that page by their body: every record, or 65 naming the toke
     assert.deepEqual(ids(db), range(1, 26));
   });
 });
+
+describe('202 Accepted, statistics not computed yet (GitHub): asked again, as a 503', () => {
+  for (const body of ['{}', '[]']) {
+    it(`202 with ${body}, then 200: every record (was ${body === '[]' ? 'exit 0 with none' : '65 HTTP_BODY_SHAPE'})`, async () => {
+      await using server = await api((_request, response) => {
+        if (server.requests === 1) {
+          response.writeHead(202, { 'content-type': 'application/json', 'retry-after': '0' });
+          return response.end(body);
+        }
+        json(response, [{ id: 1 }, { id: 2 }]);
+      });
+      const { finished, db } = await restImport(`${server.origin}/repos/o/r/stats/contributors`, []);
+      assert.equal(finished.code, 0, finished.stderr);
+      assert.deepEqual([ids(db), server.requests], [[1, 2], 2]);
+    });
+  }
+
+  it('202 on every request: 75 HTTP_202 once retries run out', async () => {
+    await using server = await api((_request, response) => {
+      response.writeHead(202, { 'content-type': 'application/json', 'retry-after': '0' });
+      response.end('{}');
+    });
+    const { finished } = await restImport(`${server.origin}/repos/o/r/stats/contributors`, ['--max-retries', '2']);
+    failsWith(
+      finished,
+      75,
+      'HTTP_202',
+      /failed 3 times, last with 202 Accepted: \{\}; the server or the network is having trouble: run again later/,
+    );
+  });
+});

@@ -6,7 +6,7 @@ import type { Utf8Error } from './utf8.ts';
  * Fields of the errors about a request (status and retry errors), so callers need not parse messages.
  *
  * Codes: `HTTP_<status>` for an answer (PermanentError for a 4xx other than 408/425/429 or any
- * other non-2xx; RetryableError for 408, 425, 429, 5xx once retries are used up), `HTTP_TIMEOUT`,
+ * other non-2xx; RetryableError for 202, 408, 425, 429, 5xx once retries are used up), `HTTP_TIMEOUT`,
  * `HTTP_NETWORK`, `HTTP_INVALID_JSON` (RetryableError, retries used up: a JSON body cut off),
  * `HTTP_BAD_ENCODING` (the same, for a body that does not decompress as its
  * Content-Encoding says), `HTTP_RECORDS_MISSING` (RetryableError: fewer records than the total

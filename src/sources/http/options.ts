@@ -104,7 +104,7 @@ export interface RetryInfo {
 /**
  * What {@link httpSource} reads and how. Only `url` is required: by default the body is an array
  * of records, pages follow `Link` headers, each request may take 30 s and is retried 5 times on
- * network errors, timeouts, 408, 425, 429, 5xx and a 403 that is a rate limit (honouring `Retry-After`).
+ * network errors, timeouts, 202, 408, 425, 429, 5xx and a 403 that is a rate limit (honouring `Retry-After`).
  */
 export interface HttpSourceOptions {
   /** May carry query params; credentials in it are sent as Basic auth and never printed. */
