@@ -93,6 +93,13 @@ const config = {
     description: 'the record-offset parameter, for APIs paged by offset (0 first), with --page-size-param as the limit',
     example: 'startAt',
   },
+  afterParam: {
+    type: 'string',
+    env: 'REST_IMPORT_AFTER_PARAM',
+    description:
+      "the parameter that carries the last record's --id-field to ask for the next page, while the body's has_more says so",
+    example: 'starting_after',
+  },
   nextField: {
     type: 'string',
     env: 'REST_IMPORT_NEXT_FIELD',
@@ -444,6 +451,8 @@ function apiKeyHeaders(c: { apiKey: string | undefined; apiKeyHeader: string; ap
 
 interface PagingConfig {
   pageParam: string | undefined;
+  afterParam: string | undefined;
+  idField: string;
   offsetParam: string | undefined;
   nextField: string | undefined;
   nextParam: string | undefined;
@@ -454,7 +463,7 @@ interface PagingConfig {
 }
 
 /**
- * The next page's URL or token where --next-field says, page numbers, or else Link headers (and
+ * The next page's URL or token where --next-field says, page numbers, offsets, the last record's id, or else Link headers (and
  * the body's usual next links). An incremental run counts its pages from the last cursor read
  * (keyset): a record changed mid-run moves to the end, and plain page numbers would shift the
  * next unread record into a page already read, below the checkpoint, lost for good.
@@ -462,13 +471,20 @@ interface PagingConfig {
 function pagination(c: PagingConfig): Pagination {
   if (c.nextParam && !c.nextField)
     throw new ConfigError(`--next-param ${c.nextParam} needs --next-field: where the body has the token`);
-  if (c.nextField && c.pageParam)
-    throw new ConfigError('--next-field and --page-param are two ways to find the next page: give one');
+  const ways = Object.entries({
+    '--next-field': c.nextField,
+    '--page-param': c.pageParam,
+    '--offset-param': c.offsetParam,
+    '--after-param': c.afterParam,
+  }).filter(([, value]) => value);
+  if (ways.length > 1)
+    throw new ConfigError(`${ways.map(([flag]) => flag).join(' and ')} are ways to find the next page: give one`);
   if (c.nextField)
     return c.nextParam
       ? { type: 'cursor', field: c.nextField, param: c.nextParam }
       : { type: 'next', field: c.nextField };
   if (c.offsetParam) return offsetPaging(c, c.offsetParam);
+  if (c.afterParam) return { type: 'after', param: c.afterParam, field: c.idField };
   if (!c.pageParam) return { type: 'link' };
   const size = c.pageSizeParam ? { sizeParam: c.pageSizeParam } : {};
   const keyset = c.cursorField ? { keyset: { field: c.cursorField, param: c.sinceParam } } : {};
@@ -477,10 +493,6 @@ function pagination(c: PagingConfig): Pagination {
 
 /** Record offsets (Jira's startAt and maxResults); not for incremental sync, which pages by keyset. */
 function offsetPaging(c: PagingConfig, offsetParam: string): Pagination {
-  if (c.pageParam || c.nextField)
-    throw new ConfigError(
-      `--offset-param and --${c.pageParam ? 'page-param' : 'next-field'} are two ways to find the next page: give one`,
-    );
   if (!c.pageSizeParam)
     throw new ConfigError(
       `--offset-param ${offsetParam} needs --page-size-param: the parameter of the records per page (limit, maxResults)`,

@@ -323,7 +323,10 @@ describe('--offset-param pages by record offset (Jira: startAt, maxResults, tota
 
   for (const [flags, message] of [
     [['--offset-param', 'startAt'], /--offset-param startAt needs --page-size-param/],
-    [['--offset-param', 'startAt', '--page-param', 'page'], /--offset-param and --page-param are two ways/],
+    [
+      ['--offset-param', 'startAt', '--page-param', 'page'],
+      /--page-param and --offset-param are ways to find the next page: give one/,
+    ],
     [
       ['--offset-param', 'startAt', '--page-size-param', 'maxResults', '--cursor-field', 'updated'],
       /for incremental sync use --page-param/,
@@ -484,6 +487,55 @@ describe('202 Accepted, statistics not computed yet (GitHub): asked again, as a 
       75,
       'HTTP_202',
       /failed 3 times, last with 202 Accepted: \{\}; the server or the network is having trouble: run again later/,
+    );
+  });
+});
+
+describe('--after-param carries the last record id to the next request (Stripe: starting_after, has_more)', () => {
+  /** 25 customers, newest first, ids in no order; unknown parameters refused with 400, as Stripe does. */
+  const customers = range(0, 25).map((i) => ({
+    id: `cus_${((i * 7919) % 100003).toString(36)}x${i}`,
+    created: 2000 - i,
+  }));
+  const stripe = () =>
+    api((request, response, query) => {
+      const unknown = [...query.keys()].find((name) => !['limit', 'starting_after'].includes(name));
+      if (unknown !== undefined) {
+        response.writeHead(400, { 'content-type': 'application/json' });
+        const message = `Received unknown parameter: ${unknown}`;
+        return response.end(JSON.stringify({ error: { type: 'invalid_request_error', message } }));
+      }
+      const after = query.get('starting_after');
+      const from = after === null ? 0 : customers.findIndex((c) => c.id === after) + 1;
+      const limit = Number(query.get('limit') ?? 10);
+      const data = customers.slice(from, from + limit);
+      json(response, { object: 'list', url: '/v1/customers', has_more: from + limit < customers.length, data });
+      void request;
+    });
+
+  it('every customer, exit 0 (without it: 65 HTTP_MORE_PAGES, and no flag could page Stripe)', async () => {
+    await using server = await stripe();
+    const args = ['--records-field', 'data', '--after-param', 'starting_after', '--page-size-param', 'limit'];
+    const { finished, db } = await restImport(`${server.origin}/v1/customers`, [...args, '--page-size', '10']);
+    assert.equal(finished.code, 0, finished.stderr);
+    const rows = tableRows(db, 'items', 'id').map((r) => String(r.id));
+    assert.deepEqual(rows, customers.map((c) => c.id).toSorted());
+    assert.equal(server.requests, 3);
+  });
+
+  it('--after-param with --page-param: 64', async () => {
+    await using server = await stripe();
+    const { finished } = await restImport(`${server.origin}/v1/customers`, [
+      '--after-param',
+      'starting_after',
+      '--page-param',
+      'page',
+    ]);
+    failsWith(
+      finished,
+      64,
+      'CONFIG_INVALID',
+      /--page-param and --after-param are ways to find the next page: give one/,
     );
   });
 });

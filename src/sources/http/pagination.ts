@@ -7,6 +7,7 @@ import { lastCursorText } from './keyset.ts';
 import type { Keyset, Pagination } from './options.ts';
 
 type PagePagination = Extract<Pagination, { type: 'page' }>;
+type AfterPagination = Extract<Pagination, { type: 'after' }>;
 
 /** What is known after reading a page, enough to find the next one. */
 export interface PageState {
@@ -51,6 +52,8 @@ export function nextUrl(base: URL, p: Pagination, page: PageState): URL | undefi
       return page.records.length === 0 || isLastPage(page, p.limit, true)
         ? undefined
         : withParams(base, { [p.offsetParam]: String(page.recordsRead), [p.limitParam]: String(p.limit) });
+    case 'after':
+      return afterUrl(base, p, page);
     case 'cursor': {
       const token = getPath(page.answer.body, p.field);
       return token === undefined || token === null || token === ''
@@ -225,7 +228,7 @@ function ended(page: PageState): undefined {
   const message =
     `GET ${safeUrl(page.url)}: no Link header and no next URL in the body, yet the body says more pages follow ` +
     `(${sign}); importing this page alone would leave the rest out: set the pagination option (a cursor token, ` +
-    'the next URL field, page numbers or record offsets)';
+    "the next URL field, page numbers, record offsets or the last record's id)";
   throw new PermanentError(message, { code: 'HTTP_MORE_PAGES' });
 }
 
@@ -285,6 +288,20 @@ function isLastPage(page: PageState, size: number, body: boolean): boolean {
   if (page.records.length === 0) return !(body && flagSaysMore(page));
   if (page.records.length >= size) return false;
   return (page.total === undefined || page.recordsRead >= page.total) && !(body && saysMore(page));
+}
+
+/** The page after the last record's id, while the body's flag says more follow (or, with none, until an empty page). */
+function afterUrl(base: URL, p: AfterPagination, page: PageState): URL | undefined {
+  if (page.records.length === 0) return undefined;
+  const body = page.answer.body;
+  const flagged = [...MORE_FLAGS, 'more', 'end_of_stream'].some((field) => getPath(body, field) !== undefined);
+  if (flagged && !flagSaysMore(page)) return undefined;
+  const last = lastCursorText(page.records, p.field);
+  if (last !== undefined) return withParams(base, { [p.param]: last });
+  const message =
+    `GET ${safeUrl(page.url)}: no record of the page has a "${p.field}" (a string or a number), so the page ` +
+    `after it cannot be asked for with ${p.param}; check the field's name`;
+  throw new PermanentError(message, { code: 'HTTP_BODY_SHAPE' });
 }
 
 /** From the last value read, at the first page; the next page of the same value when a whole page had it. */
