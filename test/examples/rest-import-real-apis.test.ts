@@ -118,6 +118,27 @@ describe('a first page whose body counts more records than it holds, with nothin
     failsWith(finished, 65, 'HTTP_MORE_PAGES', /\(hits\.total\.value: 35, 10 records read\)/);
   });
 
+  it('a "total" that is an amount, not a count: 65 says how to name the count; --total-field settles it', async () => {
+    await using server = await api((_request, response) =>
+      json(response, { currency: 'EUR', total: 12995, count: 3, items: range(1, 4).map((id) => ({ id })) }),
+    );
+    const alone = await restImport(`${server.origin}/cart`, ['--records-field', 'items']);
+    failsWith(
+      alone.finished,
+      65,
+      'HTTP_MORE_PAGES',
+      /if total is not the number of records, name the field that is .*--total-field/,
+    );
+    const { finished, db } = await restImport(`${server.origin}/cart`, [
+      '--records-field',
+      'items',
+      '--total-field',
+      'count',
+    ]);
+    assert.equal(finished.code, 0, finished.stderr);
+    assert.deepEqual(ids(db), [1, 2, 3]);
+  });
+
   it('a total the single page holds in full is no sign: exit 0', async () => {
     await using server = await api((_request, response) =>
       json(response, { total: 3, issues: range(1, 4).map((id) => ({ id })) }),

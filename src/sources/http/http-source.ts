@@ -83,6 +83,7 @@ export function httpSource(options: HttpSourceOptions): HttpSource {
           pages: (state?.pages ?? 0) + 1,
           recordsRead: (state?.recordsRead ?? 0) + fresh.length,
           total,
+          totalGiven: resolved.totalField !== undefined,
         };
         const following = nextUrl(resolved.base, resolved.pagination, state);
         if (following !== undefined) {

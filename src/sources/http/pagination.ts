@@ -19,6 +19,8 @@ export interface PageState {
   /** Records read so far, this one included (with a keyset, each once). */
   recordsRead: number;
   total: number | undefined;
+  /** Whether the count's place was given (totalField): then no other body field is taken for one. */
+  totalGiven?: boolean;
 }
 
 export function firstUrl(base: URL, p: Pagination): URL {
@@ -223,12 +225,16 @@ function saysYes(value: unknown): boolean {
 function ended(page: PageState): undefined {
   // A total counts on the first page alone: its records and its total are one answer's, while
   // after several pages, records deleted during the read explain a shortfall as well.
-  const sign = page.records.length === 0 ? undefined : moreSign(page, page.pages === 1);
+  const sign = page.records.length === 0 ? undefined : moreSign(page, page.pages === 1 && page.totalGiven !== true);
   if (sign === undefined) return undefined;
+  // A field named like a count may be something else (an order's total amount): naming the real one settles it.
+  const notCount = sign.endsWith('records read')
+    ? `; if ${sign.slice(0, sign.indexOf(':'))} is not the number of records, name the field that is (totalField; rest-import: --total-field)`
+    : '';
   const message =
     `GET ${safeUrl(page.url)}: no Link header and no next URL in the body, yet the body says more pages follow ` +
     `(${sign}); importing this page alone would leave the rest out: set the pagination option (a cursor token, ` +
-    "the next URL field, page numbers, record offsets or the last record's id)";
+    `the next URL field, page numbers, record offsets or the last record's id)${notCount}`;
   throw new PermanentError(message, { code: 'HTTP_MORE_PAGES' });
 }
 
