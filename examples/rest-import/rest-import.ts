@@ -87,6 +87,19 @@ const config = {
     description: 'the page-number parameter, for APIs paged by number (otherwise Link headers)',
     example: 'page',
   },
+  offsetParam: {
+    type: 'string',
+    env: 'REST_IMPORT_OFFSET_PARAM',
+    description: 'the record-offset parameter, for APIs paged by offset (0 first), with --page-size-param as the limit',
+    example: 'startAt',
+  },
+  afterParam: {
+    type: 'string',
+    env: 'REST_IMPORT_AFTER_PARAM',
+    description:
+      "the parameter that carries the last record's --id-field to ask for the next page, while the body's has_more says so",
+    example: 'starting_after',
+  },
   nextField: {
     type: 'string',
     env: 'REST_IMPORT_NEXT_FIELD',
@@ -131,7 +144,8 @@ const config = {
     env: 'REST_IMPORT_MAX_RETRIES',
     default: 5,
     min: 0,
-    description: 'retries per page on network errors, timeouts, 408, 425, 429, 5xx and rate limits (a 403 saying so)',
+    description:
+      'retries per page on network errors, timeouts, 202, 408, 425, 429, 5xx and rate limits (a 403 saying so)',
   },
   timeout: { type: 'duration', env: 'REST_IMPORT_TIMEOUT', default: '30s', max: '24d', description: 'per request' },
   maxBody: {
@@ -437,6 +451,9 @@ function apiKeyHeaders(c: { apiKey: string | undefined; apiKeyHeader: string; ap
 
 interface PagingConfig {
   pageParam: string | undefined;
+  afterParam: string | undefined;
+  idField: string;
+  offsetParam: string | undefined;
   nextField: string | undefined;
   nextParam: string | undefined;
   pageSizeParam: string | undefined;
@@ -446,7 +463,7 @@ interface PagingConfig {
 }
 
 /**
- * The next page's URL or token where --next-field says, page numbers, or else Link headers (and
+ * The next page's URL or token where --next-field says, page numbers, offsets, the last record's id, or else Link headers (and
  * the body's usual next links). An incremental run counts its pages from the last cursor read
  * (keyset): a record changed mid-run moves to the end, and plain page numbers would shift the
  * next unread record into a page already read, below the checkpoint, lost for good.
@@ -454,16 +471,39 @@ interface PagingConfig {
 function pagination(c: PagingConfig): Pagination {
   if (c.nextParam && !c.nextField)
     throw new ConfigError(`--next-param ${c.nextParam} needs --next-field: where the body has the token`);
-  if (c.nextField && c.pageParam)
-    throw new ConfigError('--next-field and --page-param are two ways to find the next page: give one');
+  const ways = Object.entries({
+    '--next-field': c.nextField,
+    '--page-param': c.pageParam,
+    '--offset-param': c.offsetParam,
+    '--after-param': c.afterParam,
+  }).filter(([, value]) => value);
+  if (ways.length > 1)
+    throw new ConfigError(`${ways.map(([flag]) => flag).join(' and ')} are ways to find the next page: give one`);
   if (c.nextField)
     return c.nextParam
       ? { type: 'cursor', field: c.nextField, param: c.nextParam }
       : { type: 'next', field: c.nextField };
+  if (c.offsetParam) return offsetPaging(c, c.offsetParam);
+  if (c.afterParam) return { type: 'after', param: c.afterParam, field: c.idField };
   if (!c.pageParam) return { type: 'link' };
   const size = c.pageSizeParam ? { sizeParam: c.pageSizeParam } : {};
   const keyset = c.cursorField ? { keyset: { field: c.cursorField, param: c.sinceParam } } : {};
   return { type: 'page', pageParam: c.pageParam, size: c.pageSize, ...size, ...keyset };
+}
+
+/** Record offsets (Jira's startAt and maxResults); not for incremental sync, which pages by keyset. */
+function offsetPaging(c: PagingConfig, offsetParam: string): Pagination {
+  if (!c.pageSizeParam)
+    throw new ConfigError(
+      `--offset-param ${offsetParam} needs --page-size-param: the parameter of the records per page (limit, maxResults)`,
+    );
+  // A record changed mid-run moves to the end and shifts an unread one below the offsets read,
+  // and below the checkpoint the run ends with: lost for good. Page numbers from a keyset avoid it.
+  if (c.cursorField)
+    throw new ConfigError(
+      `--offset-param with --cursor-field would lose records that shift while pages are read: for incremental sync use --page-param (paged from the last ${c.cursorField} read)`,
+    );
+  return { type: 'offset', offsetParam, limitParam: c.pageSizeParam, limit: c.pageSize };
 }
 
 function lowered(cursor: CursorValue, overlapMs: number): CursorValue {

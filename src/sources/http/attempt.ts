@@ -69,7 +69,8 @@ function deadline(ms: number, from: Promise<void> | undefined): { signal: AbortS
 function classify(asked: Asked, body: Body, options: RequestOptions): Outcome {
   const { response } = asked;
   const { status } = response;
-  if (status >= 200 && status <= 299) return parseAnswer(asked, body, options);
+  // 202 Accepted: the answer is being made (GitHub's statistics); its body holds no records yet.
+  if (status >= 200 && status <= 299 && status !== 202) return parseAnswer(asked, body, options);
   const text = decodeUtf8(body.bytes).text;
   const limited = isRateLimited(status, response.headers);
   if (RETRIED.has(status) || (status >= 500 && status <= 599) || limited) {
@@ -83,8 +84,8 @@ function classify(asked: Asked, body: Body, options: RequestOptions): Outcome {
   throw statusError(asked, text, options.redactor);
 }
 
-/** 4xx that ask for the request again: Request Timeout, Too Early (RFC 8470), Too Many Requests. */
-const RETRIED = new Set([408, 425, 429]);
+/** Asked again: Accepted (not ready yet), Request Timeout, Too Early (RFC 8470), Too Many Requests. */
+const RETRIED = new Set([202, 408, 425, 429]);
 
 function fail(code: string, reason: string, cause: unknown): Outcome {
   return { ok: false, fault: { code, reason, status: undefined, retryAfterMs: undefined, cause } };

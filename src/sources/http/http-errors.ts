@@ -6,12 +6,12 @@ import type { Utf8Error } from './utf8.ts';
  * Fields of the errors about a request (status and retry errors), so callers need not parse messages.
  *
  * Codes: `HTTP_<status>` for an answer (PermanentError for a 4xx other than 408/425/429 or any
- * other non-2xx; RetryableError for 408, 425, 429, 5xx once retries are used up), `HTTP_TIMEOUT`,
- * `HTTP_NETWORK`, `HTTP_INVALID_JSON` (RetryableError, retries used up: a JSON body cut off or
- * garbled), `HTTP_BAD_ENCODING` (the same, for a body that does not decompress as its
+ * other non-2xx; RetryableError for 202, 408, 425, 429, 5xx once retries are used up), `HTTP_TIMEOUT`,
+ * `HTTP_NETWORK`, `HTTP_INVALID_JSON` (RetryableError, retries used up: a JSON body cut off),
+ * `HTTP_BAD_ENCODING` (the same, for a body that does not decompress as its
  * Content-Encoding says), `HTTP_RECORDS_MISSING` (RetryableError: fewer records than the total
  * announced), `HTTP_NOT_JSON` (a 2xx of another media type), `HTTP_BODY_TOO_LARGE`,
- * `HTTP_INVALID_UTF8`, `HTTP_BODY_SHAPE`, `HTTP_BODY_TOO_DEEP`, `HTTP_PAGINATION_LOOP`,
+ * `HTTP_INVALID_UTF8`, `HTTP_BODY_ERROR`, `HTTP_BODY_SHAPE`, `HTTP_BODY_TOO_DEEP`, `HTTP_PAGINATION_LOOP`,
  * `HTTP_EMPTY_PAGES`, `HTTP_MORE_PAGES`, `HTTP_KEYSET_ORDER`, `HTTP_REDIRECT_LOOP`, `HTTP_BAD_REDIRECT` and
  * `HTTP_BAD_LINK` (PermanentError), `HTTP_BAD_OPTION` (ConfigError).
  */
@@ -86,6 +86,20 @@ export function notJsonError(asked: Asked, mediaType: string, body: string, reda
   return answerError(asked, what, 'HTTP_NOT_JSON');
 }
 
+export function malformedJsonError(
+  asked: Asked,
+  mediaType: string,
+  cause: Error,
+  redactor: Redactor,
+): HttpPermanentError {
+  const labelled = mediaType === '' ? '' : ` (${mediaType})`;
+  const what =
+    `${labelled} with a body that is whole but not JSON (${excerpt(cause.message, redactor, 160)}), so reading it again ` +
+    'returns the same; the API sends a broken answer (NDJSON, NaN, a trailing comma, a warning printed beside ' +
+    'the JSON?), which its owner should fix';
+  return answerError(asked, what, 'HTTP_NOT_JSON');
+}
+
 export function tooDeepError(asked: Asked, cause: RangeError): HttpPermanentError {
   const what =
     ` with JSON that could not be read (${cause.message}): its values are nested too deep; ` +
@@ -99,6 +113,15 @@ export function notUtf8Error(asked: Asked, bad: Utf8Error, size: number, mediaTy
   const what =
     `${labelled} with a body that is not UTF-8 at byte ${bad.offset} of ${size} (${bytes}); JSON must be UTF-8 ` +
     '(RFC 8259): the API likely sends Latin-1 or Windows-1252 text, which its owner should fix';
+  return answerError(asked, what, 'HTTP_INVALID_UTF8');
+}
+
+export function utf16Error(asked: Asked, start: Uint8Array, mediaType: string): HttpPermanentError {
+  const bytes = [...start].map((byte) => `0x${byte.toString(16).padStart(2, '0')}`).join(' ');
+  const labelled = mediaType === '' ? '' : ` (${mediaType})`;
+  const what =
+    `${labelled} with a body in UTF-16 (it starts ${bytes}); JSON must be UTF-8 (RFC 8259), ` +
+    "which the API's owner should fix";
   return answerError(asked, what, 'HTTP_INVALID_UTF8');
 }
 

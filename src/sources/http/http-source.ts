@@ -5,7 +5,7 @@ import { safeUrl } from './http-errors.ts';
 import { keysetPages } from './keyset.ts';
 import { loopGuard } from './loop-guard.ts';
 import { resolveOptions, type HttpSourceOptions, type ResolvedOptions } from './options.ts';
-import { checkComplete, firstUrl, nextUrl, type PageState } from './pagination.ts';
+import { bodyTotal, checkComplete, firstUrl, nextUrl, type PageState } from './pagination.ts';
 import { recordsOf } from './records-of.ts';
 import { retryingGet } from './retrying-get.ts';
 
@@ -70,7 +70,9 @@ export function httpSource(options: HttpSourceOptions): HttpSource {
         });
         if (answer === undefined) break;
         const records =
-          answer.response.status === 204 ? [] : recordsOf(answer.body, resolved.recordsField, safeUrl(url));
+          answer.response.status === 204
+            ? []
+            : recordsOf(answer.body, resolved.recordsField, safeUrl(url), resolved.request.redactor);
         guard.read(url, resolved.recordsField === undefined ? answer.text : JSON.stringify(records), records.length);
         const fresh = unread(url, records);
         if (state === undefined) total = totalOf(answer.response, answer.body, resolved);
@@ -81,6 +83,7 @@ export function httpSource(options: HttpSourceOptions): HttpSource {
           pages: (state?.pages ?? 0) + 1,
           recordsRead: (state?.recordsRead ?? 0) + fresh.length,
           total,
+          totalGiven: resolved.totalField !== undefined,
         };
         const following = nextUrl(resolved.base, resolved.pagination, state);
         if (following !== undefined) {
@@ -154,5 +157,8 @@ function totalOf(response: Response, body: unknown, options: ResolvedOptions): n
     const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
     if (typeof n === 'number' && Number.isInteger(n) && n >= 0) return n;
   }
-  return undefined;
+  // Offsets shift when records are deleted mid-read, skipping as many unread ones: the first
+  // page's own count (Jira's total) tells, when no total was configured.
+  const offsets = options.pagination.type === 'offset' && options.totalField === undefined;
+  return offsets ? bodyTotal(body)?.count : undefined;
 }

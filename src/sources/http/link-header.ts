@@ -28,16 +28,34 @@ export function parseLinkHeader(header: string): LinkValue[] {
   return links;
 }
 
-/** The absolute URL of the first `rel="next"` link, resolved against the page's URL. */
+/**
+ * The absolute URL of the first `rel="next"` link, resolved against the page's URL. One marked
+ * `results="false"` is none: Sentry keeps a next link on its last page and says so there.
+ */
 export function nextLink(header: string | null, base: URL | string): URL | undefined {
   if (header === null) return undefined;
-  const link = parseLinkHeader(header).find((l) => l.rel.includes('next'));
+  const link = parseLinkHeader(header).find(isNext);
   if (link === undefined) return undefined;
   try {
     return new URL(link.target, base);
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether a `Link` header pages the collection (a `prev`, `first` or `last` link) but has no
+ * `next`: the server says this page is the last (GitHub, GitLab, WordPress).
+ */
+export function isLastByLink(header: string | null): boolean {
+  if (header === null) return false;
+  const links = parseLinkHeader(header);
+  const rels = new Set(links.flatMap((l) => l.rel));
+  return !links.some(isNext) && ['prev', 'previous', 'first', 'last'].some((rel) => rels.has(rel));
+}
+
+function isNext(link: LinkValue): boolean {
+  return link.rel.includes('next') && link.params.results !== 'false';
 }
 
 function readParams(header: string, start: number): { params: Record<string, string>; end: number } {

@@ -17,6 +17,7 @@ import { isSecretName } from '../../secrets/secret-name.ts';
  * - `{ type: 'cursor', field: 'meta.next', param: 'cursor' }`: the next token from the body, until it is empty.
  * - `{ type: 'next', field: 'links.next' }`: the next page's URL from the body, until it is empty.
  * - `{ type: 'offset', offsetParam: 'offset', limitParam: 'limit', limit: 100 }`: `?offset=0&limit=100`, 100…
+ * - `{ type: 'after', param: 'starting_after', field: 'id' }`: `?starting_after=<the last record's id>` (Stripe).
  */
 export type Pagination =
   | {
@@ -71,6 +72,19 @@ export type Pagination =
       limit: number;
       /** Follow a `Link` next header when there is one; default true. */
       followLink?: boolean;
+    }
+  | {
+      /**
+       * The last record's id carried to the next request (Stripe's `starting_after`), while the
+       * body's flag says more follow (`has_more`), or, with no such flag, until an empty page.
+       */
+      type: 'after';
+      /** The query parameter that carries it, e.g. `starting_after`. */
+      param: string;
+      /** The record field whose value it carries, e.g. `id`. */
+      field: string;
+      /** Follow a `Link` next header when there is one; default true. */
+      followLink?: boolean;
     };
 
 /**
@@ -104,7 +118,7 @@ export interface RetryInfo {
 /**
  * What {@link httpSource} reads and how. Only `url` is required: by default the body is an array
  * of records, pages follow `Link` headers, each request may take 30 s and is retried 5 times on
- * network errors, timeouts, 408, 425, 429, 5xx and a 403 that is a rate limit (honouring `Retry-After`).
+ * network errors, timeouts, 202, 408, 425, 429, 5xx and a 403 that is a rate limit (honouring `Retry-After`).
  */
 export interface HttpSourceOptions {
   /** May carry query params; credentials in it are sent as Basic auth and never printed. */

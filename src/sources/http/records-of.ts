@@ -1,12 +1,19 @@
 import { PermanentError } from '../../errors/errors.ts';
+import type { Redactor } from '../../secrets/redact.ts';
+import { checkBodyError } from './body-error.ts';
 import { getPath } from './dot-path.ts';
+import { excerpt } from './http-errors.ts';
 
-/** The records array of a page body: the body itself, or the array at `recordsField`. */
-export function recordsOf(body: unknown, recordsField: string | undefined, url: string): unknown[] {
+/**
+ * The records array of a page body: the body itself, or the array at `recordsField`. A body with
+ * no records that says the request failed is that failure (`HTTP_BODY_ERROR`), not an empty page.
+ */
+export function recordsOf(body: unknown, recordsField: string | undefined, url: string, redactor: Redactor): unknown[] {
   const records = recordsField === undefined ? body : getPath(body, recordsField);
+  checkBodyError(body, records, url, redactor);
   if (Array.isArray(records)) return records;
   const where = recordsField === undefined ? 'the body' : `"${recordsField}" in the body`;
-  const message = `GET ${url}: ${where} is ${describe(records)}, not an array of records; ${hint(body)}`;
+  const message = `GET ${url}: ${where} is ${describe(records)}, not an array of records; ${hint(body, redactor)}`;
   throw new PermanentError(message, { code: 'HTTP_BODY_SHAPE' });
 }
 
@@ -16,9 +23,11 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-function hint(body: unknown): string {
+function hint(body: unknown, redactor: Redactor): string {
   const paths = arrayPaths(body, '', 2);
-  if (paths.length === 0) return 'the body holds no array at all: check the URL';
+  // An answer that is no collection at all ({"message": "Bad credentials"}) is best shown as it is.
+  if (paths.length === 0)
+    return `the body holds no array at all (${excerpt(JSON.stringify(body) ?? '', redactor)}): check the URL and the credentials`;
   return `set recordsField to the dot path of the records (arrays in this body: ${paths.map((p) => `"${p}"`).join(', ')})`;
 }
 
