@@ -165,7 +165,8 @@ const job = defineJob({
       // Keyed by the natural key itself: files usually come in key order, so rows land side by side;
       // keyed by _ferry_id (a hash) every batch would touch pages all over the table.
       await ctx.defineTable(table, { columns: { _ferry_id: 'text', ...base }, primaryKey: key });
-      for await (const rows of accepted(ctx, read(), source, contract, key, unchanged)) await ctx.write(table, rows);
+      for await (const rows of accepted(ctx, read(), source, contract, key, unchanged, isHeaded(format)))
+        await ctx.write(table, rows);
     } else {
       if (empty && !ctx.config.allowEmpty) {
         throw new PermanentError(
@@ -179,7 +180,11 @@ const job = defineJob({
         mode: 'replace',
         scope: ['_ferry_source'],
       });
-      await ctx.replace(table, { _ferry_source: source }, accepted(ctx, read(), source, contract, key, unchanged));
+      await ctx.replace(
+        table,
+        { _ferry_source: source },
+        accepted(ctx, read(), source, contract, key, unchanged, isHeaded(format)),
+      );
     }
   },
 });
@@ -227,19 +232,27 @@ async function* accepted(
   contract: SchemaContract,
   key: string[],
   unchanged: () => void,
+  headed: boolean,
 ): AsyncGenerator<Row[]> {
   const rowId = positional(source);
   let done = 0;
-  for await (const batch of items.batches()) {
+  let blank = 0;
+  for await (const read of items.batches()) {
+    const batch = headed ? read.filter((item) => !isBlank(item)) : read;
+    blank += read.length - batch.length;
     const checked = batch.map((item) => contract.check(key.length > 0 && item.ok ? keyed(item, key) : item));
     const rows = (await ctx.acceptAll(checked)).map(({ record, position }) => {
       const row = record as Row;
       row._ferry_id = key.length > 0 ? id(...key.map((k) => text(row[k]))) : rowId(position.row ?? 0);
       return row;
     });
-    ctx.progress('import', (done += batch.length));
+    ctx.progress('import', (done += read.length));
     yield rows;
   }
+  if (blank > 0)
+    ctx.log.warn(
+      `${source}: ${blank} row(s) with no value in any column left out, as empty rows of a sheet are (a spreadsheet writes its empty formatted rows as ,,,)`,
+    );
   unchanged(); // before a replace commits: its rows must come from the file the columns came from
 }
 
@@ -278,11 +291,12 @@ async function surveyOf(
   let empty = true;
   let sheet: string | undefined;
   const header = (names: readonly string[]) => names.forEach((name) => seen.add(name));
-  const headed = format === 'csv' || format === 'tsv' || format === 'xlsx'; // every record has the header's names
+  const headed = isHeaded(format);
   let inference = headed || inferFor === undefined ? undefined : new TypeInference();
   let infer = !headed && inferFor !== undefined;
   // A sheet of no rows has a name too: with --allow-empty it deletes the rows it brought.
-  for await (const batch of read(header, (name) => (sheet = name)).batches()) {
+  for await (const got of read(header, (name) => (sheet = name)).batches()) {
+    const batch = headed ? got.filter((item) => !isBlank(item)) : got;
     if (batch.length === 0) continue;
     if (empty && headed) {
       const fresh = inferFor?.([...seen]) ?? [];
@@ -300,6 +314,26 @@ async function surveyOf(
     if (headed && inference?.settled()) break; // every new column is text: the rest of the file cannot change that
   }
   return { columns: [...seen], empty, sheet, types: inference?.types() ?? {} };
+}
+
+/** Every record has the header's names: a CSV's or TSV's first line, a sheet's first row. */
+function isHeaded(format: FileFormat): boolean {
+  return format === 'csv' || format === 'tsv' || format === 'xlsx';
+}
+
+/**
+ * A row of a headed file (CSV, TSV, a sheet) with no value in any column: Excel and LibreOffice
+ * write a sheet's empty formatted rows as `,,,`. It carries nothing to import, and an XLSX reader
+ * skips the same row in the workbook; counted as a record it would fail a keyed import (its key
+ * is empty) and make a file of nothing else look like data to a replace.
+ */
+function isBlank(item: SourceItem<unknown>): boolean {
+  if (!item.ok || !isObject(item.record)) return false;
+  for (const name in item.record) {
+    const value = item.record[name];
+    if (value !== '' && value !== null && value !== undefined) return false;
+  }
+  return true;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

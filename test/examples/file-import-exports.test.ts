@@ -165,3 +165,44 @@ describe('file-import: JSON exports that are one object', () => {
     });
   }
 });
+
+describe("file-import: a sheet's empty formatted rows, saved as CSV (,,,)", () => {
+  // Excel and LibreOffice write a row that has formatting but no value as delimiters alone.
+  const saved = 'id,name,amount\r\n1,Ann,9.5\r\n2,Bob,3\r\n,,\r\n,,\r\n';
+  const warnings = (stdout: string) =>
+    parseEventLines(stdout).flatMap((e) => (e.type === 'log' && e.level === 'warn' ? [e.msg] : []));
+
+  it('keyed: the rows with values import, the empty ones are left out with a warning (was 65: key empty)', async () => {
+    const w = await workspace();
+    const file = await w.file('sheet.csv', saved);
+    const finished = await importFile(w.db, file, ['--key', 'id']);
+    assert.equal(finished.code, 0, finished.stdout);
+    assert.deepEqual(userColumns(tableRows(w.db, 'sheet', 'id')), [
+      { id: 1, name: 'Ann', amount: 9.5 },
+      { id: 2, name: 'Bob', amount: 3 },
+    ]);
+    assert.deepEqual(warnings(finished.stdout), [
+      `${file}: 2 row(s) with no value in any column left out, as empty rows of a sheet are (a spreadsheet writes its empty formatted rows as ,,,)`,
+    ]);
+  });
+
+  it('without a key: no row of empty values lands beside the real ones', async () => {
+    const w = await workspace();
+    const file = await w.file('sheet.csv', saved);
+    const finished = await importFile(w.db, file);
+    assert.equal(finished.code, 0, finished.stdout);
+    assert.deepEqual(userColumns(tableRows(w.db, 'sheet', 'id')), [
+      { id: 1, name: 'Ann', amount: 9.5 },
+      { id: 2, name: 'Bob', amount: 3 },
+    ]);
+  });
+
+  it('a file of nothing but empty rows is an empty file: without --allow-empty, 65 and the rows it brought stay', async () => {
+    const w = await workspace();
+    const file = await w.file('sheet.csv', saved);
+    assert.equal((await importFile(w.db, file)).code, 0);
+    await writeFile(file, 'id,name,amount\r\n,,\r\n,,\r\n,,\r\n');
+    failsWith(await importFile(w.db, file), 65, 'EMPTY_FILE', /has no records/);
+    assert.equal(tableRows(w.db, 'sheet', 'id').length, 2);
+  });
+});
