@@ -44,7 +44,9 @@ if ((await postgresUnavailable()) === undefined)
         'statement_timeout=1',
         75,
         'PG_TIMEOUT',
-        /statement timeout: the server's statement_timeout .* lower --batch-size or raise statement_timeout/,
+        // PostgreSQL's own words vary ("statement timeout", or "user request" when its timer fires as
+        // a statement ends); ferry's advice names the setting and the fix either way.
+        /the server's statement_timeout .* lower --batch-size or raise statement_timeout/,
       ],
       // Was 1 (UNEXPECTED) for an unknown setting, 65 PG_DATA (bad data) for a bad value.
       [

@@ -40,6 +40,9 @@ const COLUMN_NAME_ADVICE =
 const DB_URL = '--db-url (DATABASE_URL)';
 // A load spike passes; a batch that always takes longer than the setting fails every run alike.
 const STATEMENT_TIMEOUT = `: the server's statement_timeout (set for the user, the database or in ${DB_URL} options) ended it; if it happens again, lower --batch-size or raise statement_timeout`;
+// PostgreSQL says "due to user request" when its statement timer fires just as a statement ends
+// (the timer's mark is cleared, the cancel is not); ferry itself cancels no statement.
+const CANCELLED = `: ferry cancels none of its statements, so someone did (pg_cancel_backend), or the server's statement_timeout (set for the user, the database or in ${DB_URL} options) fired as one ended; if it happens again, lower --batch-size or raise statement_timeout`;
 const AUTH = ['PG_AUTH', `check the user and password in ${DB_URL} and the server's pg_hba.conf`] as const;
 // SQLSTATEs that need a person: the code ferry gives each, and the fix its message names.
 const FIXES: Record<string, readonly [code: string, fix: string]> = {
@@ -73,7 +76,14 @@ export function classifyPgError(error: unknown, doing: string): Error {
   const message = `PostgreSQL ${doing}: ${error.message || code}${detail ? ` (${detail})` : ''}${where && code.startsWith('22') ? ` (${where})` : ''}`;
   const options = (c: string) => ({ code: c, cause: error });
   if (code in RETRYABLE) {
-    const advice = code === '57014' && /statement timeout/.test(error.message) ? STATEMENT_TIMEOUT : '';
+    const advice =
+      code !== '57014'
+        ? ''
+        : /statement timeout/.test(error.message)
+          ? STATEMENT_TIMEOUT
+          : /user request/.test(error.message)
+            ? CANCELLED
+            : '';
     return new RetryableError(`${message}${advice}`, options(RETRYABLE[code] ?? 'PG_RETRYABLE'));
   }
   if (

@@ -114,6 +114,16 @@ it('says what to do, and keeps the original as the cause', () => {
   assert.ok(lost instanceof RetryableError);
   assert.match(lost.message, /rolled back by the server, run again/);
   assert.equal((lost.cause as Error).message, 'terminating connection due to administrator command');
+  // PostgreSQL's statement timer firing as a statement ends says "user request": both name the fix.
+  for (const said of ['canceling statement due to statement timeout', 'canceling statement due to user request']) {
+    const cancelled = classifyPgError(pgError('57014', said), 'writing a batch');
+    assert.ok(cancelled instanceof RetryableError);
+    assert.match(cancelled.message, /the server's statement_timeout .* lower --batch-size or raise statement_timeout/);
+  }
+  assert.match(
+    classifyPgError(pgError('57014', 'canceling statement due to user request'), 'writing a batch').message,
+    /someone did \(pg_cancel_backend\)/,
+  );
 });
 
 it('names the PostgreSQL limit a file ran into and what to change', () => {
