@@ -190,23 +190,23 @@ export function bodyTotal(body: unknown): { field: string; count: number } | und
 
 /**
  * The first field of the body that says more pages follow, and what it says. With `totals`, a
- * count of the whole collection above the records read says so too.
+ * count of the whole collection above the records read says so too, and `countField` names it.
  */
-function moreSign(page: PageState, totals: boolean): string | undefined {
+function moreSign(page: PageState, totals: boolean): { said: string; countField?: string } | undefined {
   for (const field of [...BODY_LINKS, ...MORE_SIGNS]) {
     const value = linkValue(getPath(page.answer.body, field));
-    if (saysYes(value)) return `${field}: ${JSON.stringify(value).slice(0, 80)}`;
+    if (saysYes(value)) return { said: `${field}: ${JSON.stringify(value).slice(0, 80)}` };
   }
   const flag = booleanSign(page);
-  if (flag !== undefined) return flag;
+  if (flag !== undefined) return { said: flag };
   const total = totals ? bodyTotal(page.answer.body) : undefined;
   if (total !== undefined && total.count > page.recordsRead)
-    return `${total.field}: ${total.count}, ${page.recordsRead} records read`;
+    return { said: `${total.field}: ${total.count}, ${page.recordsRead} records read`, countField: total.field };
   // Airtable's next token is `offset`, there only while more follow. An offset API echoing where
   // its page starts writes a number there (or digits), which says nothing.
   const offset = getPath(page.answer.body, 'offset');
   if (typeof offset === 'string' && !/^\s*\d*\s*$/.test(offset))
-    return `offset: ${JSON.stringify(offset).slice(0, 80)}`;
+    return { said: `offset: ${JSON.stringify(offset).slice(0, 80)}` };
   return undefined;
 }
 
@@ -228,12 +228,13 @@ function ended(page: PageState): undefined {
   const sign = page.records.length === 0 ? undefined : moreSign(page, page.pages === 1 && page.totalGiven !== true);
   if (sign === undefined) return undefined;
   // A field named like a count may be something else (an order's total amount): naming the real one settles it.
-  const notCount = sign.endsWith('records read')
-    ? `; if ${sign.slice(0, sign.indexOf(':'))} is not the number of records, name the field that is (totalField; rest-import: --total-field)`
-    : '';
+  const notCount =
+    sign.countField === undefined
+      ? ''
+      : `; if ${sign.countField} is not the number of records, name the field that is (totalField; rest-import: --total-field)`;
   const message =
     `GET ${safeUrl(page.url)}: no Link header and no next URL in the body, yet the body says more pages follow ` +
-    `(${sign}); importing this page alone would leave the rest out: set the pagination option (a cursor token, ` +
+    `(${sign.said}); importing this page alone would leave the rest out: set the pagination option (a cursor token, ` +
     `the next URL field, page numbers, record offsets or the last record's id)${notCount}`;
   throw new PermanentError(message, { code: 'HTTP_MORE_PAGES' });
 }
