@@ -65,6 +65,12 @@ const SOCKET_CODES = new Set([...NEVER_CONNECTED, 'ECONNRESET', 'ETIMEDOUT', 'EP
 const LOST = /Connection terminated|not queryable|timeout expired|connection timeout|Query read timeout/i;
 const NO_PASSWORD = /SASL|client password must be a string/;
 
+/** What to do about a cancelled statement (57014), by PostgreSQL's words for why. */
+function cancelAdvice(said: string): string {
+  if (/statement timeout/.test(said)) return STATEMENT_TIMEOUT;
+  return /user request/.test(said) ? CANCELLED : '';
+}
+
 /**
  * Tells a passing condition (the server went away, a deadlock, too many connections) from one
  * that needs a person (bad data, rejected credentials, a database that does not exist).
@@ -76,14 +82,7 @@ export function classifyPgError(error: unknown, doing: string): Error {
   const message = `PostgreSQL ${doing}: ${error.message || code}${detail ? ` (${detail})` : ''}${where && code.startsWith('22') ? ` (${where})` : ''}`;
   const options = (c: string) => ({ code: c, cause: error });
   if (code in RETRYABLE) {
-    const advice =
-      code !== '57014'
-        ? ''
-        : /statement timeout/.test(error.message)
-          ? STATEMENT_TIMEOUT
-          : /user request/.test(error.message)
-            ? CANCELLED
-            : '';
+    const advice = code === '57014' ? cancelAdvice(error.message) : '';
     return new RetryableError(`${message}${advice}`, options(RETRYABLE[code] ?? 'PG_RETRYABLE'));
   }
   if (
