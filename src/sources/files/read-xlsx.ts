@@ -1,6 +1,6 @@
 import { ConfigError, PermanentError } from '../../errors/errors.ts';
 import type { Position, SourceItem } from '../source-item.ts';
-import { checkHeader, recordMaker, recordOf, type HeaderPlace } from './csv-header.ts';
+import { checkHeader, recordMaker, type HeaderPlace } from './csv-header.ts';
 import { fileSource, type FileSource } from './file-source.ts';
 import { throwIfCancelled } from './open-stream.ts';
 import { XlsxPackage } from './xlsx-package.ts';
@@ -87,7 +87,7 @@ function itemMaker(
   onHeader: ReadXlsxOptions['onHeader'],
 ): (row: SheetRow) => SourceItem<XlsxRecord> | undefined {
   let header: string[] | undefined;
-  let record = (values: readonly CellValue[]) => recordOf(header ?? [], values);
+  let record: (values: readonly CellValue[]) => XlsxRecord = () => ({}); // made with the header, before any row
   let headerRow = 0;
   return (row) => {
     if (!row.cells.some(hasValue)) return undefined;
