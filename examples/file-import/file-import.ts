@@ -10,7 +10,7 @@ import { ConfigError, defineJob, id, PermanentError, type ColumnType, type JobCo
 import { runMain } from 'ferry/cli';
 import {
   fileVersionCheck,
-  formatOf,
+  formatFor,
   parseTypeOverrides,
   readFile,
   SchemaContract,
@@ -110,9 +110,7 @@ const job = defineJob({
   },
   async run(ctx) {
     const { file, key } = ctx.config;
-    const format = ctx.config.format ?? formatOf(file);
-    if (!format)
-      throw new ConfigError(`cannot tell the format of ${file}: pass --format csv, tsv, ndjson, json or xlsx`);
+    const format = formatFor(file, ctx.config.format);
     checkRereadable(file);
     // Both reads must see one file: an empty one put in its place between them would delete every row.
     const unchanged = fileVersionCheck(file);

@@ -116,4 +116,16 @@ describe('file-import: --file a pipe', () => {
     assert.match(result.error?.message ?? '', /received SIGTERM and did not stop within 10 s/);
     assert.ok(Date.now() - started < 20_000, 'the grace is 10 s, not for ever');
   });
+
+  it('--file - (standard input to many tools): 64, and the message says to pass /dev/stdin, with or without --format', async () => {
+    const w = await workspace();
+    const { command, args } = await sidecarFor('file-import');
+    for (const format of [[], ['--format', 'csv']]) {
+      const finished = await run(command, [...args, '--db-path', w.db, '--file', '-', ...format], { cwd: w.dir });
+      const result = parseEventLines(finished.stdout).at(-1);
+      assert.equal(finished.code, format.length ? 65 : 64, finished.stdout);
+      assert.ok(result?.type === 'result', finished.stderr);
+      assert.match(result.error?.message ?? '', /to read standard input, pass \/dev\/stdin/);
+    }
+  });
 });

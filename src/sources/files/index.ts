@@ -9,7 +9,7 @@ export { readCsv, type ReadCsvOptions } from './read-csv.ts';
 export { readNdjson, type ReadNdjsonOptions } from './read-ndjson.ts';
 export { readJsonArray, type ReadJsonArrayOptions } from './read-json-array.ts';
 export { readXlsx, type ReadXlsxOptions, type XlsxRecord } from './read-xlsx.ts';
-export { readFile, formatOf, type FileFormat, type ReadFileOptions } from './read-file.ts';
+export { readFile, formatFor, formatOf, type FileFormat, type ReadFileOptions } from './read-file.ts';
 export { fileVersionCheck } from './file-version.ts';
 export type { ReadOptions, TextEncoding } from './open-stream.ts';
 export type { FileSource } from './file-source.ts';

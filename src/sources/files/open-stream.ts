@@ -96,10 +96,8 @@ export function fileError(file: string, error: unknown): unknown {
   if (isFerryError(error) || !(error instanceof Error)) return error;
   const code = (error as NodeJS.ErrnoException).code ?? '';
   if (code === 'ENOENT') {
-    return new PermanentError(`${file} does not exist: check the path (a relative path starts at ${process.cwd()})`, {
-      code: 'FILE_NOT_FOUND',
-      cause: error,
-    });
+    const message = `${file} does not exist: check the path (a relative path starts at ${process.cwd()})${stdinHint(file)}`;
+    return new PermanentError(message, { code: 'FILE_NOT_FOUND', cause: error });
   }
   if (code === 'EISDIR') {
     return new PermanentError(`${file} is a directory: pass the path of a file inside it`, {
@@ -138,3 +136,8 @@ const UNREACHABLE: Partial<Record<string, string>> = {
 };
 
 function noop(): void {}
+
+/** `-` is standard input to many tools; here it is a file of that name, and a pipe is read as /dev/stdin. */
+export function stdinHint(file: string): string {
+  return /(^|[\\/])-$/.test(file) ? '; to read standard input, pass /dev/stdin (… | job --file /dev/stdin)' : '';
+}

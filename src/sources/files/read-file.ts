@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { ConfigError } from '../../errors/errors.ts';
 import type { FileSource } from './file-source.ts';
-import { isGzip, type ReadOptions } from './open-stream.ts';
+import { isGzip, stdinHint, type ReadOptions } from './open-stream.ts';
 import { readCsv } from './read-csv.ts';
 import { readJsonArray } from './read-json-array.ts';
 import { readNdjson } from './read-ndjson.ts';
@@ -49,6 +49,18 @@ export function formatOf(file: string): FileFormat | undefined {
 }
 
 /**
+ * The format to read `file` as: `format` when given, else the one its name implies; else a
+ * ConfigError that says which names need no format given.
+ */
+export function formatFor(file: string, format?: FileFormat): FileFormat {
+  const found = format ?? formatOf(file);
+  if (found !== undefined) return found;
+  throw new ConfigError(
+    `cannot tell the format of ${file} from its name: pass --format csv, tsv, ndjson, json or xlsx (names ending in .csv, .tsv, .ndjson, .jsonl or .json, optionally .gz, or .xlsx or .xlsm need none)${stdinHint(file)}`,
+  );
+}
+
+/**
  * Streams the records of a CSV, TSV, NDJSON or JSON-array file, gzipped or not, or of a sheet of
  * an XLSX workbook, picking the reader from the file name unless `format` says otherwise,
  * decoding `encoding` (default UTF-8, checked: see ReadOptions). Bad options throw a ConfigError
@@ -60,12 +72,8 @@ export function readFile(
 ): FileSource<Record<string, string>>;
 export function readFile(file: string, options?: ReadFileOptions): FileSource<unknown>;
 export function readFile(file: string, options: ReadFileOptions = {}): FileSource<unknown> {
-  const { format = formatOf(file), delimiter, jsonPath, sheet, onSheet, ...read } = options;
-  if (format === undefined) {
-    throw new ConfigError(
-      `cannot tell the format of ${file} from its name: pass --format csv, tsv, ndjson, json or xlsx (names ending in .csv, .tsv, .ndjson, .jsonl or .json, optionally .gz, or .xlsx or .xlsm need none)`,
-    );
-  }
+  const { delimiter, jsonPath, sheet, onSheet, ...read } = options;
+  const format = formatFor(file, options.format);
   if (!FORMATS.includes(format))
     throw new ConfigError(`unknown format ${JSON.stringify(format)}: use csv, tsv, ndjson, json or xlsx`);
   if (sheet !== undefined && format !== 'xlsx')

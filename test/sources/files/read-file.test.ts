@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { CancelledError, ConfigError, PermanentError } from 'ferry';
-import { formatOf, readFile, type FileFormat } from 'ferry/files';
+import { formatFor, formatOf, readFile, type FileFormat } from 'ferry/files';
 import { collect, records, tempFiles } from './temp-files.ts';
 
 const files = await tempFiles();
@@ -25,6 +25,34 @@ describe('formatOf', () => {
   for (const [file, format] of cases) {
     it(`${file} → ${format}`, () => assert.equal(formatOf(file), format));
   }
+});
+
+describe('formatFor', () => {
+  it("takes the format given, else the name's, else says which names need none", () => {
+    assert.equal(formatFor('export.txt', 'tsv'), 'tsv');
+    assert.equal(formatFor('orders.csv.gz'), 'csv');
+    assert.throws(
+      () => formatFor('export.txt'),
+      (error) => error instanceof ConfigError && /pass --format .*\.jsonl/.test(error.message),
+    );
+  });
+
+  it('a path named - (standard input to many tools) is told to pass /dev/stdin, for the format and the file', async () => {
+    const dash = path.join(files.dir, '-');
+    assert.throws(
+      () => formatFor(dash),
+      (error) => error instanceof ConfigError && /pass \/dev\/stdin/.test(error.message),
+    );
+    await assert.rejects(
+      collect(readFile(dash, { format: 'csv' })),
+      (error) =>
+        error instanceof PermanentError && error.code === 'FILE_NOT_FOUND' && /pass \/dev\/stdin/.test(error.message),
+    );
+    assert.doesNotMatch(
+      String(await collect(readFile(path.join(files.dir, 'a-'), { format: 'csv' })).catch((e) => e)),
+      /stdin/,
+    );
+  });
 });
 
 describe('readFile picks the reader and unzips by the file name', () => {
