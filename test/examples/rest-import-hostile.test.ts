@@ -296,3 +296,14 @@ it('rest-import against a rate limit answered as 403 (GitHub) that outlasts the 
   );
   assert.equal(server.requests.length, 2);
 });
+
+it('rest-import with --api-url on a port fetch refuses (6666): 64 HTTP_BAD_PORT at once, not 75 after every retry', async () => {
+  const db = path.join(await mkdtemp(path.join(tmpdir(), 'ferry-rest-bad-port-')), 'rest.db');
+  const started = Date.now();
+  const finished = await runExample('rest-import', ['--api-url', 'http://127.0.0.1:6666/items', '--db-path', db]);
+  const result = parseEventLines(finished.stdout).at(-1);
+  assert.ok(result?.type === 'result', finished.stderr);
+  assert.deepEqual([finished.code, result.error?.code], [64, 'HTTP_BAD_PORT']);
+  assert.match(result.error?.message ?? '', /port 6666 is one fetch refuses .*serve the API on another port/);
+  assert.ok(Date.now() - started < 10_000, 'no backoff between retries');
+});

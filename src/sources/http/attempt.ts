@@ -1,3 +1,5 @@
+import { PermanentError } from '../../errors/errors.ts';
+import { refusedPortAdvice } from './bad-ports.ts';
 import { isRateLimited, rateLimitResetMs } from './rate-limit.ts';
 import { parseRetryAfter } from './retry-after.ts';
 import { excerpt, safeUrl, statusError, statusText, type Asked, type Fault } from './http-errors.ts';
@@ -38,6 +40,11 @@ export async function attempt(url: URL, options: RequestOptions, attempts: numbe
     if (error instanceof TypeError && encoding !== null && isDecodeError(error)) {
       const reason = `a body that does not decode as its Content-Encoding (${encoding}) says (${causeText(error)})`;
       return fail('HTTP_BAD_ENCODING', reason, error);
+    }
+    // A port fetch refuses (one not on ferry's list: a newer Node's) is refused on every attempt.
+    if (error instanceof TypeError && causeText(error) === 'bad port') {
+      const message = `GET ${safeUrl(url)}: ${refusedPortAdvice(Number(url.port))}`;
+      throw new PermanentError(message, { code: 'HTTP_BAD_PORT', cause: error });
     }
     if (error instanceof TypeError) return fail('HTTP_NETWORK', networkReason(error), error);
     throw error;

@@ -2,6 +2,7 @@ import { constants } from 'node:buffer';
 import { ConfigError } from '../../errors/errors.ts';
 import { Redactor } from '../../secrets/redact.ts';
 import { isSecretName } from '../../secrets/secret-name.ts';
+import { refusedPort, refusedPortAdvice } from './bad-ports.ts';
 
 /**
  * How to find the next page. A `Link: <…>; rel="next"` header wins whenever present, unless
@@ -273,6 +274,11 @@ function parseUrl(url: string): URL {
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new ConfigError(`httpSource url must be http or https, not ${parsed.protocol}`, { code: 'HTTP_BAD_OPTION' });
+  }
+  const port = refusedPort(parsed);
+  if (port !== undefined) {
+    const message = `httpSource url ${new Redactor().string(parsed.origin)}: ${refusedPortAdvice(port)}`;
+    throw new ConfigError(message, { code: 'HTTP_BAD_PORT' });
   }
   return parsed;
 }

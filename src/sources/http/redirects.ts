@@ -1,6 +1,7 @@
 import { PermanentError } from '../../errors/errors.ts';
 import { safeUrl, statusText } from './http-errors.ts';
 import type { RequestOptions } from './options.ts';
+import { refusedPort, refusedPortAdvice } from './bad-ports.ts';
 
 /** The most redirects one request follows, as fetch's own limit. */
 export const MAX_REDIRECTS = 20;
@@ -41,6 +42,12 @@ function target(chain: readonly URL[], location: string, response: Response): UR
     const what = ` answered ${statusText(response)}, a redirect to ${next.protocol} (not HTTP), which is not followed`;
     throw fail(what, 'HTTP_BAD_REDIRECT');
   }
+  const port = refusedPort(next);
+  if (port !== undefined)
+    throw fail(
+      ` answered ${statusText(response)}, a redirect to ${safeUrl(next)}: ${refusedPortAdvice(port)}`,
+      'HTTP_BAD_PORT',
+    );
   // fetch refuses a URL with credentials: the configured ones travel as a header, not these.
   next.username = next.password = '';
   const cycle = chain.findIndex((visited) => visited.href === next.href);
