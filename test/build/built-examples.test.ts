@@ -3,6 +3,8 @@
 // environment of only what each test gives.
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -246,5 +248,54 @@ describe('built rest-import: a real import over HTTP', () => {
     assert.equal(events.filter((e) => e.type === 'log' && e.level === 'warn').length, 2, 'two retries logged');
     assert.equal(rows(path.join(dir, 'built.db'), 'items', 'id').length, 45);
     assert.deepEqual(rows(path.join(dir, 'built.db'), 'items', 'id'), rows(path.join(dir, 'source.db'), 'items', 'id'));
+  });
+
+  it('goes through HTTP_PROXY as curl does, and around it for NO_PROXY: a host only the proxy can reach', async () => {
+    await using server = await startFaultServer({ records: 25, pageSize: 10 });
+    const port = new URL(server.url).port;
+    const proxied: string[] = [];
+    // A forward proxy that knows the one host no DNS answers for (.invalid): only through it is there an API.
+    const proxy = createServer((req, res) => {
+      proxied.push(req.url ?? '');
+      const target = new URL(req.url ?? '/');
+      const upstream = request({
+        host: '127.0.0.1',
+        port,
+        path: target.pathname + target.search,
+        headers: req.headers,
+      });
+      upstream.on('response', (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', () => res.writeHead(502).end());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const api = `http://api.ferry.invalid:${port}/items`;
+      const dir = await mkdtemp(path.join(tmpdir(), 'ferry-built-proxy-'));
+      const through = await runBuilt(
+        'rest-import',
+        ['--api-url', api, '--db-path', 'p.db'],
+        { HTTP_PROXY: proxyUrl },
+        dir,
+      );
+      assert.equal(through.code, 0, through.stdout);
+      assert.equal(rows(path.join(dir, 'p.db'), 'items', 'id').length, 25);
+      assert.ok(proxied.length >= 3 && proxied.every((u) => u.startsWith(api)), proxied.join(' '));
+
+      const around = await runBuilt(
+        'rest-import',
+        ['--api-url', api, '--db-path', 'q.db', '--max-retries', '0'],
+        { HTTP_PROXY: proxyUrl, NO_PROXY: 'api.ferry.invalid' },
+        dir,
+      );
+      assert.equal(around.code, 75, around.stdout);
+      assert.match(resultOf(parseEventLines(around.stdout)).error?.message ?? '', /ENOTFOUND/);
+    } finally {
+      proxy.close();
+    }
   });
 });
