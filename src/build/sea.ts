@@ -40,9 +40,7 @@ export interface SeaOptions {
  *   embedded Node (no stray --require or --inspect in a shipped sidecar);
  * - --max-semi-space-size=8 (MiB): V8 grows its young generation with the allocation rate while a job
  *   streams records through batches; capped, the heap stays flat and small, which matters in a
- *   sidecar beside a desktop app (docs/building.md has the runs that chose 8 over 16 and none);
- * - --use-env-proxy: fetch goes through HTTP_PROXY / HTTPS_PROXY, minding NO_PROXY, as curl does;
- *   without it Node ignores them, and behind a proxy every request failed as a network error (75).
+ *   sidecar beside a desktop app (docs/building.md has the runs that chose 8 over 16 and none).
  */
 export const SEMI_SPACE_MIB = 8;
 
@@ -58,7 +56,7 @@ export async function buildSea(options: SeaOptions): Promise<{ codeCache: boolea
     disableExperimentalSEAWarning: true,
     // Code cache for an ES module main landed during 25.x; 26 has it.
     useCodeCache: options.codeCache && major >= 26,
-    execArgv: [`--max-semi-space-size=${SEMI_SPACE_MIB}`, '--use-env-proxy', '--'],
+    execArgv: [`--max-semi-space-size=${SEMI_SPACE_MIB}`, '--'],
     execArgvExtension: 'none',
   };
   await writeFile(options.configFile, `${JSON.stringify(config, null, 2)}\n`);

@@ -7,6 +7,7 @@ import { resolveConfig, type ConfigSources, type ResolvedConfig } from '../confi
 import { CancelledError, isErrorKind, type FerryError } from '../errors/errors.ts';
 import { ExitCode, exitCodeFor, summarizeError } from '../errors/exit-codes.ts';
 import { envelope, emptyCounts } from '../events/protocol.ts';
+import { useEnvProxy } from './env-proxy.ts';
 import { createReporter, type LogFormat, type ProcessIO } from './process-io.ts';
 import { parseCommandLine, type CommandLineSpec } from './program.ts';
 import { runJobFromCli } from '../job/run-job.ts';
@@ -66,6 +67,7 @@ export async function main<S extends ConfigSchema>(job: Job<S>, io: ProcessIO): 
     if (invocation.command === 'check') return await check(job, config, format, io);
     if (invocation.command === 'rejects' && config.values.replay !== true)
       return await listRejects(job, config, format, io);
+    useEnvProxy(io.env);
     return await run(job, config, format, redactor, io, invocation.command === 'rejects' ? 'replay' : 'run');
   } catch (error) {
     if (!isErrorKind(error, 'config')) throw error;

@@ -250,7 +250,7 @@ describe('built rest-import: a real import over HTTP', () => {
     assert.deepEqual(rows(path.join(dir, 'built.db'), 'items', 'id'), rows(path.join(dir, 'source.db'), 'items', 'id'));
   });
 
-  it('goes through HTTP_PROXY as curl does, and around it for NO_PROXY: a host only the proxy can reach', async () => {
+  it('goes through HTTP_PROXY as curl does (host:port too), and around it for NO_PROXY: a host only the proxy can reach', async () => {
     await using server = await startFaultServer({ records: 25, pageSize: 10 });
     const port = new URL(server.url).port;
     const proxied: string[] = [];
@@ -276,15 +276,17 @@ describe('built rest-import: a real import over HTTP', () => {
       const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
       const api = `http://api.ferry.invalid:${port}/items`;
       const dir = await mkdtemp(path.join(tmpdir(), 'ferry-built-proxy-'));
-      const through = await runBuilt(
-        'rest-import',
-        ['--api-url', api, '--db-path', 'p.db'],
-        { HTTP_PROXY: proxyUrl },
-        dir,
-      );
-      assert.equal(through.code, 0, through.stdout);
-      assert.equal(rows(path.join(dir, 'p.db'), 'items', 'id').length, 25);
-      assert.ok(proxied.length >= 3 && proxied.every((u) => u.startsWith(api)), proxied.join(' '));
+      const proxyEnvs: [string, Record<string, string>][] = [
+        ['p.db', { HTTP_PROXY: proxyUrl }],
+        ['h.db', { http_proxy: proxyUrl.slice('http://'.length) }],
+      ];
+      for (const [db, env] of proxyEnvs) {
+        proxied.length = 0;
+        const through = await runBuilt('rest-import', ['--api-url', api, '--db-path', db], env, dir);
+        assert.equal(through.code, 0, through.stdout);
+        assert.equal(rows(path.join(dir, db), 'items', 'id').length, 25);
+        assert.ok(proxied.length >= 3 && proxied.every((u) => u.startsWith(api)), proxied.join(' '));
+      }
 
       const around = await runBuilt(
         'rest-import',
@@ -297,5 +299,20 @@ describe('built rest-import: a real import over HTTP', () => {
     } finally {
       proxy.close();
     }
+  });
+
+  it('a proxy variable that is no URL: 64 PROXY_INVALID naming it, never its value; --help still works', async () => {
+    const env = { HTTPS_PROXY: 'http://user:pa55word@[::bad' };
+    const failed = await runBuilt(
+      'rest-import',
+      ['--api-url', 'https://api.example.com/items', '--db-path', 'x.db'],
+      env,
+    );
+    assert.equal(failed.code, 64, failed.stdout);
+    const result = resultOf(parseEventLines(failed.stdout));
+    assert.equal(result.error?.code, 'PROXY_INVALID');
+    assert.match(result.error?.message ?? '', /^HTTPS_PROXY: not a proxy URL .*http:\/\/host:port/);
+    assert.doesNotMatch(failed.stdout + failed.stderr, /pa55word/);
+    assert.equal((await runBuilt('rest-import', ['--help'], env)).code, 0);
   });
 });
