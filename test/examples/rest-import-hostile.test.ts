@@ -1,13 +1,16 @@
 // rest-import against servers that are hostile or broken: each ends at once with its exit code and
 // a message that says what to check, never a hang, an exit 1 or endless retries.
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { startFaultServer, type Fault, type LoggedRequest } from '../helpers/fault-server.ts';
 import { runExample } from '../helpers/example-job.ts';
 import { failsWith, parseEventLines } from '../helpers/protocol.ts';
+import { TLS_FIXTURES } from '../helpers/tls-proxy.ts';
 import { tableRows } from './sqlite-rows.ts';
 
 interface Case {
@@ -306,4 +309,56 @@ it('rest-import with --api-url on a port fetch refuses (6666): 64 HTTP_BAD_PORT 
   assert.deepEqual([finished.code, result.error?.code], [64, 'HTTP_BAD_PORT']);
   assert.match(result.error?.message ?? '', /port 6666 is one fetch refuses .*serve the API on another port/);
   assert.ok(Date.now() - started < 10_000, 'no backoff between retries');
+});
+
+describe('rest-import against HTTPS whose certificate is not accepted', () => {
+  async function serveTls() {
+    const tls = {
+      cert: await readFile(path.join(TLS_FIXTURES, 'server.crt')),
+      key: await readFile(path.join(TLS_FIXTURES, 'server.key')),
+    };
+    let handshakes = 0;
+    const server = createHttpsServer(tls, (_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('[{"id":1},{"id":2}]'),
+    );
+    server.on('tlsClientError', () => handshakes++).on('secureConnection', () => handshakes++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { server, port: (server.address() as AddressInfo).port, handshakes: () => handshakes };
+  }
+
+  it('signed by a CA not trusted (self-signed), or for another host name: 64 HTTP_TLS at once, saying how to trust it', async () => {
+    const api = await serveTls();
+    try {
+      const dir = await mkdtemp(path.join(tmpdir(), 'ferry-rest-tls-'));
+      const cases: [string, Record<string, string>, RegExp][] = [
+        [`https://127.0.0.1:${api.port}/items`, {}, /self-signed certificate/],
+        [
+          `https://localhost:${api.port}/items`,
+          { NODE_EXTRA_CA_CERTS: path.join(TLS_FIXTURES, 'server.crt') },
+          /altnames/,
+        ],
+      ];
+      for (const [url, env, said] of cases) {
+        const before = api.handshakes();
+        const finished = await runExample('rest-import', ['--api-url', url, '--db-path', path.join(dir, 'x.db')], {
+          env,
+        });
+        const result = parseEventLines(finished.stdout).at(-1);
+        assert.ok(result?.type === 'result', finished.stderr);
+        assert.deepEqual([finished.code, result.error?.code], [64, 'HTTP_TLS'], url);
+        assert.match(result.error?.message ?? '', said);
+        assert.match(result.error?.message ?? '', /NODE_USE_SYSTEM_CA=1.*NODE_EXTRA_CA_CERTS=<file\.pem>/);
+        assert.equal(api.handshakes() - before, 1, `${url}: tried once, not retried`);
+      }
+      const trusted = await runExample(
+        'rest-import',
+        ['--api-url', `https://127.0.0.1:${api.port}/items`, '--db-path', path.join(dir, 'ok.db')],
+        { env: { NODE_EXTRA_CA_CERTS: path.join(TLS_FIXTURES, 'server.crt') } },
+      );
+      assert.equal(trusted.code, 0, trusted.stdout);
+      assert.equal(tableRows(path.join(dir, 'ok.db'), 'items', 'id').length, 2);
+    } finally {
+      api.server.close();
+    }
+  });
 });

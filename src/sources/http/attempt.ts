@@ -1,4 +1,5 @@
-import { PermanentError } from '../../errors/errors.ts';
+import { isCertificateRejection } from '../../errors/certificate-codes.ts';
+import { ConfigError, PermanentError } from '../../errors/errors.ts';
 import { refusedPortAdvice } from './bad-ports.ts';
 import { isRateLimited, rateLimitResetMs } from './rate-limit.ts';
 import { parseRetryAfter } from './retry-after.ts';
@@ -46,6 +47,8 @@ export async function attempt(url: URL, options: RequestOptions, attempts: numbe
       const message = `GET ${safeUrl(url)}: ${refusedPortAdvice(Number(url.port))}`;
       throw new PermanentError(message, { code: 'HTTP_BAD_PORT', cause: error });
     }
+    if (error instanceof TypeError && isCertificateRejection((error.cause as { code?: unknown } | undefined)?.code))
+      throw certificateError(url, error);
     if (error instanceof TypeError) return fail('HTTP_NETWORK', networkReason(error), error);
     throw error;
   } finally {
@@ -116,4 +119,18 @@ function causeText(error: TypeError): string {
 function isDecodeError(error: TypeError): boolean {
   const code = (error.cause as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' && /^(Z_|ERR__ERROR_|ZSTD_error_)/.test(code);
+}
+
+/**
+ * The server's certificate was not accepted: retrying cannot change that. Node's own advice
+ * (--use-system-ca) is a flag a built job cannot take; the environment variables work for both.
+ */
+function certificateError(url: URL, error: TypeError): ConfigError {
+  const cause = error.cause as { message?: unknown };
+  const said = typeof cause.message === 'string' ? cause.message.split(';')[0] : causeText(error);
+  const message =
+    `GET ${safeUrl(url)}: the server's certificate is not accepted (${said}); if a CA of your organisation ` +
+    'signed it and this system trusts that CA, set NODE_USE_SYSTEM_CA=1, else give the CA certificate with ' +
+    "NODE_EXTRA_CA_CERTS=<file.pem>; an expired certificate is for the server to renew, or this machine's clock is wrong";
+  return new ConfigError(message, { code: 'HTTP_TLS', cause: error });
 }

@@ -1,5 +1,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { ConfigError } from '../../errors/errors.ts';
+import { isCertificateRejection } from '../../errors/certificate-codes.ts';
 
 /**
  * sslmode as libpq (and psql) reads it, which is what a --db-url copied from a provider means:
@@ -67,22 +68,6 @@ function withParams(url: URL, params: Record<string, string>): string {
 /** pg's message when the server answers a TLS request with no. */
 export const NO_TLS = 'The server does not support SSL connections';
 
-// Node's codes for a certificate it does not accept.
-const CERTIFICATE_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'CERT_SIGNATURE_FAILURE',
-  'INVALID_CA',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
 /**
  * A failure of the TLS the URL asks for, as a ConfigError (64): retrying cannot help, the URL's
  * sslmode or sslrootcert (or the server's TLS set-up) has to change. Undefined for any other error.
@@ -96,7 +81,7 @@ export function tlsError(error: Error & { code?: string; path?: string; syscall?
       options,
     );
   }
-  if (CERTIFICATE_CODES.has(code)) {
+  if (isCertificateRejection(code)) {
     return new ConfigError(
       `PostgreSQL connecting: the server's certificate is not accepted (${error.message.split(';')[0]}): give the CA that signed it with sslrootcert=<file> in --db-url (DATABASE_URL), or use sslmode=require to encrypt without checking it`,
       options,
