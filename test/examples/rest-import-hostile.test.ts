@@ -326,7 +326,7 @@ describe('rest-import against HTTPS whose certificate is not accepted', () => {
     return { server, port: (server.address() as AddressInfo).port, handshakes: () => handshakes };
   }
 
-  it('signed by a CA not trusted (self-signed), or for another host name: 64 HTTP_TLS at once, saying how to trust it', async () => {
+  it('signed by a CA not trusted (self-signed), for another host name, or no TLS at all: 64 HTTP_TLS at once, saying what to do', async () => {
     const api = await serveTls();
     try {
       const dir = await mkdtemp(path.join(tmpdir(), 'ferry-rest-tls-'));
@@ -350,6 +350,19 @@ describe('rest-import against HTTPS whose certificate is not accepted', () => {
         assert.match(result.error?.message ?? '', /NODE_USE_SYSTEM_CA=1.*NODE_EXTRA_CA_CERTS=<file\.pem>/);
         assert.equal(api.handshakes() - before, 1, `${url}: tried once, not retried`);
       }
+      const plain = await startFaultServer({ records: 3 });
+      const wrong = await runExample('rest-import', [
+        '--api-url',
+        plain.url.replace('http:', 'https:'),
+        '--db-path',
+        path.join(dir, 'w.db'),
+      ]);
+      await plain.close();
+      const said = parseEventLines(wrong.stdout).at(-1);
+      assert.ok(said?.type === 'result', wrong.stderr);
+      assert.deepEqual([wrong.code, said.error?.code], [64, 'HTTP_TLS'], 'https:// to a plain HTTP port');
+      assert.match(said.error?.message ?? '', /does not answer TLS there .*write http:\/\//);
+      assert.equal(plain.requests.length, 0);
       const trusted = await runExample(
         'rest-import',
         ['--api-url', `https://127.0.0.1:${api.port}/items`, '--db-path', path.join(dir, 'ok.db')],

@@ -47,8 +47,8 @@ export async function attempt(url: URL, options: RequestOptions, attempts: numbe
       const message = `GET ${safeUrl(url)}: ${refusedPortAdvice(Number(url.port))}`;
       throw new PermanentError(message, { code: 'HTTP_BAD_PORT', cause: error });
     }
-    if (error instanceof TypeError && isCertificateRejection((error.cause as { code?: unknown } | undefined)?.code))
-      throw certificateError(url, error);
+    const tls = error instanceof TypeError ? tlsRefusal(url, error) : undefined;
+    if (tls !== undefined) throw tls;
     if (error instanceof TypeError) return fail('HTTP_NETWORK', networkReason(error), error);
     throw error;
   } finally {
@@ -121,16 +121,31 @@ function isDecodeError(error: TypeError): boolean {
   return typeof code === 'string' && /^(Z_|ERR__ERROR_|ZSTD_error_)/.test(code);
 }
 
+/** TLS handshakes that fail alike on every attempt: the server speaks no TLS there, or none Node accepts. */
+const HANDSHAKE_REFUSED =
+  /^ERR_SSL_(WRONG_VERSION_NUMBER|.*PROTOCOL_VERSION|.*HANDSHAKE_FAILURE|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|UNSAFE_LEGACY_RENEGOTIATION_DISABLED)$/;
+
 /**
- * The server's certificate was not accepted: retrying cannot change that. Node's own advice
- * (--use-system-ca) is a flag a built job cannot take; the environment variables work for both.
+ * A certificate not accepted, or a TLS handshake no retry changes, as a ConfigError; else
+ * undefined. Node's own advice for a certificate (--use-system-ca) is a flag a built job cannot
+ * take; the environment variables work for both.
  */
-function certificateError(url: URL, error: TypeError): ConfigError {
-  const cause = error.cause as { message?: unknown };
-  const said = typeof cause.message === 'string' ? cause.message.split(';')[0] : causeText(error);
-  const message =
-    `GET ${safeUrl(url)}: the server's certificate is not accepted (${said}); if a CA of your organisation ` +
-    'signed it and this system trusts that CA, set NODE_USE_SYSTEM_CA=1, else give the CA certificate with ' +
-    "NODE_EXTRA_CA_CERTS=<file.pem>; an expired certificate is for the server to renew, or this machine's clock is wrong";
-  return new ConfigError(message, { code: 'HTTP_TLS', cause: error });
+function tlsRefusal(url: URL, error: TypeError): ConfigError | undefined {
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  const code = typeof cause?.code === 'string' ? cause.code : '';
+  const said = typeof cause?.message === 'string' ? cause.message.split(';')[0] : causeText(error);
+  let advice: string;
+  if (isCertificateRejection(code)) {
+    advice =
+      `the server's certificate is not accepted (${said}); if a CA of your organisation signed it and this ` +
+      'system trusts that CA, set NODE_USE_SYSTEM_CA=1, else give the CA certificate with ' +
+      "NODE_EXTRA_CA_CERTS=<file.pem>; an expired certificate is for the server to renew, or this machine's clock is wrong";
+  } else if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') {
+    advice = `the server does not answer TLS there (${code}): if the API is plain HTTP on this port, write http://`;
+  } else if (HANDSHAKE_REFUSED.test(code)) {
+    advice = `no TLS the server offers is one Node accepts (${code}): the server needs TLS 1.2 or newer`;
+  } else {
+    return undefined;
+  }
+  return new ConfigError(`GET ${safeUrl(url)}: ${advice}`, { code: 'HTTP_TLS', cause: error });
 }
