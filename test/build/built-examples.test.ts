@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -314,5 +314,43 @@ describe('built rest-import: a real import over HTTP', () => {
     assert.match(result.error?.message ?? '', /^HTTPS_PROXY: not a proxy URL .*http:\/\/host:port/);
     assert.doesNotMatch(failed.stdout + failed.stderr, /pa55word/);
     assert.equal((await runBuilt('rest-import', ['--help'], env)).code, 0);
+  });
+
+  it('a proxy that wants credentials (407), over HTTP or HTTPS, or forbids an HTTPS host (403): 64 PROXY_REFUSED at once', async () => {
+    let status = 407;
+    let asked = 0;
+    const answer = `HTTP/1.1 ${'{status}'}`;
+    const proxy = createServer((_req, res) => {
+      asked++;
+      res.writeHead(status, { 'proxy-authenticate': 'Basic realm="corp"' }).end();
+    });
+    proxy.on('connect', (_req, socket: Socket) => {
+      asked++;
+      socket.end(`${answer.replace('{status}', String(status))} No\r\nContent-Length: 0\r\n\r\n`);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const proxyUrl = `http://user:pa55word@127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      for (const [code, said] of [
+        [407, /asks for credentials \(407\): write them into the variable's URL as user:password@ before the host/],
+        [403, /refuses to reach api\.example\.com \(403\)/],
+      ] as const) {
+        status = code;
+        // Over plain HTTP a proxy's 403 is an answer like the API's own (65 HTTP_403): only 407 and the tunnel tell.
+        for (const scheme of code === 407 ? ['http', 'https'] : ['https']) {
+          asked = 0;
+          const env = { HTTP_PROXY: proxyUrl, HTTPS_PROXY: proxyUrl };
+          const url = `${scheme}://api.example.com/items`;
+          const finished = await runBuilt('rest-import', ['--api-url', url, '--db-path', 'x.db'], env);
+          const result = resultOf(parseEventLines(finished.stdout));
+          assert.deepEqual([finished.code, result.error?.code], [64, 'PROXY_REFUSED'], `${code} ${scheme}`);
+          assert.match(result.error?.message ?? '', said);
+          assert.doesNotMatch(finished.stdout + finished.stderr, /pa55word/);
+          assert.equal(asked, 1, `${code} ${scheme}: asked once, not retried`);
+        }
+      }
+    } finally {
+      proxy.close();
+    }
   });
 });

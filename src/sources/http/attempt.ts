@@ -47,8 +47,8 @@ export async function attempt(url: URL, options: RequestOptions, attempts: numbe
       const message = `GET ${safeUrl(url)}: ${refusedPortAdvice(Number(url.port))}`;
       throw new PermanentError(message, { code: 'HTTP_BAD_PORT', cause: error });
     }
-    const tls = error instanceof TypeError ? tlsRefusal(url, error) : undefined;
-    if (tls !== undefined) throw tls;
+    const refused = error instanceof TypeError ? (tlsRefusal(url, error) ?? proxyRefusal(url, error)) : undefined;
+    if (refused !== undefined) throw refused;
     if (error instanceof TypeError) return fail('HTTP_NETWORK', networkReason(error), error);
     throw error;
   } finally {
@@ -119,6 +119,29 @@ function causeText(error: TypeError): string {
 function isDecodeError(error: TypeError): boolean {
   const code = (error.cause as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' && /^(Z_|ERR__ERROR_|ZSTD_error_)/.test(code);
+}
+
+/**
+ * The proxy (HTTPS_PROXY, HTTP_PROXY) answered the request, or the tunnel for it, with 407 (it
+ * wants credentials) or 403 (its policy forbids the host): no retry changes either. undici says
+ * so only deep in the error's causes.
+ */
+function proxyRefusal(url: URL, error: Error): ConfigError | undefined {
+  let status: string | undefined;
+  for (let cause: unknown = error; cause instanceof Error && status === undefined; cause = cause.cause)
+    status = /^Proxy (?:response \((40[37])\)|Authentication Required \((407)\))/
+      .exec(cause.message)
+      ?.slice(1)
+      .find(Boolean);
+  if (status === undefined) return undefined;
+  const advice =
+    status === '407'
+      ? "asks for credentials (407): write them into the variable's URL as user:password@ before the host, percent-encoding any @, : or / in them"
+      : `refuses to reach ${url.host} (403): ask whoever runs it to allow the host, or list the host in NO_PROXY if it is reachable without the proxy`;
+  return new ConfigError(`GET ${safeUrl(url)}: the proxy (HTTPS_PROXY or HTTP_PROXY) ${advice}`, {
+    code: 'PROXY_REFUSED',
+    cause: error,
+  });
 }
 
 /** TLS handshakes that fail alike on every attempt: the server speaks no TLS there, or none Node accepts. */
