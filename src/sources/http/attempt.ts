@@ -1,6 +1,3 @@
-import { isCertificateRejection } from '../../errors/certificate-codes.ts';
-import { ConfigError, PermanentError } from '../../errors/errors.ts';
-import { refusedPortAdvice } from './bad-ports.ts';
 import { isRateLimited, rateLimitResetMs } from './rate-limit.ts';
 import { parseRetryAfter } from './retry-after.ts';
 import { excerpt, safeUrl, statusError, statusText, type Asked, type Fault } from './http-errors.ts';
@@ -9,6 +6,7 @@ import { parseAnswer } from './parse-answer.ts';
 import { EXCERPT_BYTES, readBody, type Body } from './read-body.ts';
 import { getFollowing } from './redirects.ts';
 import { decodeUtf8 } from './utf8.ts';
+import { causeText, refusal } from './refusals.ts';
 
 export interface Answer {
   response: Response;
@@ -42,12 +40,7 @@ export async function attempt(url: URL, options: RequestOptions, attempts: numbe
       const reason = `a body that does not decode as its Content-Encoding (${encoding}) says (${causeText(error)})`;
       return fail('HTTP_BAD_ENCODING', reason, error);
     }
-    // A port fetch refuses (one not on ferry's list: a newer Node's) is refused on every attempt.
-    if (error instanceof TypeError && causeText(error) === 'bad port') {
-      const message = `GET ${safeUrl(url)}: ${refusedPortAdvice(Number(url.port))}`;
-      throw new PermanentError(message, { code: 'HTTP_BAD_PORT', cause: error });
-    }
-    const refused = error instanceof TypeError ? (tlsRefusal(url, error) ?? proxyRefusal(url, error)) : undefined;
+    const refused = error instanceof TypeError ? refusal(url, error) : undefined;
     if (refused !== undefined) throw refused;
     if (error instanceof TypeError) return fail('HTTP_NETWORK', networkReason(error), error);
     throw error;
@@ -101,15 +94,10 @@ function fail(code: string, reason: string, cause: unknown): Outcome {
   return { ok: false, fault: { code, reason, status: undefined, retryAfterMs: undefined, cause } };
 }
 
-/** undici hides the useful part ("ECONNRESET", "other side closed") in the cause. */
+/** What a network error says, with the part undici keeps in its cause. */
 function networkReason(error: TypeError): string {
   const detail = causeText(error);
   return `a network error (${error.message}${detail === '' ? '' : `: ${detail}`})`;
-}
-
-function causeText(error: TypeError): string {
-  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
-  return [cause?.code, cause?.message].filter((part) => typeof part === 'string' && part !== '').join(' ');
 }
 
 /**
@@ -119,56 +107,4 @@ function causeText(error: TypeError): string {
 function isDecodeError(error: TypeError): boolean {
   const code = (error.cause as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' && /^(Z_|ERR__ERROR_|ZSTD_error_)/.test(code);
-}
-
-/**
- * The proxy (HTTPS_PROXY, HTTP_PROXY) answered the request, or the tunnel for it, with 407 (it
- * wants credentials) or 403 (its policy forbids the host): no retry changes either. undici says
- * so only deep in the error's causes.
- */
-function proxyRefusal(url: URL, error: Error): ConfigError | undefined {
-  let status: string | undefined;
-  for (let cause: unknown = error; cause instanceof Error && status === undefined; cause = cause.cause)
-    status = /^Proxy (?:response \((40[37])\)|Authentication Required \((407)\))/
-      .exec(cause.message)
-      ?.slice(1)
-      .find(Boolean);
-  if (status === undefined) return undefined;
-  const advice =
-    status === '407'
-      ? "asks for credentials (407): write them into the variable's URL as user:password@ before the host, percent-encoding any @, : or / in them"
-      : `refuses to reach ${url.host} (403): ask whoever runs it to allow the host, or list the host in NO_PROXY if it is reachable without the proxy`;
-  return new ConfigError(`GET ${safeUrl(url)}: the proxy (HTTPS_PROXY or HTTP_PROXY) ${advice}`, {
-    code: 'PROXY_REFUSED',
-    cause: error,
-  });
-}
-
-/** TLS handshakes that fail alike on every attempt: the server speaks no TLS there, or none Node accepts. */
-const HANDSHAKE_REFUSED =
-  /^ERR_SSL_(WRONG_VERSION_NUMBER|.*PROTOCOL_VERSION|.*HANDSHAKE_FAILURE|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|UNSAFE_LEGACY_RENEGOTIATION_DISABLED)$/;
-
-/**
- * A certificate not accepted, or a TLS handshake no retry changes, as a ConfigError; else
- * undefined. Node's own advice for a certificate (--use-system-ca) is a flag a built job cannot
- * take; the environment variables work for both.
- */
-function tlsRefusal(url: URL, error: TypeError): ConfigError | undefined {
-  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
-  const code = typeof cause?.code === 'string' ? cause.code : '';
-  const said = typeof cause?.message === 'string' ? cause.message.split(';')[0] : causeText(error);
-  let advice: string;
-  if (isCertificateRejection(code)) {
-    advice =
-      `the server's certificate is not accepted (${said}); if a CA of your organisation signed it and this ` +
-      'system trusts that CA, set NODE_USE_SYSTEM_CA=1, else give the CA certificate with ' +
-      "NODE_EXTRA_CA_CERTS=<file.pem>; an expired certificate is for the server to renew, or this machine's clock is wrong";
-  } else if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') {
-    advice = `the server does not answer TLS there (${code}): if the API is plain HTTP on this port, write http://`;
-  } else if (HANDSHAKE_REFUSED.test(code)) {
-    advice = `no TLS the server offers is one Node accepts (${code}): the server needs TLS 1.2 or newer`;
-  } else {
-    return undefined;
-  }
-  return new ConfigError(`GET ${safeUrl(url)}: ${advice}`, { code: 'HTTP_TLS', cause: error });
 }
