@@ -1,0 +1,93 @@
+// How real hosts start a job: cron and scripts from a folder deleted since, systemd units and
+// container env files handing in values as they are written. Each case spawns the built
+// executable (or the ferry tool) with an explicit environment, as the host would.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { sidecarFor, runExample } from '../helpers/example-job.ts';
+import { failsWith } from '../helpers/protocol.ts';
+import { ROOT, run } from '../helpers/spawn.ts';
+
+async function workspace() {
+  const dir = await mkdtemp(path.join(tmpdir(), 'ferry-hostenv-'));
+  const csv = path.join(dir, 'a.csv');
+  await writeFile(csv, 'id,name\n1,a\n2,b\n');
+  return { dir, csv, db: path.join(dir, 'a.db') };
+}
+
+// The shell enters the folder, deletes it, and becomes the command: its working directory is gone.
+const IN_DELETED_FOLDER = 'cd "$0" && /bin/rmdir "$0" && exec "$@"';
+
+async function inDeletedFolder(parent: string, command: string, args: readonly string[], env: Record<string, string>) {
+  const gone = path.join(parent, 'gone');
+  await mkdir(gone);
+  return run('/bin/sh', ['-c', IN_DELETED_FOLDER, gone, command, ...args], { env });
+}
+
+describe('a job started in a folder that was deleted since (cron, a script)', () => {
+  it('exits 64 CWD_GONE with a result line, and writes nothing (was 0 with no line at all)', async () => {
+    const w = await workspace();
+    const { command, args } = await sidecarFor('file-import');
+    const finished = await inDeletedFolder(w.dir, command, [...args, '--file', w.csv, '--db-path', w.db], {
+      PATH: '/nonexistent',
+    });
+    failsWith(finished, 64, 'CWD_GONE', /working directory no longer exists.*start the job from a folder that exists/);
+    assert.match(finished.stderr, /^file-import: the working directory no longer exists/);
+    assert.equal(existsSync(w.db), false);
+  });
+
+  it('ferry run and ferry verify say so too, 64 (were 0 silently, and 1)', async () => {
+    const w = await workspace();
+    const bin = path.join(ROOT, 'src/tool/bin.ts');
+    const hello = path.join(ROOT, 'examples/hello/hello.ts');
+    for (const command of [
+      ['run', hello, '--name', 'x'],
+      ['verify', hello, '--trials', '1', '--', '--name', 'x'],
+    ]) {
+      const finished = await inDeletedFolder(w.dir, process.execPath, ['--conditions=source', bin, ...command], {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+      });
+      assert.deepEqual([finished.code, finished.stdout], [64, ''], `ferry ${command[0]}: ${finished.stderr}`);
+      assert.match(finished.stderr, /^ferry: the working directory no longer exists/);
+    }
+  });
+});
+
+describe('a database URL whose password was not percent-encoded (an env file, a secret store)', () => {
+  const password = 'Xk9#pQ2/vR?m';
+  for (const [name, url] of [
+    ['#', `postgres://ferry:${password}@db.internal:5432/imports`],
+    ['/ and ?', `postgres://ferry:ab/cd?ef-long-pw@db.internal/imports`],
+  ] as const) {
+    it(`a password with ${name}: 64 naming the fix, and the password in no output (it was printed whole)`, async () => {
+      const w = await workspace();
+      const finished = await runExample('file-import', ['--file', w.csv], { env: { DATABASE_URL: url } });
+      failsWith(finished, 64, 'CONFIG_INVALID', /--db-url \(or env DATABASE_URL\).*percent-encoded.*# %23/);
+      const secret = /:\/\/ferry:(.*)@/.exec(url)?.[1] ?? '';
+      for (const part of [secret, ...secret.split(/[#/?]/).filter((p) => p.length >= 4)])
+        assert.equal(`${finished.stdout}${finished.stderr}`.includes(part), false, `${part} printed`);
+    });
+  }
+
+  it('an API URL with such credentials: the same', async () => {
+    const w = await workspace();
+    const finished = await runExample('rest-import', ['--db-path', w.db], {
+      env: { API_URL: 'https://importer:t0ken#S3cret@api.example.com/orders' },
+    });
+    failsWith(finished, 64, 'CONFIG_INVALID', /--api-url \(or env API_URL\).*percent-encoded/);
+    assert.doesNotMatch(`${finished.stdout}${finished.stderr}`, /t0ken|S3cret/);
+  });
+});
+
+describe('check says in --help the code it exits with', () => {
+  it('69 when not healthy, as it does (the help said 1, a bug)', async () => {
+    const w = await workspace();
+    const help = await runExample('file-import', ['--help']);
+    assert.match(help.stdout, /check \[options\] +healthcheck: .* exit 0, or 69 when not/);
+    const finished = await runExample('file-import', ['check', '--db-path', w.db]);
+    assert.equal(finished.code, 69, finished.stdout);
+  });
+});
