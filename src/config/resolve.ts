@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors/errors.ts';
 import { Redactor } from '../secrets/redact.ts';
 import { isSecretName } from '../secrets/secret-name.ts';
-import { coerce, expectedForm } from './coerce.ts';
+import { coerce, expectedForm, isQuoted } from './coerce.ts';
 import { envName, flagName } from './names.ts';
 import type { ConfigSchema, ConfigValue, OptionSpec } from './options.ts';
 
@@ -79,10 +79,17 @@ function invalid(key: string, spec: OptionSpec, raw: unknown, origin: Origin, s:
     ? '[redacted]'
     : JSON.stringify(spec.type === 'url' ? withoutCredentials(String(raw)) : raw);
   const where = origin === 'env-file' ? ` in ${s.envFile?.path}` : origin === 'default' ? ' (the default)' : '';
-  const hint = spec.type === 'url' && unparsedUserinfo(String(raw)) !== undefined ? USERINFO_HINT : '';
+  const hint =
+    typeof raw === 'string' && isQuoted(raw.trim())
+      ? QUOTES_HINT
+      : spec.type === 'url' && unparsedUserinfo(String(raw)) !== undefined
+        ? USERINFO_HINT
+        : '';
   return `invalid value ${shown}${where} for ${describeOption(key, spec, s.prefix)}: expected ${expectedForm(spec)}${hint}`;
 }
 
+const QUOTES_HINT =
+  '; the quotes are part of the value as given (docker --env-file and `env` keep them; a shell, systemd and --env-file drop them): remove them';
 const USERINFO_HINT =
   '; a user name or password holding any of / ? # @ % : must have it percent-encoded (/ %2F, ? %3F, # %23, @ %40, % %25, : %3A)';
 

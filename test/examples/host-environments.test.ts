@@ -3,7 +3,7 @@
 // executable (or the ferry tool) with an explicit environment, as the host would.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -89,5 +89,28 @@ describe('check says in --help the code it exits with', () => {
     assert.match(help.stdout, /check \[options\] +healthcheck: .* exit 0, or 69 when not/);
     const finished = await runExample('file-import', ['check', '--db-path', w.db]);
     assert.equal(finished.code, 69, finished.stdout);
+  });
+});
+
+describe('values in quotes, as docker run --env-file passes X="value" on', () => {
+  it('a quoted DB_PATH is 64 saying to remove the quotes (it made a file named "a.db" with the quotes, exit 0)', async () => {
+    const w = await workspace();
+    const finished = await runExample('file-import', ['--file', w.csv], { cwd: w.dir, env: { DB_PATH: '"a.db"' } });
+    failsWith(
+      finished,
+      64,
+      'CONFIG_INVALID',
+      /invalid value "\\"a\.db\\"" for --db-path.*quotes are part of the value/,
+    );
+    assert.deepEqual(await readdir(w.dir), ['a.csv']);
+  });
+
+  it('a quoted number or URL says why it is refused', async () => {
+    const w = await workspace();
+    const finished = await runExample('file-import', ['--file', w.csv, '--db-path', w.db], {
+      env: { BATCH_SIZE: "'500'", DATABASE_URL: '"postgres://ferry:pw-long-enough@db/x"' },
+    });
+    failsWith(finished, 64, 'CONFIG_INVALID', /--db-url.*remove them\n.*--batch-size.*remove them/);
+    assert.doesNotMatch(`${finished.stdout}${finished.stderr}`, /pw-long-enough/);
   });
 });
