@@ -3,6 +3,7 @@ import { ConfigError } from '../errors/errors.ts';
 import { Redactor } from '../secrets/redact.ts';
 import { ExitCode } from '../errors/exit-codes.ts';
 import { emptyCounts, envelope, type StartEvent } from '../events/protocol.ts';
+import { pipeSink } from '../events/pipe-sink.ts';
 import type { Reporter } from '../events/reporter.ts';
 import type { Job } from '../job/types.ts';
 import { main, reportUsageError } from './main.ts';
@@ -53,6 +54,8 @@ export async function runMain(job: Job, argv: readonly string[] = process.argv.s
   process.off('beforeExit', unsettled);
   signals.finished = true;
   if (signals.received > 0) process.exit(); // asked to stop as the run ended: do not wait on stray handles
+  // A host slow to read gets every line, the result last; one that never reads can still stop the job by a signal.
+  await Promise.all([pipeSink(1).drained(), pipeSink(2).drained()]);
   // Left to itself, Node closes its signal handles while it tears down after the last event, and a
   // SIGTERM in that moment kills the process (exit 143) after it printed its result. Leaving from
   // the 'exit' event, when nothing is left to print, skips that teardown.

@@ -6,10 +6,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { startDemoApi, type DemoApi } from '../../examples/demo-api/demo-api.ts';
 import { sidecarFor, runExample } from '../helpers/example-job.ts';
-import { failsWith } from '../helpers/protocol.ts';
-import { ROOT, run } from '../helpers/spawn.ts';
+import { failsWith, resultOf } from '../helpers/protocol.ts';
+import { ROOT, fixture, run } from '../helpers/spawn.ts';
+import { tableRows } from './sqlite-rows.ts';
 
 async function workspace() {
   const dir = await mkdtemp(path.join(tmpdir(), 'ferry-hostenv-'));
@@ -112,5 +114,41 @@ describe('values in quotes, as docker run --env-file passes X="value" on', () =>
     });
     failsWith(finished, 64, 'CONFIG_INVALID', /--db-url.*remove them\n.*--batch-size.*remove them/);
     assert.doesNotMatch(`${finished.stdout}${finished.stderr}`, /pw-long-enough/);
+  });
+});
+
+describe("a host that does not read the job's stdout (a full pipe)", () => {
+  let api: DemoApi;
+  before(async () => {
+    api = await startDemoApi({ records: 3000, delayMs: 60 });
+  });
+  after(() => api?.close());
+
+  const host = async (mode: 'sigterm' | 'slow', db: string) => {
+    const { command, args } = await sidecarFor('rest-import');
+    const jobArgs = [...args, '--api-url', api.url, '--page-size', '50', '--db-path', db, '--log-format', 'json'];
+    const finished = await run('python3', [fixture('hosts/unread_pipe_host.py'), mode, command, ...jobArgs], {
+      timeoutMs: 60_000,
+    });
+    assert.equal(finished.code, 0, finished.stderr);
+    return JSON.parse(finished.stdout) as { code: number | null; seconds: number; last: string | null };
+  };
+
+  it('SIGTERM still stops it: 130 within seconds (it hung until SIGKILL), and a rerun completes', async () => {
+    const w = await workspace();
+    const ended = await host('sigterm', w.db);
+    assert.equal(ended.code, 130, JSON.stringify(ended));
+    assert.ok(ended.seconds < 12, JSON.stringify(ended));
+    const rerun = await runExample('rest-import', ['--api-url', api.url, '--page-size', '500', '--db-path', w.db]);
+    assert.equal(resultOf(rerun).exitCode, 0, rerun.stderr);
+    assert.equal(tableRows(w.db, 'items', 'id').length, 3000);
+  });
+
+  it('a host that reads late gets every line, the result last', async () => {
+    const w = await workspace();
+    const ended = await host('slow', w.db);
+    assert.equal(ended.code, 0, JSON.stringify(ended));
+    assert.match(ended.last ?? '', /"type":"result".*"status":"succeeded"/);
+    assert.equal(tableRows(w.db, 'items', 'id').length, 3000);
   });
 });
