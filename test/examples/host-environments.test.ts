@@ -152,3 +152,12 @@ describe("a host that does not read the job's stdout (a full pipe)", () => {
     assert.equal(tableRows(w.db, 'items', 'id').length, 3000);
   });
 });
+
+describe('an API on a port fetch refuses (a local server on 6000 or 10080)', () => {
+  it('64 HTTP_BAD_PORT at once, naming the fix (it was retried for 12 s, then 75: a host retried it for ever)', async () => {
+    const w = await workspace();
+    const finished = await runExample('rest-import', ['--api-url', 'http://127.0.0.1:10080/items', '--db-path', w.db]);
+    failsWith(finished, 64, 'HTTP_BAD_PORT', /fetch refuses its port .* serve the API on another port/);
+    assert.ok(finished.ms < 5000, `took ${finished.ms} ms`);
+  });
+});

@@ -1,3 +1,4 @@
+import { ConfigError } from '../../errors/errors.ts';
 import { isRateLimited, rateLimitResetMs } from './rate-limit.ts';
 import { parseRetryAfter } from './retry-after.ts';
 import { excerpt, safeUrl, statusError, statusText, type Asked, type Fault } from './http-errors.ts';
@@ -39,6 +40,7 @@ export async function attempt(url: URL, options: RequestOptions, attempts: numbe
       const reason = `a body that does not decode as its Content-Encoding (${encoding}) says (${causeText(error)})`;
       return fail('HTTP_BAD_ENCODING', reason, error);
     }
+    if (error instanceof TypeError && isBadPort(error)) throw badPort(url, error);
     if (error instanceof TypeError) return fail('HTTP_NETWORK', networkReason(error), error);
     throw error;
   } finally {
@@ -95,6 +97,19 @@ function fail(code: string, reason: string, cause: unknown): Outcome {
 function networkReason(error: TypeError): string {
   const detail = causeText(error);
   return `a network error (${error.message}${detail === '' ? '' : `: ${detail}`})`;
+}
+
+/** fetch refuses the ports browsers block (6000, 6667, 10080…) before it connects: no retry can help. */
+function isBadPort(error: TypeError): boolean {
+  return (error.cause as { message?: unknown } | undefined)?.message === 'bad port';
+}
+
+function badPort(url: URL, error: TypeError): ConfigError {
+  return new ConfigError(
+    `GET ${safeUrl(url)}: fetch refuses its port (or a redirect's) as one browsers block as unsafe, such as ` +
+      '6000, 6665-6669 or 10080 (https://fetch.spec.whatwg.org/#port-blocking): serve the API on another port',
+    { code: 'HTTP_BAD_PORT', cause: error },
+  );
 }
 
 function causeText(error: TypeError): string {
