@@ -86,7 +86,7 @@ export async function buildJob(options: BuildOptions): Promise<BuildResult> {
   if (options.nodeBinary !== undefined && !(await stat(options.nodeBinary).catch(() => undefined))?.isFile())
     throw new ConfigError(`--node-binary ${options.nodeBinary}: no such file`);
 
-  const scratch = await mkdtemp(path.join(os.tmpdir(), 'ferry-build-'));
+  const scratch = await scratchFolder();
   try {
     const started = performance.now();
     const bundle = await bundleJob({
@@ -251,4 +251,23 @@ async function givenBinary(
     );
   }
   return file;
+}
+
+/**
+ * The build's temporary folder, in TMPDIR. A TMPDIR that is missing, a file or not writable (a CI
+ * runner's or a unit's PrivateTmp setting) is said as such; it was an "unexpected error", exit 1.
+ */
+async function scratchFolder(): Promise<string> {
+  const folder = os.tmpdir();
+  try {
+    return await mkdtemp(path.join(folder, 'ferry-build-'));
+  } catch (error) {
+    const { code } = error as NodeJS.ErrnoException;
+    if (!['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'EROFS'].includes(code ?? '')) throw error;
+    throw new ConfigError(
+      `ferry build works in a temporary folder, and ${folder} (TMPDIR) cannot hold one (${code}): ` +
+        'set TMPDIR to a folder you can write to',
+      { code: 'TMPDIR_INVALID', cause: error },
+    );
+  }
 }

@@ -102,3 +102,20 @@ describe('ferry run and ferry verify: usage errors exit 64 too', () => {
     assert.match(stdout, /^file-import 1\.0\.0 \(ferry /);
   });
 });
+
+describe('ferry build: a TMPDIR it cannot use', () => {
+  it('exits 64 naming TMPDIR (it was an unexpected error, exit 1, with a stack)', async () => {
+    const out = await mkdtemp(path.join(tmpdir(), 'ferry-build-tmpdir-'));
+    const finished = await run(process.execPath, ['--conditions=source', BIN, 'build', JOB, '--bundle', '--out', out], {
+      env: { TMPDIR: path.join(out, 'missing') },
+      timeoutMs: 60_000,
+    });
+    assert.equal(finished.code, 64, finished.stderr);
+    assert.match(
+      finished.stderr,
+      /ferry build: .*missing \(TMPDIR\) cannot hold one \(ENOENT\): set TMPDIR to a folder/,
+    );
+    assert.doesNotMatch(finished.stderr, /unexpected error|\n\s+at /);
+    assert.deepEqual(await readdir(out), []);
+  });
+});
