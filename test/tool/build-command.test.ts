@@ -119,3 +119,15 @@ describe('ferry build: a TMPDIR it cannot use', () => {
     assert.deepEqual(await readdir(out), []);
   });
 });
+
+describe('ferry init: the line it prints to go on', () => {
+  it('can be pasted into a shell when the folder has a space or a quote (it printed cd my import)', async () => {
+    const parent = await mkdtemp(path.join(tmpdir(), 'ferry-init-name-'));
+    const init = await ferry(['init', "Bob's import", '--template', 'blank'], parent);
+    assert.equal(init.code, 0, init.stderr);
+    const cd = /^next: (cd .*?) && npm install/m.exec(init.stdout)?.[1];
+    assert.equal(cd, "cd 'Bob'\\''s import'");
+    const pasted = await run('/bin/sh', ['-c', `${cd} && pwd`], { cwd: parent });
+    assert.equal(pasted.stdout.trim(), path.join(parent, "Bob's import"), pasted.stderr);
+  });
+});
