@@ -1,7 +1,8 @@
-import { chmod, copyFile, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../errors/errors.ts';
+import { makeFolder } from '../errors/make-folder.ts';
 import { bundleJob, jobName, type Bundle } from './bundle.ts';
 import { sha256File, writeChecksumFile } from './checksum.ts';
 import { downloadNode } from './node-binary.ts';
@@ -105,7 +106,7 @@ export async function buildJob(options: BuildOptions): Promise<BuildResult> {
     options.log?.(
       `bundled ${bundle.inputs.length} files into ${(bundle.bytes / 1024).toFixed(0)} KB in ${bundleMs.toFixed(0)} ms`,
     );
-    await mkdir(options.outDir, { recursive: true });
+    await makeFolder(options.outDir, 'given by --out');
     if (options.nodeBundle === true)
       return { bundle, bundleMs, outputs: [], nodeBundle: await placeBundle(bundle, options.outDir) };
     const outputs: Built[] = [];
