@@ -1,7 +1,8 @@
-import { chmod, copyFile, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../errors/errors.ts';
+import { makeFolder } from '../errors/make-folder.ts';
 import { bundleJob, jobName, type Bundle } from './bundle.ts';
 import { sha256File, writeChecksumFile } from './checksum.ts';
 import { downloadNode } from './node-binary.ts';
@@ -86,7 +87,7 @@ export async function buildJob(options: BuildOptions): Promise<BuildResult> {
   if (options.nodeBinary !== undefined && !(await stat(options.nodeBinary).catch(() => undefined))?.isFile())
     throw new ConfigError(`--node-binary ${options.nodeBinary}: no such file`);
 
-  const scratch = await mkdtemp(path.join(os.tmpdir(), 'ferry-build-'));
+  const scratch = await scratchFolder();
   try {
     const started = performance.now();
     const bundle = await bundleJob({
@@ -105,7 +106,7 @@ export async function buildJob(options: BuildOptions): Promise<BuildResult> {
     options.log?.(
       `bundled ${bundle.inputs.length} files into ${(bundle.bytes / 1024).toFixed(0)} KB in ${bundleMs.toFixed(0)} ms`,
     );
-    await mkdir(options.outDir, { recursive: true });
+    await makeFolder(options.outDir, 'given by --out');
     if (options.nodeBundle === true)
       return { bundle, bundleMs, outputs: [], nodeBundle: await placeBundle(bundle, options.outDir) };
     const outputs: Built[] = [];
@@ -251,4 +252,23 @@ async function givenBinary(
     );
   }
   return file;
+}
+
+/**
+ * The build's temporary folder, in TMPDIR. A TMPDIR that is missing, a file or not writable (a CI
+ * runner's or a unit's PrivateTmp setting) is said as such; it was an "unexpected error", exit 1.
+ */
+async function scratchFolder(): Promise<string> {
+  const folder = os.tmpdir();
+  try {
+    return await mkdtemp(path.join(folder, 'ferry-build-'));
+  } catch (error) {
+    const { code } = error as NodeJS.ErrnoException;
+    if (!['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'EROFS'].includes(code ?? '')) throw error;
+    throw new ConfigError(
+      `ferry build works in a temporary folder, and ${folder} (TMPDIR) cannot hold one (${code}): ` +
+        'set TMPDIR to a folder you can write to',
+      { code: 'TMPDIR_INVALID', cause: error },
+    );
+  }
 }

@@ -5,14 +5,14 @@ import path from 'node:path';
 import { build, type BuildFailure, type BuildOptions, type Message, type Plugin } from 'esbuild';
 import { ConfigError, PermanentError } from '../errors/errors.ts';
 
-// commander and sonic-boom are CommonJS: their require() of builtins needs a real require in
+// commander is CommonJS: its require() of builtins needs a real require in
 // an ES module. In a single executable import.meta.url is the executable's own file: URL.
 const REQUIRE_SHIM =
   "import { createRequire as __ferryCreateRequire } from 'node:module'; const require = __ferryCreateRequire(import.meta.url);";
 
 const BUILTINS = new Set(builtinModules.map((name) => name.replace(/^node:/, '')));
 // Loaded by dependencies at start-up but used only on paths a job rarely takes (commander's
-// executable subcommands, sonic-boom's argument checks): loaded on first use instead.
+// executable subcommands; assert, which CommonJS packages often load): loaded on first use instead.
 const ON_FIRST_USE = new Set(['child_process', 'assert']);
 
 /**

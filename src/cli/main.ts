@@ -106,7 +106,7 @@ function commandLine(job: Job, schema: ConfigSchema): CommandLineSpec {
       ...(job.store
         ? {
             check: {
-              description: 'healthcheck: is the last successful run recent and big enough? exit 0 or 1',
+              description: 'healthcheck: is the last successful run recent and big enough? exit 0, or 69 when not',
               options: checkSchema(job),
             },
             rejects: {

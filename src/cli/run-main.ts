@@ -1,10 +1,12 @@
 import { fstatSync } from 'node:fs';
+import { ConfigError } from '../errors/errors.ts';
 import { Redactor } from '../secrets/redact.ts';
 import { ExitCode } from '../errors/exit-codes.ts';
 import { emptyCounts, envelope, type StartEvent } from '../events/protocol.ts';
+import { pipeSink } from '../events/pipe-sink.ts';
 import type { Reporter } from '../events/reporter.ts';
 import type { Job } from '../job/types.ts';
-import { main } from './main.ts';
+import { main, reportUsageError } from './main.ts';
 import { watchParent } from './parent-watch.ts';
 import type { ProcessIO } from './process-io.ts';
 
@@ -24,7 +26,12 @@ const STOP_GRACE_MS = 10_000;
 export async function runMain(job: Job, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   const signals = listenForSignals();
   const watch = new RunWatch();
-  const base = processIO(argv, signals);
+  const cwd = workingDirectory();
+  const base = processIO(argv, signals, cwd ?? '');
+  if (cwd === undefined) {
+    process.exitCode = reportUsageError(job.name, cwdGone(), base);
+    return;
+  }
   const io: ProcessIO = {
     ...base,
     watchRun: (reporter: Reporter) => watch.track(reporter),
@@ -47,6 +54,8 @@ export async function runMain(job: Job, argv: readonly string[] = process.argv.s
   process.off('beforeExit', unsettled);
   signals.finished = true;
   if (signals.received > 0) process.exit(); // asked to stop as the run ended: do not wait on stray handles
+  // A host slow to read gets every line, the result last; one that never reads can still stop the job by a signal.
+  await Promise.all([pipeSink(1).drained(), pipeSink(2).drained()]);
   // Left to itself, Node closes its signal handles while it tears down after the last event, and a
   // SIGTERM in that moment kills the process (exit 143) after it printed its result. Leaving from
   // the 'exit' event, when nothing is left to print, skips that teardown.
@@ -147,7 +156,29 @@ function listenForSignals(): Signals {
   return signals;
 }
 
-function processIO(argv: readonly string[], signals: Signals): ProcessIO {
+/**
+ * The working directory, or undefined when it was deleted (a cron or a script started in a
+ * folder removed since): process.cwd() then throws, and thrown here, before any handler could
+ * report it, the process used to end 0 with no line at all.
+ */
+function workingDirectory(): string | undefined {
+  try {
+    return process.cwd();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The deleted working directory as a config error: the caller fixes it by where it starts the job. */
+export function cwdGone(): ConfigError {
+  return new ConfigError(
+    'the working directory no longer exists (it was deleted or moved after this process was started in it): ' +
+      'start the job from a folder that exists (cron: cd into one first; systemd: WorkingDirectory=)',
+    { code: 'CWD_GONE' },
+  );
+}
+
+function processIO(argv: readonly string[], signals: Signals, cwd: string): ProcessIO {
   const redactor = new Redactor();
   const crash = new Promise<never>((_, reject) => {
     process.on('uncaughtException', reject);
@@ -163,7 +194,7 @@ function processIO(argv: readonly string[], signals: Signals): ProcessIO {
     redactor,
     argv,
     env: process.env,
-    cwd: process.cwd(),
+    cwd,
     // Touched only when used: creating process.stdout costs start-up time that a JSON run never needs.
     get stdout() {
       return process.stdout;

@@ -64,7 +64,10 @@ export function coerce(spec: OptionSpec, raw: unknown, cwd: string): Coerced {
     case 'url':
       return typeof text === 'string' ? coerceUrl(text, spec.protocols ?? ['http', 'https'], fail) : fail;
     case 'path':
-      return typeof text === 'string' && text !== '' ? { ok: true, value: path.resolve(cwd, text) } : fail;
+      // A path in quotes came through a door that keeps them (docker --env-file): no file is named so.
+      return typeof text === 'string' && text !== '' && !isQuoted(text)
+        ? { ok: true, value: path.resolve(cwd, text) }
+        : fail;
     case 'enum':
       return typeof text === 'string' && spec.values.includes(text) ? { ok: true, value: text } : fail;
     case 'duration':
@@ -72,6 +75,11 @@ export function coerce(spec: OptionSpec, raw: unknown, cwd: string): Coerced {
     case 'list':
       return coerceList(raw, fail);
   }
+}
+
+/** Wrapped in a pair of double or single quotes, as `docker run --env-file` passes `X="value"` on. */
+export function isQuoted(text: string): boolean {
+  return text.length >= 2 && (text[0] === '"' || text[0] === "'") && text.at(-1) === text[0];
 }
 
 function coerceUrl(text: string, protocols: readonly string[], fail: Coerced): Coerced {

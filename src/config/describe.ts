@@ -1,4 +1,6 @@
+import { REDACTED, Redactor } from '../secrets/redact.ts';
 import { expectedForm } from './coerce.ts';
+import { urlCredentials } from './resolve.ts';
 import { envName, flagName } from './names.ts';
 import type { ConfigSchema, OptionSpec } from './options.ts';
 
@@ -20,7 +22,7 @@ export function describeSchema(schema: ConfigSchema, prefix?: string): OptionDoc
     env: envName(key, prefix, spec.env),
     placeholder: placeholder(spec),
     description: spec.description,
-    ...(spec.default === undefined ? {} : { default: formatDefault(spec.default) }),
+    ...(spec.default === undefined ? {} : { default: formatDefault(spec) }),
     spec,
   }));
 }
@@ -38,8 +40,11 @@ function placeholder(spec: OptionSpec): string {
   }
 }
 
-function formatDefault(value: unknown): string {
-  return Array.isArray(value) ? value.join(',') : String(value);
+/** A default as help and .env.example show it: never a secret's value, nor a URL's credentials. */
+function formatDefault(spec: OptionSpec): string {
+  const text = Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default);
+  if (spec.secret) return REDACTED;
+  return spec.type === 'url' ? new Redactor(urlCredentials(text)).string(text) : text;
 }
 
 /** The help line's description: what it does, then how else to give it. */

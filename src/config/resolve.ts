@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors/errors.ts';
 import { Redactor } from '../secrets/redact.ts';
 import { isSecretName } from '../secrets/secret-name.ts';
-import { coerce, expectedForm } from './coerce.ts';
+import { coerce, expectedForm, isQuoted } from './coerce.ts';
 import { envName, flagName } from './names.ts';
 import type { ConfigSchema, ConfigValue, OptionSpec } from './options.ts';
 
@@ -79,8 +79,19 @@ function invalid(key: string, spec: OptionSpec, raw: unknown, origin: Origin, s:
     ? '[redacted]'
     : JSON.stringify(spec.type === 'url' ? withoutCredentials(String(raw)) : raw);
   const where = origin === 'env-file' ? ` in ${s.envFile?.path}` : origin === 'default' ? ' (the default)' : '';
-  return `invalid value ${shown}${where} for ${describeOption(key, spec, s.prefix)}: expected ${expectedForm(spec)}`;
+  const hint =
+    typeof raw === 'string' && isQuoted(raw.trim())
+      ? QUOTES_HINT
+      : spec.type === 'url' && unparsedUserinfo(String(raw)) !== undefined
+        ? USERINFO_HINT
+        : '';
+  return `invalid value ${shown}${where} for ${describeOption(key, spec, s.prefix)}: expected ${expectedForm(spec)}${hint}`;
 }
+
+const QUOTES_HINT =
+  '; the quotes are part of the value as given (docker --env-file and `env` keep them; a shell, systemd and --env-file drop them): remove them';
+const USERINFO_HINT =
+  '; a user name or password holding any of / ? # @ % : must have it percent-encoded (/ %2F, ? %3F, # %23, @ %40, % %25, : %3A)';
 
 /** A URL the option refused is still shown, but not the key in its query string. */
 function withoutCredentials(url: string): string {
@@ -104,9 +115,17 @@ function secretsOf(spec: OptionSpec, value: ConfigValue): string[] {
  */
 export function urlCredentials(text: string): string[] {
   const url = URL.canParse(text) ? new URL(text) : undefined;
-  const userinfo = url?.password || url?.username || '';
+  const userinfo = url ? url.password || url.username : (unparsedUserinfo(text) ?? '');
   const found = [userinfo, decode(userinfo), ...secretParams(text)];
   return [...new Set(found.filter((v) => v !== ''))];
+}
+
+/**
+ * What stands between `scheme://` and the last `@` of a URL too broken to parse: most often a
+ * password holding `#`, `/` or `?` that was not percent-encoded, which is what broke it.
+ */
+function unparsedUserinfo(text: string): string | undefined {
+  return /^\s*[a-z][a-z0-9+.-]*:\/\/(\S*)@/i.exec(text)?.[1];
 }
 
 /** Read from the text itself, so that a URL too broken to parse still has its key found. */

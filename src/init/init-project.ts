@@ -1,6 +1,7 @@
-import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors/errors.ts';
+import { makeFolder } from '../errors/make-folder.ts';
 import { ferryDependency } from './ferry-dependency.ts';
 import { ferryRoot, templateDirs, TEMPLATES, type TemplateName } from './templates.ts';
 
@@ -47,7 +48,7 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
     });
   const root = ferryRoot();
   const { own, common } = templateDirs(options.template, root);
-  await mkdir(dir, { recursive: true });
+  await makeFolder(dir, 'the folder for the project');
   await cp(own, dir, { recursive: true });
   await cp(path.join(common, 'tsconfig.json'), path.join(dir, 'tsconfig.json'));
   // npm leaves a package's .gitignore out of its tarball: the template keeps it without the dot.

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { cwdGone } from '../cli/run-main.ts';
 import { FERRY_VERSION } from '../version.ts';
 import { addBuildCommand } from './build-command.ts';
 import { addInitCommand } from './init-command.ts';
@@ -18,6 +19,13 @@ addInitCommand(program);
 requireJobNode(program, ['run', 'verify']);
 addBuildCommand(program);
 
+try {
+  // Every command resolves paths against it: in a deleted folder `run` ended 0 silently and `verify` 1.
+  process.cwd();
+} catch {
+  process.stderr.write(`ferry: ${cwdGone().message}\n`);
+  process.exit(64);
+}
 try {
   await program.parseAsync();
 } catch (error) {

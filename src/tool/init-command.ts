@@ -43,7 +43,7 @@ export function addInitCommand(program: Command): void {
         const shown = path.relative(process.cwd(), made.dir) || '.';
         for (const file of made.files) process.stdout.write(`created ${path.join(shown, file)}\n`);
         process.stdout.write(
-          `\nnext: cd ${shown} && npm install && npm test\nthen: npm start -- --help, npm run build (dist/${path.basename(made.job, '.ts')})\n`,
+          `\nnext: cd ${shellWord(shown)} && npm install && npm test\nthen: npm start -- --help, npm run build (dist/${path.basename(made.job, '.ts')})\n`,
         );
       } catch (error) {
         const code = exitCodeFor(error);
@@ -53,4 +53,9 @@ export function addInitCommand(program: Command): void {
         process.exitCode = code;
       }
     });
+}
+
+/** A path as a POSIX shell takes it, so that the printed line can be pasted: quoted when it must be. */
+function shellWord(text: string): string {
+  return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }

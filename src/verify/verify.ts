@@ -131,6 +131,8 @@ async function referenceTrial(
 ): Promise<{ expected?: Snapshot; ms: number; updated?: number }> {
   const suffix = where === undefined ? '' : ` (${where})`;
   const reference = await runJobProcess(options, db.args);
+  // The job refused its flags: nothing can be proved, and the job is not to blame.
+  if (reference.code === 64) throw new ConfigError(refusedFlags(reference, db.args[0]), { code: 'USAGE' });
   if (reference.code !== 0) {
     check('reference run', false, `exited ${reference.code ?? reference.signal}: ${lastLines(reference)}${suffix}`);
     return { ms: reference.ms };
@@ -294,6 +296,15 @@ async function concurrentTrial(options: VerifyOptions, databases: TrialDatabases
     );
     return;
   }
+}
+
+function refusedFlags(reference: Ended, dbFlag: string | undefined): string {
+  const said = lastLines(reference);
+  const noStore = dbFlag !== undefined && said.includes(`unknown option '${dbFlag}'`);
+  return noStore
+    ? `the job has no ${dbFlag}: verify proves a job that writes to a database (a store: sqlite(), postgres()); ` +
+        `this one has none (${said})`
+    : `the job exited 64 on its flags, a usage error: fix the flags after -- (${said})`;
 }
 
 function lastLines(ended: Ended): string {

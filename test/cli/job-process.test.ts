@@ -334,3 +334,17 @@ TAGS=a,b
     assert.deepEqual(configOf(events).tags, ['a', 'b']);
   });
 });
+
+describe('secrets given as defaults in the job source', () => {
+  it("--help, env-example and the run show neither the secret default nor a default URL's credentials", async () => {
+    const job = fixture('jobs/secret-defaults.ts');
+    const outputs = await Promise.all([['--help'], ['env-example'], []].map((args) => runJobFile(job, args)));
+    const [help, example, ran] = outputs.map((o) => `${o.stdout}${o.stderr}`) as [string, string, string];
+    for (const text of [help, example, ran])
+      assert.doesNotMatch(text, /demo-key-abc123|hunter2-pass|k3y-in-query/, text);
+    assert.match(help, /--api-key <string> +the API token \[env API_KEY; default \[redacted\]; secret\]/);
+    assert.match(help, /default\s+https:\/\/\[redacted\]@api\.example\.test\/v1\?api_key=\[redacted\]/);
+    assert.match(example, /^# API_KEY=$/m);
+    assert.equal(outputs[2]?.code, 0, ran);
+  });
+});

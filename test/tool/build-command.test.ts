@@ -1,6 +1,6 @@
 // `ferry build` (and run, verify) as a user runs it: flags checked before any work, usage errors exit 64.
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -101,4 +101,71 @@ describe('ferry run and ferry verify: usage errors exit 64 too', () => {
     assert.equal(code, 0);
     assert.match(stdout, /^file-import 1\.0\.0 \(ferry /);
   });
+});
+
+describe('ferry build: a TMPDIR it cannot use', () => {
+  it('exits 64 naming TMPDIR (it was an unexpected error, exit 1, with a stack)', async () => {
+    const out = await mkdtemp(path.join(tmpdir(), 'ferry-build-tmpdir-'));
+    const finished = await run(process.execPath, ['--conditions=source', BIN, 'build', JOB, '--bundle', '--out', out], {
+      env: { TMPDIR: path.join(out, 'missing') },
+      timeoutMs: 60_000,
+    });
+    assert.equal(finished.code, 64, finished.stderr);
+    assert.match(
+      finished.stderr,
+      /ferry build: .*missing \(TMPDIR\) cannot hold one \(ENOENT\): set TMPDIR to a folder/,
+    );
+    assert.doesNotMatch(finished.stderr, /unexpected error|\n\s+at /);
+    assert.deepEqual(await readdir(out), []);
+  });
+});
+
+describe('ferry init: the line it prints to go on', () => {
+  it('can be pasted into a shell when the folder has a space or a quote (it printed cd my import)', async () => {
+    const parent = await mkdtemp(path.join(tmpdir(), 'ferry-init-name-'));
+    const init = await ferry(['init', "Bob's import", '--template', 'blank'], parent);
+    assert.equal(init.code, 0, init.stderr);
+    const cd = /^next: (cd .*?) && npm install/m.exec(init.stdout)?.[1];
+    assert.equal(cd, "cd 'Bob'\\''s import'");
+    const pasted = await run('/bin/sh', ['-c', `${cd} && pwd`], { cwd: parent });
+    assert.equal(pasted.stdout.trim(), path.join(parent, "Bob's import"), pasted.stderr);
+  });
+});
+
+describe('ferry build --out and ferry init <dir>: a folder that cannot be made', () => {
+  const tool = (args: string[], cwd: string) =>
+    run(process.execPath, ['--conditions=source', BIN, ...args], { cwd, timeoutMs: 20_000 });
+  const cases: [string, (dir: string) => Promise<string>, RegExp][] = [
+    [
+      'a broken symbolic link',
+      async (dir) => (await symlink(path.join(dir, 'unmounted'), path.join(dir, 'out')), 'out'),
+      /a file \(or a broken symbolic link\) has that name/,
+    ],
+    [
+      'a path through a file',
+      async (dir) => (await writeFile(path.join(dir, 'f'), ''), 'f/out'),
+      /a file stands where/,
+    ],
+    ['under /proc, where Node retried for ever', async () => '/proc/ferry-test/out', /cannot hold one/],
+  ];
+  for (const [name, made, message] of cases) {
+    it(`${name}: 64 saying so (was 1 with a stack; under /proc a hang at full CPU)`, async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'ferry-out-'));
+      const target = await made(dir);
+      for (const args of [
+        ['build', path.join(ROOT, 'examples/hello/hello.ts'), '--bundle', '--out', target],
+        ['init', target, '--template', 'blank'],
+      ]) {
+        const finished = await tool(args, dir);
+        assert.equal(finished.code, 64, `ferry ${args[0]}: ${finished.stderr}`);
+        // init looks into the folder first, and says a file is in the way itself (64 already)
+        const said =
+          args[0] === 'init' && name === 'a path through a file'
+            ? /is a file, not a folder/
+            : new RegExp(`^ferry ${args[0]}: cannot create \\S*${target}, .*${message.source}`, 'm');
+        assert.match(finished.stderr, said);
+        assert.doesNotMatch(finished.stderr, /\n\s+at /);
+      }
+    });
+  }
 });

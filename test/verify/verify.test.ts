@@ -320,6 +320,17 @@ describe('ferry verify (the command)', () => {
     assert.match(bad.stdout, /NOT retry-safe/);
   });
 
+  it('a job that refuses its flags is a usage error, 64, not "NOT retry-safe" (1): a job without a store says so', async () => {
+    const verify = (job: string, ...flags: string[]) =>
+      run(process.execPath, ['--conditions=source', bin, 'verify', job, '--trials', '1', '--', ...flags]);
+    const noStore = await verify(path.join(ROOT, 'examples/hello/hello.ts'), '--name', 'x');
+    assert.deepEqual([noStore.code, noStore.stdout], [64, ''], noStore.stderr);
+    assert.match(noStore.stderr, /the job has no --db-path: verify proves a job that writes to a database/);
+    const badFlag = await verify(fixture('jobs/counter-import.ts'), '--count', 'many');
+    assert.equal(badFlag.code, 64, badFlag.stdout + badFlag.stderr);
+    assert.match(badFlag.stderr, /exited 64 on its flags, a usage error: fix the flags after -- \(.*--count/);
+  });
+
   it('refuses a --db-path of the user: each run needs a fresh database', async () => {
     const finished = await run(process.execPath, [
       '--conditions=source',
