@@ -23,6 +23,27 @@ export function rowidName(table: string, columns: readonly string[]): string {
   return free;
 }
 
+/**
+ * How a table's rows are told apart by rowid: `own` (a rowid of its own, one past the highest for
+ * each new row: every table ferry makes), `key` (a one-column `INTEGER PRIMARY KEY`, which is the
+ * rowid itself, as the sqlite3 shell, Django, Rails or Prisma make it: a new row's rowid is its
+ * key), or `none` (WITHOUT ROWID).
+ */
+export function rowidKind(db: DatabaseSync, table: string): 'own' | 'key' | 'none' {
+  const listed = db.prepare(`PRAGMA main.table_list(${q(table)})`).get() as { wr?: number } | undefined;
+  if (listed?.wr === 1) return 'none';
+  const key = (db.prepare(`PRAGMA main.table_info(${q(table)})`).all() as { pk: number }[]).filter((c) => c.pk > 0);
+  // An INTEGER PRIMARY KEY that is no rowid (declared `INTEGER PRIMARY KEY DESC`, or INT) has an index of its own.
+  const indexes = db.prepare(`PRAGMA main.index_list(${q(table)})`).all() as { origin: string }[];
+  return key.length === 1 && !indexes.some((i) => i.origin === 'pk') ? 'key' : 'own';
+}
+
+/** A WITHOUT ROWID table: ferry has no rowid to tell a run's rows by. */
+export function withoutRowid(table: string): PermanentError {
+  const message = `table ${table} is WITHOUT ROWID: ferry tells the rows a run inserts by their rowid (to count them, and to take a failed run back), and this table has none; write into a table ferry makes (file-import and rest-import: another --table), then copy its rows over with INSERT … SELECT`;
+  return new PermanentError(message, { code: 'TABLE_UNSUPPORTED' });
+}
+
 // SQLite's own limit on the columns of a table (SQLITE_MAX_COLUMN).
 const MAX_COLUMNS = 2000;
 

@@ -1,0 +1,84 @@
+// Tables that another tool made before ferry came: an app's migrations (Django, Rails, Prisma),
+// the sqlite3 shell, a DBA. ferry writes into them as they are; its counts must say what the
+// table really holds, and a failed guard must take back exactly the run's own rows.
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { describe, it } from 'node:test';
+import { runExample } from '../helpers/example-job.ts';
+import { failsWith, resultOf } from '../helpers/protocol.ts';
+import { tableRows } from './sqlite-rows.ts';
+
+/** A database holding `ddl`, made as the sqlite3 shell or an app would, and a CSV of `rows`. */
+async function existing(ddl: string, csv: string) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'ferry-existing-'));
+  const db = path.join(dir, 'app.db');
+  const file = path.join(dir, 'people.csv');
+  const setup = new DatabaseSync(db);
+  setup.exec(ddl);
+  setup.close();
+  await writeFile(file, csv);
+  return { db, file };
+}
+
+const importInto = (db: string, file: string, args: string[] = []) =>
+  runExample('file-import', ['--db-path', db, '--file', file, '--table', 'people', '--key', 'id', ...args], {
+    timeoutMs: 60_000,
+  });
+
+const people = (ids: number[]) => `id,name\n${ids.map((i) => `${i},name ${i}`).join('\n')}\n`;
+const countOf = (db: string) => tableRows(db, 'people', 'id').length;
+
+describe('file-import into a SQLite table it did not make', () => {
+  // `id INTEGER PRIMARY KEY` is SQLite's rowid itself: a new row's rowid is its key, not one past
+  // the highest. ferry counted inserts by the rowid (read 3: inserted 10, updated -7) and took back
+  // a failed run by rowid ranges, so rows below the highest key stayed: "nothing kept", 3000 kept.
+  for (const ddl of [
+    'CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT)',
+    'CREATE TABLE people (id integer NOT NULL PRIMARY KEY AUTOINCREMENT, name varchar(100) NOT NULL)', // Django
+    'CREATE TABLE people (name TEXT, id INTEGER, PRIMARY KEY (id))',
+  ]) {
+    it(`a key that is the rowid (${ddl}): true counts, and a failed guard keeps nothing`, async () => {
+      const { db, file } = await existing(
+        `${ddl}; INSERT INTO people (id, name) VALUES (100000, 'kept')`,
+        people([5, 3, 10]),
+      );
+      const first = resultOf(await importInto(db, file));
+      assert.deepEqual(first.counts, { read: 3, inserted: 3, updated: 0, unchanged: 0, deleted: 0, rejected: 0 });
+      assert.equal(countOf(db), 4);
+      await writeFile(file, `id,name\n5,renamed\n3,name 3\n200000,new\n7,new\n`);
+      const second = resultOf(await importInto(db, file, ['--batch-size', '1']));
+      assert.deepEqual(second.counts, { read: 4, inserted: 2, updated: 1, unchanged: 1, deleted: 0, rejected: 0 });
+      assert.equal(countOf(db), 6);
+
+      const before = tableRows(db, 'people', 'id');
+      await writeFile(file, people(Array.from({ length: 3000 }, (_, i) => i + 1)));
+      failsWith(
+        await importInto(db, file, ['--batch-size', '100', '--min-records', '5000']),
+        65,
+        'TOO_FEW_RECORDS',
+        /nothing of this run is kept/,
+      );
+      assert.deepEqual(tableRows(db, 'people', 'id'), before, 'the table as before the failed run');
+    });
+  }
+
+  it('a key that is the rowid, in a dry run: the counts a real run gets, nothing kept', async () => {
+    const { db, file } = await existing('CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT)', people([5, 3, 10]));
+    const dry = resultOf(await importInto(db, file, ['--dry-run']));
+    assert.deepEqual(dry.counts, { read: 3, inserted: 3, updated: 0, unchanged: 0, deleted: 0, rejected: 0 });
+    assert.equal(countOf(db), 0);
+  });
+
+  // No rowid at all: "no such column: rowid" was taken for a table dropped under the run, 75 for ever.
+  it('a WITHOUT ROWID table: 65 naming the table and what to do, the table untouched', async () => {
+    const { db, file } = await existing(
+      "CREATE TABLE people (id TEXT PRIMARY KEY, name TEXT) WITHOUT ROWID; INSERT INTO people VALUES ('1', 'kept')",
+      people([5, 3]),
+    );
+    failsWith(await importInto(db, file), 65, 'TABLE_UNSUPPORTED', /table people is WITHOUT ROWID.*--table/);
+    assert.deepEqual(tableRows(db, 'people', 'id'), [{ id: '1', name: 'kept' }]);
+  });
+});
