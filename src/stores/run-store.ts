@@ -80,10 +80,7 @@ export class RunStore implements Store {
     const columns = await d.columns(name);
     const inKey = columns.filter((c) => c.key > 0).sort((a, b) => a.key - b.key);
     const key = inKey.map((c) => c.name);
-    if (key.join('\0') !== spec.primaryKey.join('\0')) {
-      const message = `table ${name} has the primary key (${key.join(', ')}) but the job declares (${spec.primaryKey.join(', ')}); ferry never drops data: migrate it by hand or use a new table`;
-      throw new PermanentError(message, { code: 'SCHEMA_MISMATCH' });
-    }
+    if (key.join('\0') !== spec.primaryKey.join('\0')) throw keyMismatch(name, key, spec.primaryKey);
     const added: SchemaChange['columns'] = [];
     const created = before.length === 0;
     for (const [column, type] of Object.entries(spec.columns)) {
@@ -361,6 +358,16 @@ export class RunStore implements Store {
     if (!nested) for (const writer of writers) writer.committed?.();
     return result;
   }
+}
+
+/** The table there is keyed otherwise than the job declares (or not at all: a view, a table made without a key). */
+function keyMismatch(name: string, key: readonly string[], declared: readonly string[]): PermanentError {
+  const wanted = `(${declared.join(', ')})`;
+  const has =
+    key.length === 0
+      ? `has no primary key (a view, or a table made without one), but the job upserts by ${wanted}; if it is a table whose ${wanted} is unique, add the key to it (PostgreSQL: ALTER TABLE ${name} ADD PRIMARY KEY ${wanted}), or`
+      : `has the primary key (${key.join(', ')}) but the job declares ${wanted}; ferry never drops data: migrate it by hand, or`;
+  return new PermanentError(`table ${name} ${has} import into a new table`, { code: 'SCHEMA_MISMATCH' });
 }
 
 async function rollback(d: Dialect, doing: string, nested: boolean): Promise<void> {

@@ -81,4 +81,19 @@ describe('file-import into a SQLite table it did not make', () => {
     failsWith(await importInto(db, file), 65, 'TABLE_UNSUPPORTED', /table people is WITHOUT ROWID.*--table/);
     assert.deepEqual(tableRows(db, 'people', 'id'), [{ id: '1', name: 'kept' }]);
   });
+
+  // Said "has the primary key ()", for a view too.
+  for (const [what, ddl] of [
+    ['a view', 'CREATE TABLE base (id TEXT, name TEXT); CREATE VIEW people AS SELECT * FROM base'],
+    ['a table without a key', 'CREATE TABLE people (id TEXT, name TEXT)'],
+  ])
+    it(`${what} under the table's name: 65 saying it has no primary key and what to do`, async () => {
+      const { db, file } = await existing(ddl, people([1]));
+      failsWith(
+        await importInto(db, file),
+        65,
+        'SCHEMA_MISMATCH',
+        /table people has no primary key \(a view, or a table made without one\), but the job upserts by \(id\).* or import into a new table/,
+      );
+    });
 });
