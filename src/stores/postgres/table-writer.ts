@@ -66,15 +66,19 @@ export class TableWriter implements Writer {
   }
 
   async #copyDirect(lines: readonly CopyLine[], counts: WriteCounts): Promise<void> {
+    let copied: number;
     try {
-      await this.#copy(q(this.#name), lines);
+      copied = await this.#copy(q(this.#name), lines);
     } catch (error) {
       if ((error as { cause?: { code?: unknown } }).cause?.code !== '23505') throw error;
       this.#direct = false;
       const message = `table ${this.#name}: a key of the batch exists already; writing it again by upsert`;
       throw new WriteAgain(message, { cause: error });
     }
-    counts.inserted += lines.length;
+    // A BEFORE INSERT trigger of the table's that returns NULL skips a row, and COPY does not count
+    // it: such a row counts unchanged, as the upsert counts a row it did not write.
+    counts.inserted += copied;
+    counts.unchanged += lines.length - copied;
   }
 
   #upsert(journal: boolean, seen: string | undefined): string {
@@ -116,7 +120,7 @@ export class TableWriter implements Writer {
     await this.#copy(staging, lines);
   }
 
-  #copy(target: string, lines: readonly CopyLine[]): Promise<void> {
+  #copy(target: string, lines: readonly CopyLine[]): Promise<number> {
     const text = lines.map((l) => l.line).join('');
     return this.#conn.copyIn('writing a batch', `COPY ${target} (${this.#cols}) FROM STDIN`, text);
   }
