@@ -86,7 +86,7 @@ describe('file-import into a SQLite table it did not make', () => {
   for (const [what, ddl] of [
     ['a view', 'CREATE TABLE base (id TEXT, name TEXT); CREATE VIEW people AS SELECT * FROM base'],
     ['a table without a key', 'CREATE TABLE people (id TEXT, name TEXT)'],
-  ])
+  ] as const)
     it(`${what} under the table's name: 65 saying it has no primary key and what to do`, async () => {
       const { db, file } = await existing(ddl, people([1]));
       failsWith(
