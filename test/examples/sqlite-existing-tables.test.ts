@@ -96,4 +96,25 @@ describe('file-import into a SQLite table it did not make', () => {
         /table people has no primary key \(a view, or a table made without one\), but the job upserts by \(id\).* or import into a new table/,
       );
     });
+
+  // ALTER TABLE … ADD COLUMN since DATE TEXT: "unknown datatype", exit 1 (UNEXPECTED), as a bug.
+  it('a STRICT table that the file brings a date column to: 65 naming the column and the fix, which works', async () => {
+    const { db, file } = await existing(
+      'CREATE TABLE people (id TEXT PRIMARY KEY, name TEXT) STRICT',
+      'id,name,since\n1,ann,2024-02-29\n',
+    );
+    failsWith(
+      await importInto(db, file),
+      65,
+      'TABLE_STRICT',
+      /table people is STRICT, .* cannot add column since as DATE TEXT: add the column yourself .* --types since=text/,
+    );
+    assert.deepEqual(tableRows(db, 'people', 'id'), []);
+    const fixed = resultOf(await importInto(db, file, ['--types', 'since=text']));
+    assert.equal(fixed.exitCode, 0);
+    assert.deepEqual(
+      tableRows(db, 'people', 'id').map(({ _ferry_id: _, ...row }) => row),
+      [{ id: '1', name: 'ann', since: '2024-02-29' }],
+    );
+  });
 });
