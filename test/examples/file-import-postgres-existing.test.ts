@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { runExample } from '../helpers/example-job.ts';
-import { resultOf } from '../helpers/protocol.ts';
+import { failsWith, resultOf } from '../helpers/protocol.ts';
 import { postgresUnavailable, suiteSchemas } from '../stores/postgres/test-database.ts';
 
 async function csv(text: string): Promise<string> {
@@ -34,4 +34,31 @@ if ((await postgresUnavailable()) === undefined)
       const again = resultOf(await runExample('file-import', args));
       assert.deepEqual(again.counts, { read: 3, inserted: 0, updated: 0, unchanged: 3, deleted: 0, rejected: 0 });
     });
+
+    // The server rounds these on the way in without an error: exit 0 with 1.23 stored for 1.234.
+    const rounding: [type: string, fits: string, rounded: string, kept: string][] = [
+      ['numeric(5,2)', '12.50', '1.234', '1.23'],
+      ['real', '0.1', '3.14159265', '3.1415927'],
+    ];
+    for (const [type, fits, rounded, kept] of rounding)
+      it(`a ${type} column: a value it would round fails 65 naming it, and nothing is written; one it keeps is written`, async () => {
+        const db = await schema();
+        await db.query(`CREATE TABLE people (id text PRIMARY KEY, amount ${type})`);
+        const file = await csv(`id,amount\n1,${fits}\n2,${rounded}\n`);
+        const args = ['--db-url', db.url, '--file', file, '--table', 'people', '--key', 'id'];
+        failsWith(
+          await runExample('file-import', args),
+          65,
+          'PG_DATA',
+          new RegExp(
+            `column amount is ${type.replace(/[()]/g, '\\$&')}, which would store ${rounded} as ${kept}; ferry never rounds a value`,
+          ),
+        );
+        assert.deepEqual(await db.query('SELECT count(*)::int AS n FROM people'), [{ n: 0 }]);
+        await writeFile(file, `id,amount\n1,${fits}\n`);
+        assert.equal(resultOf(await runExample('file-import', args)).exitCode, 0);
+        assert.deepEqual(await db.query('SELECT amount::text FROM people'), [{ amount: fits }]);
+        const again = resultOf(await runExample('file-import', args));
+        assert.deepEqual(again.counts, { read: 1, inserted: 0, updated: 0, unchanged: 1, deleted: 0, rejected: 0 });
+      });
   });
