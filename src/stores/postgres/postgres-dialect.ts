@@ -8,6 +8,7 @@ import { bookkeepingColumns, checkBookkeeping } from '../bookkeeping-check.ts';
 import { Connection } from './connection.ts';
 import { checkNames } from './names.ts';
 import { columnTypeOf, inlined, SQL_TYPE } from './sql.ts';
+import { roundingColumns } from './rounding-columns.ts';
 import { scopeSweep, TableWriter, type PgSweep } from './table-writer.ts';
 import { UndoJournal } from './undo-journal.ts';
 
@@ -140,9 +141,12 @@ export class PostgresDialect implements Dialect {
   readonly sameColumn = (a: string, b: string) => a === b;
 
   async writer(name: string, spec: TableSpec): Promise<TableWriter> {
-    const sql = `SELECT NOT EXISTS (SELECT FROM ${q(name)}) AS empty`;
-    const [row] = await this.#conn.query<{ empty: boolean }>('creating a table', sql);
-    return new TableWriter(this.#conn, name, spec, { empty: row?.empty ?? false });
+    // COPY cannot write into a table under row-level security: such a table is always written by upsert.
+    const sql = `SELECT NOT EXISTS (SELECT FROM ${q(name)}) AS empty, relrowsecurity AS secured FROM pg_class WHERE oid = to_regclass($1)`;
+    const [row] = await this.#conn.query<{ empty: boolean; secured: boolean }>('creating a table', sql, [q(name)]);
+    const rounding = await roundingColumns(this.#conn, name, spec);
+    const empty = (row?.empty ?? false) && !row?.secured;
+    return new TableWriter(this.#conn, name, spec, { empty, rounding });
   }
 
   scopeSweep(name: string, spec: TableSpec, scope: Row): Promise<PgSweep> {
