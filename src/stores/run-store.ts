@@ -71,6 +71,7 @@ export class RunStore implements Store {
     const d = this.#d;
     const before = (await d.columns(name)).map((c) => c.name);
     d.checkTable(name, spec, before);
+    if (before.length === 0) await d.creating?.(name);
     const declared = Object.entries(spec.columns).map(([c, t]) =>
       spec.primaryKey.includes(c) ? `${q(c)} ${d.sqlType(t, true)} NOT NULL` : `${q(c)} ${d.sqlType(t)}`,
     );

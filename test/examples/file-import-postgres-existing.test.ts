@@ -93,4 +93,25 @@ if ((await postgresUnavailable()) === undefined)
         { id: '2', name: 'bob' },
       ]);
     });
+
+    // ferry writes in the first schema of the search_path; the app's table further along was passed
+    // over, a second one made in front of it, exit 0 with every row where nobody looked.
+    it('the table in a schema further along the search_path: 64 naming both schemas and the URL that picks one', async () => {
+      const [mine, apps] = [await schema(), await schema()];
+      await apps.query('CREATE TABLE people (id text PRIMARY KEY, name text)');
+      const url = new URL(mine.url);
+      url.searchParams.set('options', `-c search_path=${mine.name},${apps.name}`);
+      const file = await csv('id,name\n1,ann\n');
+      const args = ['--db-url', url.href, '--file', file, '--table', 'people', '--key', 'id'];
+      failsWith(
+        await runExample('file-import', args),
+        64,
+        'PG_TABLE_ELSEWHERE',
+        new RegExp(`table people is not in schema ${mine.name}, .* but in ${apps.name}, .*search_path%3D${apps.name}`),
+      );
+      assert.deepEqual(await mine.query(`SELECT to_regclass('people')::text AS t`), [{ t: null }]);
+      url.searchParams.set('options', `-c search_path=${apps.name}`);
+      assert.equal(resultOf(await runExample('file-import', [...args.slice(2), '--db-url', url.href])).exitCode, 0);
+      assert.deepEqual(await apps.query('SELECT id, name FROM people'), [{ id: '1', name: 'ann' }]);
+    });
   });

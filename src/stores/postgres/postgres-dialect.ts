@@ -42,12 +42,15 @@ export class PostgresDialect implements Dialect {
   readonly #url: string;
   readonly #conn: Connection;
   readonly #schema: string;
+  /** The schemas the URL's search_path named, #schema first: where an unqualified name would be found. */
+  readonly #path: readonly string[];
   readonly #numbered = new Map<string, string>();
 
-  private constructor(url: string, conn: Connection, schema: string, batchSize: number) {
+  private constructor(url: string, conn: Connection, schema: string, path: readonly string[], batchSize: number) {
     this.#url = url;
     this.#conn = conn;
     this.#schema = schema;
+    this.#path = path;
     this.replaceChunk = batchSize;
     this.lock = advisoryLock(conn, schema);
   }
@@ -56,7 +59,7 @@ export class PostgresDialect implements Dialect {
   static async open(url: string, { batchSize = 1000, read = false } = {}): Promise<PostgresDialect | undefined> {
     const conn = await Connection.open(url, 'connecting');
     try {
-      const schema = await pinSchema(conn, !read);
+      const { schema, path } = await pinSchema(conn, !read);
       if (read) await conn.query('reading the run history', 'SET default_transaction_read_only = on');
       else await checkTables(conn, schema, false);
       const [{ present } = { present: false }] = await conn.query<{ present: boolean }>(
@@ -69,7 +72,7 @@ export class PostgresDialect implements Dialect {
       }
       if (read) await checkTables(conn, schema, true);
       if (!present) await ddl(conn, schema, "creating ferry's tables", BOOKKEEPING_SQL);
-      return new PostgresDialect(url, conn, schema, batchSize);
+      return new PostgresDialect(url, conn, schema, path, batchSize);
     } catch (error) {
       await conn.close();
       throw error;
@@ -140,6 +143,26 @@ export class PostgresDialect implements Dialect {
 
   readonly sameColumn = (a: string, b: string) => a === b;
 
+  /**
+   * ferry writes in the first schema of the search_path. A table of the name further along it (an
+   * app's `public.orders` behind a schema named like the user) is the one psql's unqualified name
+   * reaches: making another in front of it would put the rows where nobody looks for them.
+   */
+  async creating(name: string): Promise<void> {
+    const further = this.#path.filter((s) => s !== this.#schema);
+    if (further.length === 0) return;
+    const [found] = await this.#conn.query<{ schema: string }>(
+      'creating a table',
+      `SELECT n.nspname AS schema FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relname = $1 AND n.nspname = ANY($2::text[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+       ORDER BY array_position($2::text[], n.nspname::text) LIMIT 1`,
+      [name, further],
+    );
+    if (found === undefined) return;
+    const message = `table ${name} is not in schema ${this.#schema}, where ferry writes (the first schema of the search_path), but in ${found.schema}, further along it; ferry would make a second ${name} in ${this.#schema}. Name the schema to write in: --db-url (DATABASE_URL) with ?options=-c%20search_path%3D${encodeURIComponent(found.schema)} (or ${this.#schema} to make the table there)`;
+    throw new ConfigError(message, { code: 'PG_TABLE_ELSEWHERE' });
+  }
+
   async writer(name: string, spec: TableSpec): Promise<TableWriter> {
     // COPY cannot write into a table under row-level security: such a table is always written by upsert.
     const sql = `SELECT NOT EXISTS (SELECT FROM ${q(name)}) AS empty, relrowsecurity AS secured FROM pg_class WHERE oid = to_regclass($1)`;
@@ -166,7 +189,8 @@ export class PostgresDialect implements Dialect {
     if ((error as { code?: unknown }).code !== 'PG_CONNECTION') return undefined;
     const conn = await Connection.open(this.#url, 'recording the result', RECONNECT_TIMEOUT_MS);
     try {
-      return await record(new PostgresDialect(this.#url, conn, await pinSchema(conn), this.replaceChunk));
+      const { schema, path } = await pinSchema(conn);
+      return await record(new PostgresDialect(this.#url, conn, schema, path, this.replaceChunk));
     } finally {
       await conn.close();
     }
@@ -197,16 +221,20 @@ function advisoryLock(conn: Connection, schema: string): RunLock {
 }
 
 // A session read-only by its settings on a server that is not a standby: a failover will not change it.
-const CURRENT_SCHEMA = `SELECT current_schema() AS schema,
+const CURRENT_SCHEMA = `SELECT current_schema() AS schema, current_schemas(false)::text[] AS path,
   current_setting('transaction_read_only') = 'on' AND NOT pg_is_in_recovery() AS "readOnly"`;
 const READ_ONLY =
   'PostgreSQL: the session is read-only (default_transaction_read_only is on, for the user, the database or in ' +
   '--db-url (DATABASE_URL) options) on a server that is not a standby: turn it off for the user that imports';
 
-/** Reads the schema the URL's search_path selects, and keeps this session to it; `writing`: refuses a read-only one. */
-async function pinSchema(conn: Connection, writing = true): Promise<string> {
-  const [{ schema, readOnly } = { schema: null, readOnly: false }] = await conn.query<{
+/**
+ * Reads the schema the URL's search_path selects, and keeps this session to it; `writing`: refuses a
+ * read-only one. `path` is every schema the search_path named that exists, that one first.
+ */
+async function pinSchema(conn: Connection, writing = true): Promise<{ schema: string; path: string[] }> {
+  const [{ schema, path, readOnly } = { schema: null, path: [], readOnly: false }] = await conn.query<{
     schema: string | null;
+    path: string[];
     readOnly: boolean;
   }>('connecting', CURRENT_SCHEMA);
   if (writing && readOnly) throw new ConfigError(READ_ONLY, { code: 'PG_READ_ONLY' });
@@ -216,7 +244,7 @@ async function pinSchema(conn: Connection, writing = true): Promise<string> {
     throw new ConfigError(message, { code: 'PG_SCHEMA_MISSING' });
   }
   await conn.query('connecting', `SET search_path = ${q(schema)}`);
-  return schema;
+  return { schema, path };
 }
 
 /** Schema changes from concurrent runs (of different jobs) go one at a time. */
