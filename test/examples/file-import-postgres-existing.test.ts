@@ -114,4 +114,33 @@ if ((await postgresUnavailable()) === undefined)
       assert.equal(resultOf(await runExample('file-import', [...args.slice(2), '--db-url', url.href])).exitCode, 0);
       assert.deepEqual(await apps.query('SELECT id, name FROM people'), [{ id: '1', name: 'ann' }]);
     });
+
+    // The advice was "the user needs CREATE on the schema and INSERT, UPDATE, DELETE on its tables":
+    // all of which the role had.
+    it('a table owned by another role, which ferry must add _ferry_id to: 65 saying only its owner can, and a run once the owner did ends exact', async (t) => {
+      const db = await schema();
+      const role = `ferry_notowner_${process.pid}`;
+      try {
+        await db.query(`DROP ROLE IF EXISTS ${role}; CREATE ROLE ${role} LOGIN`);
+      } catch (error) {
+        return t.skip(`cannot create a role here: ${(error as Error).message}`);
+      }
+      t.after(() => db.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`));
+      await db.query(`GRANT USAGE, CREATE ON SCHEMA ${db.name} TO ${role};
+        CREATE TABLE people (id text PRIMARY KEY, name text);
+        GRANT SELECT, INSERT, UPDATE, DELETE ON people TO ${role}`);
+      const url = new URL(db.url);
+      url.username = role;
+      const file = await csv('id,name\n1,ann\n');
+      const args = ['--db-url', url.href, '--file', file, '--table', 'people', '--key', 'id'];
+      failsWith(
+        await runExample('file-import', args),
+        65,
+        'PG_PRIVILEGE',
+        /must be owner of table people: ferry adds the columns the job writes that the table lacks, and only its owner may/,
+      );
+      await db.query('ALTER TABLE people ADD COLUMN _ferry_id text');
+      assert.equal(resultOf(await runExample('file-import', args)).exitCode, 0);
+      assert.deepEqual(await db.query('SELECT id, name FROM people'), [{ id: '1', name: 'ann' }]);
+    });
   });
