@@ -4,15 +4,31 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { runExample } from '../helpers/example-job.ts';
 import { failsWith, resultOf } from '../helpers/protocol.ts';
-import { postgresUnavailable, suiteSchemas } from '../stores/postgres/test-database.ts';
+import { postgresUnavailable, suiteSchemas, type TestSchema } from '../stores/postgres/test-database.ts';
 
 async function csv(text: string): Promise<string> {
   const file = path.join(await mkdtemp(path.join(tmpdir(), 'ferry-pg-existing-')), 'people.csv');
   await writeFile(file, text);
   return file;
+}
+
+/**
+ * A role that logs in (trust, as the test server has) with a name of its own, dropped after the
+ * test; undefined, the test skipped, where roles cannot be made.
+ */
+async function loginRole(db: TestSchema, t: TestContext, what: string): Promise<string | undefined> {
+  const role = `ferry_${what}_${process.pid}`;
+  try {
+    await db.query(`DROP ROLE IF EXISTS ${role}; CREATE ROLE ${role} LOGIN`);
+  } catch (error) {
+    t.skip(`cannot create a role here: ${(error as Error).message}`);
+    return undefined;
+  }
+  t.after(() => db.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`));
+  return role;
 }
 
 if ((await postgresUnavailable()) === undefined)
@@ -65,13 +81,8 @@ if ((await postgresUnavailable()) === undefined)
     // A superuser bypasses row-level security, so these import as a role of their own, owner of the table.
     it('a table under row-level security: imported with a policy that allows it (was 1: COPY FROM not supported), 65 saying what to do without one', async (t) => {
       const db = await schema();
-      const role = `ferry_rls_${process.pid}`;
-      try {
-        await db.query(`DROP ROLE IF EXISTS ${role}; CREATE ROLE ${role} LOGIN`);
-      } catch (error) {
-        return t.skip(`cannot create a role here: ${(error as Error).message}`);
-      }
-      t.after(() => db.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`));
+      const role = await loginRole(db, t, 'rls');
+      if (role === undefined) return;
       await db.query(`GRANT USAGE, CREATE ON SCHEMA ${db.name} TO ${role};
         CREATE TABLE people (id text PRIMARY KEY, name text, _ferry_id text);
         ALTER TABLE people OWNER TO ${role}; ALTER TABLE people ENABLE ROW LEVEL SECURITY; ALTER TABLE people FORCE ROW LEVEL SECURITY`);
@@ -119,13 +130,8 @@ if ((await postgresUnavailable()) === undefined)
     // all of which the role had.
     it('a table owned by another role, which ferry must add _ferry_id to: 65 saying only its owner can, and a run once the owner did ends exact', async (t) => {
       const db = await schema();
-      const role = `ferry_notowner_${process.pid}`;
-      try {
-        await db.query(`DROP ROLE IF EXISTS ${role}; CREATE ROLE ${role} LOGIN`);
-      } catch (error) {
-        return t.skip(`cannot create a role here: ${(error as Error).message}`);
-      }
-      t.after(() => db.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`));
+      const role = await loginRole(db, t, 'notowner');
+      if (role === undefined) return;
       await db.query(`GRANT USAGE, CREATE ON SCHEMA ${db.name} TO ${role};
         CREATE TABLE people (id text PRIMARY KEY, name text);
         GRANT SELECT, INSERT, UPDATE, DELETE ON people TO ${role}`);
