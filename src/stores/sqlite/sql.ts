@@ -107,9 +107,22 @@ const READ_BACK: Record<string, ColumnType> = {
   BLOB: 'blob',
 };
 
-/** A declared column type as ferry's type; any other (TEXT, VARCHAR(20), none) is text. */
+/**
+ * A declared column type as ferry's type. ferry's own read back as declared; another tool's by
+ * the affinity SQLite gives them (its rules, in their order): a column of INTEGER, REAL or NUMERIC
+ * affinity turns text that looks like a number into one (`00501` into 501), so such a column takes
+ * only values of ferry's type that survive that, and any other is a reject. Dates, times and
+ * booleans by another name (DATETIME, DATE, BOOL: NUMERIC affinity) stay text, as do TEXT,
+ * VARCHAR(20), BLOB, ANY and no type at all.
+ */
 export function columnTypeOf(declared: string): ColumnType {
-  return READ_BACK[declared.toUpperCase()] ?? 'text';
+  const upper = declared.toUpperCase();
+  const own = READ_BACK[upper];
+  if (own !== undefined) return own;
+  if (upper.includes('INT')) return 'integer';
+  if (/CHAR|CLOB|TEXT|BLOB/.test(upper) || upper === '' || upper === 'ANY') return 'text';
+  if (/REAL|FLOA|DOUB/.test(upper)) return 'real';
+  return /DATE|TIME|BOOL/.test(upper) ? 'text' : 'numeric';
 }
 
 /** `(?, ?), (?, ?), …`: the parameters of `rows` rows of `width` values each. */
