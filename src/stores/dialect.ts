@@ -74,6 +74,8 @@ export interface Column {
   type: ColumnType;
   /** Its place in the primary key: 1, 2…; 0 outside it. */
   key: number;
+  /** A column GENERATED ALWAYS (computed, or an identity the database numbers): nothing may write it. */
+  generated?: boolean;
 }
 
 /** How a batch lands in one table: inserts, updates only real changes, counts both. */

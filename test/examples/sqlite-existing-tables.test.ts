@@ -135,4 +135,27 @@ describe('file-import into a SQLite table it did not make', () => {
       { id: '1', zip: 501, code: 7, price: 12.5, at: '2024-01-01 10:00:00' },
     ]);
   });
+
+  // A failed guard put the old rows back with every column the copies held, the generated one too:
+  // "cannot INSERT into generated column", exit 1, the run's rows kept.
+  it('a table with a generated column: a failed guard takes the run back; a file bringing that column fails 65', async () => {
+    const ddl =
+      "CREATE TABLE people (id TEXT PRIMARY KEY, name TEXT, up TEXT GENERATED ALWAYS AS (upper(name))); INSERT INTO people (id, name) VALUES ('5', 'old')";
+    const { db, file } = await existing(ddl, people([5, 3, 10]));
+    const before = tableRows(db, 'people', 'id');
+    failsWith(
+      await importInto(db, file, ['--min-records', '10']),
+      65,
+      'TOO_FEW_RECORDS',
+      /nothing of this run is kept/,
+    );
+    assert.deepEqual(userColumns(tableRows(db, 'people', 'id')), userColumns(before));
+    await writeFile(file, 'id,name,up\n5,new,NEW\n');
+    failsWith(
+      await importInto(db, file),
+      65,
+      'COLUMN_GENERATED',
+      /table people: column up is GENERATED ALWAYS .* leave it out of the file/,
+    );
+  });
 });

@@ -125,7 +125,8 @@ export class PostgresDialect implements Dialect {
   async columns(name: string): Promise<Column[]> {
     const columns = await this.#conn.query<{ name: string; type: string; key: number }>(
       'creating a table',
-      'SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, coalesce(array_position(i.indkey::int2[], a.attnum) + 1, 0) AS key ' +
+      'SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, coalesce(array_position(i.indkey::int2[], a.attnum) + 1, 0) AS key, ' +
+        "(a.attgenerated <> '' OR a.attidentity = 'a') AS generated " +
         'FROM pg_attribute a LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary ' +
         'WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum',
       [q(name)],

@@ -123,9 +123,10 @@ export class SqliteDialect implements Dialect {
   readonly checkTable = checkSqliteTable;
 
   async columns(name: string): Promise<Column[]> {
-    const sql = `PRAGMA main.table_info(${q(name)})`;
-    const info = this.#db.prepare(sql).all() as { name: string; type: string; pk: number }[];
-    return info.map((c) => ({ name: c.name, type: columnTypeOf(c.type), key: c.pk }));
+    // table_xinfo: table_info leaves generated columns out, and ferry would add them again.
+    const sql = `PRAGMA main.table_xinfo(${q(name)})`;
+    const info = this.#db.prepare(sql).all() as { name: string; type: string; pk: number; hidden: number }[];
+    return info.map((c) => ({ name: c.name, type: columnTypeOf(c.type), key: c.pk, generated: c.hidden >= 2 }));
   }
 
   /**

@@ -89,7 +89,11 @@ export class UndoJournal implements Journal {
       this.#db.prepare(`DELETE FROM main.${q(name)} AS t WHERE EXISTS (${inserted})`).run(name);
       const noted = `SELECT rid FROM ${NEW_ROWS} WHERE tbl = ?`;
       if (keyed) this.#db.prepare(`DELETE FROM main.${q(name)} WHERE ${rowid} IN (${noted})`).run(name);
-      const columns = columnsOf(this.#db, `_ferry_undo_${name}`, 'temp').map(q);
+      // The copies hold generated columns too (SELECT * made them); the table computes those again.
+      const writable = new Set(columnsOf(this.#db, name));
+      const columns = columnsOf(this.#db, `_ferry_undo_${name}`, 'temp')
+        .filter((c) => writable.has(c))
+        .map(q);
       const key = spec.primaryKey.map(q);
       const values = columns.filter((c) => !key.includes(c));
       // Newest copy first, so the oldest lands last: a row changed twice ends as it was before the run.
