@@ -150,6 +150,17 @@ export class PostgresDialect implements Dialect {
    * reaches: making another in front of it would put the rows where nobody looks for them.
    */
   async creating(name: string): Promise<void> {
+    const [other] = await this.#conn.query<{ name: string }>(
+      'creating a table',
+      `SELECT relname AS name FROM pg_class WHERE relnamespace = $2::regnamespace AND lower(relname) = lower($1) AND relname <> $1
+         AND relkind IN ('r', 'p', 'v', 'm', 'f') LIMIT 1`,
+      [name, q(this.#schema)],
+    );
+    // `CREATE TABLE People` in psql or a migration makes people: ferry's "People" would be a second table.
+    if (other !== undefined) {
+      const message = `table ${name} is not in schema ${this.#schema}, but ${other.name} is, a name that differs only by case (PostgreSQL folds names written without quotes to lower case); ferry would make a second table: name the table ${other.name} (file-import and rest-import: --table ${other.name})`;
+      throw new ConfigError(message, { code: 'PG_TABLE_ELSEWHERE' });
+    }
     const further = this.#path.filter((s) => s !== this.#schema);
     if (further.length === 0) return;
     const [found] = await this.#conn.query<{ schema: string }>(
