@@ -158,4 +158,19 @@ describe('file-import into a SQLite table it did not make', () => {
       /table people: column up is GENERATED ALWAYS .* leave it out of the file/,
     );
   });
+
+  // Said only "CHECK constraint failed: length(name) < 5".
+  it("a CHECK of the table's own that refuses a row: 65 saying what refused it and what to do", async () => {
+    const { db, file } = await existing(
+      'CREATE TABLE people (id TEXT PRIMARY KEY, name TEXT CHECK (length(name) < 5))',
+      'id,name\n1,ann\n2,bartholomew\n',
+    );
+    failsWith(
+      await importInto(db, file),
+      65,
+      'SQLITE_CONSTRAINT',
+      /CHECK constraint failed: length\(name\) < 5: a rule of the table .* refused a row of the batch, which was not written .* fix that row at the source, or change the rule/,
+    );
+    assert.deepEqual(tableRows(db, 'people', 'id'), []);
+  });
 });

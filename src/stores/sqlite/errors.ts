@@ -18,6 +18,10 @@ const ERROR = 1,
 const GONE = /^no such table|^no such column|has no column named/;
 // A column added to a STRICT table (made by another tool: ferry makes none) with a type STRICT does not take.
 const STRICT_TYPE = /unknown datatype for ([^.]+)\.(.+): "(.*)"$/;
+// A CHECK, NOT NULL, UNIQUE or trigger of the table's own (ferry's tables declare none but the key) refused a row.
+const REFUSED =
+  'a rule of the table (its own CHECK, NOT NULL, UNIQUE or a trigger) refused a row of the batch, which was not written ' +
+  '(batches before it were); fix that row at the source, or change the rule';
 // Those a later run can get past (busy, locked, out of memory, I/O error, disk full, cannot open), by ferry's code.
 const RETRYABLE: Record<number, string> = { 5: 'BUSY', 6: 'BUSY', 7: 'IO', 10: 'IO', 13: 'FULL', 14: 'IO' };
 
@@ -64,7 +68,7 @@ export function classifySqliteError(error: unknown, doing: string, path?: string
     }
     case CONSTRAINT:
     case MISMATCH:
-      return new PermanentError(message, options('SQLITE_CONSTRAINT'));
+      return new PermanentError(`${message}: ${REFUSED}`, options('SQLITE_CONSTRAINT'));
     case READONLY:
       return new PermanentError(`${message} (is the database file writable?)`, options('SQLITE_READONLY'));
     case NOTADB:
