@@ -38,6 +38,8 @@ export interface Dialect {
 
   /** Refuses, before any DDL, a name or shape the database would refuse or change. */
   checkTable(name: string, spec: TableSpec, existing: readonly string[]): void;
+  /** Before a table is made: refuses one the database would find elsewhere under its name (PostgreSQL: further along the search_path). */
+  creating?(name: string): Promise<void>;
   /** The table's columns in order, as the database has them; none when there is no such table. */
   columns(name: string): Promise<Column[]>;
   /** How this database declares a column of a type, e.g. `BIGINT`; `key` for a column of the primary key. */
@@ -72,6 +74,8 @@ export interface Column {
   type: ColumnType;
   /** Its place in the primary key: 1, 2…; 0 outside it. */
   key: number;
+  /** A column GENERATED ALWAYS (computed, or an identity the database numbers): nothing may write it. */
+  generated?: boolean;
 }
 
 /** How a batch lands in one table: inserts, updates only real changes, counts both. */

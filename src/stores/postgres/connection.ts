@@ -115,7 +115,8 @@ export class Connection {
   }
 
   /** Streams COPY text-format lines into `sql` (a COPY … FROM STDIN), after what is held. */
-  async copyIn(doing: string, sql: string, text: string): Promise<void> {
+  /** Sends `text` to a COPY … FROM STDIN; resolves to the rows the server says it copied. */
+  async copyIn(doing: string, sql: string, text: string): Promise<number> {
     if (this.#lost !== undefined) throw connectionLost(this.#lost, doing);
     const { from } = await import('pg-copy-streams');
     const stream = this.#client.query(from(this.#takeHeld(sql)));
@@ -129,6 +130,7 @@ export class Connection {
       }
       stream.end();
       await done;
+      return stream.rowCount;
     } catch (error) {
       throw this.#classify(error, doing);
     }

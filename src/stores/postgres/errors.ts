@@ -44,6 +44,13 @@ const STATEMENT_TIMEOUT = `: the server's statement_timeout (set for the user, t
 // (the timer's mark is cleared, the cancel is not); ferry itself cancels no statement.
 const CANCELLED = `: ferry cancels none of its statements, so someone did (pg_cancel_backend), or the server's statement_timeout (set for the user, the database or in ${DB_URL} options) fired as one ended; if it happens again, lower --batch-size or raise statement_timeout`;
 const AUTH = ['PG_AUTH', `check the user and password in ${DB_URL} and the server's pg_hba.conf`] as const;
+const ROW_SECURITY =
+  "the table's row-level security policies do not let the user write these rows: add a policy that does " +
+  '(CREATE POLICY … FOR ALL TO <user> USING (…) WITH CHECK (…)), or import as a user that bypasses them';
+// ALTER TABLE … ADD COLUMN, for the columns the job declares that the table lacks (file-import: _ferry_id too).
+const NOT_OWNER =
+  'ferry adds the columns the job writes that the table lacks, and only its owner may: import as the owner ' +
+  '(or a member of the owning role), or have the owner add them (the schema event of a run as the owner lists them)';
 // SQLSTATEs that need a person: the code ferry gives each, and the fix its message names.
 const FIXES: Record<string, readonly [code: string, fix: string]> = {
   '42701': ['PG_COLUMN_NAME', COLUMN_NAME_ADVICE],
@@ -111,6 +118,10 @@ export function classifyPgError(error: unknown, doing: string): Error {
       options('PG_CONSTRAINT'),
     );
   if (code.startsWith('22')) return new PermanentError(message, options('PG_DATA'));
+  if (code === '42501' && /row-level security/.test(error.message))
+    return new PermanentError(`${message}: ${ROW_SECURITY}`, options('PG_PRIVILEGE'));
+  if (code === '42501' && /must be owner/.test(error.message))
+    return new PermanentError(`${message}: ${NOT_OWNER}`, options('PG_PRIVILEGE'));
   const fix = FIXES[code === '' && NO_PASSWORD.test(error.message) ? '28P01' : code];
   if (!fix) return error;
   const [ferryCode, advice] = fix;

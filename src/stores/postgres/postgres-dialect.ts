@@ -8,6 +8,7 @@ import { bookkeepingColumns, checkBookkeeping } from '../bookkeeping-check.ts';
 import { Connection } from './connection.ts';
 import { checkNames } from './names.ts';
 import { columnTypeOf, inlined, SQL_TYPE } from './sql.ts';
+import { roundingColumns } from './rounding-columns.ts';
 import { scopeSweep, TableWriter, type PgSweep } from './table-writer.ts';
 import { UndoJournal } from './undo-journal.ts';
 
@@ -41,12 +42,15 @@ export class PostgresDialect implements Dialect {
   readonly #url: string;
   readonly #conn: Connection;
   readonly #schema: string;
+  /** The schemas the URL's search_path named, #schema first: where an unqualified name would be found. */
+  readonly #path: readonly string[];
   readonly #numbered = new Map<string, string>();
 
-  private constructor(url: string, conn: Connection, schema: string, batchSize: number) {
+  private constructor(url: string, conn: Connection, schema: string, path: readonly string[], batchSize: number) {
     this.#url = url;
     this.#conn = conn;
     this.#schema = schema;
+    this.#path = path;
     this.replaceChunk = batchSize;
     this.lock = advisoryLock(conn, schema);
   }
@@ -55,7 +59,7 @@ export class PostgresDialect implements Dialect {
   static async open(url: string, { batchSize = 1000, read = false } = {}): Promise<PostgresDialect | undefined> {
     const conn = await Connection.open(url, 'connecting');
     try {
-      const schema = await pinSchema(conn, !read);
+      const { schema, path } = await pinSchema(conn, !read);
       if (read) await conn.query('reading the run history', 'SET default_transaction_read_only = on');
       else await checkTables(conn, schema, false);
       const [{ present } = { present: false }] = await conn.query<{ present: boolean }>(
@@ -68,7 +72,7 @@ export class PostgresDialect implements Dialect {
       }
       if (read) await checkTables(conn, schema, true);
       if (!present) await ddl(conn, schema, "creating ferry's tables", BOOKKEEPING_SQL);
-      return new PostgresDialect(url, conn, schema, batchSize);
+      return new PostgresDialect(url, conn, schema, path, batchSize);
     } catch (error) {
       await conn.close();
       throw error;
@@ -121,7 +125,8 @@ export class PostgresDialect implements Dialect {
   async columns(name: string): Promise<Column[]> {
     const columns = await this.#conn.query<{ name: string; type: string; key: number }>(
       'creating a table',
-      'SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, coalesce(array_position(i.indkey::int2[], a.attnum) + 1, 0) AS key ' +
+      'SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, coalesce(array_position(i.indkey::int2[], a.attnum) + 1, 0) AS key, ' +
+        "(a.attgenerated <> '' OR a.attidentity = 'a') AS generated " +
         'FROM pg_attribute a LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary ' +
         'WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum',
       [q(name)],
@@ -139,10 +144,44 @@ export class PostgresDialect implements Dialect {
 
   readonly sameColumn = (a: string, b: string) => a === b;
 
+  /**
+   * ferry writes in the first schema of the search_path. A table of the name further along it (an
+   * app's `public.orders` behind a schema named like the user) is the one psql's unqualified name
+   * reaches: making another in front of it would put the rows where nobody looks for them.
+   */
+  async creating(name: string): Promise<void> {
+    const [other] = await this.#conn.query<{ name: string }>(
+      'creating a table',
+      `SELECT relname AS name FROM pg_class WHERE relnamespace = $2::regnamespace AND lower(relname) = lower($1) AND relname <> $1
+         AND relkind IN ('r', 'p', 'v', 'm', 'f') LIMIT 1`,
+      [name, q(this.#schema)],
+    );
+    // `CREATE TABLE People` in psql or a migration makes people: ferry's "People" would be a second table.
+    if (other !== undefined) {
+      const message = `table ${name} is not in schema ${this.#schema}, but ${other.name} is, a name that differs only by case (PostgreSQL folds names written without quotes to lower case); ferry would make a second table: name the table ${other.name} (file-import and rest-import: --table ${other.name})`;
+      throw new ConfigError(message, { code: 'PG_TABLE_ELSEWHERE' });
+    }
+    const further = this.#path.filter((s) => s !== this.#schema);
+    if (further.length === 0) return;
+    const [found] = await this.#conn.query<{ schema: string }>(
+      'creating a table',
+      `SELECT n.nspname AS schema FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relname = $1 AND n.nspname = ANY($2::text[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+       ORDER BY array_position($2::text[], n.nspname::text) LIMIT 1`,
+      [name, further],
+    );
+    if (found === undefined) return;
+    const message = `table ${name} is not in schema ${this.#schema}, where ferry writes (the first schema of the search_path), but in ${found.schema}, further along it; ferry would make a second ${name} in ${this.#schema}. Name the schema to write in: --db-url (DATABASE_URL) with ?options=-c%20search_path%3D${encodeURIComponent(found.schema)} (or ${this.#schema} to make the table there)`;
+    throw new ConfigError(message, { code: 'PG_TABLE_ELSEWHERE' });
+  }
+
   async writer(name: string, spec: TableSpec): Promise<TableWriter> {
-    const sql = `SELECT NOT EXISTS (SELECT FROM ${q(name)}) AS empty`;
-    const [row] = await this.#conn.query<{ empty: boolean }>('creating a table', sql);
-    return new TableWriter(this.#conn, name, spec, { empty: row?.empty ?? false });
+    // COPY cannot write into a table under row-level security: such a table is always written by upsert.
+    const sql = `SELECT NOT EXISTS (SELECT FROM ${q(name)}) AS empty, relrowsecurity AS secured FROM pg_class WHERE oid = to_regclass($1)`;
+    const [row] = await this.#conn.query<{ empty: boolean; secured: boolean }>('creating a table', sql, [q(name)]);
+    const rounding = await roundingColumns(this.#conn, name, spec);
+    const empty = (row?.empty ?? false) && !row?.secured;
+    return new TableWriter(this.#conn, name, spec, { empty, rounding });
   }
 
   scopeSweep(name: string, spec: TableSpec, scope: Row): Promise<PgSweep> {
@@ -162,7 +201,8 @@ export class PostgresDialect implements Dialect {
     if ((error as { code?: unknown }).code !== 'PG_CONNECTION') return undefined;
     const conn = await Connection.open(this.#url, 'recording the result', RECONNECT_TIMEOUT_MS);
     try {
-      return await record(new PostgresDialect(this.#url, conn, await pinSchema(conn), this.replaceChunk));
+      const { schema, path } = await pinSchema(conn);
+      return await record(new PostgresDialect(this.#url, conn, schema, path, this.replaceChunk));
     } finally {
       await conn.close();
     }
@@ -193,16 +233,20 @@ function advisoryLock(conn: Connection, schema: string): RunLock {
 }
 
 // A session read-only by its settings on a server that is not a standby: a failover will not change it.
-const CURRENT_SCHEMA = `SELECT current_schema() AS schema,
+const CURRENT_SCHEMA = `SELECT current_schema() AS schema, current_schemas(false)::text[] AS path,
   current_setting('transaction_read_only') = 'on' AND NOT pg_is_in_recovery() AS "readOnly"`;
 const READ_ONLY =
   'PostgreSQL: the session is read-only (default_transaction_read_only is on, for the user, the database or in ' +
   '--db-url (DATABASE_URL) options) on a server that is not a standby: turn it off for the user that imports';
 
-/** Reads the schema the URL's search_path selects, and keeps this session to it; `writing`: refuses a read-only one. */
-async function pinSchema(conn: Connection, writing = true): Promise<string> {
-  const [{ schema, readOnly } = { schema: null, readOnly: false }] = await conn.query<{
+/**
+ * Reads the schema the URL's search_path selects, and keeps this session to it; `writing`: refuses a
+ * read-only one. `path` is every schema the search_path named that exists, that one first.
+ */
+async function pinSchema(conn: Connection, writing = true): Promise<{ schema: string; path: string[] }> {
+  const [{ schema, path, readOnly } = { schema: null, path: [], readOnly: false }] = await conn.query<{
     schema: string | null;
+    path: string[];
     readOnly: boolean;
   }>('connecting', CURRENT_SCHEMA);
   if (writing && readOnly) throw new ConfigError(READ_ONLY, { code: 'PG_READ_ONLY' });
@@ -212,7 +256,7 @@ async function pinSchema(conn: Connection, writing = true): Promise<string> {
     throw new ConfigError(message, { code: 'PG_SCHEMA_MISSING' });
   }
   await conn.query('connecting', `SET search_path = ${q(schema)}`);
-  return schema;
+  return { schema, path };
 }
 
 /** Schema changes from concurrent runs (of different jobs) go one at a time. */

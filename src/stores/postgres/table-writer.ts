@@ -4,6 +4,7 @@ import type { WriteCounts } from '../store.ts';
 import { toSql, type Row, type TableSpec } from '../tables.ts';
 import type { Connection } from './connection.ts';
 import { copyEncoder, rounds, type CopyLine } from './copy-text.ts';
+import { checkRounding, widenStaging, type RoundingColumn } from './rounding-columns.ts';
 import { upsertSql } from './sql.ts';
 import { UndoJournal } from './undo-journal.ts';
 
@@ -34,13 +35,22 @@ export class TableWriter implements Writer {
   // costs inserts and updates a lookup each, so it follows what the last round was mostly.
   #skipUnchanged = true;
 
-  constructor(conn: Connection, name: string, spec: TableSpec, options: { empty: boolean }) {
+  // Columns that would round a value (see rounding-columns.ts): checked in the staging table.
+  readonly #rounding: readonly RoundingColumn[];
+
+  constructor(
+    conn: Connection,
+    name: string,
+    spec: TableSpec,
+    options: { empty: boolean; rounding?: readonly RoundingColumn[] },
+  ) {
     this.#conn = conn;
     this.#name = name;
     this.#spec = spec;
     this.#cols = Object.keys(spec.columns).map(q).join(', ');
     this.#encode = copyEncoder(name, spec);
-    this.#direct = options.empty && spec.mode !== 'replace';
+    this.#rounding = options.rounding ?? [];
+    this.#direct = options.empty && spec.mode !== 'replace' && this.#rounding.length === 0;
   }
 
   /**
@@ -66,15 +76,19 @@ export class TableWriter implements Writer {
   }
 
   async #copyDirect(lines: readonly CopyLine[], counts: WriteCounts): Promise<void> {
+    let copied: number;
     try {
-      await this.#copy(q(this.#name), lines);
+      copied = await this.#copy(q(this.#name), lines);
     } catch (error) {
       if ((error as { cause?: { code?: unknown } }).cause?.code !== '23505') throw error;
       this.#direct = false;
       const message = `table ${this.#name}: a key of the batch exists already; writing it again by upsert`;
       throw new WriteAgain(message, { cause: error });
     }
-    counts.inserted += lines.length;
+    // A BEFORE INSERT trigger of the table's that returns NULL skips a row, and COPY does not count
+    // it: such a row counts unchanged, as the upsert counts a row it did not write.
+    counts.inserted += copied;
+    counts.unchanged += lines.length - copied;
   }
 
   #upsert(journal: boolean, seen: string | undefined): string {
@@ -109,14 +123,16 @@ export class TableWriter implements Writer {
       this.#conn.hold(
         `DROP TABLE IF EXISTS ${staging}; CREATE TEMP TABLE ${q(this.#staging)} ON COMMIT DELETE ROWS AS SELECT ${this.#cols} FROM ${q(this.#name)} WITH NO DATA`,
       );
+      if (this.#rounding.length > 0) this.#conn.hold(widenStaging(staging, this.#rounding));
     } else if (this.#state === 'filled') {
       this.#conn.hold(`TRUNCATE ${staging}`);
     }
     this.#state = 'filled';
     await this.#copy(staging, lines);
+    await checkRounding(this.#conn, this.#name, staging, this.#rounding);
   }
 
-  #copy(target: string, lines: readonly CopyLine[]): Promise<void> {
+  #copy(target: string, lines: readonly CopyLine[]): Promise<number> {
     const text = lines.map((l) => l.line).join('');
     return this.#conn.copyIn('writing a batch', `COPY ${target} (${this.#cols}) FROM STDIN`, text);
   }

@@ -64,16 +64,19 @@ export class UndoJournal implements Journal {
     for (const [name, spec] of Object.entries(tables)) {
       const table = q(name);
       await this.#conn.query(doing, `DELETE FROM ${table} WHERE xmin::text::bigint IN (${ours})`);
-      const columns = await this.#conn.query<{ name: string }>(
+      const columns = await this.#conn.query<{ name: string; always: boolean }>(
         doing,
-        'SELECT attname AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped',
+        // A generated column is computed again; an identity column takes back its value (OVERRIDING
+        // below), which an update may not give one GENERATED ALWAYS.
+        "SELECT attname AS name, attidentity = 'a' AS always FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = ''",
         [table],
       );
       const key = spec.primaryKey.map((c) => `u.row -> ${literal(c)}`).join(', ');
-      const values = columns.filter((c) => !spec.primaryKey.includes(c.name)).map((c) => q(c.name));
+      const values = columns.filter((c) => !spec.primaryKey.includes(c.name) && !c.always).map((c) => q(c.name));
+      const all = columns.map((c) => q(c.name));
       await this.#conn.query(
         doing,
-        `INSERT INTO ${table} SELECT r.* FROM (SELECT DISTINCT ON (${key}) u.row, u.old_xmin FROM ${UndoJournal.table} u WHERE u.tbl = $1 ORDER BY ${key}, u.seq) AS oldest, ` +
+        `INSERT INTO ${table} (${all.join(', ')}) OVERRIDING SYSTEM VALUE SELECT ${all.map((c) => `r.${c}`).join(', ')} FROM (SELECT DISTINCT ON (${key}) u.row, u.old_xmin FROM ${UndoJournal.table} u WHERE u.tbl = $1 ORDER BY ${key}, u.seq) AS oldest, ` +
           `jsonb_populate_record(NULL::${table}, oldest.row) AS r WHERE oldest.old_xmin NOT IN (${ours}) ${onConflictUpdate(spec.primaryKey.map(q), values)}`,
         [name],
       );

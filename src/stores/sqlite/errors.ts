@@ -16,6 +16,12 @@ const ERROR = 1,
   NOTADB = 26;
 // SQLITE_ERROR for a table or column that is not there (any more).
 const GONE = /^no such table|^no such column|has no column named/;
+// A column added to a STRICT table (made by another tool: ferry makes none) with a type STRICT does not take.
+const STRICT_TYPE = /unknown datatype for ([^.]+)\.(.+): "(.*)"$/;
+// A CHECK, NOT NULL, UNIQUE or trigger of the table's own (ferry's tables declare none but the key) refused a row.
+const REFUSED =
+  'a rule of the table (its own CHECK, NOT NULL, UNIQUE or a trigger) refused a row of the batch, which was not written ' +
+  '(batches before it were); fix that row at the source, or change the rule';
 // Those a later run can get past (busy, locked, out of memory, I/O error, disk full, cannot open), by ferry's code.
 const RETRYABLE: Record<number, string> = { 5: 'BUSY', 6: 'BUSY', 7: 'IO', 10: 'IO', 13: 'FULL', 14: 'IO' };
 
@@ -23,6 +29,12 @@ const RETRYABLE: Record<number, string> = { 5: 'BUSY', 6: 'BUSY', 7: 'IO', 10: '
 export function primaryCode(error: unknown): number | undefined {
   const errcode = (error as { errcode?: unknown }).errcode;
   return typeof errcode === 'number' ? errcode & 0xff : undefined;
+}
+
+/** A STRICT table takes only SQLite's own type names: the column ferry would add needs one of them. */
+function strictType(message: string, [, table, column, type]: RegExpExecArray, cause: unknown): PermanentError {
+  const advice = `table ${table} is STRICT, where SQLite takes only the types INTEGER, REAL, TEXT, BLOB and ANY, so it cannot add column ${column} as ${type}: add the column yourself (ALTER TABLE ${table} ADD COLUMN ${column} TEXT, or INTEGER, REAL), or give it such a type (file-import: --types ${column}=text)`;
+  return new PermanentError(`${message}: ${advice}`, { code: 'TABLE_STRICT', cause });
 }
 
 /**
@@ -49,11 +61,14 @@ export function classifySqliteError(error: unknown, doing: string, path?: string
   const retryable = RETRYABLE[primary];
   if (retryable !== undefined) return new RetryableError(message, options(`SQLITE_${retryable}`));
   switch (primary) {
-    case ERROR:
-      return GONE.test(text) ? tableChanged(message, error) : (error as Error);
+    case ERROR: {
+      if (GONE.test(text)) return tableChanged(message, error);
+      const strict = STRICT_TYPE.exec(text);
+      return strict ? strictType(message, strict, error) : (error as Error);
+    }
     case CONSTRAINT:
     case MISMATCH:
-      return new PermanentError(message, options('SQLITE_CONSTRAINT'));
+      return new PermanentError(`${message}: ${REFUSED}`, options('SQLITE_CONSTRAINT'));
     case READONLY:
       return new PermanentError(`${message} (is the database file writable?)`, options('SQLITE_READONLY'));
     case NOTADB:

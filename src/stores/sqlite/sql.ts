@@ -23,6 +23,27 @@ export function rowidName(table: string, columns: readonly string[]): string {
   return free;
 }
 
+/**
+ * How a table's rows are told apart by rowid: `own` (a rowid of its own, one past the highest for
+ * each new row: every table ferry makes), `key` (a one-column `INTEGER PRIMARY KEY`, which is the
+ * rowid itself, as the sqlite3 shell, Django, Rails or Prisma make it: a new row's rowid is its
+ * key), or `none` (WITHOUT ROWID).
+ */
+export function rowidKind(db: DatabaseSync, table: string): 'own' | 'key' | 'none' {
+  const listed = db.prepare(`PRAGMA main.table_list(${q(table)})`).get() as { wr?: number } | undefined;
+  if (listed?.wr === 1) return 'none';
+  const key = (db.prepare(`PRAGMA main.table_info(${q(table)})`).all() as { pk: number }[]).filter((c) => c.pk > 0);
+  // An INTEGER PRIMARY KEY that is no rowid (declared `INTEGER PRIMARY KEY DESC`, or INT) has an index of its own.
+  const indexes = db.prepare(`PRAGMA main.index_list(${q(table)})`).all() as { origin: string }[];
+  return key.length === 1 && !indexes.some((i) => i.origin === 'pk') ? 'key' : 'own';
+}
+
+/** A WITHOUT ROWID table: ferry has no rowid to tell a run's rows by. */
+export function withoutRowid(table: string): PermanentError {
+  const message = `table ${table} is WITHOUT ROWID: ferry tells the rows a run inserts by their rowid (to count them, and to take a failed run back), and this table has none; write into a table ferry makes (file-import and rest-import: another --table), then copy its rows over with INSERT … SELECT`;
+  return new PermanentError(message, { code: 'TABLE_UNSUPPORTED' });
+}
+
 // SQLite's own limit on the columns of a table (SQLITE_MAX_COLUMN).
 const MAX_COLUMNS = 2000;
 
@@ -86,9 +107,22 @@ const READ_BACK: Record<string, ColumnType> = {
   BLOB: 'blob',
 };
 
-/** A declared column type as ferry's type; any other (TEXT, VARCHAR(20), none) is text. */
+/**
+ * A declared column type as ferry's type. ferry's own read back as declared; another tool's by
+ * the affinity SQLite gives them (its rules, in their order): a column of INTEGER, REAL or NUMERIC
+ * affinity turns text that looks like a number into one (`00501` into 501), so such a column takes
+ * only values of ferry's type that survive that, and any other is a reject. Dates, times and
+ * booleans by another name (DATETIME, DATE, BOOL: NUMERIC affinity) stay text, as do TEXT,
+ * VARCHAR(20), BLOB, ANY and no type at all.
+ */
 export function columnTypeOf(declared: string): ColumnType {
-  return READ_BACK[declared.toUpperCase()] ?? 'text';
+  const upper = declared.toUpperCase();
+  const own = READ_BACK[upper];
+  if (own !== undefined) return own;
+  if (upper.includes('INT')) return 'integer';
+  if (/CHAR|CLOB|TEXT|BLOB/.test(upper) || upper === '' || upper === 'ANY') return 'text';
+  if (/REAL|FLOA|DOUB/.test(upper)) return 'real';
+  return /DATE|TIME|BOOL/.test(upper) ? 'text' : 'numeric';
 }
 
 /** `(?, ?), (?, ?), …`: the parameters of `rows` rows of `width` values each. */

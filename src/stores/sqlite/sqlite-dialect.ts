@@ -10,7 +10,8 @@ import { bookkeepingColumns, checkBookkeeping } from '../bookkeeping-check.ts';
 import { checkDatabasePath } from './database-path.ts';
 import { BUSY, classifySqliteError, primaryCode } from './errors.ts';
 import { RunLock } from './lock.ts';
-import { checkSqliteTable, columnsOf, columnTypeOf, rowidName, SQL_TYPE } from './sql.ts';
+import { KeyRowids } from './key-rowids.ts';
+import { checkSqliteTable, columnsOf, columnTypeOf, rowidKind, rowidName, SQL_TYPE, withoutRowid } from './sql.ts';
 import { LastInsert, ScopeSweep, TableWriter } from './table-writer.ts';
 import { UndoJournal } from './undo-journal.ts';
 
@@ -122,9 +123,10 @@ export class SqliteDialect implements Dialect {
   readonly checkTable = checkSqliteTable;
 
   async columns(name: string): Promise<Column[]> {
-    const sql = `PRAGMA main.table_info(${q(name)})`;
-    const info = this.#db.prepare(sql).all() as { name: string; type: string; pk: number }[];
-    return info.map((c) => ({ name: c.name, type: columnTypeOf(c.type), key: c.pk }));
+    // table_xinfo: table_info leaves generated columns out, and ferry would add them again.
+    const sql = `PRAGMA main.table_xinfo(${q(name)})`;
+    const info = this.#db.prepare(sql).all() as { name: string; type: string; pk: number; hidden: number }[];
+    return info.map((c) => ({ name: c.name, type: columnTypeOf(c.type), key: c.pk, generated: c.hidden >= 2 }));
   }
 
   /**
@@ -139,8 +141,12 @@ export class SqliteDialect implements Dialect {
   readonly sameColumn = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
   async writer(name: string, spec: TableSpec): Promise<TableWriter> {
+    const kind = rowidKind(this.#db, name);
+    if (kind === 'none') throw withoutRowid(name);
     this.#lastInsert ??= new LastInsert(this.#db);
-    return new TableWriter(this.#db, name, spec, this.#lastInsert, rowidName(name, columnsOf(this.#db, name)));
+    const keyRowids = kind === 'key' ? new KeyRowids(this.#db, name) : undefined;
+    const rowid = rowidName(name, columnsOf(this.#db, name));
+    return new TableWriter(this.#db, name, spec, this.#lastInsert, rowid, keyRowids);
   }
 
   async scopeSweep(name: string, spec: TableSpec, scope: Row): Promise<Sweep> {

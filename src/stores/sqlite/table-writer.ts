@@ -3,6 +3,7 @@ import type { ScopeSweep as Sweep, TableWriter as Writer } from '../dialect.ts';
 import { q } from '../quote.ts';
 import { toParams, toSql, type Row, type SqlValue, type TableSpec } from '../tables.ts';
 import type { WriteCounts } from '../store.ts';
+import type { KeyRowids } from './key-rowids.ts';
 import { placeholders, upsertSql } from './sql.ts';
 
 /**
@@ -50,11 +51,14 @@ export class TableWriter implements Writer {
   readonly #last: LastInsert;
   /** The name that reaches the table's rowid (see rowidName). */
   readonly rowid: string;
+  /** Set when the table's key is its rowid: its inserts are counted by a trigger instead. */
+  readonly keyRowids: KeyRowids | undefined;
   #maxRowid = 0;
 
-  constructor(db: DatabaseSync, name: string, spec: TableSpec, last: LastInsert, rowid: string) {
+  constructor(db: DatabaseSync, name: string, spec: TableSpec, last: LastInsert, rowid: string, keyRowids?: KeyRowids) {
     this.#last = last;
     this.rowid = rowid;
+    this.keyRowids = keyRowids;
     this.#name = name;
     this.spec = spec;
     this.#upsert = db.prepare(upsertSql(name, spec));
@@ -102,6 +106,7 @@ export class TableWriter implements Writer {
    * past it. The other changes are updates; the rows that changed nothing were unchanged.
    */
   #run(statement: StatementSync, params: SqlValue[], rows: number, counts: WriteCounts): void {
+    if (this.keyRowids) return this.#runKeyed(this.keyRowids, statement, params, rows, counts);
     this.#last.claim(this);
     const { changes, lastInsertRowid } = statement.run(...params);
     const inserted = Math.max(0, Number(lastInsertRowid) - this.#maxRowid);
@@ -109,6 +114,16 @@ export class TableWriter implements Writer {
     counts.updated += Number(changes) - inserted;
     counts.unchanged += rows - Number(changes);
     if (inserted > 0) this.#maxRowid = Number(lastInsertRowid);
+  }
+
+  /** The same where the key is the rowid: a new row's rowid is its key, so the trigger's notes count the inserts. */
+  #runKeyed(keyed: KeyRowids, statement: StatementSync, params: SqlValue[], rows: number, counts: WriteCounts): void {
+    const before = keyed.inserted();
+    const changes = Number(statement.run(...params).changes);
+    const inserted = keyed.inserted() - before;
+    counts.inserted += inserted;
+    counts.updated += changes - inserted;
+    counts.unchanged += rows - changes;
   }
 
   #keyOf(params: SqlValue[], at = 0): SqlValue[] {

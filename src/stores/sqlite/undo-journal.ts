@@ -2,6 +2,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { TableWriter as Writer, UndoJournal as Journal } from '../dialect.ts';
 import { literal, onConflictUpdate, q } from '../quote.ts';
 import type { TableSpec } from '../tables.ts';
+import { NEW_ROWS, noteNewRows } from './key-rowids.ts';
 import { columnsOf } from './sql.ts';
 import type { TableWriter } from './table-writer.ts';
 
@@ -13,6 +14,8 @@ interface Watched {
   spec: TableSpec;
   /** The name that reaches the table's rowid (a user column may take `rowid` itself). */
   rowid: string;
+  /** The key is the rowid: the rows the run inserted are noted one by one (see KeyRowids), not in ranges. */
+  keyed: boolean;
   /** Run in every transaction: opens, and closes, the range of rowids it inserts. */
   open: StatementSync;
   close: StatementSync;
@@ -23,7 +26,7 @@ interface Watched {
  * committed, and nothing else. Each batch notes the range of rowids it inserts into each table;
  * a row the run updates or deletes that it did not insert is copied, as it was, into a shadow
  * of its table by temporary triggers. Inserts, the bulk of an import, cost one note per table
- * and batch. All of it lives in the connection's temp schema, inside the batches' own
+ * and batch (a table whose key is its rowid: a note per inserted row). All of it lives in the connection's temp schema, inside the batches' own
  * transactions: a batch rolled back notes nothing, and a killed run's work simply stands.
  */
 export class UndoJournal implements Journal {
@@ -34,15 +37,18 @@ export class UndoJournal implements Journal {
     this.#db = db;
     db.exec(`CREATE TEMP TABLE IF NOT EXISTS _ferry_inserted (tbl TEXT NOT NULL, lo INTEGER NOT NULL, hi INTEGER)`);
     db.exec(`DELETE FROM ${INSERTED}`);
+    noteNewRows(db);
   }
 
   /** Watches a table from now on: again after it grew, so that the copies name its new columns. */
   async watch(name: string, spec: TableSpec, writer: Writer): Promise<void> {
-    const { rowid } = writer as TableWriter;
+    const { rowid, keyRowids } = writer as TableWriter;
+    const keyed = keyRowids !== undefined;
     const highest = `SELECT coalesce(max(${rowid}), 0) FROM main.${q(name)}`;
     this.#tables.set(name, {
       spec,
       rowid,
+      keyed,
       open: this.#db.prepare(`INSERT INTO ${INSERTED} (tbl, lo) SELECT ${literal(name)}, (${highest}) + 1`),
       close: this.#db.prepare(`UPDATE ${INSERTED} SET hi = (${highest}) WHERE tbl = ${literal(name)} AND hi IS NULL`),
     });
@@ -52,7 +58,9 @@ export class UndoJournal implements Journal {
     for (const column of columns) {
       if (!shadowColumns.includes(column)) this.#db.exec(`ALTER TABLE ${shadowOf(name)} ADD COLUMN ${q(column)}`);
     }
-    const ours = `EXISTS (SELECT 1 FROM ${INSERTED} r WHERE r.tbl = ${literal(name)} AND old.${rowid} >= r.lo AND (r.hi IS NULL OR old.${rowid} <= r.hi))`;
+    const inRange = `EXISTS (SELECT 1 FROM ${INSERTED} r WHERE r.tbl = ${literal(name)} AND old.${rowid} >= r.lo AND (r.hi IS NULL OR old.${rowid} <= r.hi))`;
+    const noted = `EXISTS (SELECT 1 FROM ${NEW_ROWS} n WHERE n.tbl = ${literal(name)} AND n.rid = old.${rowid})`;
+    const ours = keyed ? `(${inRange} OR ${noted})` : inRange;
     const copy = `INSERT INTO ${shadowOf(name)} (${columns.map(q).join(', ')}) VALUES (${columns.map((c) => `old.${q(c)}`).join(', ')})`;
     for (const event of ['UPDATE', 'DELETE']) {
       this.#db.exec(`DROP TRIGGER IF EXISTS temp.${triggerOf(name, event)}`);
@@ -76,10 +84,16 @@ export class UndoJournal implements Journal {
   /** Puts every table back as it was when the run started. Call inside a transaction. */
   async undo(): Promise<void> {
     this.#dropTriggers();
-    for (const [name, { spec, rowid }] of this.#tables) {
+    for (const [name, { spec, rowid, keyed }] of this.#tables) {
       const inserted = `SELECT 1 FROM ${INSERTED} r WHERE r.tbl = ? AND t.${rowid} BETWEEN r.lo AND r.hi`;
       this.#db.prepare(`DELETE FROM main.${q(name)} AS t WHERE EXISTS (${inserted})`).run(name);
-      const columns = columnsOf(this.#db, `_ferry_undo_${name}`, 'temp').map(q);
+      const noted = `SELECT rid FROM ${NEW_ROWS} WHERE tbl = ?`;
+      if (keyed) this.#db.prepare(`DELETE FROM main.${q(name)} WHERE ${rowid} IN (${noted})`).run(name);
+      // The copies hold generated columns too (SELECT * made them); the table computes those again.
+      const writable = new Set(columnsOf(this.#db, name));
+      const columns = columnsOf(this.#db, `_ferry_undo_${name}`, 'temp')
+        .filter((c) => writable.has(c))
+        .map(q);
       const key = spec.primaryKey.map(q);
       const values = columns.filter((c) => !key.includes(c));
       // Newest copy first, so the oldest lands last: a row changed twice ends as it was before the run.
@@ -93,6 +107,7 @@ export class UndoJournal implements Journal {
   /** The run's work stands (or was taken back): nothing to keep. */
   async forget(): Promise<void> {
     this.#db.exec(`DELETE FROM ${INSERTED}`);
+    this.#db.exec(`DELETE FROM ${NEW_ROWS}`);
     for (const name of this.#tables.keys()) this.#db.exec(`DELETE FROM ${shadowOf(name)}`);
   }
 
