@@ -78,7 +78,7 @@ export default async function startup(): Promise<BenchSection> {
       ],
       notes: [
         `Bundle: ${(bundle.bytes / 1024).toFixed(0)} KB from ${bundle.inputs} input files; esbuild, platform node, ESM, ` +
-          "target node24, conditions ['source'], minified, with a `createRequire` banner for the CommonJS dependencies (commander, sonic-boom).",
+          "target node24, conditions ['source'], minified, with a `createRequire` banner for the CommonJS dependencies (commander).",
         'Page cache: a file just written (the bundle) or not yet read (the node binary) starts slower and can map more pages ' +
           `on its first runs, so the ${WARMUPS} warm-up rounds are measured but discarded.`,
         'MB = 1024 KiB, as GNU time reports %M (maximum resident set size) in KiB; the baseline is mostly the node binary itself.',
