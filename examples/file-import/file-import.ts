@@ -155,6 +155,7 @@ const job = defineJob({
       inferred: types,
       overrides,
       mode: ctx.config.schema,
+      key,
     });
 
     const base = contract.columns;

@@ -25,7 +25,18 @@ export interface ContractOptions {
   mode?: SchemaMode;
   /** Whether `columns` is the records' field order (a file's header), so a reject names the field's place. Default true. */
   ordered?: boolean;
+  /**
+   * The natural-key columns (upserted by): a new one is typed only by a type whose values have one
+   * spelling each (integer, date), else text; `1.0` and `1`, `TRUE` and `true` are two keys in the file.
+   */
+  key?: readonly string[];
 }
+
+/**
+ * Types under which two spellings are one value (`1.0` and `1`, `true` and `TRUE`, a date and its
+ * midnight, one instant at two offsets): as a key, two records of the file would become one row.
+ */
+const MERGING: ReadonlySet<ColumnType> = new Set(['numeric', 'real', 'boolean', 'timestamp', 'timestamptz']);
 
 /**
  * A file's records against its table: which columns to declare (the table's own, with their
@@ -57,9 +68,11 @@ export class SchemaContract {
     }
     checkOverrides(options);
     const refused: string[] = [];
+    const key = options.key ?? [];
     for (const name of options.columns) {
       const kept = typeIn(existing, name);
-      const inferred = ownField(options.inferred, name) as ColumnType | undefined;
+      let inferred = ownField(options.inferred, name) as ColumnType | undefined;
+      if (inferred !== undefined && MERGING.has(inferred) && key.includes(name)) inferred = 'text';
       if (kept !== undefined) setField(this.columns, name, kept);
       else if (mode === 'freeze') refused.push(name);
       else setField(this.columns, name, overrides.columns.get(name) ?? overrides.others ?? inferred ?? 'text');

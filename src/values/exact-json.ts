@@ -71,6 +71,9 @@ export function exactNumber(text: string): number | ExactNumber {
   // Up to 15 characters means up to 15 significant digits: a double holds those exactly.
   if (text.length <= 15 && !/[eE]/.test(text)) return value;
   const shortest = String(value);
+  // An integer of 22 digits or more, written out, is a number JavaScript writes with an exponent
+  // (1e+29): a text column or the record's JSON would lose the digits the file had.
+  if (shortest !== text && shortest.includes('e') && !/[.eE]/.test(text)) return json.rawJSON(text);
   if (shortest === text || sameDecimal(shortest, text)) return value;
   return json.rawJSON(text);
 }

@@ -61,6 +61,22 @@ describe('numbers a double cannot hold, end to end', () => {
     });
   }
 
+  it('file-import: an integer of 22 digits or more, which JavaScript writes as 1e+21, is stored with its digits', async () => {
+    const w = await workspace();
+    const huge = ['100000000000000000000000000000', '-1000000000000000000000'];
+    const lines = huge.map((n, i) => `{"seq":${i},"n":${n},"nested":{"ref":${n}}}`);
+    const file = await w.file('huge.ndjson', lines.join('\n'));
+    assert.equal(
+      counts(await runExample('file-import', ['--db-path', w.db, '--file', file, '--key', 'seq'])).inserted,
+      2,
+    );
+    const rows = tableRows(w.db, 'huge', 'seq');
+    assert.deepEqual(
+      rows.map((r) => [r.n, r.nested]),
+      huge.map((n) => [n, `{"ref":${n}}`]),
+    );
+  });
+
   it('rest-import: big ids stay apart, data keeps the digits, a big cursor checkpoints exactly', async () => {
     const cursors = ['18446744073709551615', '18446744073709551616'];
     const asked: (string | null)[] = [];

@@ -368,6 +368,43 @@ for (const store of ['sqlite', 'postgres'] as const) {
       const ids = (await target.rows('orders', ['id'])).map((r) => String(r.id).split(':')[0]);
       assert.deepEqual(ids, ['1', '2', '3', '7'], 'the record whose extra field is empty is imported');
     });
+
+    it('a --key column is typed only when each value has one spelling: 1.0 and 1, TRUE and true, a date and its midnight stay apart', async () => {
+      const { target, file } = await setUp();
+      const run = (csv: string, key: string, table: string) =>
+        runExample('file-import', [...target.args, '--file', csv, '--table', table, '--key', key]);
+      // As numeric, boolean or timestamp these keys were one row each (PostgreSQL: 1.50 = 1.5, one instant)
+      // and the row that was left mixed one record's key with another's values, exit 0.
+      const keys = ['1', '1.0', '1.50', '1.5', 'true', 'TRUE', '2024-01-01', '2024-01-01T00:00', '2024-01-01 00:00:00'];
+      const groups = [keys.slice(0, 4), keys.slice(4, 6), keys.slice(6)];
+      for (const [g, group] of groups.entries()) {
+        const csv = await file(
+          `keys${g}.csv`,
+          ['id,k,day', ...group.map((k, i) => `${i + 1},${k},2024-02-0${i + 1}`)].join('\n'),
+        );
+        const done = await run(csv, 'k', `keys${g}`);
+        assert.equal(done.code, 0, done.stderr);
+        assert.deepEqual(resultOf(done).counts, {
+          read: group.length,
+          inserted: group.length,
+          updated: 0,
+          unchanged: 0,
+          deleted: 0,
+          rejected: 0,
+        });
+        const rows = await target.rows(`keys${g}`, ['k']);
+        assert.deepEqual(
+          rows.map((r) => String(r.k).replace(/:(text|pg)$/, '')),
+          group,
+        );
+        assert.match(String((await target.types(`keys${g}`)).k), /^(TEXT|text)$/);
+      }
+      // A key of integers or dates, one spelling each, keeps its type.
+      const dated = await run(await file('dated.csv', 'id,k\n1,2024-01-01\n2,2024-01-02'), 'k,id', 'dated');
+      assert.equal(dated.code, 0, dated.stderr);
+      const types = await target.types('dated');
+      assert.deepEqual([types.id, types.k], store === 'sqlite' ? ['INT', 'DATE TEXT'] : ['bigint', 'date']);
+    });
   });
 }
 

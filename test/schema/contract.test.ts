@@ -31,6 +31,23 @@ describe('SchemaContract', () => {
     assert.deepEqual(c.columns, { name: 'text', zip: 'text' }, 'zip matches two names: new, and text');
   });
 
+  it('types a new key column only as integer or date: numeric, boolean and timestamp keys are text', () => {
+    const inferred = {
+      n: 'numeric',
+      b: 'boolean',
+      ts: 'timestamp',
+      tz: 'timestamptz',
+      i: 'integer',
+      d: 'date',
+    } as const;
+    const columns = Object.keys(inferred);
+    const c = contract({ columns, inferred, key: columns });
+    assert.deepEqual(c.columns, { n: 'text', b: 'text', ts: 'text', tz: 'text', i: 'integer', d: 'date' });
+    assert.deepEqual(contract({ columns, inferred }).columns, inferred, 'not a key: as inferred');
+    const byHand = { columns: new Map([['n', 'numeric' as const]]), others: undefined };
+    assert.equal(contract({ columns: ['n'], inferred, key: ['n'], overrides: byHand }).columns.n, 'numeric');
+  });
+
   it('converts a typed row and rejects a value that does not fit, naming column, field and value', () => {
     const c = contract({ columns: ['id', 'amount'], inferred: { id: 'integer', amount: 'numeric' } });
     assert.deepEqual(c.check(item({ id: '7', amount: '' })), {

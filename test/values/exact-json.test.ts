@@ -10,6 +10,9 @@ describe('parseJson keeps every number exactly as written', () => {
     ['0.1000000000000000055511151231257827', '0.1000000000000000055511151231257827'],
     ['1e400', '1e400'],
     ['1234567890.12345678', '1234567890.12345678'],
+    // a double holds these, but JavaScript writes them 1e+29 and -1e+21: the digits would be lost
+    ['100000000000000000000000000000', '100000000000000000000000000000'],
+    ['-1000000000000000000000', '-1000000000000000000000'],
   ];
   for (const [text, kept] of cases) {
     it(`${text} comes back as an exact number that JSON.stringify writes as it came`, () => {
