@@ -127,7 +127,10 @@ function follow(child: ChildProcessByStdio<Writable, Readable, Readable>, option
   // even one killed by SIGTERM before it could install its handlers, so no Retry is offered.
   let asked = false;
   const closed = new Promise<JobResult>((resolve) => {
-    child.on('error', (error) => resolve(outcome(undefined, null, null, [error.message], false, false)));
+    // Only a process that never started has no pid; later errors (a failed kill) change nothing.
+    child.on('error', (error) => {
+      if (child.pid === undefined) resolve(notStarted(error, options.cwd));
+    });
     child.on('close', (code, signal) => {
       queue.end();
       resolve(outcome(result, code, signal, stderrTail, started, asked));
@@ -187,6 +190,28 @@ function outcome(
     counts: result?.counts ?? emptyCounts(),
     ...(status === 'succeeded' ? {} : { error: { code: signal ? 'KILLED' : 'NO_RESULT', message, retryable: killed } }),
     lastStderr: stderr.join('\n'),
+  };
+}
+
+/** The executable could not be started (missing, not executable, a folder): no run happened, and
+ *  running it again will not help until the path is fixed, so it is not retryable. */
+function notStarted(error: NodeJS.ErrnoException, cwd: string | undefined): JobResult {
+  const where = cwd === undefined ? '' : `, or the working directory ${cwd},`;
+  const why =
+    error.code === 'ENOENT'
+      ? `the executable${where} does not exist`
+      : error.code === 'EACCES'
+        ? 'it is not an executable file (a folder, or a file without execute permission)'
+        : 'see the error';
+  const message = `could not start the job: ${error.message}: ${why}; fix the path given to startJob`;
+  return {
+    status: 'failed',
+    exitCode: null,
+    signal: null,
+    retryable: false,
+    counts: emptyCounts(),
+    error: { code: 'SPAWN_FAILED', message, retryable: false },
+    lastStderr: error.message,
   };
 }
 
