@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
+import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { emptyCounts, type Counts, type FerryEvent, type ResultEvent } from '../events/protocol.ts';
 import { toEnv, toFlags, type HostConfig } from './job-args.ts';
@@ -26,8 +27,9 @@ export interface StartOptions {
   signal?: AbortSignal;
   /** How long cancel() waits after SIGTERM before SIGKILL; default 5000 ms. */
   graceMs?: number;
-  /** Runs with the same key share one handle while one is running; default the executable and
-   *  args; null never shares (a read-only `check` may run beside an import). */
+  /** Runs with the same key share one handle while one is running; default the executable, all its
+   *  arguments (config included), cwd and environment (secrets included), so a start with another
+   *  file or database is a run of its own; null never shares (a read-only `check` beside an import). */
   key?: string | null;
 }
 
@@ -84,13 +86,13 @@ export function startJob(executable: string, options: StartOptions = {}): JobHan
   // releasing its lock, instead of running on as an orphan. `config: { exitWithParent: false }` opts out.
   const leading = [...(options.job === undefined ? [] : [options.job]), ...(options.args ?? [])];
   const args = [...leading, ...toFlags({ logFormat: 'json', exitWithParent: true, ...options.config })];
-  const key =
-    options.key === null ? undefined : (options.key ?? JSON.stringify([executable, leading, options.cwd ?? '']));
+  const env = { ...(options.env ?? process.env), ...toEnv(options.secrets ?? {}, options.envPrefix) };
+  const key = options.key === null ? undefined : (options.key ?? runKey(executable, args, options.cwd, env));
   const existing = key === undefined ? undefined : running.get(key);
   if (existing) return existing;
   const child = spawn(executable, args, {
     cwd: options.cwd,
-    env: { ...(options.env ?? process.env), ...toEnv(options.secrets ?? {}, options.envPrefix) },
+    env,
     // stdin is a pipe held open and never written: the OS closes it when this process dies,
     // which the job sees at once, on every platform.
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -103,6 +105,15 @@ export function startJob(executable: string, options: StartOptions = {}): JobHan
     void handle.result.finally(() => running.delete(key));
   }
   return handle;
+}
+
+/** The default key: the whole command line, cwd and environment, so only a start that would run the
+ *  very same import shares a handle; another file or database is another run. Hashed: secrets in it. */
+function runKey(executable: string, args: string[], cwd: string | undefined, env: Record<string, string | undefined>) {
+  const sorted = Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256')
+    .update(JSON.stringify([executable, args, cwd ?? '', sorted]))
+    .digest('hex');
 }
 
 function follow(child: ChildProcessByStdio<Writable, Readable, Readable>, options: StartOptions): JobHandle {
