@@ -64,7 +64,8 @@ export interface JobResult {
 export interface JobHandle {
   /** The job process's id; undefined when it could not be started. */
   readonly pid: number | undefined;
-  /** Every line in order: events, and any text that was not one. Read it once. */
+  /** Every line in order: events, and any text that was not one. Each loop over it (or over
+   *  `events`) gets every line still held: from the first, or from where the last loop left off. */
   readonly lines: AsyncIterable<JobLine>;
   /** The events only (start, log, progress, result). */
   readonly events: AsyncIterable<FerryEvent>;
@@ -257,36 +258,69 @@ async function terminate(child: ChildProcess, graceMs: number, closed: Promise<J
   }
 }
 
-async function* eventsOf(lines: AsyncIterable<JobLine>): AsyncGenerator<FerryEvent> {
-  for await (const line of lines) if (line.kind === 'event') yield line.event;
+/** The events of `lines`: each loop over it is a loop of its own over the lines. */
+function eventsOf(lines: AsyncIterable<JobLine>): AsyncIterable<FerryEvent> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      for await (const line of lines) if (line.kind === 'event') yield line.event;
+    },
+  };
 }
 
-/** An async iterable of lines that buffers until read, so nothing is lost before the loop starts. */
+/**
+ * An async iterable of lines that buffers until read, so nothing is lost before the loop starts.
+ * Every loop over it (`lines`, `events`, a second loop after a `break`, a second holder of a shared
+ * handle) gets each line from the oldest one still held; a line is dropped once every loop that is
+ * running has passed it, so one reader holds no more than before.
+ */
 class LineQueue implements AsyncIterable<JobLine> {
   #items: JobLine[] = [];
+  /** The index, counted from the first line, of #items[0]. */
+  #base = 0;
   #done = false;
-  #wake: (() => void) | undefined;
+  #readers = new Set<{ at: number }>();
+  #waiting = new Set<() => void>();
 
   push(line: JobLine): void {
     this.#items.push(line);
-    this.#wake?.();
+    this.#wakeAll();
   }
 
   end(): void {
     this.#done = true;
-    this.#wake?.();
+    this.#wakeAll();
+  }
+
+  #wakeAll(): void {
+    for (const wake of this.#waiting) wake();
+    this.#waiting.clear();
+  }
+
+  #trim(): void {
+    let oldest = Infinity;
+    for (const reader of this.#readers) oldest = Math.min(oldest, reader.at);
+    if (oldest === Infinity || oldest <= this.#base) return;
+    this.#items.splice(0, oldest - this.#base);
+    this.#base = oldest;
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<JobLine> {
-    for (;;) {
-      const next = this.#items.shift();
-      if (next) {
-        yield next;
-        continue;
+    const reader = { at: this.#base };
+    this.#readers.add(reader);
+    try {
+      for (;;) {
+        const next = this.#items[reader.at - this.#base];
+        if (next) {
+          reader.at++;
+          this.#trim();
+          yield next;
+          continue;
+        }
+        if (this.#done) return;
+        await new Promise<void>((resolve) => this.#waiting.add(resolve));
       }
-      if (this.#done) return;
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-      this.#wake = undefined;
+    } finally {
+      this.#readers.delete(reader);
     }
   }
 }

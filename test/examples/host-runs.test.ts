@@ -50,4 +50,39 @@ describe('ferry/host on the built file-import', () => {
     assert.equal(start(config), a);
     assert.equal((await a.result).status, 'succeeded');
   });
+
+  it('events and lines read at once, and a loop resumed after a break: each gets every line', async () => {
+    const handle = start({ file: path.join(dir, 'a.csv'), dbPath: path.join(dir, 'readers.db'), batchSize: 1000 });
+    const readAll = async <T>(items: AsyncIterable<T>) => {
+      const out: T[] = [];
+      for await (const item of items) out.push(item);
+      return out;
+    };
+    // A progress bar that waits for the first progress, then follows the rest in a second loop.
+    const bar = (async () => {
+      const seen: string[] = [];
+      for await (const event of handle.events) {
+        seen.push(event.type);
+        if (event.type === 'progress') break;
+      }
+      for await (const event of handle.events) seen.push(event.type);
+      return seen;
+    })();
+    const [events, lines, barSeen, result] = await Promise.all([
+      readAll(handle.events),
+      readAll(handle.lines),
+      bar,
+      handle.result,
+    ]);
+    assert.equal(result.status, 'succeeded');
+    const types = events.map((e) => e.type);
+    assert.deepEqual([types[0], types.at(-1)], ['start', 'result']);
+    assert.ok(types.includes('progress'), types.join());
+    assert.deepEqual(
+      lines.flatMap((l) => (l.kind === 'event' ? [l.event.type] : [])),
+      types,
+      'lines carry the same events',
+    );
+    assert.deepEqual(barSeen, types, 'the loop after the break goes on where the first stopped');
+  });
 });
