@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
+import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { emptyCounts, type Counts, type FerryEvent, type ResultEvent } from '../events/protocol.ts';
 import { toEnv, toFlags, type HostConfig } from './job-args.ts';
@@ -26,8 +27,9 @@ export interface StartOptions {
   signal?: AbortSignal;
   /** How long cancel() waits after SIGTERM before SIGKILL; default 5000 ms. */
   graceMs?: number;
-  /** Runs with the same key share one handle while one is running; default the executable and
-   *  args; null never shares (a read-only `check` may run beside an import). */
+  /** Runs with the same key share one handle while one is running; default the executable, all its
+   *  arguments (config included), cwd and environment (secrets included), so a start with another
+   *  file or database is a run of its own; null never shares (a read-only `check` beside an import). */
   key?: string | null;
 }
 
@@ -62,7 +64,8 @@ export interface JobResult {
 export interface JobHandle {
   /** The job process's id; undefined when it could not be started. */
   readonly pid: number | undefined;
-  /** Every line in order: events, and any text that was not one. Read it once. */
+  /** Every line in order: events, and any text that was not one. Each loop over it (or over
+   *  `events`) gets every line still held: from the first, or from where the last loop left off. */
   readonly lines: AsyncIterable<JobLine>;
   /** The events only (start, log, progress, result). */
   readonly events: AsyncIterable<FerryEvent>;
@@ -84,13 +87,13 @@ export function startJob(executable: string, options: StartOptions = {}): JobHan
   // releasing its lock, instead of running on as an orphan. `config: { exitWithParent: false }` opts out.
   const leading = [...(options.job === undefined ? [] : [options.job]), ...(options.args ?? [])];
   const args = [...leading, ...toFlags({ logFormat: 'json', exitWithParent: true, ...options.config })];
-  const key =
-    options.key === null ? undefined : (options.key ?? JSON.stringify([executable, leading, options.cwd ?? '']));
+  const env = { ...(options.env ?? process.env), ...toEnv(options.secrets ?? {}, options.envPrefix) };
+  const key = options.key === null ? undefined : (options.key ?? runKey(executable, args, options.cwd, env));
   const existing = key === undefined ? undefined : running.get(key);
   if (existing) return existing;
   const child = spawn(executable, args, {
     cwd: options.cwd,
-    env: { ...(options.env ?? process.env), ...toEnv(options.secrets ?? {}, options.envPrefix) },
+    env,
     // stdin is a pipe held open and never written: the OS closes it when this process dies,
     // which the job sees at once, on every platform.
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -103,6 +106,15 @@ export function startJob(executable: string, options: StartOptions = {}): JobHan
     void handle.result.finally(() => running.delete(key));
   }
   return handle;
+}
+
+/** The default key: the whole command line, cwd and environment, so only a start that would run the
+ *  very same import shares a handle; another file or database is another run. Hashed: secrets in it. */
+function runKey(executable: string, args: string[], cwd: string | undefined, env: Record<string, string | undefined>) {
+  const sorted = Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256')
+    .update(JSON.stringify([executable, args, cwd ?? '', sorted]))
+    .digest('hex');
 }
 
 function follow(child: ChildProcessByStdio<Writable, Readable, Readable>, options: StartOptions): JobHandle {
@@ -127,7 +139,10 @@ function follow(child: ChildProcessByStdio<Writable, Readable, Readable>, option
   // even one killed by SIGTERM before it could install its handlers, so no Retry is offered.
   let asked = false;
   const closed = new Promise<JobResult>((resolve) => {
-    child.on('error', (error) => resolve(outcome(undefined, null, null, [error.message], false, false)));
+    // Only a process that never started has no pid; later errors (a failed kill) change nothing.
+    child.on('error', (error) => {
+      if (child.pid === undefined) resolve(notStarted(error, options.cwd));
+    });
     child.on('close', (code, signal) => {
       queue.end();
       resolve(outcome(result, code, signal, stderrTail, started, asked));
@@ -190,6 +205,28 @@ function outcome(
   };
 }
 
+/** The executable could not be started (missing, not executable, a folder): no run happened, and
+ *  running it again will not help until the path is fixed, so it is not retryable. */
+function notStarted(error: NodeJS.ErrnoException, cwd: string | undefined): JobResult {
+  const where = cwd === undefined ? '' : `, or the working directory ${cwd},`;
+  const why =
+    error.code === 'ENOENT'
+      ? `the executable${where} does not exist`
+      : error.code === 'EACCES'
+        ? 'it is not an executable file (a folder, or a file without execute permission)'
+        : 'see the error';
+  const message = `could not start the job: ${error.message}: ${why}; fix the path given to startJob`;
+  return {
+    status: 'failed',
+    exitCode: null,
+    signal: null,
+    retryable: false,
+    counts: emptyCounts(),
+    error: { code: 'SPAWN_FAILED', message, retryable: false },
+    lastStderr: error.message,
+  };
+}
+
 /** A run cancel() stopped before it reported its own end: cancelled, whatever signal or code ended it. */
 function cancelledOutcome(
   result: ResultEvent | undefined,
@@ -221,36 +258,69 @@ async function terminate(child: ChildProcess, graceMs: number, closed: Promise<J
   }
 }
 
-async function* eventsOf(lines: AsyncIterable<JobLine>): AsyncGenerator<FerryEvent> {
-  for await (const line of lines) if (line.kind === 'event') yield line.event;
+/** The events of `lines`: each loop over it is a loop of its own over the lines. */
+function eventsOf(lines: AsyncIterable<JobLine>): AsyncIterable<FerryEvent> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      for await (const line of lines) if (line.kind === 'event') yield line.event;
+    },
+  };
 }
 
-/** An async iterable of lines that buffers until read, so nothing is lost before the loop starts. */
+/**
+ * An async iterable of lines that buffers until read, so nothing is lost before the loop starts.
+ * Every loop over it (`lines`, `events`, a second loop after a `break`, a second holder of a shared
+ * handle) gets each line from the oldest one still held; a line is dropped once every loop that is
+ * running has passed it, so one reader holds no more than before.
+ */
 class LineQueue implements AsyncIterable<JobLine> {
   #items: JobLine[] = [];
+  /** The index, counted from the first line, of #items[0]. */
+  #base = 0;
   #done = false;
-  #wake: (() => void) | undefined;
+  #readers = new Set<{ at: number }>();
+  #waiting = new Set<() => void>();
 
   push(line: JobLine): void {
     this.#items.push(line);
-    this.#wake?.();
+    this.#wakeAll();
   }
 
   end(): void {
     this.#done = true;
-    this.#wake?.();
+    this.#wakeAll();
+  }
+
+  #wakeAll(): void {
+    for (const wake of this.#waiting) wake();
+    this.#waiting.clear();
+  }
+
+  #trim(): void {
+    let oldest = Infinity;
+    for (const reader of this.#readers) oldest = Math.min(oldest, reader.at);
+    if (oldest === Infinity || oldest <= this.#base) return;
+    this.#items.splice(0, oldest - this.#base);
+    this.#base = oldest;
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<JobLine> {
-    for (;;) {
-      const next = this.#items.shift();
-      if (next) {
-        yield next;
-        continue;
+    const reader = { at: this.#base };
+    this.#readers.add(reader);
+    try {
+      for (;;) {
+        const next = this.#items[reader.at - this.#base];
+        if (next) {
+          reader.at++;
+          this.#trim();
+          yield next;
+          continue;
+        }
+        if (this.#done) return;
+        await new Promise<void>((resolve) => this.#waiting.add(resolve));
       }
-      if (this.#done) return;
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-      this.#wake = undefined;
+    } finally {
+      this.#readers.delete(reader);
     }
   }
 }

@@ -137,6 +137,31 @@ describe('startJob', () => {
     assert.match(result.error?.message ?? '', /started a run and exited 0 without its result/);
   });
 
+  it('an executable that cannot start (missing, a folder, in a missing cwd): failed, not retryable, no retry', async () => {
+    const missingDir = path.join(path.dirname(await freshDb()), 'gone');
+    const cases: [string, Parameters<typeof startJob>[1], RegExp][] = [
+      ['/nonexistent/ferry-job', {}, /ENOENT: the executable does not exist/],
+      [tmpdir(), {}, /EACCES: it is not an executable file/],
+      [NODE, { cwd: missingDir }, new RegExp(`or the working directory ${missingDir}, does not exist`)],
+    ];
+    for (const [executable, options, message] of cases) {
+      let starts = 0;
+      const result = await runWithRetry(
+        () => {
+          starts++;
+          return startJob(executable, { ...options, key: null });
+        },
+        { baseMs: 1 },
+      );
+      assert.deepEqual(
+        [result.status, result.exitCode, result.retryable, result.error?.code, result.error?.retryable, starts],
+        ['failed', null, false, 'SPAWN_FAILED', false, 1],
+        executable,
+      );
+      assert.match(result.error?.message ?? '', message);
+    }
+  });
+
   it('a second start of the same job while one runs returns the running handle', async () => {
     const options = { args: jobArgs('counter-import'), config: { dbPath: await freshDb(), pauseMs: 10 } };
     const a = startJob(NODE, options);
