@@ -5,7 +5,6 @@ import { safeUrl } from './http-errors.ts';
 import { isLastByLink, nextLink } from './link-header.ts';
 import { lastCursorText } from './keyset.ts';
 import type { Keyset, Pagination } from './options.ts';
-import { refusedPort, refusedPortAdvice } from './bad-ports.ts';
 
 type PagePagination = Extract<Pagination, { type: 'page' }>;
 type AfterPagination = Extract<Pagination, { type: 'after' }>;
@@ -279,11 +278,6 @@ export function checkComplete(last: PageState): void {
 
 /** A next link that is not HTTP (file:, javascript:) is the server's error, and asking again will not mend it. */
 function checkLink(link: URL, from: URL, whose: string): void {
-  const port = refusedPort(link);
-  if (port !== undefined) {
-    const message = `GET ${safeUrl(from)}: ${whose} next page is ${safeUrl(link)}, and ${refusedPortAdvice(port)}`;
-    throw new PermanentError(message, { code: 'HTTP_BAD_PORT' });
-  }
   if (link.protocol === 'http:' || link.protocol === 'https:') return;
   const message =
     `GET ${safeUrl(from)}: ${whose} next page is a ${link.protocol} URL, not HTTP, which is not followed; ` +

@@ -17,6 +17,7 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 export async function getFollowing(url: URL, options: RequestOptions, signal: AbortSignal): Promise<Response> {
   const chain = [url];
   for (let at = url; ;) {
+    checkPort(url, at);
     const response = await options.fetch(at, { headers: options.headersFor(at), signal, redirect: 'manual' });
     const location = REDIRECTS.has(response.status) ? response.headers.get('location') : null;
     // A redirect without a Location is an answer like any other: the caller reports its status.
@@ -42,12 +43,6 @@ function target(chain: readonly URL[], location: string, response: Response): UR
     const what = ` answered ${statusText(response)}, a redirect to ${next.protocol} (not HTTP), which is not followed`;
     throw fail(what, 'HTTP_BAD_REDIRECT');
   }
-  const port = refusedPort(next);
-  if (port !== undefined)
-    throw fail(
-      ` answered ${statusText(response)}, a redirect to ${safeUrl(next)}: ${refusedPortAdvice(port)}`,
-      'HTTP_BAD_PORT',
-    );
   // fetch refuses a URL with credentials: the configured ones travel as a header, not these.
   next.username = next.password = '';
   const cycle = chain.findIndex((visited) => visited.href === next.href);
@@ -59,4 +54,15 @@ function target(chain: readonly URL[], location: string, response: Response): UR
     throw fail(`: more than ${MAX_REDIRECTS} redirects (the last to ${safeUrl(next)})`, 'HTTP_REDIRECT_LOOP');
   }
   return next;
+}
+
+/**
+ * Before each request (a page's URL, a next link, each redirect): a port fetch refuses fails here,
+ * for good, rather than as a network error that is retried.
+ */
+function checkPort(first: URL, at: URL): void {
+  const port = refusedPort(at);
+  if (port === undefined) return;
+  const hop = at === first ? '' : `, redirected to ${safeUrl(at)}`;
+  throw new PermanentError(`GET ${safeUrl(first)}${hop}: ${refusedPortAdvice(port)}`, { code: 'HTTP_BAD_PORT' });
 }
