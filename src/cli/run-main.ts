@@ -161,7 +161,7 @@ function listenForSignals(): Signals {
  * folder removed since): process.cwd() then throws, and thrown here, before any handler could
  * report it, the process used to end 0 with no line at all.
  */
-function workingDirectory(): string | undefined {
+export function workingDirectory(): string | undefined {
   try {
     return process.cwd();
   } catch {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { cwdGone } from '../cli/run-main.ts';
+import { cwdGone, workingDirectory } from '../cli/run-main.ts';
 import { FERRY_VERSION } from '../version.ts';
 import { addBuildCommand } from './build-command.ts';
 import { addInitCommand } from './init-command.ts';
@@ -19,10 +19,8 @@ addInitCommand(program);
 requireJobNode(program, ['run', 'verify']);
 addBuildCommand(program);
 
-try {
-  // Every command resolves paths against it: in a deleted folder `run` ended 0 silently and `verify` 1.
-  process.cwd();
-} catch {
+// Every command resolves paths against it: in a deleted folder `run` ended 0 silently and `verify` 1.
+if (workingDirectory() === undefined) {
   process.stderr.write(`ferry: ${cwdGone().message}\n`);
   process.exit(64);
 }
