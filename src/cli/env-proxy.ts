@@ -23,16 +23,23 @@ export function useEnvProxy(env: Readonly<Record<string, string | undefined>>): 
   const http = process.getBuiltinModule('node:http');
   if (typeof http.setGlobalProxyFromEnv !== 'function') return;
   const invalid = PROXIES.filter((name) => name in proxyEnv && !isProxyUrl(proxyEnv[name] as string));
-  try {
-    if (invalid.length === 0) return void http.setGlobalProxyFromEnv(proxyEnv);
-  } catch {
-    // Node refused what looked right: name every proxy variable set, as any could be the one.
-  }
+  if (invalid.length === 0 && succeeds(() => http.setGlobalProxyFromEnv(proxyEnv))) return;
+  // Node refused what looked right: name every proxy variable set, as any could be the one.
   const names = (invalid.length > 0 ? invalid : PROXIES.filter((name) => name in proxyEnv)).join(', ');
   throw new ConfigError(
     `${names}: not a proxy URL the job can use; write it as http://host:port (https:// for a TLS proxy, user:password@ before the host if it needs them), or unset it`,
     { code: 'PROXY_INVALID' },
   );
+}
+
+/** Whether `step` ran without throwing. */
+function succeeds(step: () => unknown): boolean {
+  try {
+    step();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isProxyUrl(value: string): boolean {
