@@ -19,7 +19,12 @@ async function csv(text: string): Promise<string> {
  * A role that logs in (trust, as the test server has) with a name of its own, dropped after the
  * test; undefined, the test skipped, where roles cannot be made.
  */
-async function loginRole(db: TestSchema, t: TestContext, what: string): Promise<string | undefined> {
+/** A login role of the test's own, and the schema's URL as that role; undefined (the test skipped) where none can be made. */
+async function loginRole(
+  db: TestSchema,
+  t: TestContext,
+  what: string,
+): Promise<{ role: string; url: string } | undefined> {
   const role = `ferry_${what}_${process.pid}`;
   try {
     await db.query(`DROP ROLE IF EXISTS ${role}; CREATE ROLE ${role} LOGIN`);
@@ -28,7 +33,9 @@ async function loginRole(db: TestSchema, t: TestContext, what: string): Promise<
     return undefined;
   }
   t.after(() => db.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`));
-  return role;
+  const url = new URL(db.url);
+  url.username = role;
+  return { role, url: url.href };
 }
 
 if ((await postgresUnavailable()) === undefined)
@@ -81,15 +88,14 @@ if ((await postgresUnavailable()) === undefined)
     // A superuser bypasses row-level security, so these import as a role of their own, owner of the table.
     it('a table under row-level security: imported with a policy that allows it (was 1: COPY FROM not supported), 65 saying what to do without one', async (t) => {
       const db = await schema();
-      const role = await loginRole(db, t, 'rls');
-      if (role === undefined) return;
+      const login = await loginRole(db, t, 'rls');
+      if (login === undefined) return;
+      const { role, url } = login;
       await db.query(`GRANT USAGE, CREATE ON SCHEMA ${db.name} TO ${role};
         CREATE TABLE people (id text PRIMARY KEY, name text, _ferry_id text);
         ALTER TABLE people OWNER TO ${role}; ALTER TABLE people ENABLE ROW LEVEL SECURITY; ALTER TABLE people FORCE ROW LEVEL SECURITY`);
-      const url = new URL(db.url);
-      url.username = role;
       const file = await csv('id,name\n1,ann\n2,bob\n');
-      const args = ['--db-url', url.href, '--file', file, '--table', 'people', '--key', 'id'];
+      const args = ['--db-url', url, '--file', file, '--table', 'people', '--key', 'id'];
       failsWith(
         await runExample('file-import', args),
         65,
@@ -130,15 +136,14 @@ if ((await postgresUnavailable()) === undefined)
     // all of which the role had.
     it('a table owned by another role, which ferry must add _ferry_id to: 65 saying only its owner can, and a run once the owner did ends exact', async (t) => {
       const db = await schema();
-      const role = await loginRole(db, t, 'notowner');
-      if (role === undefined) return;
+      const login = await loginRole(db, t, 'notowner');
+      if (login === undefined) return;
+      const { role, url } = login;
       await db.query(`GRANT USAGE, CREATE ON SCHEMA ${db.name} TO ${role};
         CREATE TABLE people (id text PRIMARY KEY, name text);
         GRANT SELECT, INSERT, UPDATE, DELETE ON people TO ${role}`);
-      const url = new URL(db.url);
-      url.username = role;
       const file = await csv('id,name\n1,ann\n');
-      const args = ['--db-url', url.href, '--file', file, '--table', 'people', '--key', 'id'];
+      const args = ['--db-url', url, '--file', file, '--table', 'people', '--key', 'id'];
       failsWith(
         await runExample('file-import', args),
         65,
